@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wardenhq/warden/auth"
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/kms"
+	"github.com/wardenhq/warden/store"
+)
+
+// loadConfig loads the --config file; problems are a usage error (exit 2).
+func loadConfig(cmd *cobra.Command) (*config.Config, string, error) {
+	path, _ := cmd.Flags().GetString("config")
+	c, err := config.Load(path)
+	if err != nil {
+		return nil, path, &exitError{exitUsage, err}
+	}
+	return c, path, nil
+}
+
+// backends are the process-wide dependencies a config names.
+type backends struct {
+	store *store.DB
+	kms   *kms.Local
+}
+
+func (b *backends) Close() {
+	if b.store != nil {
+		b.store.Close()
+	}
+}
+
+func (b *backends) hasher() *auth.Hasher {
+	return auth.NewHasher(b.kms.DeriveKey(kms.PurposeAPIKeyHash))
+}
+
+// openBackends opens the KMS and the store the config names.
+func openBackends(ctx context.Context, c *config.Config) (*backends, error) {
+	k, err := kms.LoadLocal(c.KMS.Local.KeyFile)
+	if err != nil {
+		return nil, &exitError{exitUsage, err}
+	}
+	dsn := string(c.Storage.DSN)
+	switch c.Storage.Driver {
+	case "sqlite":
+		if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+			return nil, &exitError{exitUsage, fmt.Errorf("data_dir: %w", err)}
+		}
+	default:
+		if c.Storage.DSN.IsRef() {
+			if dsn, err = c.Storage.DSN.Resolve(); err != nil {
+				return nil, &exitError{exitUsage, fmt.Errorf("storage.dsn: %w", err)}
+			}
+		}
+	}
+	db, err := store.Open(ctx, c.Storage.Driver, dsn)
+	if err != nil {
+		return nil, &exitError{exitUsage, err}
+	}
+	return &backends{store: db, kms: k}, nil
+}
+
+func newLogger(c config.Log) *slog.Logger {
+	var lv slog.Level
+	lv.UnmarshalText([]byte(c.Level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if c.Format == "text" {
+		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+}

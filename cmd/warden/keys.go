@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wardenhq/warden/auth"
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/store"
+)
+
+func newKeys() *cobra.Command {
+	cmd := &cobra.Command{Use: "keys", Short: "manage API keys (works offline against the configured storage)"}
+	cmd.AddCommand(newKeysCreate(), newKeysList(), newKeysRotate(), newKeysRevoke())
+	return cmd
+}
+
+// withBackends loads the config, opens the store and KMS, and runs f.
+func withBackends(cmd *cobra.Command, f func(ctx context.Context, c *config.Config, b *backends) error) error {
+	c, _, err := loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	b, err := openBackends(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	return f(ctx, c, b)
+}
+
+type keySpec struct {
+	Name      string
+	Role      string
+	Models    []string
+	ExpiresIn time.Duration
+}
+
+func newKeyID() string {
+	var b [10]byte
+	rand.Read(b[:])
+	return "key_" + hex.EncodeToString(b[:])
+}
+
+// createKey issues a key; the returned secret is the only copy there is.
+func createKey(ctx context.Context, b *backends, s keySpec) (string, store.APIKey, error) {
+	secret := auth.NewKey()
+	var sum [32]byte
+	now := time.Now().UTC()
+	k := store.APIKey{
+		ID: newKeyID(), Name: s.Name, Role: s.Role, Models: s.Models,
+		Prefix: auth.VisiblePrefix(secret), CreatedAt: now,
+	}
+	if s.ExpiresIn > 0 {
+		k.ExpiresAt = now.Add(s.ExpiresIn)
+	}
+	err := b.store.CreateKey(ctx, k, store.Secret{Hash: b.hasher().Sum(secret, &sum), Prefix: k.Prefix})
+	return secret, k, err
+}
+
+func newKeysCreate() *cobra.Command {
+	var name, role, models, expires string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "create --name N --role R",
+		Short: "issue an API key (shown once)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withBackends(cmd, func(ctx context.Context, c *config.Config, b *backends) error {
+				spec := keySpec{Name: name, Role: role}
+				if name == "" || role == "" {
+					return usageErr("keys create: --name and --role are required")
+				}
+				if !roleDefined(c, role) {
+					return usageErr("keys create: role %q is not defined in the config", role)
+				}
+				for _, m := range strings.Split(models, ",") {
+					if m = strings.TrimSpace(m); m != "" {
+						spec.Models = append(spec.Models, m)
+					}
+				}
+				if expires != "" {
+					d, err := config.ParseDuration(expires)
+					if err != nil || d <= 0 {
+						return usageErr("keys create: --expires-in: want a positive duration such as 90d or 12h")
+					}
+					spec.ExpiresIn = d
+				}
+				secret, k, err := createKey(ctx, b, spec)
+				if err != nil {
+					return refused("keys create: %v", err)
+				}
+				return printNewKey(cmd.OutOrStdout(), asJSON, k.ID, secret, fmt.Sprintf("Created key %s (%s, role %s).", k.ID, k.Name, k.Role))
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&name, "name", "", "a label for the key")
+	f.StringVar(&role, "role", "", "role from the config")
+	f.StringVar(&models, "models", "", "comma-separated model globs narrowing the role")
+	f.StringVar(&expires, "expires-in", "", "lifetime, e.g. 90d (default: no expiry)")
+	f.BoolVar(&asJSON, "json", false, `print {"id": ..., "key": ...}`)
+	return cmd
+}
+
+func roleDefined(c *config.Config, role string) bool {
+	for _, r := range c.Roles {
+		if r.Name == role {
+			return true
+		}
+	}
+	return false
+}
+
+func printNewKey(w io.Writer, asJSON bool, id, secret, what string) error {
+	if asJSON {
+		return json.NewEncoder(w).Encode(map[string]string{"id": id, "key": secret})
+	}
+	_, err := fmt.Fprintf(w, "%s\n%s\nStore it now: Warden keeps only a hash and cannot show it again.\n", what, secret)
+	return err
+}
+
+type keyJSON struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Role       string     `json:"role"`
+	Prefix     string     `json:"prefix"`
+	Models     []string   `json:"models"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	Revoked    bool       `json:"revoked"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func newKeysList() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "list API keys (never their secrets)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withBackends(cmd, func(ctx context.Context, c *config.Config, b *backends) error {
+				keys, err := b.store.ListKeys(ctx)
+				if err != nil {
+					return refused("keys list: %v", err)
+				}
+				out := cmd.OutOrStdout()
+				if asJSON {
+					list := make([]keyJSON, len(keys))
+					for i, k := range keys {
+						list[i] = keyJSON{ID: k.ID, Name: k.Name, Role: k.Role, Prefix: k.Prefix, Models: k.Models,
+							CreatedAt: k.CreatedAt, ExpiresAt: optTime(k.ExpiresAt), LastUsedAt: optTime(k.LastUsedAt),
+							Revoked: k.Revoked(), RevokedAt: optTime(k.RevokedAt)}
+						if list[i].Models == nil {
+							list[i].Models = []string{}
+						}
+					}
+					enc := json.NewEncoder(out)
+					enc.SetIndent("", "  ")
+					return enc.Encode(list)
+				}
+				tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tNAME\tROLE\tPREFIX\tMODELS\tEXPIRES\tLAST USED\tSTATUS")
+				now := time.Now()
+				for _, k := range keys {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s…\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Role, k.Prefix,
+						orDash(strings.Join(k.Models, ",")), fmtTime(k.ExpiresAt), fmtTime(k.LastUsedAt), status(k, now))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+func status(k store.APIKey, now time.Time) string {
+	switch {
+	case k.Revoked():
+		return "revoked"
+	case !k.ExpiresAt.IsZero() && !now.Before(k.ExpiresAt):
+		return "expired"
+	}
+	return "active"
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func newKeysRotate() *cobra.Command {
+	var grace string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "rotate ID",
+		Short: "issue a new secret for a key; the old one stays valid for --grace",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			g, err := config.ParseDuration(grace)
+			if err != nil || g < 0 {
+				return usageErr("keys rotate: --grace: want a duration such as 0s, 1h or 7d")
+			}
+			return withBackends(cmd, func(ctx context.Context, c *config.Config, b *backends) error {
+				secret := auth.NewKey()
+				var sum [32]byte
+				now := time.Now().UTC()
+				err := b.store.RotateKey(ctx, args[0], store.Secret{Hash: b.hasher().Sum(secret, &sum), Prefix: auth.VisiblePrefix(secret)}, now.Add(g))
+				if err != nil {
+					return keyErr("keys rotate", args[0], err)
+				}
+				return printNewKey(cmd.OutOrStdout(), asJSON, args[0], secret,
+					fmt.Sprintf("Rotated key %s; the previous secret stops working at %s.", args[0], now.Add(g).Format(time.RFC3339)))
+			})
+		},
+	}
+	cmd.Flags().StringVar(&grace, "grace", "24h", "how long the previous secret keeps working")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"id": ..., "key": ...}`)
+	return cmd
+}
+
+func newKeysRevoke() *cobra.Command {
+	return &cobra.Command{
+		Use:   "revoke ID",
+		Short: "revoke a key; effective on the next request",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withBackends(cmd, func(ctx context.Context, c *config.Config, b *backends) error {
+				if err := b.store.RevokeKey(ctx, args[0], time.Now().UTC()); err != nil {
+					return keyErr("keys revoke", args[0], err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Revoked key %s.\n", args[0])
+				return nil
+			})
+		},
+	}
+}
+
+func keyErr(op, id string, err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return refused("%s: no key with id %q", op, id)
+	case errors.Is(err, store.ErrRevoked):
+		return refused("%s: key %s is revoked", op, id)
+	}
+	return refused("%s: %v", op, err)
+}

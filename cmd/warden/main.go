@@ -1,0 +1,116 @@
+// Command warden is the Warden gateway and its operator CLI.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wardenhq/warden/config"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Exit codes (SPEC §1).
+const (
+	exitOK      = 0
+	exitRefused = 1 // the check failed or the request was refused
+	exitUsage   = 2 // usage or config error
+)
+
+// exitError carries an exit code; its message is printed as one line,
+// except a config error, whose problems are all listed.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, a ...any) error {
+	return &exitError{exitUsage, fmt.Errorf(format, a...)}
+}
+
+func refused(format string, a ...any) error {
+	return &exitError{exitRefused, fmt.Errorf(format, a...)}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	root := newRoot()
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	code := exitUsage
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		fmt.Fprintln(os.Stderr, "warden: "+ce.Error())
+		return code
+	}
+	fmt.Fprintln(os.Stderr, "warden: "+oneLine(err.Error()))
+	return code
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
+}
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "warden",
+		Short:         "Warden: a secure gateway for AI inference",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	def := os.Getenv("WARDEN_CONFIG")
+	if def == "" {
+		def = "warden.yaml"
+	}
+	root.PersistentFlags().String("config", def, "config file (or $WARDEN_CONFIG)")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
+	root.AddCommand(newServe(), newInit(), newConfigCmd(), newKeys(), newVersion())
+	return root
+}
+
+func newVersion() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print the version",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(cmd.OutOrStdout(), "warden %s\n", version)
+			return nil
+		},
+	}
+}
+
+// noArgs and exactArgs report argument mistakes as usage errors.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErr("%s takes no arguments (got %q)", cmd.CommandPath(), args[0])
+	}
+	return nil
+}
+
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErr("%s takes %d argument(s): %s", cmd.CommandPath(), n, cmd.Use)
+		}
+		return nil
+	}
+}

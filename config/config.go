@@ -1,0 +1,121 @@
+// Package config is Warden's versioned YAML configuration: the types, a strict
+// decoder that reports every unknown key with its path, and Validate, which
+// lists every problem at once. Nothing here touches the network or the store;
+// turning a valid Config into running state is the gateway's job.
+package config
+
+// Version is the only configuration format version this build understands.
+const Version = 1
+
+// Config is the whole configuration file (SPEC §2).
+type Config struct {
+	Version int     `yaml:"version"`
+	DataDir string  `yaml:"data_dir"`
+	Server  Server  `yaml:"server"`
+	Storage Storage `yaml:"storage"`
+	KMS     KMS     `yaml:"kms"`
+	Audit   Audit   `yaml:"audit"`
+	Auth    Auth    `yaml:"auth"`
+	Log     Log     `yaml:"log"`
+	Roles   []Role  `yaml:"roles"`
+	Models  []Model `yaml:"models"`
+}
+
+// Server configures the listener.
+type Server struct {
+	Listen         string   `yaml:"listen"`
+	TLS            *TLS     `yaml:"tls"` // nil: plain HTTP (behind a TLS-terminating proxy only)
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	MaxBodyBytes   int64    `yaml:"max_body_bytes"`
+	Timeouts       Timeouts `yaml:"timeouts"`
+}
+
+// TLS configures the listener's certificate and client-certificate policy.
+type TLS struct {
+	CertFile     string `yaml:"cert_file"`
+	KeyFile      string `yaml:"key_file"`
+	MinVersion   string `yaml:"min_version"` // "1.2" or "1.3" (default)
+	ClientCAFile string `yaml:"client_ca_file"`
+	ClientAuth   string `yaml:"client_auth"` // none (default), request, require
+}
+
+// Timeouts bound how long a client may take. There is deliberately no write
+// timeout: it would cut long streams. Upstream time is bounded per model.
+type Timeouts struct {
+	ReadHeader Duration `yaml:"read_header"` // default 10s
+	Read       Duration `yaml:"read"`        // whole request incl. body; default 60s
+	Idle       Duration `yaml:"idle"`        // keep-alive idle; default 120s
+	Shutdown   Duration `yaml:"shutdown"`    // drain deadline on SIGTERM; default 30s
+}
+
+// Storage selects the SQL store.
+type Storage struct {
+	Driver string `yaml:"driver"` // sqlite (default) or postgres
+	DSN    Secret `yaml:"dsn"`    // sqlite: file path (default DATA_DIR/warden.db); postgres: URL, may be env:/file:
+}
+
+// KMS selects the key-encryption provider.
+type KMS struct {
+	Provider string   `yaml:"provider"` // local (default)
+	Local    LocalKMS `yaml:"local"`
+}
+
+// LocalKMS is a master key in a file, which must lie outside data_dir.
+type LocalKMS struct {
+	KeyFile string `yaml:"key_file"`
+}
+
+// Audit configures the audit log. This version uses only the signing key's
+// identity; the log itself arrives with the audit feature.
+type Audit struct {
+	Origin         string `yaml:"origin"`
+	SigningKeyFile string `yaml:"signing_key_file"`
+}
+
+// Auth enables authenticators.
+type Auth struct {
+	APIKeys APIKeys `yaml:"api_keys"`
+}
+
+// APIKeys configures Warden-issued API keys.
+type APIKeys struct {
+	Enabled *bool `yaml:"enabled"` // default true
+}
+
+// On reports whether API keys are accepted.
+func (a APIKeys) On() bool { return a.Enabled == nil || *a.Enabled }
+
+// Log configures the process log.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info (default), warn, error
+	Format string `yaml:"format"` // json (default) or text
+}
+
+// Role grants models, namespaces and capabilities.
+type Role struct {
+	Name         string   `yaml:"name"`
+	Models       []string `yaml:"models"`     // globs over model names
+	Namespaces   []string `yaml:"namespaces"` // empty = any namespace
+	Capabilities []string `yaml:"capabilities"`
+}
+
+// Model is one model clients may name, and where it is served.
+type Model struct {
+	Name      string   `yaml:"name"`
+	Version   string   `yaml:"version"`
+	Digest    string   `yaml:"digest"`
+	Namespace string   `yaml:"namespace"`
+	Builtin   string   `yaml:"builtin"` // "demo": the built-in demonstration model, no upstream
+	Upstream  Upstream `yaml:"upstream"`
+}
+
+// Upstream is an OpenAI-compatible model server.
+type Upstream struct {
+	URL     string   `yaml:"url"`     // base URL including /v1, e.g. http://vllm:8000/v1
+	Model   string   `yaml:"model"`   // model name the upstream expects; default: the model's name
+	APIKey  Secret   `yaml:"api_key"` // sent as Authorization: Bearer; never the client's
+	Timeout Duration `yaml:"timeout"` // time to the upstream's response headers; default 120s
+}
+
+// Capabilities are the capability names a role may grant.
+var Capabilities = []string{"chat", "completions", "embeddings", "stream", "admin", "audit.read", "audit.decrypt", "approve"}

@@ -1,0 +1,174 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Problem is one thing wrong with a configuration, located by its path
+// (e.g. "roles[1].models[0]").
+type Problem struct {
+	Path string
+	Msg  string
+}
+
+func (p Problem) String() string {
+	if p.Path == "" {
+		return p.Msg
+	}
+	return p.Path + ": " + p.Msg
+}
+
+// Error carries every problem found in a configuration.
+type Error struct {
+	File     string
+	Problems []Problem
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	name := e.File
+	if name == "" {
+		name = "config"
+	}
+	fmt.Fprintf(&b, "%s: %d problem(s)", name, len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// Load reads, decodes and validates the file at path.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c, err := Parse(b)
+	var ce *Error
+	if errors.As(err, &ce) {
+		ce.File = path
+	}
+	return c, err
+}
+
+// Parse decodes b strictly, applies defaults and validates. On failure it
+// returns an *Error listing every problem found.
+func Parse(b []byte) (*Config, error) {
+	c, probs := decode(b)
+	if c == nil {
+		return nil, &Error{Problems: probs}
+	}
+	c.ApplyDefaults()
+	probs = append(probs, c.Validate()...)
+	if len(probs) > 0 {
+		return nil, &Error{Problems: probs}
+	}
+	return c, nil
+}
+
+// decode parses YAML into a Config. Unknown keys are reported with their path
+// rather than stopping at the first, and type errors keep their line numbers.
+func decode(b []byte) (*Config, []Problem) {
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, []Problem{{Msg: "the file is empty"}}
+		}
+		return nil, []Problem{{Msg: cleanYAMLError(err.Error())}}
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, []Problem{{Msg: "more than one YAML document; put the whole configuration in one"}}
+	}
+	doc := &root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		doc = doc.Content[0]
+	}
+	if doc.Kind != yaml.MappingNode {
+		return nil, []Problem{{Msg: "the top level must be a mapping of keys (version: 1, ...)"}}
+	}
+	var probs []Problem
+	unknownKeys(doc, reflect.TypeOf(Config{}), "", &probs)
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	var c Config
+	if err := doc.Decode(&c); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			for _, m := range te.Errors {
+				probs = append(probs, Problem{Msg: cleanYAMLError(m)})
+			}
+			return nil, probs
+		}
+		return nil, []Problem{{Msg: cleanYAMLError(err.Error())}}
+	}
+	return &c, nil
+}
+
+func cleanYAMLError(s string) string { return strings.TrimPrefix(s, "yaml: ") }
+
+// unknownKeys walks n alongside the Go type t and records every mapping key
+// that has no field, with its path and line.
+func unknownKeys(n *yaml.Node, t reflect.Type, path string, probs *[]Problem) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return // a type error; the decoder reports it with its line
+		}
+		fields := yamlFields(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := join(path, k.Value)
+			f, ok := fields[k.Value]
+			if !ok {
+				*probs = append(*probs, Problem{Path: p, Msg: fmt.Sprintf("unknown key (line %d)", k.Line)})
+				continue
+			}
+			unknownKeys(v, f, p, probs)
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return
+		}
+		for i, e := range n.Content {
+			unknownKeys(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i), probs)
+		}
+	}
+}
+
+func yamlFields(t reflect.Type) map[string]reflect.Type {
+	m := make(map[string]reflect.Type, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		m[name] = f.Type
+	}
+	return m
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}

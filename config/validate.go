@@ -1,0 +1,307 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Defaults applied by ApplyDefaults.
+const (
+	DefaultListen       = "0.0.0.0:8443"
+	DefaultMaxBodyBytes = 1 << 20
+)
+
+// ApplyDefaults fills every unset key that has a default.
+func (c *Config) ApplyDefaults() {
+	if c.Server.Listen == "" {
+		c.Server.Listen = DefaultListen
+	}
+	if c.Server.MaxBodyBytes == 0 {
+		c.Server.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if t := c.Server.TLS; t != nil {
+		if t.MinVersion == "" {
+			t.MinVersion = "1.3"
+		}
+		if t.ClientAuth == "" {
+			t.ClientAuth = "none"
+		}
+	}
+	if c.Storage.Driver == "" {
+		c.Storage.Driver = "sqlite"
+	}
+	if c.Storage.Driver == "sqlite" && c.Storage.DSN == "" && c.DataDir != "" {
+		c.Storage.DSN = Secret(filepath.Join(c.DataDir, "warden.db"))
+	}
+	if c.KMS.Provider == "" {
+		c.KMS.Provider = "local"
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = "info"
+	}
+	if c.Log.Format == "" {
+		c.Log.Format = "json"
+	}
+	for i := range c.Models {
+		if m := &c.Models[i]; m.Builtin == "" && m.Upstream.Model == "" {
+			m.Upstream.Model = m.Name
+		}
+	}
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$`)
+
+// Validate returns every problem in c; nil means c is valid. It checks that
+// referenced files exist but does not read secrets (the gateway resolves them).
+func (c *Config) Validate() []Problem {
+	var v validator
+	if c.Version != Version {
+		if c.Version == 0 {
+			v.add("version", "required: set version: 1")
+		} else {
+			v.add("version", fmt.Sprintf("unsupported version %d; this build reads version 1", c.Version))
+		}
+	}
+	if c.DataDir == "" {
+		v.add("data_dir", "required")
+	}
+	c.validateServer(&v)
+	c.validateStorage(&v)
+	c.validateKMS(&v)
+	if f := c.Audit.SigningKeyFile; f != "" {
+		v.file("audit.signing_key_file", f)
+	}
+	c.validateLog(&v)
+	c.validateRoles(&v)
+	c.validateModels(&v)
+	return v.probs
+}
+
+type validator struct{ probs []Problem }
+
+func (v *validator) add(path, msg string) { v.probs = append(v.probs, Problem{Path: path, Msg: msg}) }
+
+func (v *validator) file(path, name string) {
+	if _, err := os.Stat(name); err != nil {
+		v.add(path, fmt.Sprintf("cannot use %s: %v", name, unwrapPathErr(err)))
+	}
+}
+
+func (v *validator) secret(path string, s Secret) {
+	if s != "" && !s.IsRef() {
+		v.add(path, "inline secrets are refused; write env:NAME or file:/path")
+	}
+}
+
+func unwrapPathErr(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+func (c *Config) validateServer(v *validator) {
+	s := c.Server
+	if _, port, err := net.SplitHostPort(s.Listen); err != nil || port == "" {
+		v.add("server.listen", fmt.Sprintf("want host:port, got %q", s.Listen))
+	}
+	if s.MaxBodyBytes < 1024 || s.MaxBodyBytes > 1<<30 {
+		v.add("server.max_body_bytes", "must be between 1024 and 1073741824")
+	}
+	for i, p := range s.TrustedProxies {
+		if _, err := ParsePrefix(p); err != nil {
+			v.add(fmt.Sprintf("server.trusted_proxies[%d]", i), err.Error())
+		}
+	}
+	if t := s.TLS; t != nil {
+		if t.CertFile == "" || t.KeyFile == "" {
+			v.add("server.tls", "cert_file and key_file are both required (omit tls to serve plain HTTP behind a TLS proxy)")
+		} else {
+			v.file("server.tls.cert_file", t.CertFile)
+			v.file("server.tls.key_file", t.KeyFile)
+		}
+		if t.MinVersion != "1.2" && t.MinVersion != "1.3" {
+			v.add("server.tls.min_version", fmt.Sprintf("want \"1.2\" or \"1.3\", got %q", t.MinVersion))
+		}
+		switch t.ClientAuth {
+		case "none", "request":
+		case "require":
+			if t.ClientCAFile == "" {
+				v.add("server.tls.client_ca_file", "required when client_auth is require")
+			}
+		default:
+			v.add("server.tls.client_auth", fmt.Sprintf("want none, request or require, got %q", t.ClientAuth))
+		}
+		if t.ClientCAFile != "" {
+			v.file("server.tls.client_ca_file", t.ClientCAFile)
+		}
+	}
+	for name, d := range map[string]Duration{"read_header": s.Timeouts.ReadHeader, "read": s.Timeouts.Read, "idle": s.Timeouts.Idle, "shutdown": s.Timeouts.Shutdown} {
+		if d < 0 {
+			v.add("server.timeouts."+name, "must not be negative")
+		}
+	}
+}
+
+// ParsePrefix parses a CIDR ("10.0.0.0/8") or a single address ("10.1.2.3").
+func ParsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("invalid CIDR %q", s)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("invalid address or CIDR %q", s)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+func (c *Config) validateStorage(v *validator) {
+	switch c.Storage.Driver {
+	case "sqlite":
+		if c.Storage.DSN.IsRef() {
+			v.add("storage.dsn", "for sqlite, a file path")
+		}
+	case "postgres":
+		dsn := string(c.Storage.DSN)
+		switch {
+		case dsn == "":
+			v.add("storage.dsn", "required for postgres (e.g. env:WARDEN_DATABASE_URL)")
+		case !c.Storage.DSN.IsRef() && dsnHasPassword(dsn):
+			v.add("storage.dsn", "contains a password; inline secrets are refused, write env:NAME or file:/path")
+		}
+	default:
+		v.add("storage.driver", fmt.Sprintf("want sqlite or postgres, got %q", c.Storage.Driver))
+	}
+}
+
+func dsnHasPassword(dsn string) bool {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			return true
+		}
+	}
+	return strings.Contains(dsn, "password=")
+}
+
+func (c *Config) validateKMS(v *validator) {
+	switch c.KMS.Provider {
+	case "local":
+		f := c.KMS.Local.KeyFile
+		if f == "" {
+			v.add("kms.local.key_file", "required (warden init writes one)")
+			return
+		}
+		v.file("kms.local.key_file", f)
+		if c.DataDir != "" && within(c.DataDir, f) {
+			v.add("kms.local.key_file", "must not lie inside data_dir: the key that protects the data never sits beside it")
+		}
+	case "pkcs11", "vault", "awskms", "gcpkms", "azurekeyvault":
+		v.add("kms.provider", fmt.Sprintf("%q is not available in this version; use local", c.KMS.Provider))
+	default:
+		v.add("kms.provider", fmt.Sprintf("unknown provider %q", c.KMS.Provider))
+	}
+}
+
+// within reports whether file lies inside dir (both made absolute).
+func within(dir, file string) bool {
+	d, err1 := filepath.Abs(dir)
+	f, err2 := filepath.Abs(file)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	if r, err := filepath.EvalSymlinks(d); err == nil {
+		d = r
+	}
+	if r, err := filepath.EvalSymlinks(filepath.Dir(f)); err == nil {
+		f = filepath.Join(r, filepath.Base(f))
+	}
+	rel, err := filepath.Rel(d, f)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+func (c *Config) validateLog(v *validator) {
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
+		v.add("log.level", fmt.Sprintf("want debug, info, warn or error, got %q", c.Log.Level))
+	}
+	if c.Log.Format != "json" && c.Log.Format != "text" {
+		v.add("log.format", fmt.Sprintf("want json or text, got %q", c.Log.Format))
+	}
+}
+
+func (c *Config) validateRoles(v *validator) {
+	seen := map[string]bool{}
+	for i, r := range c.Roles {
+		p := fmt.Sprintf("roles[%d]", i)
+		switch {
+		case r.Name == "":
+			v.add(p+".name", "required")
+		case !nameRE.MatchString(r.Name):
+			v.add(p+".name", fmt.Sprintf("invalid name %q", r.Name))
+		case seen[r.Name]:
+			v.add(p+".name", fmt.Sprintf("duplicate role %q", r.Name))
+		}
+		seen[r.Name] = true
+		for j, m := range r.Models {
+			if m == "" {
+				v.add(fmt.Sprintf("%s.models[%d]", p, j), "empty pattern")
+			}
+		}
+		for j, cp := range r.Capabilities {
+			if !slices.Contains(Capabilities, cp) {
+				v.add(fmt.Sprintf("%s.capabilities[%d]", p, j), fmt.Sprintf("unknown capability %q (want one of %s)", cp, strings.Join(Capabilities, ", ")))
+			}
+		}
+	}
+}
+
+func (c *Config) validateModels(v *validator) {
+	seen := map[string]bool{}
+	for i, m := range c.Models {
+		p := fmt.Sprintf("models[%d]", i)
+		switch {
+		case m.Name == "":
+			v.add(p+".name", "required")
+		case !nameRE.MatchString(m.Name):
+			v.add(p+".name", fmt.Sprintf("invalid name %q", m.Name))
+		case seen[m.Name]:
+			v.add(p+".name", fmt.Sprintf("duplicate model %q", m.Name))
+		}
+		seen[m.Name] = true
+		switch m.Builtin {
+		case "":
+			c.validateUpstream(v, p+".upstream", m.Upstream)
+		case "demo":
+			if m.Upstream != (Upstream{}) {
+				v.add(p+".upstream", "a builtin model has no upstream")
+			}
+		default:
+			v.add(p+".builtin", fmt.Sprintf("unknown builtin %q (want demo)", m.Builtin))
+		}
+	}
+}
+
+func (c *Config) validateUpstream(v *validator, p string, u Upstream) {
+	if u.URL == "" {
+		v.add(p+".url", "required (or set builtin: demo)")
+	} else if pu, err := url.Parse(u.URL); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+		v.add(p+".url", "want an absolute http:// or https:// URL")
+	} else if pu.User != nil {
+		v.add(p+".url", "must not carry credentials; use api_key: env:NAME")
+	}
+	v.secret(p+".api_key", u.APIKey)
+	if u.Timeout < 0 {
+		v.add(p+".timeout", "must not be negative")
+	}
+}

@@ -1,0 +1,209 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/wardenhq/warden/auth"
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/kms"
+	"github.com/wardenhq/warden/pipeline"
+	"github.com/wardenhq/warden/store"
+)
+
+// Options are a Server's process-wide dependencies, wired by main.
+type Options struct {
+	Store  *store.DB
+	KMS    *kms.Local
+	Logger *slog.Logger
+	// ConfigPath is reread on Reload; empty disables reloading.
+	ConfigPath string
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Server serves the data plane, the operations endpoints and reloads.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	usage   *auth.Usage
+	auth    []auth.Authenticator
+	metrics *metrics
+	state   atomic.Pointer[State]
+	reload  sync.Mutex // one reload at a time
+	handler http.Handler
+}
+
+// New compiles cfg and returns a Server ready to serve it.
+func New(cfg *config.Config, opts Options) (*Server, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Server{opts: opts, log: opts.Logger, usage: auth.NewUsage(), metrics: newMetrics()}
+	if cfg.Auth.APIKeys.On() {
+		s.auth = append(s.auth, &auth.APIKeys{
+			Keys:   opts.Store,
+			Hasher: auth.NewHasher(opts.KMS.DeriveKey(kms.PurposeAPIKeyHash)),
+			Usage:  s.usage,
+			Now:    opts.Now,
+		})
+	}
+	st, err := Compile(cfg, s.auth)
+	if err != nil {
+		return nil, err
+	}
+	s.state.Store(st)
+	s.handler = s.routes()
+	return s, nil
+}
+
+// State returns the current compiled state.
+func (s *Server) State() *State { return s.state.Load() }
+
+func (s *Server) env() *pipeline.Env { return s.state.Load().Env }
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	inference := pipeline.Inference()
+	mux.Handle("POST /v1/chat/completions", pipeline.Serve(s.env, pipeline.ChatCompletions, inference, s.observe))
+	mux.Handle("POST /v1/completions", pipeline.Serve(s.env, pipeline.Completions, inference, s.observe))
+	mux.Handle("POST /v1/embeddings", pipeline.Serve(s.env, pipeline.Embeddings, inference, s.observe))
+	mux.Handle("GET /v1/models", pipeline.Serve(s.env, pipeline.Models, pipeline.ListModels(), s.observe))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	return withRequestID(mux)
+}
+
+// withRequestID gives responses that did not pass through the pipeline
+// (health, metrics, 404s, 405s) an X-Request-Id too.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if w.Header().Get("X-Request-Id") == "" {
+			w.Header().Set("X-Request-Id", pipeline.NewRequestID())
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.opts.Store.Ping(ctx); err != nil {
+		s.log.Warn("not ready: storage unreachable", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "storage": "unreachable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// observe records metrics and the access log line for a finished exchange.
+// Neither carries request or response content.
+func (s *Server) observe(x *pipeline.Exchange) {
+	total := time.Since(x.Start)
+	s.metrics.observe(x, total.Seconds())
+	attrs := make([]slog.Attr, 0, 14)
+	attrs = append(attrs,
+		slog.String("request_id", x.ID),
+		slog.String("endpoint", x.Endpoint.Name),
+		slog.Int("status", x.Status),
+		slog.String("decision", string(x.Outcome())),
+		slog.String("client_ip", x.ClientIP.String()),
+		slog.Float64("duration_ms", float64(total.Microseconds())/1000),
+	)
+	if x.Identity != nil {
+		attrs = append(attrs, slog.String("principal", x.Identity.ID), slog.String("role", x.Identity.Role))
+	}
+	if x.Route != nil {
+		attrs = append(attrs, slog.String("model", x.Route.Name))
+	}
+	if len(x.Decision.Reasons) > 0 {
+		attrs = append(attrs, slog.Any("reasons", x.Decision.Reasons))
+	}
+	if x.AuthReason != "" {
+		attrs = append(attrs, slog.String("auth_reason", string(x.AuthReason)))
+	}
+	if o := x.Upstream; o != nil {
+		if !o.Headers.IsZero() {
+			attrs = append(attrs, slog.Float64("upstream_ms", float64(o.Headers.Sub(o.Start).Microseconds())/1000))
+		}
+		if o.Err != nil {
+			attrs = append(attrs, slog.String("upstream_error", o.Err.Error()))
+		}
+	}
+	level := slog.LevelInfo
+	if x.Err != nil {
+		attrs = append(attrs, slog.String("error_code", x.Err.Code))
+		if x.Err.Status >= 500 {
+			level = slog.LevelWarn
+			if x.Err.Err != nil {
+				attrs = append(attrs, slog.String("error", x.Err.Err.Error()))
+			}
+		}
+	}
+	s.log.LogAttrs(context.Background(), level, "request", attrs...)
+}
+
+// Reload rereads the config file, validates and compiles it, and swaps it in.
+// On any problem the current state keeps serving and the error is returned.
+func (s *Server) Reload() error {
+	s.reload.Lock()
+	defer s.reload.Unlock()
+	if s.opts.ConfigPath == "" {
+		return errors.New("reload: no config file (dev mode)")
+	}
+	err := s.reloadLocked()
+	if err != nil {
+		s.metrics.reloads.WithLabelValues("refused").Inc()
+		s.log.Error("config reload refused; the previous configuration keeps serving", "file", s.opts.ConfigPath, "err", err)
+		return err
+	}
+	s.metrics.reloads.WithLabelValues("applied").Inc()
+	s.log.Info("config reloaded", "file", s.opts.ConfigPath)
+	return nil
+}
+
+func (s *Server) reloadLocked() error {
+	cfg, err := config.Load(s.opts.ConfigPath)
+	if err != nil {
+		return err
+	}
+	old := s.state.Load()
+	if err := restartOnly(old.Config, cfg); err != nil {
+		return err
+	}
+	st, err := Compile(cfg, s.auth)
+	if err != nil {
+		return fmt.Errorf("compile: %w", err)
+	}
+	s.state.Store(st)
+	return nil
+}
+
+// FlushUsage writes batched key usage times to the store.
+func (s *Server) FlushUsage(ctx context.Context) error {
+	return s.usage.Flush(ctx, s.opts.Store.TouchKeys)
+}

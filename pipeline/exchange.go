@@ -1,0 +1,94 @@
+// Package pipeline is the request path of the data plane. An Exchange holds
+// one request's facts as the stages, listed in order in pipeline.go, fill
+// them in; handlers return errors and one function (Serve) turns them into
+// responses.
+package pipeline
+
+import (
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/wardenhq/warden/auth"
+	"github.com/wardenhq/warden/internal/httperr"
+	"github.com/wardenhq/warden/policy"
+	"github.com/wardenhq/warden/upstream"
+)
+
+// Env is the compiled configuration a request runs against. The gateway
+// builds one per config version and swaps it atomically; an Exchange keeps
+// the Env it started with, so a reload never changes a request midway.
+type Env struct {
+	Authenticators []auth.Authenticator
+	Policy         *policy.Policy
+	Routes         *upstream.Table
+	MaxBodyBytes   int64
+	TrustedProxies []netip.Prefix
+}
+
+// Endpoint identifies an inference endpoint and the capability it needs.
+type Endpoint struct {
+	Name       string            // "chat.completions", "completions", "embeddings", "models"
+	Capability policy.Capability // "" for endpoints any principal may call
+	Streams    bool              // whether "stream": true is meaningful
+}
+
+// The data-plane endpoints.
+var (
+	ChatCompletions = Endpoint{Name: "chat.completions", Capability: policy.CapChat, Streams: true}
+	Completions     = Endpoint{Name: "completions", Capability: policy.CapCompletions, Streams: true}
+	Embeddings      = Endpoint{Name: "embeddings", Capability: policy.CapEmbeddings}
+	Models          = Endpoint{Name: "models"}
+)
+
+// Decision summarises an exchange's outcome for metrics, logs and audit.
+type Decision string
+
+// Decisions.
+const (
+	DecisionAllow Decision = "allow" // forwarded (whatever the upstream then did)
+	DecisionDeny  Decision = "deny"  // refused by authentication or policy
+	DecisionError Decision = "error" // refused as malformed, unknown, or failed inside Warden
+)
+
+// Exchange is one request's facts.
+type Exchange struct {
+	ID       string
+	Start    time.Time
+	Env      *Env
+	Endpoint Endpoint
+	ClientIP netip.Addr
+
+	Identity   *auth.Identity
+	AuthReason auth.Reason // why authentication failed, if it did
+	Request    Request
+	Body       []byte
+	Route      *upstream.Route
+	Decision   policy.Decision
+	Upstream   *upstream.Outcome
+
+	Status int            // status sent to the client
+	Err    *httperr.Error // the error answered, if any
+}
+
+// Outcome classifies the exchange once it is over.
+func (x *Exchange) Outcome() Decision {
+	switch {
+	case x.Upstream != nil:
+		return DecisionAllow
+	case x.AuthReason != "":
+		return DecisionDeny
+	case x.Err == nil:
+		return DecisionAllow
+	case x.Err.Status == http.StatusUnauthorized || x.Err.Status == http.StatusForbidden:
+		return DecisionDeny
+	default:
+		return DecisionError
+	}
+}
+
+// Handler serves one exchange; a returned error is answered by Serve.
+type Handler func(w http.ResponseWriter, r *http.Request, x *Exchange) error
+
+// Stage wraps a Handler.
+type Stage func(next Handler) Handler

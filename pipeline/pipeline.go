@@ -1,0 +1,154 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+
+	"github.com/wardenhq/warden/auth"
+	"github.com/wardenhq/warden/internal/httperr"
+	"github.com/wardenhq/warden/policy"
+)
+
+// Inference is the data-plane path for chat, completions and embeddings,
+// stage by stage, in order.
+func Inference() Handler {
+	return chain(forward,
+		recoverPanic,
+		authenticate,
+		parseBody,
+		route,
+		authorize,
+	)
+}
+
+// ListModels answers GET /v1/models with the models the caller may use.
+func ListModels() Handler { return chain(listModels, recoverPanic, authenticate) }
+
+func chain(h Handler, stages ...Stage) Handler {
+	for i := len(stages) - 1; i >= 0; i-- {
+		h = stages[i](h)
+	}
+	return h
+}
+
+// recoverPanic turns a panic into a 500 that reveals nothing.
+func recoverPanic(next Handler) Handler {
+	return func(w http.ResponseWriter, r *http.Request, x *Exchange) (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				slog.Error("panic serving request", "request_id", x.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				err = httperr.New(http.StatusInternalServerError, "internal_error", "internal error")
+			}
+		}()
+		return next(w, r, x)
+	}
+}
+
+// authenticate asks each authenticator in turn; the first that finds its
+// kind of credential decides.
+func authenticate(next Handler) Handler {
+	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
+		err := error(auth.ErrNoCredentials)
+		for _, a := range x.Env.Authenticators {
+			id, aerr := a.Authenticate(r.Context(), r)
+			if aerr == auth.ErrNoCredentials {
+				continue
+			}
+			x.Identity, err = id, aerr
+			break
+		}
+		if err != nil {
+			var ae *auth.Error
+			if !errors.As(err, &ae) {
+				ae = &auth.Error{Reason: auth.ReasonUnavailable, Msg: "authentication unavailable", Err: err}
+			}
+			x.AuthReason = ae.Reason
+			if ae.Reason == auth.ReasonUnavailable {
+				return httperr.Wrap(http.StatusServiceUnavailable, "auth_unavailable", ae.Msg, ae)
+			}
+			return httperr.Wrap(http.StatusUnauthorized, "invalid_api_key", ae.Msg, ae)
+		}
+		return next(w, r, x)
+	}
+}
+
+// parseBody reads at most MaxBodyBytes and parses the request. The body
+// must be JSON whatever Content-Type says (curl -d sends a form type); it is
+// forwarded as application/json.
+func parseBody(next Handler) Handler {
+	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
+		if r.ContentLength > x.Env.MaxBodyBytes {
+			return tooLarge(x)
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, x.Env.MaxBodyBytes))
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return tooLarge(x)
+			}
+			return httperr.Wrap(http.StatusBadRequest, "invalid_request", "could not read the request body", err)
+		}
+		x.Body = body
+		if x.Request, err = ParseRequest(body); err != nil {
+			return httperr.Wrap(http.StatusBadRequest, "invalid_request", err.Error(), err)
+		}
+		if x.Request.Stream && !x.Endpoint.Streams {
+			return httperr.New(http.StatusBadRequest, "invalid_request", "this endpoint does not stream")
+		}
+		return next(w, r, x)
+	}
+}
+
+func tooLarge(x *Exchange) error {
+	return httperr.New(http.StatusRequestEntityTooLarge, "request_too_large",
+		fmt.Sprintf("request body exceeds %d bytes", x.Env.MaxBodyBytes))
+}
+
+// route finds the configured model. Unknown names are 404 whatever the
+// caller's role, and the name is not echoed.
+func route(next Handler) Handler {
+	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
+		x.Route = x.Env.Routes.Lookup(x.Request.Model)
+		if x.Route == nil {
+			return httperr.New(http.StatusNotFound, "model_not_found", "the model does not exist")
+		}
+		return next(w, r, x)
+	}
+}
+
+// authorize applies the caller's role (and key scope) to the model.
+func authorize(next Handler) Handler {
+	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
+		caps := [2]policy.Capability{x.Endpoint.Capability}
+		n := 1
+		if x.Request.Stream {
+			caps[1], n = policy.CapStream, 2
+		}
+		x.Decision = x.Env.Policy.Authorize(x.Identity, policy.Model{Name: x.Route.Name, Namespace: x.Route.Namespace}, caps[:n]...)
+		if !x.Decision.Allow {
+			code, msg := "model_not_allowed", "you are not allowed to use this model"
+			if x.Decision.Reasons[0] == policy.ReasonCapabilityMissing {
+				code, msg = "capability_not_allowed", "your role does not allow this endpoint"
+			}
+			return httperr.New(http.StatusForbidden, code, msg)
+		}
+		return next(w, r, x)
+	}
+}
+
+// forward sends the request to the model's upstream and streams the answer.
+func forward(w http.ResponseWriter, r *http.Request, x *Exchange) error {
+	body := x.Body
+	if x.Route.Model != x.Request.Model {
+		body = x.Request.WithModel(body, x.Route.Model)
+	}
+	x.Upstream = x.Route.Forward(w, r, body)
+	return nil // the upstream package answered, errors included
+}

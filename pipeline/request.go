@@ -1,0 +1,161 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+)
+
+// Request is what the gateway needs from an OpenAI request body. The body
+// itself is forwarded byte for byte except for the model value, so fields
+// Warden does not know pass through untouched.
+type Request struct {
+	Model  string
+	Stream bool
+	// byte offsets of the model's JSON value in the body
+	modelStart, modelEnd int
+}
+
+// Errors from ParseRequest; their text is safe to show the client.
+var (
+	ErrNotJSON      = errors.New("request body is not valid JSON")
+	ErrNotObject    = errors.New("request body must be a JSON object")
+	ErrNoModel      = errors.New("missing required parameter: model")
+	ErrModelType    = errors.New("model must be a non-empty string")
+	ErrStreamType   = errors.New("stream must be a boolean")
+	ErrDuplicateKey = errors.New("duplicate key in request body")
+)
+
+// ParseRequest reads the top-level "model" and "stream" members of body.
+// Keys are compared after unescaping, and a repeated model or stream key is
+// refused, so what policy checks is exactly what the upstream reads.
+func ParseRequest(body []byte) (Request, error) {
+	var r Request
+	if !json.Valid(body) {
+		return r, ErrNotJSON
+	}
+	i := skipSpace(body, 0)
+	if body[i] != '{' {
+		return r, ErrNotObject
+	}
+	i++
+	var seenModel, seenStream bool
+	for {
+		i = skipSpace(body, i)
+		if body[i] == '}' {
+			break
+		}
+		if body[i] == ',' {
+			i = skipSpace(body, i+1)
+		}
+		ks := i
+		i = skipString(body, i)
+		key := body[ks+1 : i-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			var k string
+			json.Unmarshal(body[ks:i], &k) // valid: checked above
+			key = []byte(k)
+		}
+		i = skipSpace(body, i) + 1 // ':'
+		vs := skipSpace(body, i)
+		i = skipValue(body, vs)
+		switch string(key) {
+		case "model":
+			if seenModel {
+				return r, ErrDuplicateKey
+			}
+			seenModel = true
+			if body[vs] != '"' {
+				return r, ErrModelType
+			}
+			var s string
+			if raw := body[vs+1 : i-1]; bytes.IndexByte(raw, '\\') < 0 {
+				s = string(raw)
+			} else {
+				json.Unmarshal(body[vs:i], &s) // valid: checked above
+			}
+			if s == "" {
+				return r, ErrModelType
+			}
+			r.Model, r.modelStart, r.modelEnd = s, vs, i
+		case "stream":
+			if seenStream {
+				return r, ErrDuplicateKey
+			}
+			seenStream = true
+			switch string(body[vs:i]) {
+			case "true":
+				r.Stream = true
+			case "false", "null":
+			default:
+				return r, ErrStreamType
+			}
+		}
+	}
+	if !seenModel {
+		return r, ErrNoModel
+	}
+	return r, nil
+}
+
+// WithModel returns body with the model value replaced by name. It allocates
+// a new slice; body is not modified.
+func (r Request) WithModel(body []byte, name string) []byte {
+	q, _ := json.Marshal(name)
+	out := make([]byte, 0, len(body)-(r.modelEnd-r.modelStart)+len(q))
+	out = append(out, body[:r.modelStart]...)
+	out = append(out, q...)
+	return append(out, body[r.modelEnd:]...)
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the string starting at b[i] == '"'.
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return i
+}
+
+// skipValue returns the index just past the (valid) JSON value at b[i].
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return i
+	default: // number, true, false, null
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case ',', '}', ']', ' ', '\t', '\r', '\n':
+				return i
+			}
+		}
+		return i
+	}
+}

@@ -1,0 +1,127 @@
+package pipeline
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/wardenhq/warden/internal/httperr"
+)
+
+// Observer sees every exchange once it is over, whatever its outcome. The
+// gateway's metrics and access log are observers; the audit log will be one.
+type Observer func(x *Exchange)
+
+// Serve adapts a Handler to net/http: it starts the Exchange (id, clock,
+// client address, the current Env), runs h, answers a returned error in
+// OpenAI's shape unless a response was already started, and reports the
+// exchange to observe.
+func Serve(env func() *Env, ep Endpoint, h Handler, observe Observer) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e := env()
+		x := &Exchange{ID: NewRequestID(), Start: time.Now(), Env: e, Endpoint: ep}
+		x.ClientIP = ClientIP(r, e.TrustedProxies)
+		sw := &statusWriter{ResponseWriter: w}
+		w.Header().Set("X-Request-Id", x.ID)
+		if err := h(sw, r, x); err != nil {
+			x.Err = httperr.From(err)
+			if sw.status == 0 {
+				httperr.Write(sw, x.Err)
+			}
+		}
+		x.Status = sw.status
+		if x.Status == 0 {
+			x.Status = http.StatusOK
+		}
+		if observe != nil {
+			observe(x)
+		}
+	})
+}
+
+// NewRequestID returns a random request id.
+func NewRequestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return "req_" + hex.EncodeToString(b[:])
+}
+
+// ClientIP is the request's client address: the socket peer, unless the peer
+// is a trusted proxy, in which case the rightmost X-Forwarded-For hop that is
+// not itself a trusted proxy. Headers from untrusted peers are ignored.
+func ClientIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
+	peer := addrOf(r.RemoteAddr)
+	if !isTrusted(peer, trusted) {
+		return peer
+	}
+	hops := r.Header.Values("X-Forwarded-For")
+	for i := len(hops) - 1; i >= 0; i-- {
+		parts := strings.Split(hops[i], ",")
+		for j := len(parts) - 1; j >= 0; j-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(parts[j]))
+			if err != nil {
+				return peer // a malformed hop: trust nothing beyond it
+			}
+			a = a.Unmap()
+			if !isTrusted(a, trusted) {
+				return a
+			}
+			peer = a
+		}
+	}
+	return peer
+}
+
+func addrOf(hostport string) netip.Addr {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	a, _ := netip.ParseAddr(host)
+	return a.Unmap()
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// statusWriter records the status sent; it passes Flush through (for
+// streams) and Unwrap (for http.ResponseController).
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		if w.status == 0 {
+			w.status = http.StatusOK
+		}
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

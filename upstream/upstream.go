@@ -1,0 +1,201 @@
+// Package upstream routes a request to the model server configured for its
+// model and proxies it there: the model name is rewritten to the upstream's,
+// the upstream's credential replaces the client's, streams are flushed as they
+// arrive, and transport failures become 502 or 504 in OpenAI's error shape.
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/internal/httperr"
+)
+
+// DefaultTimeout bounds the wait for an upstream's response headers.
+const DefaultTimeout = 120 * time.Second
+
+// Route is one configured model and where it is served.
+type Route struct {
+	Name      string
+	Version   string
+	Digest    string
+	Namespace string
+	Model     string // name the upstream expects
+	Builtin   bool   // served in-process (the demo model)
+
+	h http.Handler
+}
+
+// Table maps client-visible model names to routes. It is immutable.
+type Table struct {
+	byName map[string]*Route
+	order  []*Route
+}
+
+// Lookup returns the route for a model name, or nil.
+func (t *Table) Lookup(name string) *Route { return t.byName[name] }
+
+// Routes returns every route in config order.
+func (t *Table) Routes() []*Route { return t.order }
+
+// Build compiles validated models into a Table, resolving upstream
+// credentials. transport is shared by all routes (nil: a default one).
+func Build(models []config.Model, transport *http.Transport) (*Table, error) {
+	if transport == nil {
+		transport = NewTransport()
+	}
+	t := &Table{byName: make(map[string]*Route, len(models))}
+	var errs []error
+	for i, m := range models {
+		r := &Route{Name: m.Name, Version: m.Version, Digest: m.Digest, Namespace: m.Namespace, Model: m.Upstream.Model}
+		if m.Builtin == "demo" {
+			r.Builtin, r.Model, r.h = true, m.Name, Demo{}
+		} else {
+			h, err := newProxy(m.Upstream, transport)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("models[%d].upstream: %w", i, err))
+				continue
+			}
+			r.h = h
+		}
+		t.byName[m.Name] = r
+		t.order = append(t.order, r)
+	}
+	return t, errors.Join(errs...)
+}
+
+// NewTransport returns the HTTP transport used to reach upstreams.
+func NewTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// Outcome is what happened upstream, filled in while forwarding.
+type Outcome struct {
+	Start   time.Time // request sent
+	Headers time.Time // response headers received (zero if none)
+	Status  int       // upstream status (0 if no response)
+	Err     error     // transport failure
+}
+
+type outcomeKey struct{}
+
+// Forward sends body (already rewritten for the upstream) to the route's
+// server and copies the response to w. It returns when the response,
+// including a whole stream, has been copied or has failed.
+func (rt *Route) Forward(w http.ResponseWriter, r *http.Request, body []byte) *Outcome {
+	o := &Outcome{Start: time.Now()}
+	r2 := r.WithContext(context.WithValue(r.Context(), outcomeKey{}, o))
+	r2.Body = io.NopCloser(bytes.NewReader(body))
+	r2.ContentLength = int64(len(body))
+	rt.h.ServeHTTP(w, r2)
+	return o
+}
+
+func outcomeOf(r *http.Request) *Outcome {
+	if o, ok := r.Context().Value(outcomeKey{}).(*Outcome); ok {
+		return o
+	}
+	return &Outcome{}
+}
+
+// clientCredentialHeaders never travel upstream.
+var clientCredentialHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Api-Key", "X-Api-Key", "Openai-Organization", "Openai-Project"}
+
+func newProxy(u config.Upstream, transport *http.Transport) (http.Handler, error) {
+	base, err := url.Parse(u.URL)
+	if err != nil {
+		return nil, err
+	}
+	var bearer string
+	if u.APIKey != "" {
+		key, err := u.APIKey.Resolve()
+		if err != nil {
+			return nil, fmt.Errorf("api_key: %w", err)
+		}
+		bearer = "Bearer " + key
+	}
+	// A per-route transport copy carries the route's header timeout while
+	// sharing nothing mutable; connection pools are per route.
+	tr := transport.Clone()
+	tr.ResponseHeaderTimeout = u.Timeout.D(DefaultTimeout)
+	basePath := strings.TrimSuffix(base.Path, "/")
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			out := pr.Out
+			out.URL.Scheme, out.URL.Host = base.Scheme, base.Host
+			out.URL.Path = basePath + strings.TrimPrefix(pr.In.URL.Path, "/v1")
+			out.URL.RawPath = ""
+			out.Host = base.Host
+			for _, h := range clientCredentialHeaders {
+				out.Header.Del(h)
+			}
+			out.Header.Del("Accept-Encoding") // let the transport negotiate and decompress
+			out.Header.Set("Content-Type", "application/json")
+			if bearer != "" {
+				out.Header.Set("Authorization", bearer)
+			}
+			outcomeOf(pr.In).Start = time.Now()
+		},
+		Transport:     tr,
+		FlushInterval: -1,
+		ModifyResponse: func(res *http.Response) error {
+			o := outcomeOf(res.Request)
+			o.Headers, o.Status = time.Now(), res.StatusCode
+			res.Header.Del("Set-Cookie")
+			if id := res.Header.Get("X-Request-Id"); id != "" {
+				res.Header.Del("X-Request-Id")
+				res.Header.Set("X-Upstream-Request-Id", id)
+			}
+			if res.StatusCode >= 500 {
+				res.Body.Close()
+				return errUpstreamStatus
+			}
+			return nil
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			o := outcomeOf(r)
+			if o.Err == nil {
+				o.Err = err
+			}
+			if r.Context().Err() != nil && errors.Is(err, context.Canceled) {
+				return // the client went away; nobody to answer
+			}
+			httperr.Write(w, ErrorFor(err))
+		},
+		ErrorLog: discardLog,
+	}, nil
+}
+
+var errUpstreamStatus = errors.New("upstream answered with a server error")
+
+// ErrorFor maps a forwarding failure to the client's error.
+func ErrorFor(err error) *httperr.Error {
+	var ne net.Error
+	switch {
+	case errors.Is(err, errUpstreamStatus):
+		return httperr.Wrap(http.StatusBadGateway, "upstream_error", "the model server returned an error", err)
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		return httperr.Wrap(http.StatusGatewayTimeout, "upstream_timeout", "the model server did not answer in time", err)
+	default:
+		return httperr.Wrap(http.StatusBadGateway, "upstream_unavailable", "the model server is unavailable", err)
+	}
+}
