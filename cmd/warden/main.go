@@ -4,6 +4,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -41,12 +42,15 @@ func refused(format string, a ...any) error {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string) int {
+// run executes the CLI and returns the process exit code.
+func run(args []string, stdout, stderr io.Writer) int {
 	root := newRoot()
 	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.Execute()
 	if err == nil {
 		return exitOK
@@ -58,10 +62,10 @@ func run(args []string) int {
 	}
 	var ce *config.Error
 	if errors.As(err, &ce) {
-		fmt.Fprintln(os.Stderr, "warden: "+ce.Error())
+		fmt.Fprintln(stderr, "warden: "+ce.Error())
 		return code
 	}
-	fmt.Fprintln(os.Stderr, "warden: "+oneLine(err.Error()))
+	fmt.Fprintln(stderr, "warden: "+oneLine(err.Error()))
 	return code
 }
 

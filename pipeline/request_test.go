@@ -1,0 +1,120 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParseRequest(t *testing.T) {
+	tests := []struct {
+		name   string
+		body   string
+		model  string
+		stream bool
+		err    error
+	}{
+		{"minimal", `{"model":"gpt-4o"}`, "gpt-4o", false, nil},
+		{"stream", `{"messages":[{"role":"user","content":"hi \"model\": x"}],"model":"m","stream":true}`, "m", true, nil},
+		{"stream false", `{"model":"m","stream":false}`, "m", false, nil},
+		{"stream null", `{"model":"m","stream":null}`, "m", false, nil},
+		{"whitespace", " \n{ \"model\" :\t\"m\" , \"stream\" : true }\n", "m", true, nil},
+		{"escaped key", `{"mod\u0065l":"m"}`, "m", false, nil},
+		{"escaped value", `{"model":"a\/b\u00e9"}`, "a/bé", false, nil},
+		{"nested model ignored", `{"x":{"model":"inner"},"model":"outer"}`, "outer", false, nil},
+		{"model in array ignored", `{"x":[{"model":"inner"}],"model":"outer"}`, "outer", false, nil},
+		{"not json", `{"model":`, "", false, ErrNotJSON},
+		{"empty", ``, "", false, ErrNotJSON},
+		{"trailing garbage", `{"model":"m"} x`, "", false, ErrNotJSON},
+		{"array", `[{"model":"m"}]`, "", false, ErrNotObject},
+		{"string", `"model"`, "", false, ErrNotObject},
+		{"no model", `{"messages":[]}`, "", false, ErrNoModel},
+		{"empty object", `{}`, "", false, ErrNoModel},
+		{"model number", `{"model":4}`, "", false, ErrModelType},
+		{"model empty", `{"model":""}`, "", false, ErrModelType},
+		{"model null", `{"model":null}`, "", false, ErrModelType},
+		{"stream string", `{"model":"m","stream":"true"}`, "", false, ErrStreamType},
+		{"stream number", `{"model":"m","stream":1}`, "", false, ErrStreamType},
+		// A second model key would let policy check one model while the
+		// upstream (which keeps the last) serves another.
+		{"duplicate model", `{"model":"allowed","model":"secret"}`, "", false, ErrDuplicateKey},
+		{"duplicate escaped model", `{"model":"allowed","m\u006fdel":"secret"}`, "", false, ErrDuplicateKey},
+		{"duplicate stream", `{"model":"m","stream":false,"stream":true}`, "", false, ErrDuplicateKey},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := ParseRequest([]byte(tt.body))
+			if !errors.Is(err, tt.err) {
+				t.Fatalf("err = %v, want %v", err, tt.err)
+			}
+			if err == nil && (r.Model != tt.model || r.Stream != tt.stream) {
+				t.Fatalf("got model %q stream %v", r.Model, r.Stream)
+			}
+		})
+	}
+}
+
+func TestWithModel(t *testing.T) {
+	body := []byte(`{"messages":[{"role":"user","content":"x"}], "model" : "alias", "temperature":0.2, "extra":{"model":"keep"}}`)
+	r, err := ParseRequest(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := r.WithModel(body, `Qwen/Qwen2.5 "7B"`)
+	var got map[string]any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got["model"] != `Qwen/Qwen2.5 "7B"` || got["temperature"] != 0.2 || got["extra"].(map[string]any)["model"] != "keep" {
+		t.Fatalf("got %s", out)
+	}
+	if !strings.Contains(string(body), `"alias"`) {
+		t.Fatal("input modified")
+	}
+}
+
+// FuzzParseRequest: never panics; on success the body is valid JSON with a
+// single top-level model equal to Model, and WithModel yields valid JSON
+// whose model is the new name and whose other members are unchanged.
+func FuzzParseRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`,
+		`{"mod\u0065l":"m"}`, `{"model":"a","model":"b"}`, `[]`, `{"model":4}`, `{"x":{"model":"y"},"model":"z"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r, err := ParseRequest(body)
+		if err != nil {
+			return
+		}
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(body, &top); err != nil {
+			t.Fatalf("accepted invalid body: %v", err)
+		}
+		var m string
+		if err := json.Unmarshal(top["model"], &m); err != nil || m != r.Model {
+			t.Fatalf("model %q, json says %q (%v)", r.Model, m, err)
+		}
+		out := r.WithModel(body, "rewritten")
+		var after map[string]json.RawMessage
+		if err := json.Unmarshal(out, &after); err != nil {
+			t.Fatalf("rewrite broke JSON: %v\n%s", err, out)
+		}
+		if string(after["model"]) != `"rewritten"` || len(after) != len(top) {
+			t.Fatalf("rewrite: %s", out)
+		}
+	})
+}
+
+func BenchmarkParseRequest(b *testing.B) {
+	body := []byte(`{"model":"gpt-4o","messages":[{"role":"system","content":"You are helpful."},{"role":"user","content":"` + strings.Repeat("lorem ipsum ", 200) + `"}],"stream":true,"temperature":0.7}`)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseRequest(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
