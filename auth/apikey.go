@@ -109,7 +109,7 @@ type KeyLookup interface {
 type APIKeys struct {
 	Keys   KeyLookup
 	Hasher *Hasher
-	Usage  *Usage            // optional
+	Usage  *Usage           // optional
 	Now    func() time.Time // injectable clock
 }
 

@@ -30,8 +30,8 @@ type demoRequest struct {
 		Role    string          `json:"role"`
 		Content json.RawMessage `json:"content"`
 	} `json:"messages"`
-	Prompt any `json:"prompt"`
-	Input  any `json:"input"`
+	Prompt any  `json:"prompt"`
+	Input  any  `json:"input"`
 	Stream bool `json:"stream"`
 }
 
