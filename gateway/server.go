@@ -15,6 +15,7 @@ import (
 
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/kms"
 	"github.com/wardenhq/warden/pipeline"
 	"github.com/wardenhq/warden/store"
@@ -89,16 +90,31 @@ func (s *Server) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/", notFound)
 	return withRequestID(mux)
 }
 
-// withRequestID gives responses that did not pass through the pipeline
-// (health, metrics, 404s, 405s) an X-Request-Id too.
+// notFound answers unknown paths, and known paths with the wrong method, in
+// OpenAI's error shape.
+func notFound(w http.ResponseWriter, r *http.Request) {
+	allow := map[string]string{
+		"/v1/chat/completions": "POST", "/v1/completions": "POST", "/v1/embeddings": "POST", "/v1/models": "GET",
+		"/healthz": "GET", "/readyz": "GET", "/metrics": "GET",
+	}[r.URL.Path]
+	if allow != "" {
+		w.Header().Set("Allow", allow)
+		httperr.Write(w, httperr.New(http.StatusMethodNotAllowed, "method_not_allowed", "use "+allow+" for this endpoint"))
+		return
+	}
+	httperr.Write(w, httperr.New(http.StatusNotFound, "unknown_url", "unknown endpoint"))
+}
+
+// withRequestID gives every response an X-Request-Id, including those that
+// never reach the pipeline (health, metrics, 404s, 405s); the pipeline uses
+// the same id for its exchange.
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if w.Header().Get("X-Request-Id") == "" {
-			w.Header().Set("X-Request-Id", pipeline.NewRequestID())
-		}
+		w.Header().Set("X-Request-Id", pipeline.NewRequestID())
 		next.ServeHTTP(w, r)
 	})
 }

@@ -16,17 +16,21 @@ import (
 // gateway's metrics and access log are observers; the audit log will be one.
 type Observer func(x *Exchange)
 
-// Serve adapts a Handler to net/http: it starts the Exchange (id, clock,
+// Serve adapts a Handler to net/http: it starts the Exchange (id — the
+// X-Request-Id already set on w by an outer handler, or a new one — clock,
 // client address, the current Env), runs h, answers a returned error in
 // OpenAI's shape unless a response was already started, and reports the
 // exchange to observe.
 func Serve(env func() *Env, ep Endpoint, h Handler, observe Observer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e := env()
-		x := &Exchange{ID: NewRequestID(), Start: time.Now(), Env: e, Endpoint: ep}
+		x := &Exchange{ID: w.Header().Get("X-Request-Id"), Start: time.Now(), Env: e, Endpoint: ep}
+		if x.ID == "" {
+			x.ID = NewRequestID()
+			w.Header().Set("X-Request-Id", x.ID)
+		}
 		x.ClientIP = ClientIP(r, e.TrustedProxies)
 		sw := &statusWriter{ResponseWriter: w}
-		w.Header().Set("X-Request-Id", x.ID)
 		if err := h(sw, r, x); err != nil {
 			x.Err = httperr.From(err)
 			if sw.status == 0 {
