@@ -13,11 +13,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/wardenhq/warden/admin"
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/kms"
 	"github.com/wardenhq/warden/pipeline"
+	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/store"
 )
 
@@ -37,6 +39,7 @@ type Server struct {
 	opts    Options
 	log     *slog.Logger
 	usage   *auth.Usage
+	hasher  *auth.Hasher
 	auth    []auth.Authenticator
 	metrics *metrics
 	state   atomic.Pointer[State]
@@ -52,11 +55,12 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	s := &Server{opts: opts, log: opts.Logger, usage: auth.NewUsage(), metrics: newMetrics()}
+	s := &Server{opts: opts, log: opts.Logger, usage: auth.NewUsage(), metrics: newMetrics(),
+		hasher: auth.NewHasher(opts.KMS.DeriveKey(kms.PurposeAPIKeyHash))}
 	if cfg.Auth.APIKeys.On() {
 		s.auth = append(s.auth, &auth.APIKeys{
 			Keys:   opts.Store,
-			Hasher: auth.NewHasher(opts.KMS.DeriveKey(kms.PurposeAPIKeyHash)),
+			Hasher: s.hasher,
 			Usage:  s.usage,
 			Now:    opts.Now,
 		})
@@ -85,6 +89,21 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /v1/completions", pipeline.Serve(s.env, pipeline.Completions, inference, s.observe))
 	mux.Handle("POST /v1/embeddings", pipeline.Serve(s.env, pipeline.Embeddings, inference, s.observe))
 	mux.Handle("GET /v1/models", pipeline.Serve(s.env, pipeline.Models, pipeline.ListModels(), s.observe))
+	keys := &admin.Keys{Store: s.opts.Store, Hasher: s.hasher, Now: s.opts.Now,
+		Roles: func() []config.Role { return s.State().Config.Roles }}
+	for _, a := range []struct {
+		pattern string
+		name    string
+		h       pipeline.Handler
+	}{
+		{"GET /admin/v1/keys", "admin.keys.list", keys.List},
+		{"POST /admin/v1/keys", "admin.keys.create", keys.Create},
+		{"POST /admin/v1/keys/{id}/rotate", "admin.keys.rotate", keys.Rotate},
+		{"POST /admin/v1/keys/{id}/revoke", "admin.keys.revoke", keys.Revoke},
+	} {
+		ep := pipeline.Endpoint{Name: a.name, Capability: policy.CapAdmin}
+		mux.Handle(a.pattern, pipeline.Serve(s.env, ep, pipeline.Admin(a.h), s.observe))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -99,7 +118,7 @@ func (s *Server) routes() http.Handler {
 func notFound(w http.ResponseWriter, r *http.Request) {
 	allow := map[string]string{
 		"/v1/chat/completions": "POST", "/v1/completions": "POST", "/v1/embeddings": "POST", "/v1/models": "GET",
-		"/healthz": "GET", "/readyz": "GET", "/metrics": "GET",
+		"/healthz": "GET", "/readyz": "GET", "/metrics": "GET", "/admin/v1/keys": "GET, POST",
 	}[r.URL.Path]
 	if allow != "" {
 		w.Header().Set("Allow", allow)

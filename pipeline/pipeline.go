@@ -25,6 +25,10 @@ func Inference() Handler {
 	)
 }
 
+// Admin is the path for administrative endpoints: authenticate, then
+// require the endpoint's capability, then h.
+func Admin(h Handler) Handler { return chain(h, recoverPanic, authenticate, requireCapability) }
+
 // ListModels answers GET /v1/models with the models the caller may use.
 func ListModels() Handler { return chain(listModels, recoverPanic, authenticate) }
 
@@ -138,6 +142,17 @@ func authorize(next Handler) Handler {
 				code, msg = "capability_not_allowed", "your role does not allow this endpoint"
 			}
 			return httperr.New(http.StatusForbidden, code, msg)
+		}
+		return next(w, r, x)
+	}
+}
+
+// requireCapability refuses callers whose role lacks the endpoint's capability.
+func requireCapability(next Handler) Handler {
+	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
+		x.Decision = x.Env.Policy.Permit(x.Identity, x.Endpoint.Capability)
+		if !x.Decision.Allow {
+			return httperr.New(http.StatusForbidden, "capability_not_allowed", "your role does not allow this endpoint")
 		}
 		return next(w, r, x)
 	}

@@ -95,6 +95,18 @@ func (p *Policy) Can(id *auth.Identity, c Capability) bool {
 	return r != nil && r.caps[c]
 }
 
+// Permit decides whether id's role grants capability c, for endpoints that
+// concern no model (the admin API).
+func (p *Policy) Permit(id *auth.Identity, c Capability) Decision {
+	switch r := p.roles[id.Role]; {
+	case r == nil:
+		return Decision{Reasons: unknownRole}
+	case !r.caps[c]:
+		return Decision{Reasons: capabilityMiss}
+	}
+	return Decision{Allow: true, Reasons: allowed}
+}
+
 // Authorize decides whether id may use model m with every capability in caps.
 func (p *Policy) Authorize(id *auth.Identity, m Model, caps ...Capability) Decision {
 	r := p.roles[id.Role]

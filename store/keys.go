@@ -42,7 +42,8 @@ func (db *DB) CreateKey(ctx context.Context, k APIKey, s Secret) error {
 // query, the hot path of API key authentication. It returns ErrNotFound (not
 // wrapped) if there is none. It does not judge validity: the caller checks
 // the key's RevokedAt and ExpiresAt and the secret's NotAfter. The returned
-// Secret.Hash is hash itself, not a copy.
+// Secret.Hash is hash itself, not a copy: the stored hash equals it byte for
+// byte, and reading it back would cost allocations for nothing.
 func (db *DB) LookupSecret(ctx context.Context, hash []byte) (Match, error) {
 	r := new(lookupRow) // one allocation for every scan destination
 	err := db.lookup.QueryRowContext(ctx, hash).Scan(r.dests()...)
@@ -56,8 +57,8 @@ func (db *DB) LookupSecret(ctx context.Context, hash []byte) (Match, error) {
 		return Match{}, fmt.Errorf("store: lookup secret: %w", err)
 	}
 	r.m.Secret.Hash = hash
-	r.m.Secret.NotAfter = fromNanos(r.notAfter)
-	r.m.Secret.CreatedAt = fromNanos(r.created)
+	r.m.Secret.NotAfter = fromNanos(r.secretNotAfter)
+	r.m.Secret.CreatedAt = fromNanos(r.secretCreated)
 	return r.m, nil
 }
 

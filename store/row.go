@@ -45,26 +45,26 @@ type keyRow struct {
 	expires, revoked, lastUsed sql.NullInt64
 }
 
-// dest returns the scan destinations for keyCols, filling k and r, followed
-// by extra.
-func (r *keyRow) dest(k *APIKey, extra ...any) []any {
-	return append([]any{&k.ID, &k.Name, &k.Role, &r.models, &k.RPM, &k.TPM, &k.Prefix,
-		&r.created, &r.expires, &r.revoked, &r.lastUsed}, extra...)
+// dest returns the scan destinations for keyCols, filling k and r.
+func (r *keyRow) dest(k *APIKey) []any {
+	return []any{&k.ID, &k.Name, &k.Role, &r.models, &k.RPM, &k.TPM, &k.Prefix,
+		&r.created, &r.expires, &r.revoked, &r.lastUsed}
 }
 
-// lookupRow is the destination of the LookupSecret query.
+// lookupRow is the destination of the LookupSecret query: keyCols, then the
+// secret's prefix, not_after and created_at. It is allocated once per lookup.
 type lookupRow struct {
 	keyRow
-	m                 Match
-	notAfter, created sql.NullInt64
-	dst               [14]any
+	m                             Match
+	secretNotAfter, secretCreated sql.NullInt64
+	dst                           [14]any
 }
 
 func (r *lookupRow) dests() []any {
 	k := &r.m.Key
 	r.dst = [...]any{&k.ID, &k.Name, &k.Role, &r.models, &k.RPM, &k.TPM, &k.Prefix,
-		&r.keyRow.created, &r.expires, &r.revoked, &r.lastUsed,
-		&r.m.Secret.Prefix, &r.notAfter, &r.created}
+		&r.created, &r.expires, &r.revoked, &r.lastUsed,
+		&r.m.Secret.Prefix, &r.secretNotAfter, &r.secretCreated}
 	return r.dst[:]
 }
 

@@ -1,0 +1,205 @@
+// Package admin is Warden's administrative HTTP API under /admin/v1/. Each
+// route needs a capability (SPEC §3), checked by the pipeline before the
+// handler runs; handlers return errors in OpenAI's shape like the data plane.
+package admin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/wardenhq/warden/auth"
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/internal/httperr"
+	"github.com/wardenhq/warden/pipeline"
+	"github.com/wardenhq/warden/store"
+)
+
+// KeyStore is what key administration needs from the store.
+type KeyStore interface {
+	auth.KeyStore
+	ListKeys(ctx context.Context) ([]store.APIKey, error)
+	RevokeKey(ctx context.Context, id string, at time.Time) error
+}
+
+// Keys serves /admin/v1/keys.
+type Keys struct {
+	Store  KeyStore
+	Hasher *auth.Hasher
+	Roles  func() []config.Role // the current config's roles
+	Now    func() time.Time
+}
+
+// KeyInfo is a key as the CLI and the admin API show it: never its secret.
+type KeyInfo struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Role       string     `json:"role"`
+	Prefix     string     `json:"prefix"`
+	Models     []string   `json:"models"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	Revoked    bool       `json:"revoked"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+}
+
+// NewKeyInfo describes k.
+func NewKeyInfo(k store.APIKey) KeyInfo {
+	ki := KeyInfo{ID: k.ID, Name: k.Name, Role: k.Role, Prefix: k.Prefix, Models: k.Models,
+		CreatedAt: k.CreatedAt, ExpiresAt: optTime(k.ExpiresAt), LastUsedAt: optTime(k.LastUsedAt),
+		Revoked: k.Revoked(), RevokedAt: optTime(k.RevokedAt)}
+	if ki.Models == nil {
+		ki.Models = []string{}
+	}
+	return ki
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// NewKey is the answer to a create or rotate: the secret, shown once.
+type NewKey struct {
+	ID  string `json:"id"`
+	Key string `json:"key"`
+}
+
+// List handles GET /admin/v1/keys.
+func (a *Keys) List(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
+	keys, err := a.Store.ListKeys(r.Context())
+	if err != nil {
+		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
+	}
+	out := make([]KeyInfo, len(keys))
+	for i, k := range keys {
+		out[i] = NewKeyInfo(k)
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": out})
+}
+
+type createRequest struct {
+	Name      string   `json:"name"`
+	Role      string   `json:"role"`
+	Models    []string `json:"models"`
+	ExpiresIn string   `json:"expires_in"`
+}
+
+// Create handles POST /admin/v1/keys.
+func (a *Keys) Create(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
+	var req createRequest
+	if err := decode(r, x, &req); err != nil {
+		return err
+	}
+	spec := auth.KeySpec{Name: req.Name, Role: req.Role, Models: req.Models}
+	switch {
+	case req.Name == "" || req.Role == "":
+		return badRequest("name and role are required")
+	case !a.roleDefined(req.Role):
+		return badRequest("role is not defined in the configuration")
+	}
+	for _, m := range req.Models {
+		if m == "" {
+			return badRequest("models must not contain empty patterns")
+		}
+	}
+	if req.ExpiresIn != "" {
+		d, err := config.ParseDuration(req.ExpiresIn)
+		if err != nil || d <= 0 {
+			return badRequest("expires_in: want a positive duration such as 90d or 12h")
+		}
+		spec.ExpiresIn = d
+	}
+	secret, k, err := auth.IssueKey(r.Context(), a.Store, a.Hasher, spec, a.Now())
+	if err != nil {
+		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
+	}
+	return writeJSON(w, http.StatusCreated, NewKey{ID: k.ID, Key: secret})
+}
+
+// Rotate handles POST /admin/v1/keys/{id}/rotate with {"grace": "24h"}.
+func (a *Keys) Rotate(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
+	var req struct {
+		Grace string `json:"grace"`
+	}
+	if err := decode(r, x, &req); err != nil {
+		return err
+	}
+	grace := 24 * time.Hour
+	if req.Grace != "" {
+		d, err := config.ParseDuration(req.Grace)
+		if err != nil || d < 0 {
+			return badRequest("grace: want a duration such as 0s, 1h or 7d")
+		}
+		grace = d
+	}
+	id := r.PathValue("id")
+	secret, err := auth.RotateKey(r.Context(), a.Store, a.Hasher, id, grace, a.Now())
+	if err != nil {
+		return keyError(err)
+	}
+	return writeJSON(w, http.StatusOK, NewKey{ID: id, Key: secret})
+}
+
+// Revoke handles POST /admin/v1/keys/{id}/revoke.
+func (a *Keys) Revoke(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
+	id := r.PathValue("id")
+	if err := a.Store.RevokeKey(r.Context(), id, a.Now().UTC()); err != nil {
+		return keyError(err)
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"id": id, "revoked": true})
+}
+
+func (a *Keys) roleDefined(name string) bool {
+	for _, r := range a.Roles() {
+		if r.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func keyError(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return httperr.New(http.StatusNotFound, "key_not_found", "no such key")
+	case errors.Is(err, store.ErrRevoked):
+		return httperr.New(http.StatusConflict, "key_revoked", "the key is revoked")
+	}
+	return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
+}
+
+func badRequest(msg string) error { return httperr.New(http.StatusBadRequest, "invalid_request", msg) }
+
+// decode reads a small JSON body strictly; an empty body is an empty object.
+func decode(r *http.Request, x *pipeline.Exchange, v any) error {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10+1))
+	if err != nil {
+		return badRequest("could not read the request body")
+	}
+	if len(body) > 64<<10 {
+		return httperr.New(http.StatusRequestEntityTooLarge, "request_too_large", "request body too large")
+	}
+	if len(body) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badRequest("invalid JSON body: " + jsonProblem(err))
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(v)
+}

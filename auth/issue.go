@@ -1,0 +1,57 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+
+	"github.com/wardenhq/warden/store"
+)
+
+// KeyStore is what issuing and rotating keys needs from the store.
+type KeyStore interface {
+	CreateKey(ctx context.Context, k store.APIKey, s store.Secret) error
+	RotateKey(ctx context.Context, id string, s store.Secret, oldNotAfter time.Time) error
+}
+
+// KeySpec describes a key to issue.
+type KeySpec struct {
+	Name      string
+	Role      string
+	Models    []string      // optional globs narrowing the role
+	ExpiresIn time.Duration // 0 = no expiry
+}
+
+// NewKeyID returns a random key id ("key_" + 20 hex digits).
+func NewKeyID() string {
+	var b [10]byte
+	rand.Read(b[:])
+	return "key_" + hex.EncodeToString(b[:])
+}
+
+// IssueKey creates a key and returns its secret, the only copy there is.
+// The caller checks that spec.Role exists.
+func IssueKey(ctx context.Context, ks KeyStore, h *Hasher, spec KeySpec, now time.Time) (string, store.APIKey, error) {
+	secret := NewKey()
+	var sum [32]byte
+	now = now.UTC()
+	k := store.APIKey{
+		ID: NewKeyID(), Name: spec.Name, Role: spec.Role, Models: spec.Models,
+		Prefix: VisiblePrefix(secret), CreatedAt: now,
+	}
+	if spec.ExpiresIn > 0 {
+		k.ExpiresAt = now.Add(spec.ExpiresIn)
+	}
+	err := ks.CreateKey(ctx, k, store.Secret{Hash: h.Sum(secret, &sum), Prefix: k.Prefix})
+	return secret, k, err
+}
+
+// RotateKey gives key id a new secret and returns it; the previous secrets
+// stay valid until now+grace. Errors: store.ErrNotFound, store.ErrRevoked.
+func RotateKey(ctx context.Context, ks KeyStore, h *Hasher, id string, grace time.Duration, now time.Time) (string, error) {
+	secret := NewKey()
+	var sum [32]byte
+	err := ks.RotateKey(ctx, id, store.Secret{Hash: h.Sum(secret, &sum), Prefix: VisiblePrefix(secret)}, now.UTC().Add(grace))
+	return secret, err
+}

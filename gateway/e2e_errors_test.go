@@ -1,0 +1,229 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+
+	"github.com/wardenhq/warden/auth"
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/wardentest"
+)
+
+// closedURL returns an upstream URL on a loopback port nobody listens on.
+func closedURL(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr + "/v1"
+}
+
+// errorGateway serves the default models plus failing ones: "gpt-down" (no
+// server), "gpt-slow" (answers after the 200ms upstream timeout),
+// "gpt-broken" (answers 500); a "no-stream" role (chat without stream); and
+// a 4 KiB body limit.
+func errorGateway(t *testing.T) *wardentest.Gateway {
+	slow := wardentest.NewUpstream(t)
+	slow.SetDelay(testTimeout)
+	broken := wardentest.NewUpstream(t)
+	broken.SetStatus(http.StatusInternalServerError)
+	down := closedURL(t)
+	return wardentest.NewGateway(t, wardentest.GatewayOptions{
+		Roles: append(wardentest.DefaultRoles(), config.Role{Name: "no-stream", Models: []string{"*"}, Capabilities: []string{"chat"}}),
+		Configure: func(c *config.Config) {
+			c.Server.MaxBodyBytes = 4096
+			sm := slow.Model("gpt-slow", "slow-model")
+			sm.Upstream.Timeout = config.Duration(200 * time.Millisecond)
+			c.Models = append(c.Models, sm,
+				broken.Model("gpt-broken", "broken-model"),
+				config.Model{Name: "gpt-down", Upstream: config.Upstream{URL: down}})
+		},
+	})
+}
+
+// TestErrors checks that every refusal reaches the SDK as an *openai.Error
+// with the right status and code.
+func TestErrors(t *testing.T) {
+	t.Parallel()
+	g := errorGateway(t)
+	issue := func(o wardentest.KeyOptions) func(t *testing.T) string {
+		return func(t *testing.T) string { return g.NewKey(t, o).Secret }
+	}
+	secret := func(s string) func(t *testing.T) string { return func(*testing.T) string { return s } }
+	admin, chatOnly := issue(wardentest.KeyOptions{Role: "admin"}), issue(wardentest.KeyOptions{Role: "chat-only"})
+	revokedAfterUse := func(t *testing.T) string {
+		k := g.NewKey(t, wardentest.KeyOptions{Role: "chat-only"})
+		if err := chat(testContext(t), newClient(g, k.Secret), "gpt-test"); err != nil {
+			t.Fatalf("before revocation: %v", err)
+		}
+		g.Revoke(t, k.ID)
+		return k.Secret
+	}
+
+	chatTo := func(model string) func(context.Context, openai.Client) error {
+		return func(ctx context.Context, c openai.Client) error { return chat(ctx, c, model) }
+	}
+	streamTo := func(model string) func(context.Context, openai.Client) error {
+		return func(ctx context.Context, c openai.Client) error {
+			s := c.Chat.Completions.NewStreaming(ctx, chatParams(model))
+			defer s.Close()
+			for s.Next() {
+			}
+			return s.Err()
+		}
+	}
+	embed := func(model string, opts ...option.RequestOption) func(context.Context, openai.Client) error {
+		return func(ctx context.Context, c openai.Client) error {
+			_, err := c.Embeddings.New(ctx, openai.EmbeddingNewParams{
+				Model: model, Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("a")},
+			}, opts...)
+			return err
+		}
+	}
+	complete := func(model string) func(context.Context, openai.Client) error {
+		return func(ctx context.Context, c openai.Client) error {
+			_, err := c.Completions.New(ctx, openai.CompletionNewParams{
+				Model: openai.CompletionNewParamsModel(model), Prompt: openai.CompletionNewParamsPromptUnion{OfString: openai.String("a")},
+			})
+			return err
+		}
+	}
+	rawBody := func(body string) func(context.Context, openai.Client) error {
+		return chatWith(option.WithRequestBody("application/json", []byte(body)))
+	}
+	huge := func(ctx context.Context, c openai.Client) error {
+		p := chatParams("gpt-test")
+		p.Messages = []openai.ChatCompletionMessageParamUnion{openai.UserMessage(strings.Repeat("x", 8192))}
+		_, err := c.Chat.Completions.New(ctx, p)
+		return err
+	}
+
+	tests := []struct {
+		name   string
+		key    func(t *testing.T) string
+		call   func(context.Context, openai.Client) error
+		status int
+		code   string
+	}{
+		{"missing key", secret(""), chatTo("gpt-test"), 401, "invalid_api_key"},
+		{"unknown key", secret(auth.NewKey()), chatTo("gpt-test"), 401, "invalid_api_key"},
+		{"malformed key", secret("sk-not-a-warden-key"), chatTo("gpt-test"), 401, "invalid_api_key"},
+		{"expired key", issue(wardentest.KeyOptions{ExpiresAt: time.Now().Add(-time.Minute)}), chatTo("gpt-test"), 401, "invalid_api_key"},
+		{"revoked key", revokedAfterUse, chatTo("gpt-test"), 401, "invalid_api_key"},
+		{"missing key on models list", secret(""), func(ctx context.Context, c openai.Client) error {
+			_, err := c.Models.List(ctx)
+			return err
+		}, 401, "invalid_api_key"},
+
+		{"model not in role", chatOnly, chatTo("gpt-other"), 403, "model_not_allowed"},
+		{"model not in key scope", issue(wardentest.KeyOptions{Role: "admin", Models: []string{"gpt-test"}}), chatTo("gpt-other"), 403, "model_not_allowed"},
+		{"embeddings without capability", chatOnly, embed("gpt-test"), 403, "capability_not_allowed"},
+		{"completions without capability", chatOnly, complete("gpt-test"), 403, "capability_not_allowed"},
+		{"stream without capability", issue(wardentest.KeyOptions{Role: "no-stream"}), streamTo("gpt-test"), 403, "capability_not_allowed"},
+
+		{"body not JSON", admin, rawBody(`{"model": "gpt-test",`), 400, "invalid_request"},
+		{"body not an object", admin, rawBody(`["gpt-test"]`), 400, "invalid_request"},
+		{"model missing", admin, rawBody(`{"messages": []}`), 400, "invalid_request"},
+		{"model not a string", admin, rawBody(`{"model": 7}`), 400, "invalid_request"},
+		{"model given twice", admin, rawBody(`{"model": "gpt-test", "model": "gpt-other"}`), 400, "invalid_request"},
+		{"stream on embeddings", admin, embed("embed-test", option.WithJSONSet("stream", true)), 400, "invalid_request"},
+
+		{"unknown model", admin, chatTo("no-such-model"), 404, "model_not_found"},
+		{"unknown model, narrow role", chatOnly, chatTo("no-such-model"), 404, "model_not_found"},
+		{"body too large", admin, huge, 413, "request_too_large"},
+
+		{"upstream down", admin, chatTo("gpt-down"), 502, "upstream_unavailable"},
+		{"upstream 500", admin, chatTo("gpt-broken"), 502, "upstream_error"},
+		{"upstream 500 on a stream", admin, streamTo("gpt-broken"), 502, "upstream_error"},
+		{"upstream timeout", admin, chatTo("gpt-slow"), 504, "upstream_timeout"},
+		{"upstream timeout on a stream", admin, streamTo("gpt-slow"), 504, "upstream_timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			key := tt.key(t)
+			err := tt.call(testContext(t), newClient(g, key))
+			wantAPIError(t, err, tt.status, tt.code, key)
+		})
+	}
+}
+
+func chatWith(opts ...option.RequestOption) func(context.Context, openai.Client) error {
+	return func(ctx context.Context, c openai.Client) error { return chat(ctx, c, "gpt-test", opts...) }
+}
+
+// TestRawRequests sends what the SDK cannot: bodies of unknown length and
+// requests with no client library at all.
+func TestRawRequests(t *testing.T) {
+	t.Parallel()
+	g := errorGateway(t)
+	key := g.NewKey(t, wardentest.KeyOptions{Role: "admin"})
+	big := `{"model": "gpt-test", "messages": [{"role": "user", "content": "` + strings.Repeat("x", 8192) + `"}]}`
+	tests := []struct {
+		name    string
+		body    io.Reader
+		ctype   string
+		status  int
+		code    string
+		content string // for 200, the answer
+	}{
+		{"malformed JSON", strings.NewReader(`{"model": "gpt-test", "messages": [}`), "application/json", 400, "invalid_request", ""},
+		{"too large, chunked", io.MultiReader(strings.NewReader(big)), "application/json", 413, "request_too_large", ""},
+		// curl -d sends a form content type; the body is JSON all the same.
+		{"form content type", strings.NewReader(`{"model": "gpt-test", "messages": [{"role": "user", "content": "hi"}]}`), "application/x-www-form-urlencoded", 200, "", wardentest.DefaultContent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			req, err := http.NewRequestWithContext(testContext(t), http.MethodPost, g.URL+"/chat/completions", tt.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+key.Secret)
+			req.Header.Set("Content-Type", tt.ctype)
+			res, err := g.Client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var got struct {
+				Error *struct {
+					Message, Type, Code string
+				}
+				Choices []struct{ Message struct{ Content string } }
+			}
+			if err := json.NewDecoder(res.Body).Decode(&got); err != nil {
+				t.Fatalf("%s: body is not JSON: %v", res.Status, err)
+			}
+			if res.StatusCode != tt.status {
+				t.Fatalf("status %s, want %d (%+v)", res.Status, tt.status, got.Error)
+			}
+			if res.Header.Get("X-Request-Id") == "" {
+				t.Error("no X-Request-Id")
+			}
+			if tt.status == http.StatusOK {
+				if len(got.Choices) != 1 || got.Choices[0].Message.Content != tt.content {
+					t.Errorf("answer %+v, want %q", got.Choices, tt.content)
+				}
+				return
+			}
+			if got.Error == nil || got.Error.Code != tt.code || got.Error.Type != "invalid_request_error" || got.Error.Message == "" {
+				t.Errorf("error %+v, want code %q of type invalid_request_error with a message", got.Error, tt.code)
+			}
+			if ct := res.Header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type = %q", ct)
+			}
+		})
+	}
+}
