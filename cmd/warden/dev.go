@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/kms"
 )
@@ -79,7 +80,7 @@ func ensure(path string, create func() error) error {
 
 // devWelcome issues a fresh admin key and prints how to use it.
 func devWelcome(ctx context.Context, out io.Writer, b *backends, c *config.Config, url string) error {
-	key, _, err := createKey(ctx, b, keySpec{Name: "dev-admin", Role: "admin", ExpiresIn: 7 * 24 * time.Hour})
+	key, _, err := createKey(ctx, b, auth.KeySpec{Name: "dev-admin", Role: "admin", ExpiresIn: 7 * 24 * time.Hour})
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wardenhq/warden/admin"
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/store"
@@ -40,33 +39,9 @@ func withBackends(cmd *cobra.Command, f func(ctx context.Context, c *config.Conf
 	return f(ctx, c, b)
 }
 
-type keySpec struct {
-	Name      string
-	Role      string
-	Models    []string
-	ExpiresIn time.Duration
-}
-
-func newKeyID() string {
-	var b [10]byte
-	rand.Read(b[:])
-	return "key_" + hex.EncodeToString(b[:])
-}
-
 // createKey issues a key; the returned secret is the only copy there is.
-func createKey(ctx context.Context, b *backends, s keySpec) (string, store.APIKey, error) {
-	secret := auth.NewKey()
-	var sum [32]byte
-	now := time.Now().UTC()
-	k := store.APIKey{
-		ID: newKeyID(), Name: s.Name, Role: s.Role, Models: s.Models,
-		Prefix: auth.VisiblePrefix(secret), CreatedAt: now,
-	}
-	if s.ExpiresIn > 0 {
-		k.ExpiresAt = now.Add(s.ExpiresIn)
-	}
-	err := b.store.CreateKey(ctx, k, store.Secret{Hash: b.hasher().Sum(secret, &sum), Prefix: k.Prefix})
-	return secret, k, err
+func createKey(ctx context.Context, b *backends, s auth.KeySpec) (string, store.APIKey, error) {
+	return auth.IssueKey(ctx, b.store, b.hasher(), s, time.Now())
 }
 
 func newKeysCreate() *cobra.Command {
@@ -78,7 +53,7 @@ func newKeysCreate() *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withBackends(cmd, func(ctx context.Context, c *config.Config, b *backends) error {
-				spec := keySpec{Name: name, Role: role}
+				spec := auth.KeySpec{Name: name, Role: role}
 				if name == "" || role == "" {
 					return usageErr("keys create: --name and --role are required")
 				}
@@ -131,26 +106,6 @@ func printNewKey(w io.Writer, asJSON bool, id, secret, what string) error {
 	return err
 }
 
-type keyJSON struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	Role       string     `json:"role"`
-	Prefix     string     `json:"prefix"`
-	Models     []string   `json:"models"`
-	CreatedAt  time.Time  `json:"created_at"`
-	ExpiresAt  *time.Time `json:"expires_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-	Revoked    bool       `json:"revoked"`
-	RevokedAt  *time.Time `json:"revoked_at"`
-}
-
-func optTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
 func newKeysList() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -165,14 +120,9 @@ func newKeysList() *cobra.Command {
 				}
 				out := cmd.OutOrStdout()
 				if asJSON {
-					list := make([]keyJSON, len(keys))
+					list := make([]admin.KeyInfo, len(keys))
 					for i, k := range keys {
-						list[i] = keyJSON{ID: k.ID, Name: k.Name, Role: k.Role, Prefix: k.Prefix, Models: k.Models,
-							CreatedAt: k.CreatedAt, ExpiresAt: optTime(k.ExpiresAt), LastUsedAt: optTime(k.LastUsedAt),
-							Revoked: k.Revoked(), RevokedAt: optTime(k.RevokedAt)}
-						if list[i].Models == nil {
-							list[i].Models = []string{}
-						}
+						list[i] = admin.NewKeyInfo(k)
 					}
 					enc := json.NewEncoder(out)
 					enc.SetIndent("", "  ")
@@ -230,10 +180,8 @@ func newKeysRotate() *cobra.Command {
 				return usageErr("keys rotate: --grace: want a duration such as 0s, 1h or 7d")
 			}
 			return withBackends(cmd, func(ctx context.Context, c *config.Config, b *backends) error {
-				secret := auth.NewKey()
-				var sum [32]byte
 				now := time.Now().UTC()
-				err := b.store.RotateKey(ctx, args[0], store.Secret{Hash: b.hasher().Sum(secret, &sum), Prefix: auth.VisiblePrefix(secret)}, now.Add(g))
+				secret, err := auth.RotateKey(ctx, b.store, b.hasher(), args[0], g, now)
 				if err != nil {
 					return keyErr("keys rotate", args[0], err)
 				}
