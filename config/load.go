@@ -118,14 +118,42 @@ func decode(b []byte) (*Config, []Problem) {
 
 func cleanYAMLError(s string) string { return strings.TrimPrefix(s, "yaml: ") }
 
-// unknownKeys walks n alongside the Go type t and records every mapping key
-// that has no field, with its path and line.
+// keyWalker walks the YAML tree alongside the Go type and records every
+// mapping key that has no field, with its path and line.
+type keyWalker struct {
+	probs *[]Problem
+	// seen holds the anchored nodes already walked as a given type. Each is
+	// walked, and its unknown keys reported, once: a small file whose aliases
+	// fan out (an "alias bomb") cannot make the walk quadratic or worse.
+	seen map[walked]bool
+}
+
+type walked struct {
+	n *yaml.Node
+	t reflect.Type
+}
+
+// unknownKeys records every unknown key under n, which is decoded as type t.
 func unknownKeys(n *yaml.Node, t reflect.Type, path string, probs *[]Problem) {
+	w := keyWalker{probs: probs, seen: map[walked]bool{}}
+	w.walk(n, t, path)
+}
+
+func (w *keyWalker) walk(n *yaml.Node, t reflect.Type, path string) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if n.Kind == yaml.AliasNode {
+		if n.Alias == nil {
+			return
+		}
 		n = n.Alias
+	}
+	if n.Anchor != "" {
+		if w.seen[walked{n, t}] {
+			return // reported where it was first seen
+		}
+		w.seen[walked{n, t}] = true
 	}
 	switch t.Kind() {
 	case reflect.Struct:
@@ -135,22 +163,54 @@ func unknownKeys(n *yaml.Node, t reflect.Type, path string, probs *[]Problem) {
 		fields := yamlFields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
+			if isMerge(k) {
+				// "<<: *base" merges base's keys here; check them as ours.
+				w.merge(v, t, path)
+				continue
+			}
 			p := join(path, k.Value)
 			f, ok := fields[k.Value]
 			if !ok {
-				*probs = append(*probs, Problem{Path: p, Msg: fmt.Sprintf("unknown key (line %d)", k.Line)})
+				*w.probs = append(*w.probs, Problem{Path: p, Msg: fmt.Sprintf("unknown key (line %d)", k.Line)})
 				continue
 			}
-			unknownKeys(v, f, p, probs)
+			w.walk(v, f, p)
 		}
 	case reflect.Slice:
-		if n.Kind != yaml.SequenceNode {
+		if n.Kind != yaml.SequenceNode || !hasStruct(t.Elem()) {
 			return
 		}
 		for i, e := range n.Content {
-			unknownKeys(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i), probs)
+			w.walk(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
 		}
 	}
+}
+
+// merge walks the value of a "<<" key: a mapping, an alias of one, or a
+// sequence of those. Anything else is a type error the decoder reports.
+func (w *keyWalker) merge(v *yaml.Node, t reflect.Type, path string) {
+	if v.Kind == yaml.SequenceNode {
+		for _, e := range v.Content {
+			if e.Kind != yaml.SequenceNode {
+				w.merge(e, t, path)
+			}
+		}
+		return
+	}
+	w.walk(v, t, path)
+}
+
+// isMerge reports whether k is a YAML merge key ("<<"), as the decoder sees it.
+func isMerge(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && k.Value == "<<" && (k.Tag == "" || k.Tag == "!" || k.ShortTag() == "!!merge")
+}
+
+// hasStruct reports whether values of t can hold mappings with keys to check.
+func hasStruct(t reflect.Type) bool {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	return t.Kind() == reflect.Struct
 }
 
 func yamlFields(t reflect.Type) map[string]reflect.Type {

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -16,6 +17,8 @@ import (
 type Duration time.Duration
 
 // ParseDuration parses a Go duration, optionally prefixed by "<n>d".
+// Negative durations are refused, and so is anything past time.Duration's
+// range (about 292 years).
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, 'd'); i > 0 {
@@ -26,7 +29,7 @@ func ParseDuration(s string) (time.Duration, error) {
 		d := time.Duration(days) * 24 * time.Hour
 		if rest := s[i+1:]; rest != "" {
 			r, err := time.ParseDuration(rest)
-			if err != nil || r < 0 {
+			if err != nil || r < 0 || r > math.MaxInt64-d {
 				return 0, fmt.Errorf("invalid duration %q", s)
 			}
 			d += r
@@ -37,17 +40,22 @@ func ParseDuration(s string) (time.Duration, error) {
 	if err != nil {
 		return 0, fmt.Errorf("invalid duration %q (use e.g. 90s, 15m, 2h, 30d)", s)
 	}
+	if d < 0 {
+		return 0, fmt.Errorf("invalid duration %q: must not be negative", s)
+	}
 	return d, nil
 }
 
-// UnmarshalYAML implements yaml.Unmarshaler.
+// UnmarshalYAML implements yaml.Unmarshaler. A bad value is reported as a
+// *yaml.TypeError with its line, so decoding goes on and every bad value in
+// the file is reported, not only the first.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return errors.New("expected a duration such as 90s or 30d")
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: expected a duration such as 90s or 30d", n.Line)}}
 	}
 	v, err := ParseDuration(n.Value)
 	if err != nil {
-		return err
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %v", n.Line, err)}}
 	}
 	*d = Duration(v)
 	return nil

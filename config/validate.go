@@ -143,9 +143,13 @@ func (c *Config) validateServer(v *validator) {
 			v.file("server.tls.client_ca_file", t.ClientCAFile)
 		}
 	}
-	for name, d := range map[string]Duration{"read_header": s.Timeouts.ReadHeader, "read": s.Timeouts.Read, "idle": s.Timeouts.Idle, "shutdown": s.Timeouts.Shutdown} {
-		if d < 0 {
-			v.add("server.timeouts."+name, "must not be negative")
+	to := s.Timeouts
+	for _, t := range []struct {
+		name string
+		d    Duration
+	}{{"read_header", to.ReadHeader}, {"read", to.Read}, {"idle", to.Idle}, {"shutdown", to.Shutdown}} {
+		if t.d < 0 {
+			v.add("server.timeouts."+t.name, "must not be negative")
 		}
 	}
 }
@@ -192,8 +196,12 @@ func dsnHasPassword(dsn string) bool {
 			return true
 		}
 	}
-	return strings.Contains(dsn, "password=")
+	return kvPasswordRE.MatchString(dsn)
 }
+
+// kvPasswordRE finds a password in a key=value DSN ("host=db password=x");
+// libpq allows spaces around '=' and sslpassword is a secret too.
+var kvPasswordRE = regexp.MustCompile(`(?i)password\s*=`)
 
 func (c *Config) validateKMS(v *validator) {
 	switch c.KMS.Provider {
@@ -224,7 +232,9 @@ func within(dir, file string) bool {
 	if r, err := filepath.EvalSymlinks(d); err == nil {
 		d = r
 	}
-	if r, err := filepath.EvalSymlinks(filepath.Dir(f)); err == nil {
+	if r, err := filepath.EvalSymlinks(f); err == nil {
+		f = r // the file itself may be a symlink into dir
+	} else if r, err := filepath.EvalSymlinks(filepath.Dir(f)); err == nil {
 		f = filepath.Join(r, filepath.Base(f))
 	}
 	rel, err := filepath.Rel(d, f)

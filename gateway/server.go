@@ -30,6 +30,9 @@ type Options struct {
 	Logger *slog.Logger
 	// ConfigPath is reread on Reload; empty disables reloading.
 	ConfigPath string
+	// Listen, if set, overrides server.listen (warden serve --listen), in
+	// the first config and in every reloaded one.
+	Listen string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -54,6 +57,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.Listen != "" {
+		cfg.Server.Listen = opts.Listen
 	}
 	s := &Server{opts: opts, log: opts.Logger, usage: auth.NewUsage(), metrics: newMetrics(),
 		hasher: auth.NewHasher(opts.KMS.DeriveKey(kms.PurposeAPIKeyHash))}
@@ -225,6 +231,9 @@ func (s *Server) reloadLocked() error {
 	cfg, err := config.Load(s.opts.ConfigPath)
 	if err != nil {
 		return err
+	}
+	if s.opts.Listen != "" {
+		cfg.Server.Listen = s.opts.Listen
 	}
 	old := s.state.Load()
 	if err := restartOnly(old.Config, cfg); err != nil {

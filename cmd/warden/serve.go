@@ -34,10 +34,7 @@ func newServe() *cobra.Command {
 			} else if cfg, path, err = loadConfig(cmd); err != nil {
 				return err
 			}
-			if listen != "" {
-				cfg.Server.Listen = listen
-			}
-			return serve(ctx, cmd, cfg, path, dev)
+			return serve(ctx, cmd, cfg, path, listen, dev)
 		},
 	}
 	cmd.Flags().BoolVar(&dev, "dev", false, "run with no config: embedded defaults, a demo model, data in ./.warden-dev/")
@@ -47,18 +44,18 @@ func newServe() *cobra.Command {
 	return cmd
 }
 
-func serve(ctx context.Context, cmd *cobra.Command, cfg *config.Config, path string, dev bool) error {
+func serve(ctx context.Context, cmd *cobra.Command, cfg *config.Config, path, listen string, dev bool) error {
 	log := newLogger(cfg.Log)
 	b, err := openBackends(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	srv, err := gateway.New(cfg, gateway.Options{Store: b.store, KMS: b.kms, Logger: log, ConfigPath: path})
+	srv, err := gateway.New(cfg, gateway.Options{Store: b.store, KMS: b.kms, Logger: log, ConfigPath: path, Listen: listen})
 	if err != nil {
 		return &exitError{exitUsage, fmt.Errorf("config: %w", err)}
 	}
-	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	ln, err := net.Listen("tcp", srv.State().Config.Server.Listen)
 	if err != nil {
 		return &exitError{exitUsage, fmt.Errorf("listen: %w", err)}
 	}

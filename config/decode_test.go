@@ -1,0 +1,189 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseStrict(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	tests := []struct {
+		name string
+		text string
+		want []wantProblem
+	}{
+		{
+			name: "unknown keys at every depth, all reported",
+			text: `version: 1
+data_dir: {{DIR}}/data
+colour: blue
+server:
+  tls:
+    cert_file: {{DIR}}/tls/cert.pem
+    key_file: {{DIR}}/tls/key.pem
+    ciphers: [modern]
+kms:
+  local: {key_file: {{DIR}}/keys/master.key}
+roles:
+  - name: a
+  - name: b
+    groups: [legal]
+    ip_allow: []
+models:
+  - name: m
+    upstream:
+      url: http://vllm:8000/v1
+      headers: {X-A: b}
+`,
+			want: []wantProblem{
+				{"colour", "unknown key (line 3)"},
+				{"server.tls.ciphers", "unknown key (line 8)"},
+				{"roles[1].groups", "unknown key (line 14)"},
+				{"roles[1].ip_allow", "unknown key (line 15)"},
+				{"models[0].upstream.headers", "unknown key (line 20)"},
+			},
+		},
+		{
+			name: "typo",
+			text: minimal + "server:\n  max_body_byte: 1024\n",
+			want: []wantProblem{{"server.max_body_byte", "unknown key (line 7)"}},
+		},
+		{
+			name: "keys from SPEC not in this version",
+			text: minimal + "ratelimit: {driver: memory}\nclassifications: []\naudit: {durability: sync}\n",
+			want: []wantProblem{
+				{"ratelimit", "unknown key (line 6)"},
+				{"classifications", "unknown key (line 7)"},
+				{"audit.durability", "unknown key (line 8)"},
+			},
+		},
+		{
+			name: "unknown key merged in through an alias",
+			text: minimal + `models:
+  - name: a
+    upstream: &u {url: "http://x/v1", retries: 3}
+  - name: b
+    upstream: {<<: *u}
+`,
+			want: []wantProblem{{"models[0].upstream.retries", "unknown key (line 8)"}},
+		},
+		{
+			name: "syntax error",
+			text: "version: 1\nserver:\n  listen: [\n",
+			want: []wantProblem{{"", "line"}},
+		},
+		{
+			name: "tab indentation",
+			text: "version: 1\nserver:\n\tlisten: x\n",
+			want: []wantProblem{{"", "line 3"}},
+		},
+		{
+			name: "empty file",
+			text: "",
+			want: []wantProblem{{"", "the file is empty"}},
+		},
+		{
+			name: "only comments",
+			text: "# nothing here\n",
+			want: []wantProblem{{"", "the file is empty"}},
+		},
+		{
+			name: "two documents",
+			text: minimal + "---\nversion: 1\n",
+			want: []wantProblem{{"", "more than one YAML document"}},
+		},
+		{
+			name: "top level is a sequence",
+			text: "- version: 1\n",
+			want: []wantProblem{{"", "top level must be a mapping"}},
+		},
+		{
+			name: "top level is a scalar",
+			text: "version 1\n",
+			want: []wantProblem{{"", "top level must be a mapping"}},
+		},
+		{
+			name: "top level is null",
+			text: "---\n",
+			want: []wantProblem{{"", "top level must be a mapping"}},
+		},
+		{
+			name: "wrong types, each with its line",
+			text: minimal + `server:
+  max_body_bytes: "big"
+  trusted_proxies: 10.0.0.0/8
+roles: {name: a}
+`,
+			want: []wantProblem{
+				{"", "line 7: cannot unmarshal !!str `big` into int64"},
+				{"", "line 8: cannot unmarshal !!str `10.0.0.0/8` into []string"},
+				{"", "line 9: cannot unmarshal !!map into []config.Role"},
+			},
+		},
+		{
+			name: "bad durations, each with its line",
+			text: minimal + `server:
+  timeouts: {read: 5x, idle: -1m}
+models:
+  - name: a
+    upstream: {url: "http://x/v1", timeout: [1s]}
+`,
+			want: []wantProblem{
+				{"", `line 7: invalid duration "5x"`},
+				{"", `line 7: invalid duration "-1m"`},
+				{"", "line 10: expected a duration"},
+			},
+		},
+		{
+			name: "duplicate key",
+			text: minimal + "version: 1\n",
+			want: []wantProblem{{"", `mapping key "version" already defined at line 1`}},
+		},
+		{
+			name: "version as a string",
+			text: `version: "one"` + "\n",
+			want: []wantProblem{{"", "cannot unmarshal !!str `one` into int"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse(tr.fill(tt.text))
+			if c != nil {
+				t.Errorf("Parse returned a config along with the error")
+			}
+			checkProblems(t, problemsOf(t, err), tt.want)
+		})
+	}
+}
+
+// TestParseAliasFanOut checks that a small file whose aliases fan out is
+// refused quickly rather than walked exponentially.
+func TestParseAliasFanOut(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: 1\nroles:\n  - &r {name: a, models: &m [")
+	for i := range 5000 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("a")
+	}
+	b.WriteString("], typo: 1}\n")
+	for range 5000 {
+		b.WriteString("  - *r\n")
+	}
+	start := time.Now()
+	_, err := Parse([]byte(b.String()))
+	if err == nil {
+		t.Fatal("Parse succeeded")
+	}
+	// The unknown key is reported once, where the anchor is defined.
+	checkProblems(t, problemsOf(t, err), []wantProblem{{"roles[0].typo", "unknown key (line 3)"}})
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Parse took %v", d)
+	}
+
+	// Without the unknown key the decoder's own alias limit refuses it.
+	_, err = Parse([]byte(strings.Replace(b.String(), ", typo: 1", "", 1)))
+	checkProblems(t, problemsOf(t, err), []wantProblem{{"", "excessive aliasing"}})
+}

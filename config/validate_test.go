@@ -1,0 +1,384 @@
+package config
+
+import (
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestValidateListsEveryProblem(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	c := &Config{
+		Version: 2,
+		Server: Server{
+			Listen:         "localhost",
+			MaxBodyBytes:   10,
+			TrustedProxies: []string{"10.0.0.0/8", "10.0.0.0/33"},
+			TLS:            &TLS{CertFile: tr.Cert, KeyFile: filepath.Join(tr.Dir, "nope.pem"), MinVersion: "1.1", ClientAuth: "always"},
+			Timeouts:       Timeouts{Read: -1, Shutdown: -1},
+		},
+		Storage: Storage{Driver: "mysql"},
+		KMS:     KMS{Provider: "vault"},
+		Audit:   Audit{SigningKeyFile: filepath.Join(tr.Dir, "missing.key")},
+		Log:     Log{Level: "loud", Format: "xml"},
+		Roles: []Role{
+			{Name: "ops", Models: []string{"*", ""}, Capabilities: []string{"chat", "sudo"}},
+			{Name: "ops"},
+			{Name: "bad name!"},
+		},
+		Models: []Model{
+			{Name: "m", Upstream: Upstream{URL: "ftp://host/v1", APIKey: "sk-inline", Timeout: -1}},
+			{Name: "m", Builtin: "magic"},
+			{Name: "d", Builtin: "demo", Upstream: Upstream{URL: "http://x/v1"}},
+			{Upstream: Upstream{URL: "https://user:pw@host/v1"}},
+			{Name: "n"},
+		},
+	}
+	want := []string{
+		"version",
+		"data_dir",
+		"server.listen",
+		"server.max_body_bytes",
+		"server.trusted_proxies[1]",
+		"server.tls.key_file",
+		"server.tls.min_version",
+		"server.tls.client_auth",
+		"server.timeouts.read",
+		"server.timeouts.shutdown",
+		"storage.driver",
+		"kms.provider",
+		"audit.signing_key_file",
+		"log.level",
+		"log.format",
+		"roles[0].models[1]",
+		"roles[0].capabilities[1]",
+		"roles[1].name",
+		"roles[2].name",
+		"models[0].upstream.url",
+		"models[0].upstream.api_key",
+		"models[0].upstream.timeout",
+		"models[1].name",
+		"models[1].builtin",
+		"models[2].upstream",
+		"models[3].name",
+		"models[3].upstream.url",
+		"models[4].upstream.url",
+	}
+	// Run twice: the order is stable.
+	for range 2 {
+		if diff := cmp.Diff(want, paths(c.Validate())); diff != "" {
+			t.Fatalf("Validate paths (-want +got):\n%s", diff)
+		}
+	}
+	for _, p := range c.Validate() {
+		if strings.Contains(p.Msg, "sk-inline") || strings.Contains(p.Msg, ":pw@") {
+			t.Errorf("%s: message reveals a secret: %q", p.Path, p.Msg)
+		}
+	}
+}
+
+func TestValidateValid(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	if probs := validConfig(tr).Validate(); probs != nil {
+		t.Errorf("Validate(valid) = %q, want nil", probs)
+	}
+}
+
+func TestValidateServer(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	tests := []struct {
+		name   string
+		server Server
+		want   []wantProblem
+	}{
+		{"port only", Server{Listen: ":8443"}, nil},
+		{"ipv6", Server{Listen: "[::1]:8443"}, nil},
+		{"no port", Server{Listen: "0.0.0.0:"}, []wantProblem{{"server.listen", "want host:port"}}},
+		{"smallest body", Server{MaxBodyBytes: 1024}, nil},
+		{"largest body", Server{MaxBodyBytes: 1 << 30}, nil},
+		{"body too large", Server{MaxBodyBytes: 1<<30 + 1}, []wantProblem{{"server.max_body_bytes", "between 1024 and 1073741824"}}},
+		{"negative body", Server{MaxBodyBytes: -1}, []wantProblem{{"server.max_body_bytes", "between"}}},
+		{"proxies", Server{TrustedProxies: []string{"10.0.0.0/8", "::1", "fd00::/8"}}, nil},
+		{"bad proxy", Server{TrustedProxies: []string{"10.0.0.0/8", "ten"}}, []wantProblem{{"server.trusted_proxies[1]", `invalid address or CIDR "ten"`}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validConfig(tr)
+			c.Server = tt.server
+			c.ApplyDefaults()
+			checkProblems(t, c.Validate(), tt.want)
+		})
+	}
+}
+
+func TestValidateTLS(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	missing := filepath.Join(tr.Dir, "missing.pem")
+	tests := []struct {
+		name string
+		tls  TLS
+		want []wantProblem
+	}{
+		{"defaults", TLS{CertFile: tr.Cert, KeyFile: tr.Key}, nil},
+		{"1.2", TLS{CertFile: tr.Cert, KeyFile: tr.Key, MinVersion: "1.2"}, nil},
+		{"1.3", TLS{CertFile: tr.Cert, KeyFile: tr.Key, MinVersion: "1.3"}, nil},
+		{"1.1", TLS{CertFile: tr.Cert, KeyFile: tr.Key, MinVersion: "1.1"}, []wantProblem{{"server.tls.min_version", `want "1.2" or "1.3", got "1.1"`}}},
+		{"TLS1.3 spelled out", TLS{CertFile: tr.Cert, KeyFile: tr.Key, MinVersion: "TLS1.3"}, []wantProblem{{"server.tls.min_version", "TLS1.3"}}},
+		{"none", TLS{CertFile: tr.Cert, KeyFile: tr.Key, ClientAuth: "none"}, nil},
+		{"request without CA", TLS{CertFile: tr.Cert, KeyFile: tr.Key, ClientAuth: "request"}, nil},
+		{"request with CA", TLS{CertFile: tr.Cert, KeyFile: tr.Key, ClientAuth: "request", ClientCAFile: tr.CA}, nil},
+		{"require with CA", TLS{CertFile: tr.Cert, KeyFile: tr.Key, ClientAuth: "require", ClientCAFile: tr.CA}, nil},
+		{"require without CA", TLS{CertFile: tr.Cert, KeyFile: tr.Key, ClientAuth: "require"}, []wantProblem{{"server.tls.client_ca_file", "required when client_auth is require"}}},
+		{"bad client_auth", TLS{CertFile: tr.Cert, KeyFile: tr.Key, ClientAuth: "verify"}, []wantProblem{{"server.tls.client_auth", `want none, request or require, got "verify"`}}},
+		{"missing cert file", TLS{CertFile: missing, KeyFile: tr.Key}, []wantProblem{{"server.tls.cert_file", "no such file"}}},
+		{"missing key file", TLS{CertFile: tr.Cert, KeyFile: missing}, []wantProblem{{"server.tls.key_file", "no such file"}}},
+		{"missing CA file", TLS{CertFile: tr.Cert, KeyFile: tr.Key, ClientCAFile: missing}, []wantProblem{{"server.tls.client_ca_file", "no such file"}}},
+		{"no key_file", TLS{CertFile: tr.Cert}, []wantProblem{{"server.tls", "cert_file and key_file are both required"}}},
+		{"empty", TLS{}, []wantProblem{{"server.tls", "cert_file and key_file are both required"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validConfig(tr)
+			c.Server.TLS = &tt.tls
+			c.ApplyDefaults()
+			checkProblems(t, c.Validate(), tt.want)
+		})
+	}
+}
+
+func TestValidateKMSKeyOutsideDataDir(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	inside := filepath.Join(tr.Data, "master.key")
+	writeFile(t, inside, "k")
+	// link -> data: the data directory seen through a symlink.
+	link := filepath.Join(tr.Dir, "link")
+	if err := os.Symlink(tr.Data, link); err != nil {
+		t.Fatal(err)
+	}
+	// keys/sneaky.key -> data/master.key: the key file itself is a symlink.
+	sneaky := filepath.Join(tr.Dir, "keys", "sneaky.key")
+	if err := os.Symlink(inside, sneaky); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		dataDir string
+		keyFile string
+		refused bool
+	}{
+		{"outside", tr.Data, tr.Master, false},
+		{"sibling with a common prefix", tr.Data, filepath.Join(tr.Dir, "data2", "k"), false},
+		{"inside", tr.Data, inside, true},
+		{"inside via ..", tr.Data, filepath.Join(tr.Dir, "keys", "..", "data", "master.key"), true},
+		{"relative key file", tr.Data, filepath.Join("data", "master.key"), true},
+		{"relative data dir", "data", tr.Master, false},
+		{"relative both", "data", filepath.Join(".", "data", "master.key"), true},
+		{"data_dir is a symlink", link, inside, true},
+		{"key through a symlinked dir", tr.Data, filepath.Join(link, "master.key"), true},
+		{"key through a symlinked dir, not yet created", tr.Data, filepath.Join(link, "later.key"), true},
+		{"key file is a symlink into data_dir", tr.Data, sneaky, true},
+		{"key is data_dir", tr.Data, tr.Data, true},
+	}
+	t.Chdir(tr.Dir) // relative paths resolve against the working directory
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validConfig(tr)
+			c.DataDir, c.KMS.Local.KeyFile = tt.dataDir, tt.keyFile
+			c.ApplyDefaults()
+			var got bool
+			for _, p := range at(c.Validate(), "kms.local.key_file") {
+				if strings.Contains(p.Msg, "must not lie inside data_dir") {
+					got = true
+				}
+			}
+			if got != tt.refused {
+				t.Errorf("data_dir %q, key_file %q: refused = %v, want %v (problems: %q)", tt.dataDir, tt.keyFile, got, tt.refused, c.Validate())
+			}
+		})
+	}
+}
+
+func TestValidateKMS(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	tests := []struct {
+		name string
+		kms  KMS
+		want []wantProblem
+	}{
+		{"local", KMS{Provider: "local", Local: LocalKMS{KeyFile: tr.Master}}, nil},
+		{"no key file", KMS{Provider: "local"}, []wantProblem{{"kms.local.key_file", "required"}}},
+		{"missing key file", KMS{Provider: "local", Local: LocalKMS{KeyFile: tr.Master + ".old"}}, []wantProblem{{"kms.local.key_file", "no such file"}}},
+		{"vault not yet", KMS{Provider: "vault"}, []wantProblem{{"kms.provider", `"vault" is not available in this version`}}},
+		{"pkcs11 not yet", KMS{Provider: "pkcs11"}, []wantProblem{{"kms.provider", "not available"}}},
+		{"unknown", KMS{Provider: "rot13"}, []wantProblem{{"kms.provider", `unknown provider "rot13"`}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validConfig(tr)
+			c.KMS = tt.kms
+			checkProblems(t, c.Validate(), tt.want)
+		})
+	}
+}
+
+func TestValidateStorage(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	const password = "hunter2-Pa55"
+	tests := []struct {
+		name    string
+		storage Storage
+		want    []wantProblem
+	}{
+		{"sqlite default", Storage{}, nil},
+		{"sqlite path", Storage{Driver: "sqlite", DSN: "/var/lib/warden/other.db"}, nil},
+		{"sqlite with a reference", Storage{Driver: "sqlite", DSN: "env:DB"}, []wantProblem{{"storage.dsn", "for sqlite, a file path"}}},
+		{"postgres env", Storage{Driver: "postgres", DSN: "env:WARDEN_DATABASE_URL"}, nil},
+		{"postgres file", Storage{Driver: "postgres", DSN: "file:/run/secrets/dsn"}, nil},
+		{"postgres URL without password", Storage{Driver: "postgres", DSN: "postgres://warden@db:5432/warden?sslmode=verify-full"}, nil},
+		{"postgres key=value without password", Storage{Driver: "postgres", DSN: "host=db user=warden dbname=warden sslmode=verify-full"}, nil},
+		{"postgres without dsn", Storage{Driver: "postgres"}, []wantProblem{{"storage.dsn", "required for postgres"}}},
+		{"postgres URL with password", Storage{Driver: "postgres", DSN: Secret("postgres://warden:" + password + "@db:5432/warden")}, []wantProblem{{"storage.dsn", "contains a password"}}},
+		{"postgresql URL with password", Storage{Driver: "postgres", DSN: Secret("postgresql://warden:" + password + "@db/warden")}, []wantProblem{{"storage.dsn", "contains a password"}}},
+		{"postgres URL with password parameter", Storage{Driver: "postgres", DSN: Secret("postgres://warden@db/warden?password=" + password)}, []wantProblem{{"storage.dsn", "contains a password"}}},
+		{"postgres key=value with password", Storage{Driver: "postgres", DSN: Secret("host=db user=warden password=" + password)}, []wantProblem{{"storage.dsn", "contains a password"}}},
+		{"postgres key = value with password", Storage{Driver: "postgres", DSN: Secret("host=db user=warden password = " + password)}, []wantProblem{{"storage.dsn", "contains a password"}}},
+		{"postgres key=value with PASSWORD", Storage{Driver: "postgres", DSN: Secret("host=db PASSWORD='" + password + "'")}, []wantProblem{{"storage.dsn", "contains a password"}}},
+		{"unknown driver", Storage{Driver: "mysql"}, []wantProblem{{"storage.driver", `want sqlite or postgres, got "mysql"`}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validConfig(tr)
+			c.Storage = tt.storage
+			c.ApplyDefaults()
+			probs := c.Validate()
+			checkProblems(t, probs, tt.want)
+			for _, p := range probs {
+				if strings.Contains(p.Msg, password) {
+					t.Errorf("message reveals the password: %q", p.Msg)
+				}
+			}
+		})
+	}
+}
+
+func TestSQLiteDefaultDSN(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	c, err := Parse(tr.fill(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := Secret(filepath.Join(tr.Data, "warden.db")); c.Storage.DSN != want || c.Storage.Driver != "sqlite" {
+		t.Errorf("storage = %+v, want driver sqlite, dsn %q", c.Storage, want)
+	}
+	// An explicit path is kept; postgres gets no default.
+	c = &Config{DataDir: "/d", Storage: Storage{DSN: "/elsewhere/w.db"}}
+	c.ApplyDefaults()
+	if c.Storage.DSN != "/elsewhere/w.db" {
+		t.Errorf("explicit sqlite dsn replaced by %q", c.Storage.DSN)
+	}
+	c = &Config{DataDir: "/d", Storage: Storage{Driver: "postgres"}}
+	c.ApplyDefaults()
+	if c.Storage.DSN != "" {
+		t.Errorf("postgres got a default dsn %q", c.Storage.DSN)
+	}
+}
+
+func TestValidateRolesAndModels(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	tests := []struct {
+		name   string
+		roles  []Role
+		models []Model
+		want   []wantProblem
+	}{
+		{"every capability", []Role{{Name: "all", Capabilities: Capabilities}}, nil, nil},
+		{"no roles, no models", nil, nil, nil},
+		{"role without name", []Role{{}}, nil, []wantProblem{{"roles[0].name", "required"}}},
+		{"role name with space", []Role{{Name: "a b"}}, nil, []wantProblem{{"roles[0].name", `invalid name "a b"`}}},
+		{"duplicate role", []Role{{Name: "a"}, {Name: "b"}, {Name: "a"}}, nil, []wantProblem{{"roles[2].name", `duplicate role "a"`}}},
+		{"unknown capability", []Role{{Name: "a", Capabilities: []string{"chat", "Chat"}}}, nil, []wantProblem{{"roles[0].capabilities[1]", `unknown capability "Chat"`}}},
+		{"empty model pattern", []Role{{Name: "a", Models: []string{""}}}, nil, []wantProblem{{"roles[0].models[0]", "empty pattern"}}},
+		{"model names", nil, []Model{{Name: "Qwen/Qwen2.5-7B-Instruct", Upstream: Upstream{URL: "http://x/v1"}}, {Name: "gpt-4o@2024:1+x", Builtin: "demo"}}, nil},
+		{"model name too long", nil, []Model{{Name: strings.Repeat("m", 129), Builtin: "demo"}}, []wantProblem{{"models[0].name", "invalid name"}}},
+		{"model name starting with a dash", nil, []Model{{Name: "-m", Builtin: "demo"}}, []wantProblem{{"models[0].name", "invalid name"}}},
+		{"duplicate model", nil, []Model{{Name: "a", Builtin: "demo"}, {Name: "a", Builtin: "demo"}}, []wantProblem{{"models[1].name", `duplicate model "a"`}}},
+		{"no upstream", nil, []Model{{Name: "a"}}, []wantProblem{{"models[0].upstream.url", "required (or set builtin: demo)"}}},
+		{"relative url", nil, []Model{{Name: "a", Upstream: Upstream{URL: "/v1"}}}, []wantProblem{{"models[0].upstream.url", "absolute http:// or https://"}}},
+		{"url with credentials", nil, []Model{{Name: "a", Upstream: Upstream{URL: "https://u:p@x/v1"}}}, []wantProblem{{"models[0].upstream.url", "must not carry credentials"}}},
+		{"builtin with upstream", nil, []Model{{Name: "a", Builtin: "demo", Upstream: Upstream{Model: "x"}}}, []wantProblem{{"models[0].upstream", "a builtin model has no upstream"}}},
+		{"unknown builtin", nil, []Model{{Name: "a", Builtin: "echo"}}, []wantProblem{{"models[0].builtin", `unknown builtin "echo"`}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validConfig(tr)
+			c.Roles, c.Models = tt.roles, tt.models
+			c.ApplyDefaults()
+			checkProblems(t, c.Validate(), tt.want)
+		})
+	}
+}
+
+func TestValidateVersionAndLog(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	tests := []struct {
+		name   string
+		change func(*Config)
+		want   []wantProblem
+	}{
+		{"version missing", func(c *Config) { c.Version = 0 }, []wantProblem{{"version", "required: set version: 1"}}},
+		{"version 2", func(c *Config) { c.Version = 2 }, []wantProblem{{"version", "unsupported version 2"}}},
+		{"log levels", func(c *Config) { c.Log.Level = "warn" }, nil},
+		{"log level", func(c *Config) { c.Log.Level = "INFO" }, []wantProblem{{"log.level", `got "INFO"`}}},
+		{"log format", func(c *Config) { c.Log.Format = "logfmt" }, []wantProblem{{"log.format", `want json or text, got "logfmt"`}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validConfig(tr)
+			tt.change(c)
+			checkProblems(t, c.Validate(), tt.want)
+		})
+	}
+}
+
+func TestParsePrefix(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    string
+		wantErr string
+	}{
+		{in: "10.0.0.0/8", want: "10.0.0.0/8"},
+		{in: "10.1.2.3/8", want: "10.0.0.0/8"}, // host bits masked
+		{in: "0.0.0.0/0", want: "0.0.0.0/0"},
+		{in: "192.168.1.7", want: "192.168.1.7/32"},
+		{in: "2001:db8::/32", want: "2001:db8::/32"},
+		{in: "2001:db8:1::5/48", want: "2001:db8:1::/48"},
+		{in: "::1", want: "::1/128"},
+		{in: "::ffff:10.1.2.3", want: "10.1.2.3/32"}, // an IPv4-mapped address is the IPv4 address
+		{in: "", wantErr: `invalid address or CIDR ""`},
+		{in: "ten", wantErr: `invalid address or CIDR "ten"`},
+		{in: "300.1.1.1", wantErr: "invalid address or CIDR"},
+		{in: "10.0.0.0/33", wantErr: `invalid CIDR "10.0.0.0/33"`},
+		{in: "2001:db8::/129", wantErr: "invalid CIDR"},
+		{in: "10.0.0.0/", wantErr: "invalid CIDR"},
+		{in: "/8", wantErr: "invalid CIDR"},
+		{in: "fe80::1%eth0/64", wantErr: "invalid CIDR"},
+		{in: " 10.0.0.1", wantErr: "invalid address or CIDR"},
+		{in: "10.0.0.0/8,10.1.0.0/16", wantErr: "invalid CIDR"},
+	}
+	for _, tt := range tests {
+		got, err := ParsePrefix(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParsePrefix(%q) = %v, %v; want error containing %q", tt.in, got, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != netip.MustParsePrefix(tt.want) {
+			t.Errorf("ParsePrefix(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+}
