@@ -227,3 +227,45 @@ func TestRawRequests(t *testing.T) {
 		})
 	}
 }
+
+// TestAbortedStreamIsObserved: a stream cut short, by the upstream or by the
+// client, must still be reported to the observers (access log, metrics and,
+// later, the audit log), or a client could skip its audit record by hanging
+// up before the end.
+func TestAbortedStreamIsObserved(t *testing.T) {
+	t.Skip("known bug: ReverseProxy aborts with http.ErrAbortHandler and pipeline.Serve never calls observe; see the e2e test report")
+	t.Parallel()
+	tests := []struct {
+		name string
+		hook func(ctx context.Context) // at the third chunk
+	}{
+		{"upstream cuts the stream", func(context.Context) { panic(http.ErrAbortHandler) }},
+		{"client hangs up", func(ctx context.Context) { <-ctx.Done() }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			u := wardentest.NewUpstream(t)
+			u.OnChunk(func(ctx context.Context, i int) {
+				if i == 2 {
+					tt.hook(ctx)
+				}
+			})
+			g := wardentest.NewGateway(t, wardentest.GatewayOptions{Upstream: u})
+			key := g.NewKey(t, wardentest.KeyOptions{Role: "chat-only"})
+			ctx, cancel := context.WithCancel(testContext(t))
+			defer cancel()
+			var res *http.Response
+			c := newClient(g, key.Secret)
+			s := c.Chat.Completions.NewStreaming(ctx, chatParams("gpt-test"), option.WithResponseInto(&res))
+			if !s.Next() {
+				t.Fatalf("no first chunk: %v", s.Err())
+			}
+			cancel() // the client hangs up, unless the upstream already did
+			for s.Next() {
+			}
+			s.Close()
+			g.AccessLog(t, res.Header.Get("X-Request-Id"))
+		})
+	}
+}

@@ -136,7 +136,9 @@ func TestGracefulShutdown(t *testing.T) {
 			continue
 		}
 		data = append(data, line)
-		var ch struct{ Choices []struct{ Delta struct{ Content string } } }
+		var ch struct {
+			Choices []struct{ Delta struct{ Content string } }
+		}
 		if json.Unmarshal([]byte(line), &ch) == nil && len(ch.Choices) > 0 {
 			content.WriteString(ch.Choices[0].Delta.Content)
 		}
@@ -189,7 +191,7 @@ func TestConfigReload(t *testing.T) {
 		edit    func(c *config.Config) // a change to the good one
 		wantErr string                 // in Reload's error
 	}{
-		{name: "YAML syntax", raw: "version: 1\nroles: [\n", wantErr: "config"},
+		{name: "YAML syntax", raw: "version: 1\nroles: [\n", wantErr: "line 2"},
 		{name: "empty file", raw: "", wantErr: "empty"},
 		{name: "unknown key", raw: string(good) + "bogus: true\n", wantErr: "bogus"},
 		{name: "unknown capability", edit: func(c *config.Config) { c.Roles[1].Capabilities = []string{"fly"} }, wantErr: "fly"},
