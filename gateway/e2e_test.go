@@ -331,6 +331,9 @@ func TestHeaderHygiene(t *testing.T) {
 				t.Errorf("upstream got model %v, want upstream-model", up.JSON()["model"])
 			}
 
+			if res.Header.Get("Openai-Organization") != "" || res.Header.Get("X-Ratelimit-Remaining-Requests") != "" {
+				t.Error("the upstream's account or rate-limit headers reached the client")
+			}
 			if res.Header.Get("Set-Cookie") != "" {
 				t.Error("the upstream's Set-Cookie reached the client")
 			}

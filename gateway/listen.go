@@ -87,7 +87,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	protos.SetHTTP2(tc != nil)
 	srv.Protocols = &protos
 
-	go s.flushUsageLoop(ctx)
+	loopCtx, stopLoop := context.WithCancel(ctx)
+	defer stopLoop()
+	go s.flushUsageLoop(loopCtx)
+	defer s.flushUsageFinal()
 	errc := make(chan error, 1)
 	go func() {
 		if tc != nil {
@@ -109,12 +112,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.log.Warn("shutdown deadline passed; closing remaining connections")
 		err = srv.Close()
 	}
-	fctx, fcancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer fcancel()
-	if ferr := s.FlushUsage(fctx); ferr != nil {
-		s.log.Warn("could not record key usage times", "err", ferr)
-	}
 	return err
+}
+
+// flushUsageFinal writes the last batch of key usage times on the way out.
+func (s *Server) flushUsageFinal() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.FlushUsage(ctx); err != nil {
+		s.log.Warn("could not record key usage times", "err", err)
+	}
 }
 
 func (s *Server) flushUsageLoop(ctx context.Context) {

@@ -50,6 +50,7 @@ var statusText = func() map[int]string {
 	for c := 100; c < 600; c++ {
 		m[c] = strconv.Itoa(c)
 	}
+	m[0] = "none" // aborted before a status was sent
 	return m
 }()
 

@@ -196,6 +196,9 @@ func (s *Server) observe(x *pipeline.Exchange) {
 		}
 	}
 	level := slog.LevelInfo
+	if x.Aborted {
+		attrs = append(attrs, slog.Bool("aborted", true))
+	}
 	if x.Err != nil {
 		attrs = append(attrs, slog.String("error_code", x.Err.Code))
 		if x.Err.Status >= 500 {

@@ -67,8 +67,9 @@ type Exchange struct {
 	Decision   policy.Decision
 	Upstream   *upstream.Outcome
 
-	Status int            // status sent to the client
-	Err    *httperr.Error // the error answered, if any
+	Status  int            // status sent to the client (0 if none was)
+	Aborted bool           // the response was cut off midway
+	Err     *httperr.Error // the error answered, if any
 }
 
 // Outcome classifies the exchange once it is over.

@@ -31,18 +31,28 @@ func Serve(env func() *Env, ep Endpoint, h Handler, observe Observer) http.Handl
 		}
 		x.ClientIP = ClientIP(r, e.TrustedProxies)
 		sw := &statusWriter{ResponseWriter: w}
+		// Observe whatever happens, including a response aborted midway (a
+		// stream cut by the client or the upstream panics with
+		// http.ErrAbortHandler): no exchange goes unrecorded.
+		defer func() {
+			p := recover()
+			x.Aborted = p != nil
+			x.Status = sw.status
+			if x.Status == 0 && !x.Aborted {
+				x.Status = http.StatusOK
+			}
+			if observe != nil {
+				observe(x)
+			}
+			if p != nil {
+				panic(p)
+			}
+		}()
 		if err := h(sw, r, x); err != nil {
 			x.Err = httperr.From(err)
 			if sw.status == 0 {
 				httperr.Write(sw, x.Err)
 			}
-		}
-		x.Status = sw.status
-		if x.Status == 0 {
-			x.Status = http.StatusOK
-		}
-		if observe != nil {
-			observe(x)
 		}
 	})
 }

@@ -160,14 +160,17 @@ func newProxy(u config.Upstream, transport *http.Transport) (http.Handler, error
 		ModifyResponse: func(res *http.Response) error {
 			o := outcomeOf(res.Request)
 			o.Headers, o.Status = time.Now(), res.StatusCode
-			res.Header.Del("Set-Cookie")
-			if id := res.Header.Get("X-Request-Id"); id != "" {
-				res.Header.Del("X-Request-Id")
-				res.Header.Set("X-Upstream-Request-Id", id)
-			}
-			if res.StatusCode >= 500 {
+			scrubResponseHeaders(res.Header)
+			switch {
+			case res.StatusCode >= 500:
 				res.Body.Close()
 				return errUpstreamStatus
+			case res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden ||
+				res.StatusCode == http.StatusProxyAuthRequired:
+				// The upstream refused Warden's credential, not the client's;
+				// its message may quote part of that credential.
+				res.Body.Close()
+				return fmt.Errorf("%w (HTTP %d)", errUpstreamAuth, res.StatusCode)
 			}
 			return nil
 		},
@@ -185,12 +188,36 @@ func newProxy(u config.Upstream, transport *http.Transport) (http.Handler, error
 	}, nil
 }
 
-var errUpstreamStatus = errors.New("upstream answered with a server error")
+var (
+	errUpstreamStatus = errors.New("upstream answered with a server error")
+	errUpstreamAuth   = errors.New("upstream refused warden's credential")
+)
+
+// scrubResponseHeaders removes what the upstream says that is not the
+// client's business or would contradict Warden: cookies, its account
+// identifiers, and its rate-limit headers (Warden sends its own). The
+// upstream's request id is kept under another name, for support cases.
+func scrubResponseHeaders(h http.Header) {
+	h.Del("Set-Cookie")
+	h.Del("Openai-Organization")
+	h.Del("Openai-Project")
+	for k := range h {
+		if strings.HasPrefix(k, "X-Ratelimit-") {
+			delete(h, k)
+		}
+	}
+	if id := h.Get("X-Request-Id"); id != "" {
+		h.Del("X-Request-Id")
+		h.Set("X-Upstream-Request-Id", id)
+	}
+}
 
 // ErrorFor maps a forwarding failure to the client's error.
 func ErrorFor(err error) *httperr.Error {
 	var ne net.Error
 	switch {
+	case errors.Is(err, errUpstreamAuth):
+		return httperr.Wrap(http.StatusBadGateway, "upstream_auth_failed", "the model server refused the gateway's credentials", err)
 	case errors.Is(err, errUpstreamStatus):
 		return httperr.Wrap(http.StatusBadGateway, "upstream_error", "the model server returned an error", err)
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):

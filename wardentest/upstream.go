@@ -169,6 +169,8 @@ func (u *Upstream) guard(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", "upstream-req-1")
 		w.Header().Set("Set-Cookie", "upstream_session=1")
+		w.Header().Set("Openai-Organization", "upstream-org")
+		w.Header().Set("X-Ratelimit-Remaining-Requests", "42")
 		switch {
 		case r.Header.Get("Authorization") != "Bearer "+u.Key:
 			writeError(w, http.StatusUnauthorized, "upstream_invalid_key", "the upstream's key was not presented")
