@@ -9,7 +9,7 @@ build: ## build ./bin/warden
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/warden ./cmd/warden
 
 test: vet ## vet and run every test (SQLite, PostgreSQL at 127.0.0.1:5432)
-	$(GO) test -count=1 ./...
+	$(GO) test -race -count=1 ./...
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
