@@ -3,13 +3,18 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build test bench fuzz vet fmt clean
+.PHONY: build test bench fuzz vet node-deps clean
 
 build: ## build ./bin/warden
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/warden ./cmd/warden
 
-test: vet ## vet and run every test (SQLite, PostgreSQL at 127.0.0.1:5432)
+test: vet node-deps ## vet and run every test with the race detector (SQLite, PostgreSQL at 127.0.0.1:5432, Node SDK)
 	$(GO) test -race -count=1 ./...
+
+# The official openai npm package, for the Node SDK end-to-end test.
+node-deps: clients/node/node_modules/.package-lock.json
+clients/node/node_modules/.package-lock.json: clients/node/package.json clients/node/package-lock.json
+	npm ci --prefix clients/node --no-audit --no-fund --loglevel=error
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
@@ -17,7 +22,7 @@ vet:
 
 bench: ## end-to-end open-loop load test (direct, ReverseProxy floor, Warden) and Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./auth ./policy ./pipeline ./store
-	$(GO) run ./bench/cmd/loadbench
+	$(GO) run ./bench/cmd/loadbench -max
 
 FUZZTIME ?= 30s
 fuzz: ## run every fuzz target for FUZZTIME each

@@ -141,10 +141,11 @@ func TestSearch(t *testing.T) {
 func TestMerge(t *testing.T) {
 	a := Result{Rate: 10, Duration: time.Second, Sent: 2, OK: 2, Elapsed: time.Second,
 		Latencies: []time.Duration{1, 5}, Lags: []time.Duration{1, 1}}
-	b := Result{Rate: 10, Duration: time.Second, Sent: 3, OK: 1, Errors: 1, Dropped: 1, Elapsed: time.Second,
+	b := Result{Rate: 10, Duration: time.Second, Sent: 4, OK: 1, BadCode: 1, Codes: map[int]int{503: 1},
+		Errors: 1, FirstErr: context.Canceled, Dropped: 1, Elapsed: time.Second,
 		Latencies: []time.Duration{3}, Lags: []time.Duration{2, 2, 2}}
 	m := Merge(a, b)
-	if m.Sent != 5 || m.OK != 3 || m.Failed() != 2 || m.Duration != 2*time.Second || m.Throughput() != 1.5 {
+	if m.Sent != 6 || m.OK != 3 || m.Failed() != 3 || m.Codes[503] != 1 || m.FirstErr != context.Canceled || m.Duration != 2*time.Second || m.Throughput() != 1.5 {
 		t.Errorf("Merge counts = %+v", m)
 	}
 	if want := (Summary{N: 3, Mean: 3, P50: 3, P90: 5, P99: 5, P999: 5, Max: 5}); m.Latency != want {
@@ -183,7 +184,7 @@ func TestRunCounts(t *testing.T) {
 		t.Errorf("Run / = %+v, want 30 sent, all OK", r)
 	}
 	r = Run(context.Background(), cfg, get("/bad"))
-	if r.Sent != 30 || r.OK != 0 || r.BadCode != 30 || r.Latency.N != 0 {
+	if r.Sent != 30 || r.OK != 0 || r.BadCode != 30 || r.Codes[http.StatusTeapot] != 30 || r.Latency.N != 0 {
 		t.Errorf("Run /bad = %+v, want 30 non-2xx", r)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -37,7 +37,9 @@ type Result struct {
 	Sent     int           // requests scheduled in the window
 	OK       int           // 2xx responses
 	BadCode  int           // non-2xx responses
+	Codes    map[int]int   // non-2xx responses by status code
 	Errors   int           // requests without a response (transport errors, timeouts)
+	FirstErr error         // the first error of the window, if any
 	Dropped  int           // requests not sent because MaxInFlight was reached
 	// Latencies are the sorted latencies of the 2xx responses, each measured
 	// from the request's intended send time to the end of its response body.
@@ -74,6 +76,15 @@ func Merge(rs ...Result) Result {
 		m.Sent += r.Sent
 		m.OK += r.OK
 		m.BadCode += r.BadCode
+		for code, n := range r.Codes {
+			if m.Codes == nil {
+				m.Codes = map[int]int{}
+			}
+			m.Codes[code] += n
+		}
+		if m.FirstErr == nil {
+			m.FirstErr = r.FirstErr
+		}
 		m.Errors += r.Errors
 		m.Dropped += r.Dropped
 		m.Elapsed += r.Elapsed
@@ -102,6 +113,8 @@ const (
 // record is one request's outcome; each is written by exactly one goroutine.
 type record struct {
 	outcome outcome
+	status  int
+	err     error
 	latency time.Duration // from the intended send time to completion
 	done    time.Duration // completion, as an offset from the start
 }
@@ -144,7 +157,7 @@ func Run(ctx context.Context, cfg Config, do Requester) Result {
 			defer inFlight.Add(-1)
 			status, err := do(ctx)
 			done := time.Since(start)
-			r := record{latency: done - at, done: done, outcome: ok}
+			r := record{status: status, err: err, latency: done - at, done: done, outcome: ok}
 			switch {
 			case err != nil:
 				r.outcome = failed
@@ -172,8 +185,15 @@ func summarize(cfg Config, recs []record, begin time.Duration, lags []time.Durat
 			lat = append(lat, r.latency)
 		case badCode:
 			res.BadCode++
+			if res.Codes == nil {
+				res.Codes = map[int]int{}
+			}
+			res.Codes[r.status]++
 		case failed, notSent:
 			res.Errors++
+			if res.FirstErr == nil {
+				res.FirstErr = r.err
+			}
 		case dropped:
 			res.Dropped++
 		}

@@ -24,34 +24,42 @@ type row struct {
 type setup struct {
 	options
 	pinned string // how processes were placed on CPUs
+	// idleLoad is the CPU share other processes used before the start;
+	// runLoad the highest share they used during a kept fixed-rate round.
+	idleLoad, runLoad float64
+	repeated          int // measurements repeated because of other load
+}
+
+// bench is the state of one benchmark run.
+type bench struct {
+	setup
+	pin   *pinning
+	meter *meter
+	crit  loadgen.Criteria
 }
 
 // runBench starts the upstream and the targets, measures them and prints
 // the report.
 func runBench(ctx context.Context, o options) error {
-	su := setup{options: o}
-	var pin *pinning
-	if o.pin {
-		var why string
-		if pin, why = newPinning(); pin != nil {
-			if err := pin.pinSelf(); err != nil {
-				pin, why = nil, err.Error()
-			}
-		}
-		if pin == nil {
-			logf("not pinning to CPUs: %s", why)
-		}
+	b := &bench{setup: setup{options: o}, meter: &meter{}}
+	b.meter.add(os.Getpid())
+	b.crit = loadgen.Criteria{MinThroughput: 0.95, MaxP99: o.maxP99}
+	s0 := b.meter.sample()
+	time.Sleep(time.Second)
+	if b.idleLoad = foreign(s0, b.meter.sample()); b.idleLoad > busyThreshold {
+		logf("WARNING: other processes use %.0f%% of the CPU; measurements they disturb are repeated", 100*b.idleLoad)
 	}
-	su.pinned = "not pinned"
-	if pin != nil {
-		su.pinned = fmt.Sprintf("generator and upstream on CPU %s, proxy under test alone on CPU %s", pin.gen, pin.proxy)
+	b.pin = setupPinning(o.pin)
+	b.pinned = "not pinned"
+	if b.pin != nil {
+		b.pinned = fmt.Sprintf("generator and upstream on CPU %s, proxy under test alone on CPU %s", b.pin.gen, b.pin.proxy)
 	}
 	// Two Ps even on one CPU: the pacing goroutine keeps one while it sleeps
 	// in nanosleep(2) and the requests run on the other.
 	if o.genProcs > 0 {
 		runtime.GOMAXPROCS(o.genProcs)
 	}
-	su.genProcs = runtime.GOMAXPROCS(0)
+	b.genProcs = runtime.GOMAXPROCS(0)
 
 	dir, err := os.MkdirTemp("", "loadbench-")
 	if err != nil {
@@ -66,21 +74,19 @@ func runBench(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	up, err := startProc("upstream", pin, pin.genCPU(), 1, self, "upstream", "-listen", "127.0.0.1:0")
+	up, err := b.startServer("upstream", b.pin.genCPU(), self, "upstream", "-listen", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	defer up.stop()
-	addr, err := up.waitAddr(10 * time.Second)
-	if err != nil {
-		return err
-	}
-	upstreamURL := "http://" + addr
+	upstreamURL := "http://" + up.addr
 
 	var rows []*row
 	for _, name := range o.targets {
-		r, stop := startTarget(ctx, name, dir, upstreamURL, self, pin, o)
-		defer stop()
+		r, p := b.startTarget(ctx, name, dir, upstreamURL, self)
+		if p != nil {
+			defer p.stop()
+		}
 		if r.err == nil {
 			r.err = r.check(ctx)
 		}
@@ -89,19 +95,18 @@ func runBench(ctx context.Context, o options) error {
 		}
 		rows = append(rows, r)
 	}
-	crit := loadgen.Criteria{MinThroughput: 0.95, MaxP99: o.maxP99}
-	measureFixed(ctx, rows, o, crit)
+	b.measureFixed(ctx, rows)
 	if o.max {
 		for _, r := range rows {
 			if r.err == nil && ctx.Err() == nil {
-				r.max, r.atLimit = searchMax(ctx, r, o, crit)
+				r.max, r.atLimit = b.searchMax(ctx, r)
 			}
 		}
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	report(os.Stdout, su, rows)
+	report(os.Stdout, b.setup, rows)
 	var errs []error
 	for _, r := range rows {
 		if r.err != nil {
@@ -111,21 +116,95 @@ func runBench(ctx context.Context, o options) error {
 	return errors.Join(errs...)
 }
 
+// setupPinning pins the running process to the generator's CPU and returns
+// the pinning for the other processes, or nil (with a note on stderr) if
+// pinning is disabled or impossible.
+func setupPinning(enabled bool) *pinning {
+	if !enabled {
+		return nil
+	}
+	pin, why := newPinning()
+	if pin != nil {
+		err := pin.pinSelf()
+		if err == nil {
+			return pin
+		}
+		why = err.Error()
+	}
+	logf("not pinning to CPUs: %s", why)
+	return nil
+}
+
+// server is a started child server and its address.
+type server struct {
+	*proc
+	addr string
+}
+
+// startServer starts a loadbench subcommand as a server with GOMAXPROCS=1
+// on cpu and waits for its address.
+func (b *bench) startServer(name, cpu string, argv ...string) (*server, error) {
+	p, err := startProc(name, b.pin, cpu, 1, argv...)
+	if err != nil {
+		return nil, err
+	}
+	b.meter.add(p.cmd.Process.Pid)
+	addr, err := p.waitAddr(10 * time.Second)
+	if err != nil {
+		p.stop()
+		return nil, err
+	}
+	return &server{proc: p, addr: addr}, nil
+}
+
+// startTarget starts the server for the named target, if it needs one, and
+// returns its row and the server's process, if any. A failure to start is
+// recorded in the row.
+func (b *bench) startTarget(ctx context.Context, name, dir, upstreamURL, self string) (*row, *proc) {
+	r := &row{target: target{name: name, key: "bench"}}
+	switch name {
+	case "direct":
+		r.label, r.url = "direct (no proxy)", upstreamURL
+	case "floor":
+		r.label = "floor: bare httputil.ReverseProxy"
+		s, err := b.startServer("floor", b.pin.proxyCPU(), self, "floor", "-listen", "127.0.0.1:0", "-upstream", upstreamURL)
+		if err != nil {
+			r.err = err
+			return r, nil
+		}
+		r.url = "http://" + s.addr
+		return r, s.proc
+	case "warden":
+		r.label = "Warden"
+		w, err := startWarden(ctx, dir, b.wardenBin, upstreamURL, b.pin)
+		if err != nil {
+			r.err = err
+			return r, nil
+		}
+		b.meter.add(w.cmd.Process.Pid)
+		r.url, r.key = w.url, w.key
+		return r, w.proc
+	default:
+		r.err = fmt.Errorf("unknown target %q (want direct, floor or warden)", name)
+	}
+	return r, nil
+}
+
 // measureFixed measures the targets at the fixed rate in o.count rounds,
 // interleaved so that slow drifts of the machine affect all targets alike,
 // and pools each target's rounds.
-func measureFixed(ctx context.Context, rows []*row, o options, crit loadgen.Criteria) {
+func (b *bench) measureFixed(ctx context.Context, rows []*row) {
 	rounds := make([][]loadgen.Result, len(rows))
-	cfg := loadgen.Config{Rate: o.rate, Warmup: o.warmup, Duration: o.duration}
-	for round := range max(o.count, 1) {
+	cfg := loadgen.Config{Rate: b.rate, Warmup: b.warmup, Duration: b.duration}
+	for round := range max(b.count, 1) {
 		for i, r := range rows {
 			if r.err != nil || ctx.Err() != nil {
 				continue
 			}
-			logf("%s: round %d: %v RPS for %v after %v warm-up", r.name, round+1, o.rate, o.duration, o.warmup)
-			res := r.measure(ctx, cfg, o.timeout)
-			logResult(r.name, res, crit)
+			logf("%s: round %d: %v RPS for %v after %v warm-up", r.name, round+1, b.rate, b.duration, b.warmup)
+			res, load := b.measure(ctx, r, cfg)
 			rounds[i] = append(rounds[i], res)
+			b.runLoad = max(b.runLoad, load)
 		}
 	}
 	for i, r := range rows {
@@ -133,62 +212,65 @@ func measureFixed(ctx context.Context, rows []*row, o options, crit loadgen.Crit
 	}
 }
 
-// startTarget starts the server for the named target, if it needs one, and
-// returns its row and a function that stops the server. A failure to start
-// is recorded in the row.
-func startTarget(ctx context.Context, name, dir, upstreamURL, self string, pin *pinning, o options) (*row, func()) {
-	r := &row{target: target{name: name, key: "bench"}}
-	nop := func() {}
-	switch name {
-	case "direct":
-		r.label, r.url = "direct (no proxy)", upstreamURL
-		return r, nop
-	case "floor":
-		r.label = "floor: bare httputil.ReverseProxy"
-		p, err := startProc("floor", pin, pin.proxyCPU(), 1, self, "floor", "-listen", "127.0.0.1:0", "-upstream", upstreamURL)
-		if err != nil {
-			r.err = err
-			return r, nop
+// maxRetries is how often a measurement disturbed by other processes is
+// repeated before it is kept anyway.
+const maxRetries = 3
+
+// measure runs cfg against r, repeating the run while other processes used
+// more than busyThreshold of the CPU during it. It returns the last run and
+// the CPU share other processes used during it.
+func (b *bench) measure(ctx context.Context, r *row, cfg loadgen.Config) (loadgen.Result, float64) {
+	for try := 0; ; try++ {
+		s0 := b.meter.sample()
+		res := r.measure(ctx, cfg, b.timeout)
+		load := foreign(s0, b.meter.sample())
+		logResult(r.name, res, b.crit, load)
+		if load <= busyThreshold || try == maxRetries || ctx.Err() != nil {
+			return res, load
 		}
-		addr, err := p.waitAddr(10 * time.Second)
-		r.url, r.err = "http://"+addr, err
-		return r, p.stop
-	case "warden":
-		r.label = "Warden"
-		w, err := startWarden(ctx, dir, o.wardenBin, upstreamURL, pin)
-		if err != nil {
-			r.err = err
-			return r, nop
-		}
-		r.url, r.key = w.url, w.key
-		return r, w.stop
+		b.repeated++
+		logf("%s: other processes used %.0f%% of the CPU: repeating", r.name, 100*load)
+		time.Sleep(2 * time.Second)
 	}
-	r.err = fmt.Errorf("unknown target %q (want direct, floor or warden)", name)
-	return r, nop
 }
 
-// searchMax finds the highest rate r sustains by crit.
-func searchMax(ctx context.Context, r *row, o options, crit loadgen.Criteria) (float64, bool) {
-	return loadgen.Search(o.rate, o.maxLimit, 0.1, func(rate float64) bool {
+// searchMax finds the highest rate r sustains by b.crit.
+func (b *bench) searchMax(ctx context.Context, r *row) (float64, bool) {
+	return loadgen.Search(b.rate, b.maxLimit, 0.1, func(rate float64) bool {
 		if ctx.Err() != nil {
 			return false
 		}
 		logf("%s: max search: %v RPS", r.name, rate)
-		res := r.measure(ctx, loadgen.Config{Rate: rate, Warmup: o.maxDuration / 4, Duration: o.maxDuration}, o.timeout)
-		logResult(r.name, res, crit)
-		time.Sleep(250 * time.Millisecond) // let the target settle
-		return crit.Sustained(res)
+		cfg := loadgen.Config{
+			Rate:     rate,
+			Warmup:   b.maxDuration / 4,
+			Duration: b.maxDuration,
+			// Twice what the rate needs at the p99 bound: enough to judge
+			// the step, few enough that an overloaded step does not leave
+			// thousands of connections behind to disturb the next one.
+			MaxInFlight: 64 + int(2*rate*b.crit.MaxP99.Seconds()),
+		}
+		res, _ := b.measure(ctx, r, cfg)
+		ok := b.crit.Sustained(res)
+		settle := 250 * time.Millisecond
+		if !ok {
+			settle = 2 * time.Second
+		}
+		time.Sleep(settle)
+		return ok
 	})
 }
 
-func logResult(name string, r loadgen.Result, crit loadgen.Criteria) {
+func logResult(name string, r loadgen.Result, crit loadgen.Criteria, load float64) {
 	verdict := "sustained"
 	if !crit.Sustained(r) {
 		verdict = "NOT sustained"
 	}
-	logf("%s:   %.0f/s achieved, p50 %s p99 %s max %s, %d non-2xx, %d errors, %d dropped, generator lag p99 %s: %s",
-		name, r.Throughput(), ms(r.Latency.P50), ms(r.Latency.P99), ms(r.Latency.Max),
-		r.BadCode, r.Errors, r.Dropped, ms(r.Lag.P99), verdict)
+	logf("%s:   %.0f/s achieved, p50 %s p99 %s max %s, generator lag p99 %s, other load %.0f%%: %s",
+		name, r.Throughput(), ms(r.Latency.P50), ms(r.Latency.P99), ms(r.Latency.Max), ms(r.Lag.P99), 100*load, verdict)
+	if n := r.Failed(); n > 0 {
+		logf("%s:   %d failed: non-2xx %v, %d errors (first: %v), %d dropped", name, n, r.Codes, r.Errors, r.FirstErr, r.Dropped)
+	}
 }
 
 func logf(format string, args ...any) {

@@ -18,8 +18,11 @@ const addedP50Target = 300 * time.Microsecond
 func report(w io.Writer, su setup, rows []*row) {
 	fmt.Fprintf(w, "%s %s/%s, %d CPUs (%s); %s; proxies GOMAXPROCS=1, generator GOMAXPROCS=%d.\n",
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), su.pinned, su.genProcs)
-	fmt.Fprintf(w, "Open loop at %g RPS, %d rounds of %v (after %v warm-up each) per target, interleaved and pooled; "+
-		"latency from intended send time to end of response body.\n\n", su.rate, max(su.count, 1), su.duration, su.warmup)
+	fmt.Fprintf(w, "Open loop at %g RPS, %d × %v (after %v warm-up each) per target, interleaved and pooled; "+
+		"latency from intended send time to end of response body.\n", su.rate, max(su.count, 1), su.duration, su.warmup)
+	fmt.Fprintf(w, "Other processes' CPU use: %.0f%% before the start, at most %.0f%% during a kept round at %g RPS "+
+		"(%d runs repeated for being above %.0f%%).\n", 100*su.idleLoad, 100*su.runLoad, su.rate, su.repeated, 100*busyThreshold)
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| target | p50 | p90 | p99 | max | added p50 | added p99 | failed | max sustained RPS |")
 	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 	var direct *row
@@ -30,7 +33,7 @@ func report(w io.Writer, su setup, rows []*row) {
 	}
 	for _, r := range rows {
 		if r.err != nil {
-			fmt.Fprintf(w, "| %s | not measured: %s |||||||| \n", r.label, firstLine(r.err.Error()))
+			fmt.Fprintf(w, "| %s | not measured: %s ||||||||\n", r.label, firstLine(r.err.Error()))
 			continue
 		}
 		l := r.fixed.Latency
@@ -52,7 +55,7 @@ func report(w io.Writer, su setup, rows []*row) {
 	fmt.Fprintln(w)
 	for _, r := range rows {
 		if r.name == "warden" && r.err == nil && direct != nil {
-			added := r.fixed.Latency.P50 - direct.fixed.Latency.P50
+			added := (r.fixed.Latency.P50 - direct.fixed.Latency.P50).Round(time.Microsecond)
 			verdict := "met"
 			if added > addedP50Target {
 				verdict = "NOT met"
@@ -62,7 +65,7 @@ func report(w io.Writer, su setup, rows []*row) {
 	}
 	if su.max {
 		fmt.Fprintf(w, "Max sustained RPS: highest rate with ≥ 95%% of it achieved, no failed request and p99 ≤ %s "+
-			"(from %g RPS doubling, then bisecting to within 10%%; %v per step).\n", ms(su.maxP99), su.rate, su.maxDuration)
+			"(from %g RPS doubling, then bisecting to within 10%%; %v per step).\n", su.maxP99, su.rate, su.maxDuration)
 	}
 }
 

@@ -101,7 +101,8 @@ func runWarden(ctx context.Context, bin string, args ...string) ([]byte, error) 
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("warden %s: %v\n%s", strings.Join(args[:min(2, len(args))], " "), err, stderr.String())
+		return nil, fmt.Errorf("warden %s: %v\n%s", strings.Join(args[:min(2, len(args))], " "), err,
+			strings.TrimSpace(lastLines(out, 10)+"\n"+stderr.String()))
 	}
 	return out, nil
 }
