@@ -1,7 +1,6 @@
 package config
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -18,7 +17,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		minimal,
 		fullConfig,
-		strings.ReplaceAll(starterMirror, "{{ORIGIN}}", "warden.example.com/audit"),
+		string(Starter("{{DIR}}", "warden.example.com/audit")),
 		minimal + "models:\n  - name: a\n    upstream: &u {url: \"http://x/v1\", timeout: 7d12h}\n  - name: b\n    upstream: {<<: *u, model: y}\n",
 		minimal + "storage: {driver: postgres, dsn: \"postgres://u:p@db/w\"}\n",
 		minimal + "server: {tls: {cert_file: {{DIR}}/tls/cert.pem, key_file: {{DIR}}/tls/key.pem, client_auth: require}}\n",
