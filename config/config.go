@@ -115,6 +115,9 @@ type Upstream struct {
 	Model   string   `yaml:"model"`   // model name the upstream expects; default: the model's name
 	APIKey  Secret   `yaml:"api_key"` // sent as Authorization: Bearer; never the client's
 	Timeout Duration `yaml:"timeout"` // time to the upstream's response headers; default 120s
+	// IdleTimeout is the longest silence allowed once a response (a stream)
+	// has started; default 300s. A silent upstream is cut off, not waited on.
+	IdleTimeout Duration `yaml:"idle_timeout"`
 }
 
 // Capabilities are the capability names a role may grant.

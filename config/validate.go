@@ -314,4 +314,7 @@ func (c *Config) validateUpstream(v *validator, p string, u Upstream) {
 	if u.Timeout < 0 {
 		v.add(p+".timeout", "must not be negative")
 	}
+	if u.IdleTimeout < 0 {
+		v.add(p+".idle_timeout", "must not be negative")
+	}
 }

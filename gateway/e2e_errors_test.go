@@ -277,3 +277,41 @@ func TestAbortedStreamIsObserved(t *testing.T) {
 		})
 	}
 }
+
+// TestUpstreamIdleTimeout: an upstream that starts a stream and then goes
+// silent is cut off after its idle timeout; the client's stream ends and the
+// exchange is logged as aborted by the idle timeout.
+func TestUpstreamIdleTimeout(t *testing.T) {
+	t.Parallel()
+	u := wardentest.NewUpstream(t)
+	u.OnChunk(func(ctx context.Context, i int) {
+		if i == 1 {
+			<-ctx.Done() // silent until Warden gives up
+		}
+	})
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{
+		Upstream: u,
+		Configure: func(c *config.Config) {
+			for i := range c.Models {
+				c.Models[i].Upstream.IdleTimeout = config.Duration(150 * time.Millisecond)
+			}
+		},
+	})
+	key := g.NewKey(t, wardentest.KeyOptions{Role: "chat-only"})
+	var res *http.Response
+	c := newClient(g, key.Secret)
+	s := c.Chat.Completions.NewStreaming(testContext(t), chatParams("gpt-test"), option.WithResponseInto(&res))
+	if !s.Next() {
+		t.Fatalf("no first chunk: %v", s.Err())
+	}
+	for s.Next() {
+	}
+	if s.Err() == nil {
+		t.Fatal("the stream ended cleanly although the upstream went silent")
+	}
+	s.Close()
+	line := g.AccessLog(t, res.Header.Get("X-Request-Id"))
+	if line["aborted"] != true || !strings.Contains(fmt.Sprint(line["upstream_error"]), "idle timeout") {
+		t.Fatalf("access log %v, want aborted by the idle timeout", line)
+	}
+}

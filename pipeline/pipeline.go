@@ -11,6 +11,7 @@ import (
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/policy"
+	"github.com/wardenhq/warden/upstream"
 )
 
 // Inference is the data-plane path for chat, completions and embeddings,
@@ -164,6 +165,7 @@ func forward(w http.ResponseWriter, r *http.Request, x *Exchange) error {
 	if x.Route.Model != x.Request.Model {
 		body = x.Request.WithModel(body, x.Route.Model)
 	}
-	x.Upstream = x.Route.Forward(w, r, body)
+	x.Upstream = &upstream.Outcome{}
+	x.Route.Forward(w, r, body, x.Upstream)
 	return nil // the upstream package answered, errors included
 }

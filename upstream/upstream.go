@@ -21,8 +21,11 @@ import (
 	"github.com/wardenhq/warden/internal/httperr"
 )
 
-// DefaultTimeout bounds the wait for an upstream's response headers.
-const DefaultTimeout = 120 * time.Second
+// Defaults for models[].upstream.timeout and idle_timeout.
+const (
+	DefaultTimeout     = 120 * time.Second // wait for the response headers
+	DefaultIdleTimeout = 300 * time.Second // silence allowed once a response has started
+)
 
 // Route is one configured model and where it is served.
 type Route struct {
@@ -93,21 +96,35 @@ type Outcome struct {
 	Start   time.Time // request sent
 	Headers time.Time // response headers received (zero if none)
 	Status  int       // upstream status (0 if no response)
-	Err     error     // transport failure
+	Err     error     // transport failure, or ErrIdleTimeout
+
+	cancel context.CancelCauseFunc // ends the upstream exchange
 }
 
 type outcomeKey struct{}
 
+// ErrIdleTimeout: the upstream went silent for longer than its idle timeout
+// after its response had started; the response was cut off.
+var ErrIdleTimeout = errors.New("upstream idle timeout: the model server stopped sending")
+
 // Forward sends body (already rewritten for the upstream) to the route's
-// server and copies the response to w. It returns when the response,
-// including a whole stream, has been copied or has failed.
-func (rt *Route) Forward(w http.ResponseWriter, r *http.Request, body []byte) *Outcome {
-	o := &Outcome{Start: time.Now()}
-	r2 := r.WithContext(context.WithValue(r.Context(), outcomeKey{}, o))
+// server and copies the response to w, recording what happened in o. It
+// returns when the response, including a whole stream, has been copied or
+// has failed; a response cut off midway panics with http.ErrAbortHandler,
+// as net/http expects, with o already filled in.
+func (rt *Route) Forward(w http.ResponseWriter, r *http.Request, body []byte, o *Outcome) {
+	ctx, cancel := context.WithCancelCause(r.Context())
+	o.Start, o.cancel = time.Now(), cancel
+	defer func() {
+		if c := context.Cause(ctx); errors.Is(c, ErrIdleTimeout) {
+			o.Err = c
+		}
+		cancel(nil)
+	}()
+	r2 := r.WithContext(context.WithValue(ctx, outcomeKey{}, o))
 	r2.Body = io.NopCloser(bytes.NewReader(body))
 	r2.ContentLength = int64(len(body))
 	rt.h.ServeHTTP(w, r2)
-	return o
 }
 
 func outcomeOf(r *http.Request) *Outcome {
@@ -137,6 +154,7 @@ func newProxy(u config.Upstream, transport *http.Transport) (http.Handler, error
 	// sharing nothing mutable; connection pools are per route.
 	tr := transport.Clone()
 	tr.ResponseHeaderTimeout = u.Timeout.D(DefaultTimeout)
+	idle := u.IdleTimeout.D(DefaultIdleTimeout)
 	basePath := strings.TrimSuffix(base.Path, "/")
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -160,6 +178,9 @@ func newProxy(u config.Upstream, transport *http.Transport) (http.Handler, error
 		ModifyResponse: func(res *http.Response) error {
 			o := outcomeOf(res.Request)
 			o.Headers, o.Status = time.Now(), res.StatusCode
+			if o.cancel != nil {
+				res.Body = newIdleBody(res.Body, idle, func() { o.cancel(ErrIdleTimeout) })
+			}
 			scrubResponseHeaders(res.Header)
 			switch {
 			case res.StatusCode >= 500:
