@@ -189,6 +189,10 @@ func TestRawRequests(t *testing.T) {
 	}{
 		{"malformed JSON", strings.NewReader(`{"model": "gpt-test", "messages": [}`), "application/json", 400, "invalid_request", ""},
 		{"too large, chunked", io.MultiReader(strings.NewReader(big)), "application/json", 413, "request_too_large", ""},
+		// A second model key in another case would reach a Go upstream
+		// (which matches keys case-insensitively) unchecked.
+		{"model smuggled in upper case", strings.NewReader(`{"model": "gpt-test", "MODEL": "gpt-other", "messages": []}`), "application/json", 400, "invalid_request", ""},
+		{"stream smuggled in title case", strings.NewReader(`{"model": "gpt-test", "Stream": true, "messages": []}`), "application/json", 400, "invalid_request", ""},
 		// curl -d sends a form content type; the body is JSON all the same.
 		{"form content type", strings.NewReader(`{"model": "gpt-test", "messages": [{"role": "user", "content": "hi"}]}`), "application/x-www-form-urlencoded", 200, "", wardentest.DefaultContent},
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"unicode/utf8"
 )
 
 // Request is what the gateway needs from an OpenAI request body. The body
@@ -24,14 +25,20 @@ var (
 	ErrModelType    = errors.New("model must be a non-empty string")
 	ErrStreamType   = errors.New("stream must be a boolean")
 	ErrDuplicateKey = errors.New("duplicate key in request body")
+	ErrAmbiguousKey = errors.New("ambiguous key in request body: write model and stream in lower case")
 )
 
 // ParseRequest reads the top-level "model" and "stream" members of body.
-// Keys are compared after unescaping, and a repeated model or stream key is
-// refused, so what policy checks is exactly what the upstream reads.
+// Keys are compared after unescaping; a repeated model or stream key, or one
+// that differs only in case ("MODEL", "Stream", even "ſtream"), is refused:
+// Go's encoding/json, used by upstreams such as Ollama, matches keys without
+// regard to case and keeps the last, so such a key would let the upstream
+// serve a model, or stream, that policy never saw.
 func ParseRequest(body []byte) (Request, error) {
 	var r Request
-	if !json.Valid(body) {
+	// RFC 8259 JSON is UTF-8; encoding/json accepts invalid bytes in strings
+	// and decoders disagree on how to repair them, so they are refused.
+	if !utf8.Valid(body) || !json.Valid(body) {
 		return r, ErrNotJSON
 	}
 	i := skipSpace(body, 0)
@@ -60,6 +67,10 @@ func ParseRequest(body []byte) (Request, error) {
 		vs := skipSpace(body, i)
 		i = skipValue(body, vs)
 		switch string(key) {
+		default:
+			if bytes.EqualFold(key, keyModel) || bytes.EqualFold(key, keyStream) {
+				return r, ErrAmbiguousKey
+			}
 		case "model":
 			if seenModel {
 				return r, ErrDuplicateKey
@@ -97,6 +108,8 @@ func ParseRequest(body []byte) (Request, error) {
 	}
 	return r, nil
 }
+
+var keyModel, keyStream = []byte("model"), []byte("stream")
 
 // WithModel returns body with the model value replaced by name. It allocates
 // a new slice; body is not modified.

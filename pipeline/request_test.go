@@ -26,6 +26,7 @@ func TestParseRequest(t *testing.T) {
 		{"model in array ignored", `{"x":[{"model":"inner"}],"model":"outer"}`, "outer", false, nil},
 		{"not json", `{"model":`, "", false, ErrNotJSON},
 		{"empty", ``, "", false, ErrNotJSON},
+		{"invalid utf-8", "{\"model\":\"\xf8\"}", "", false, ErrNotJSON},
 		{"trailing garbage", `{"model":"m"} x`, "", false, ErrNotJSON},
 		{"array", `[{"model":"m"}]`, "", false, ErrNotObject},
 		{"string", `"model"`, "", false, ErrNotObject},
@@ -41,6 +42,14 @@ func TestParseRequest(t *testing.T) {
 		{"duplicate model", `{"model":"allowed","model":"secret"}`, "", false, ErrDuplicateKey},
 		{"duplicate escaped model", `{"model":"allowed","m\u006fdel":"secret"}`, "", false, ErrDuplicateKey},
 		{"duplicate stream", `{"model":"m","stream":false,"stream":true}`, "", false, ErrDuplicateKey},
+		// Go's encoding/json (Ollama and other Go upstreams) matches keys
+		// case-insensitively and keeps the last.
+		{"upper-case model", `{"model":"allowed","MODEL":"secret"}`, "", false, ErrAmbiguousKey},
+		{"title-case model only", `{"Model":"secret"}`, "", false, ErrAmbiguousKey},
+		{"title-case stream", `{"model":"m","Stream":true}`, "", false, ErrAmbiguousKey},
+		{"long s stream", `{"model":"m","ſtream":true}`, "", false, ErrAmbiguousKey},
+		{"kelvin sign is not k", `{"model":"m","Key":1}`, "m", false, nil},
+		{"models is another key", `{"model":"m","models":["x"]}`, "m", false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,6 +105,14 @@ func FuzzParseRequest(f *testing.F) {
 		var m string
 		if err := json.Unmarshal(top["model"], &m); err != nil || m != r.Model {
 			t.Fatalf("model %q, json says %q (%v)", r.Model, m, err)
+		}
+		// What a case-insensitive decoder (Go's encoding/json) reads must agree.
+		var folded struct {
+			Model  string
+			Stream *bool
+		}
+		if err := json.Unmarshal(body, &folded); err == nil && (folded.Model != r.Model || (folded.Stream != nil && *folded.Stream != r.Stream)) {
+			t.Fatalf("encoding/json reads model %q stream %v; policy saw %q %v", folded.Model, folded.Stream, r.Model, r.Stream)
 		}
 		out := r.WithModel(body, "rewritten")
 		var after map[string]json.RawMessage
