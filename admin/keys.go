@@ -30,7 +30,7 @@ type KeyStore interface {
 type Keys struct {
 	Store  KeyStore
 	Hasher *auth.Hasher
-	Roles  func() []config.Role // the current config's roles
+	Config func() *config.Config // the current configuration
 	Now    func() time.Time
 }
 
@@ -102,7 +102,7 @@ func (a *Keys) Create(w http.ResponseWriter, r *http.Request, x *pipeline.Exchan
 	switch {
 	case req.Name == "" || req.Role == "":
 		return badRequest("name and role are required")
-	case !a.roleDefined(req.Role):
+	case !a.Config().HasRole(req.Role):
 		return badRequest("role is not defined in the configuration")
 	}
 	for _, m := range req.Models {
@@ -155,15 +155,6 @@ func (a *Keys) Revoke(w http.ResponseWriter, r *http.Request, x *pipeline.Exchan
 		return keyError(err)
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"id": id, "revoked": true})
-}
-
-func (a *Keys) roleDefined(name string) bool {
-	for _, r := range a.Roles() {
-		if r.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 func keyError(err error) error {

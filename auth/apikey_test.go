@@ -119,6 +119,11 @@ func TestAPIKeysAuthenticate(t *testing.T) {
 	if err := kr.db.RevokeKey(context.Background(), "key_revoked", now.Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
+	// Revoked on a host whose clock runs ahead: revoked all the same.
+	revokedAhead := kr.issue("key_revoked_ahead", nil)
+	if err := kr.db.RevokeKey(context.Background(), "key_revoked_ahead", now.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
 	rotatedOld := kr.issue("key_rotated", nil)
 	rotatedNew := auth.NewKey()
 	var sum [32]byte
@@ -158,6 +163,7 @@ func TestAPIKeysAuthenticate(t *testing.T) {
 		{"expired", "Bearer " + expired, auth.ReasonExpired, ""},
 		{"expires exactly now", "Bearer " + expiresNow, auth.ReasonExpired, ""},
 		{"revoked", "Bearer " + revoked, auth.ReasonRevoked, ""},
+		{"revoked by a clock ahead of ours", "Bearer " + revokedAhead, auth.ReasonRevoked, ""},
 		{"rotated out", "Bearer " + rotatedOld, auth.ReasonRotatedOut, ""},
 		{"rotated new", "Bearer " + rotatedNew, "", "key_rotated"},
 		{"grace old", "Bearer " + graceOld, "", "key_grace"},

@@ -21,6 +21,16 @@ type Config struct {
 	Models  []Model `yaml:"models"`
 }
 
+// HasRole reports whether a role of that name is defined.
+func (c *Config) HasRole(name string) bool {
+	for _, r := range c.Roles {
+		if r.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // Server configures the listener.
 type Server struct {
 	Listen         string   `yaml:"listen"`

@@ -86,15 +86,6 @@ func Compile(roles []config.Role) *Policy {
 	return p
 }
 
-// HasRole reports whether a role of that name exists.
-func (p *Policy) HasRole(name string) bool { return p.roles[name] != nil }
-
-// Can reports whether id's role grants capability c.
-func (p *Policy) Can(id *auth.Identity, c Capability) bool {
-	r := p.roles[id.Role]
-	return r != nil && r.caps[c]
-}
-
 // Permit decides whether id's role grants capability c, for endpoints that
 // concern no model (the admin API).
 func (p *Policy) Permit(id *auth.Identity, c Capability) Decision {

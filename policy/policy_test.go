@@ -111,8 +111,18 @@ func TestAuthorize(t *testing.T) {
 			}
 		})
 	}
-	if !p.Can(legal, policy.CapStream) || p.Can(legal, policy.CapAdmin) || p.Can(&auth.Identity{Role: "gone"}, policy.CapChat) {
-		t.Fatal("Can")
+	for _, tt := range []struct {
+		id   *auth.Identity
+		c    policy.Capability
+		want policy.Reason
+	}{
+		{legal, policy.CapStream, policy.ReasonAllowed},
+		{legal, policy.CapAdmin, policy.ReasonCapabilityMissing},
+		{&auth.Identity{Role: "gone"}, policy.CapChat, policy.ReasonUnknownRole},
+	} {
+		if d := p.Permit(tt.id, tt.c); d.Reasons[0] != tt.want || d.Allow != (tt.want == policy.ReasonAllowed) {
+			t.Errorf("Permit(%s, %s) = %+v, want %s", tt.id.Role, tt.c, d, tt.want)
+		}
 	}
 }
 

@@ -57,7 +57,7 @@ func newKeysCreate() *cobra.Command {
 				if name == "" || role == "" {
 					return usageErr("keys create: --name and --role are required")
 				}
-				if !roleDefined(c, role) {
+				if !c.HasRole(role) {
 					return usageErr("keys create: role %q is not defined in the config", role)
 				}
 				for _, m := range strings.Split(models, ",") {
@@ -87,15 +87,6 @@ func newKeysCreate() *cobra.Command {
 	f.StringVar(&expires, "expires-in", "", "lifetime, e.g. 90d (default: no expiry)")
 	f.BoolVar(&asJSON, "json", false, `print {"id": ..., "key": ...}`)
 	return cmd
-}
-
-func roleDefined(c *config.Config, role string) bool {
-	for _, r := range c.Roles {
-		if r.Name == role {
-			return true
-		}
-	}
-	return false
 }
 
 func printNewKey(w io.Writer, asJSON bool, id, secret, what string) error {
