@@ -56,6 +56,9 @@ type Timeouts struct {
 	Read       Duration `yaml:"read"`        // whole request incl. body; default 60s
 	Idle       Duration `yaml:"idle"`        // keep-alive idle; default 120s
 	Shutdown   Duration `yaml:"shutdown"`    // drain deadline on SIGTERM; default 30s
+	// WriteStall bounds each write to the client, not the whole response:
+	// a client that stops reading its stream is cut off; default 60s.
+	WriteStall Duration `yaml:"write_stall"`
 }
 
 // Storage selects the SQL store.

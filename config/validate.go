@@ -147,7 +147,7 @@ func (c *Config) validateServer(v *validator) {
 	for _, t := range []struct {
 		name string
 		d    Duration
-	}{{"read_header", to.ReadHeader}, {"read", to.Read}, {"idle", to.Idle}, {"shutdown", to.Shutdown}} {
+	}{{"read_header", to.ReadHeader}, {"read", to.Read}, {"idle", to.Idle}, {"shutdown", to.Shutdown}, {"write_stall", to.WriteStall}} {
 		if t.d < 0 {
 			v.add("server.timeouts."+t.name, "must not be negative")
 		}
@@ -309,6 +309,8 @@ func (c *Config) validateUpstream(v *validator, p string, u Upstream) {
 		v.add(p+".url", "want an absolute http:// or https:// URL")
 	} else if pu.User != nil {
 		v.add(p+".url", "must not carry credentials; use api_key: env:NAME")
+	} else if pu.Fragment != "" {
+		v.add(p+".url", "must not have a #fragment")
 	}
 	v.secret(p+".api_key", u.APIKey)
 	if u.Timeout < 0 {

@@ -21,6 +21,7 @@ const (
 	DefaultReadTimeout       = 60 * time.Second
 	DefaultIdleTimeout       = 120 * time.Second
 	DefaultShutdownTimeout   = 30 * time.Second
+	DefaultWriteStall        = 60 * time.Second
 	usageFlushInterval       = 30 * time.Second
 )
 

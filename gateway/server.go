@@ -140,6 +140,9 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Request-Id", pipeline.NewRequestID())
+		// Clear a write deadline left on a kept-alive connection by the
+		// previous request's stream (see pipeline's write stall).
+		http.NewResponseController(w).SetWriteDeadline(time.Time{})
 		next.ServeHTTP(w, r)
 	})
 }
@@ -198,6 +201,9 @@ func (s *Server) observe(x *pipeline.Exchange) {
 	level := slog.LevelInfo
 	if x.Aborted {
 		attrs = append(attrs, slog.Bool("aborted", true))
+	}
+	if x.ClientGone {
+		attrs = append(attrs, slog.Bool("client_gone", true))
 	}
 	if x.Err != nil {
 		attrs = append(attrs, slog.String("error_code", x.Err.Code))

@@ -52,6 +52,7 @@ func Compile(c *config.Config, authenticators []auth.Authenticator) (*State, err
 			Routes:         routes,
 			MaxBodyBytes:   c.Server.MaxBodyBytes,
 			TrustedProxies: trusted,
+			WriteStall:     c.Server.Timeouts.WriteStall.D(DefaultWriteStall),
 		},
 	}, nil
 }

@@ -24,6 +24,7 @@ type Env struct {
 	Routes         *upstream.Table
 	MaxBodyBytes   int64
 	TrustedProxies []netip.Prefix
+	WriteStall     time.Duration // longest one write to the client may block
 }
 
 // Endpoint identifies an inference endpoint and the capability it needs.
@@ -67,9 +68,10 @@ type Exchange struct {
 	Decision   policy.Decision
 	Upstream   *upstream.Outcome
 
-	Status  int            // status sent to the client (0 if none was)
-	Aborted bool           // the response was cut off midway
-	Err     *httperr.Error // the error answered, if any
+	Status     int            // status sent to the client (0 if none was)
+	Aborted    bool           // the response was cut off midway
+	ClientGone bool           // the client disconnected or stopped reading
+	Err        *httperr.Error // the error answered, if any
 }
 
 // Outcome classifies the exchange once it is over.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/internal/httperr"
@@ -89,6 +90,9 @@ func authenticate(next Handler) Handler {
 // forwarded as application/json.
 func parseBody(next Handler) Handler {
 	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
+		if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+			return httperr.New(http.StatusUnsupportedMediaType, "unsupported_encoding", "send the request body uncompressed")
+		}
 		if r.ContentLength > x.Env.MaxBodyBytes {
 			return tooLarge(x)
 		}

@@ -30,7 +30,7 @@ func Serve(env func() *Env, ep Endpoint, h Handler, observe Observer) http.Handl
 			w.Header().Set("X-Request-Id", x.ID)
 		}
 		x.ClientIP = ClientIP(r, e.TrustedProxies)
-		sw := &statusWriter{ResponseWriter: w}
+		sw := newStatusWriter(w, x.ID, e.WriteStall)
 		// Observe whatever happens, including a response aborted midway (a
 		// stream cut by the client or the upstream panics with
 		// http.ErrAbortHandler): no exchange goes unrecorded.
@@ -38,9 +38,8 @@ func Serve(env func() *Env, ep Endpoint, h Handler, observe Observer) http.Handl
 			p := recover()
 			x.Aborted = p != nil
 			x.Status = sw.status
-			if x.Status == 0 && !x.Aborted {
-				x.Status = http.StatusOK
-			}
+			x.ClientGone = sw.writeErr != nil || r.Context().Err() != nil
+			sw.finish()
 			if observe != nil {
 				observe(x)
 			}
@@ -107,35 +106,3 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 	}
 	return false
 }
-
-// statusWriter records the status sent; it passes Flush through (for
-// streams) and Unwrap (for http.ResponseController).
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		if w.status == 0 {
-			w.status = http.StatusOK
-		}
-		f.Flush()
-	}
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

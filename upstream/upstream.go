@@ -162,11 +162,14 @@ func newProxy(u config.Upstream, transport *http.Transport) (http.Handler, error
 			out.URL.Scheme, out.URL.Host = base.Scheme, base.Host
 			out.URL.Path = basePath + strings.TrimPrefix(pr.In.URL.Path, "/v1")
 			out.URL.RawPath = ""
+			out.URL.RawQuery = base.RawQuery // the upstream's (e.g. api-version), never the client's
 			out.Host = base.Host
 			for _, h := range clientCredentialHeaders {
 				out.Header.Del(h)
 			}
-			out.Header.Del("Accept-Encoding") // let the transport negotiate and decompress
+			out.Header.Del("Accept-Encoding")  // let the transport negotiate and decompress
+			out.Header.Del("Content-Encoding") // the body sent is the identity-encoded one Warden read
+			out.Header.Del("Expect")           // the body is already in hand
 			out.Header.Set("Content-Type", "application/json")
 			if bearer != "" {
 				out.Header.Set("Authorization", bearer)
