@@ -14,8 +14,9 @@ version: 1
 data_dir: {{DIR}}/data              # SQLite database and, later, the audit log
 
 server:
-  listen: "0.0.0.0:8443"
-  # Without tls, Warden serves plain HTTP: only do that behind a TLS-terminating proxy.
+  # Loopback only until TLS is configured: without tls, Warden serves plain HTTP,
+  # which belongs only behind a TLS-terminating proxy. Then listen on "0.0.0.0:8443".
+  listen: "127.0.0.1:8443"
   # tls:
   #   cert_file: /etc/warden/tls/cert.pem
   #   key_file: /etc/warden/tls/key.pem

@@ -67,10 +67,7 @@ func TLSConfig(t *config.TLS) (*tls.Config, error) {
 // timeout, closes what remains, and flushes key usage.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	cfg := s.State().Config
-	tc, err := TLSConfig(cfg.Server.TLS)
-	if err != nil {
-		return err
-	}
+	tc := s.tls
 	to := cfg.Server.Timeouts
 	srv := &http.Server{
 		Handler:           s.handler,
@@ -108,7 +105,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.log.Info("shutting down: draining in-flight requests", "deadline", grace.String())
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	err = srv.Shutdown(sctx)
+	err := srv.Shutdown(sctx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		s.log.Warn("shutdown deadline passed; closing remaining connections")
 		err = srv.Close()

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,6 +44,7 @@ type Server struct {
 	log     *slog.Logger
 	usage   *auth.Usage
 	hasher  *auth.Hasher
+	tls     *tls.Config // nil: plain HTTP
 	auth    []auth.Authenticator
 	metrics *metrics
 	state   atomic.Pointer[State]
@@ -73,6 +75,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	st, err := Compile(cfg, s.auth)
 	if err != nil {
+		return nil, err
+	}
+	if s.tls, err = TLSConfig(cfg.Server.TLS); err != nil {
 		return nil, err
 	}
 	s.state.Store(st)

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,9 +21,13 @@ func newConfigCmd() *cobra.Command {
 			path, _ := cmd.Flags().GetString("config")
 			c, err := config.Load(path)
 			if err == nil {
-				// Compile as the server would: resolves secrets and upstreams.
-				if _, cerr := gateway.Compile(c, nil); cerr != nil {
-					err = &config.Error{File: path, Problems: []config.Problem{{Msg: oneLine(cerr.Error())}}}
+				// What serve would do: resolve secrets, load the certificate and the master key.
+				if cerr := gateway.Check(c); cerr != nil {
+					ce := &config.Error{File: path}
+					for _, line := range strings.Split(cerr.Error(), "\n") {
+						ce.Problems = append(ce.Problems, config.Problem{Msg: line})
+					}
+					err = ce
 				}
 			}
 			var ce *config.Error

@@ -186,3 +186,23 @@ func TestDevConfigIsValidAndStable(t *testing.T) {
 		t.Fatal("dev master key inside data_dir")
 	}
 }
+
+// TestConfigCheckAgreesWithServe: what serve would refuse at start (a master
+// key others can read, a certificate that does not load), check refuses too.
+func TestConfigCheckAgreesWithServe(t *testing.T) {
+	dir, cfg := initDirT(t)
+	os.Chmod(filepath.Join(dir, "keys/master.key"), 0o644)
+	garbage := filepath.Join(dir, "garbage.pem")
+	os.WriteFile(garbage, []byte("not a certificate"), 0o600)
+	b, _ := os.ReadFile(cfg)
+	b = []byte(strings.Replace(string(b), "  max_body_bytes: 1048576\n",
+		"  max_body_bytes: 1048576\n  tls: {cert_file: "+garbage+", key_file: "+garbage+"}\n", 1))
+	os.WriteFile(cfg, b, 0o600)
+	code, _, stderr := cli(t, "config", "check", "--config", cfg)
+	if code != 1 || !strings.Contains(stderr, "chmod 600") || !strings.Contains(stderr, "tls:") {
+		t.Fatalf("check: %d %s", code, stderr)
+	}
+	if code, _, stderr := cli(t, "serve", "--config", cfg); code != 2 {
+		t.Fatalf("serve: %d %s", code, stderr)
+	}
+}

@@ -88,6 +88,14 @@ func serve(ctx context.Context, cmd *cobra.Command, cfg *config.Config, path, li
 			}
 		}()
 	}
+	if cfg.Server.TLS == nil && !isLoopback(ln.Addr()) {
+		log.Warn("serving plain HTTP on a non-loopback address: API keys and prompts cross the network unencrypted; configure server.tls or listen on loopback behind a TLS-terminating proxy", "listen", ln.Addr().String())
+	}
 	log.Info("warden listening", "url", url, "version", version, "dev", dev)
 	return srv.Serve(ctx, ln)
+}
+
+func isLoopback(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
 }

@@ -1,0 +1,26 @@
+package gateway
+
+import (
+	"errors"
+
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/kms"
+)
+
+// Check does everything that starting a server with c would do short of
+// opening the store and listening: it compiles c (resolving secrets), loads
+// the TLS certificate and the master key. `warden config check` uses it so
+// that a config it calls OK is one `warden serve` accepts.
+func Check(c *config.Config) error {
+	var errs []error
+	if _, err := Compile(c, nil); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := TLSConfig(c.Server.TLS); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := kms.LoadLocal(c.KMS.Local.KeyFile); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
