@@ -103,6 +103,9 @@ func TestKeysAPI(t *testing.T) {
 		{"rotate revoked", adminKey, "POST", "/admin/v1/keys/" + id + "/rotate", ``, 409, "key_revoked"},
 		{"revoke unknown", adminKey, "POST", "/admin/v1/keys/key_nope/revoke", ``, 404, "key_not_found"},
 		{"wrong method", adminKey, "DELETE", "/admin/v1/keys", ``, 405, "method_not_allowed"},
+		{"wrong method on rotate", adminKey, "GET", "/admin/v1/keys/key_x/rotate", ``, 405, "method_not_allowed"},
+		{"unknown path", adminKey, "GET", "/admin/v1/nothing", ``, 404, "unknown_url"},
+		{"escaped slash is not a route", adminKey, "POST", "/v1/chat%2Fcompletions", `{}`, 404, "unknown_url"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			code, m := call(t, g, tt.key, tt.method, tt.path, tt.body)

@@ -37,7 +37,10 @@ type Server struct {
 	TLS            *TLS     `yaml:"tls"` // nil: plain HTTP (behind a TLS-terminating proxy only)
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	MaxBodyBytes   int64    `yaml:"max_body_bytes"`
-	Timeouts       Timeouts `yaml:"timeouts"`
+	// MetricsListen, if set, serves /metrics (plain HTTP) on this address
+	// only, instead of on the main listener where any client can read it.
+	MetricsListen string   `yaml:"metrics_listen"`
+	Timeouts      Timeouts `yaml:"timeouts"`
 }
 
 // TLS configures the listener's certificate and client-certificate policy.

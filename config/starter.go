@@ -23,6 +23,7 @@ server:
   #   min_version: "1.3"
   trusted_proxies: []                 # CIDRs allowed to set X-Forwarded-For
   max_body_bytes: 1048576
+  metrics_listen: "127.0.0.1:9464"    # /metrics only here, not on the public listener
 
 storage:
   driver: sqlite                      # or postgres with dsn: env:WARDEN_DATABASE_URL

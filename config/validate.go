@@ -112,6 +112,13 @@ func (c *Config) validateServer(v *validator) {
 	if _, port, err := net.SplitHostPort(s.Listen); err != nil || port == "" {
 		v.add("server.listen", fmt.Sprintf("want host:port, got %q", s.Listen))
 	}
+	if s.MetricsListen != "" {
+		if _, port, err := net.SplitHostPort(s.MetricsListen); err != nil || port == "" {
+			v.add("server.metrics_listen", fmt.Sprintf("want host:port, got %q", s.MetricsListen))
+		} else if s.MetricsListen == s.Listen {
+			v.add("server.metrics_listen", "must differ from server.listen")
+		}
+	}
 	if s.MaxBodyBytes < 1024 || s.MaxBodyBytes > 1<<30 {
 		v.add("server.max_body_bytes", "must be between 1024 and 1073741824")
 	}

@@ -85,6 +85,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	protos.SetHTTP2(tc != nil)
 	srv.Protocols = &protos
 
+	if addr := cfg.Server.MetricsListen; addr != "" {
+		mln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		msrv := &http.Server{Handler: s.metricsHandler(), ReadHeaderTimeout: DefaultReadHeaderTimeout}
+		go msrv.Serve(mln)
+		defer msrv.Close()
+		s.log.Info("metrics listening", "url", "http://"+mln.Addr().String()+"/metrics")
+	}
 	loopCtx, stopLoop := context.WithCancel(ctx)
 	defer stopLoop()
 	go s.flushUsageLoop(loopCtx)

@@ -2,13 +2,16 @@ package gateway_test
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openai/openai-go/v3"
 
 	"github.com/wardenhq/warden/auth"
+	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/wardentest"
 )
 
@@ -81,5 +84,38 @@ func TestObservability(t *testing.T) {
 	}
 	if code, _ := get(t, g, "/healthz"); code != 200 {
 		t.Fatalf("healthz with the store closed: %d", code)
+	}
+}
+
+// TestMetricsListen: with server.metrics_listen, /metrics is served there and
+// not on the public listener.
+func TestMetricsListen(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{
+		Configure: func(c *config.Config) { c.Server.MetricsListen = addr },
+	})
+	if code, _ := get(t, g, "/metrics"); code != http.StatusNotFound {
+		t.Fatalf("/metrics on the public listener: %d", code)
+	}
+	var res *http.Response
+	for range 100 { // the metrics listener starts with Serve
+		if res, err = http.Get("http://" + addr + "/metrics"); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(b), "go_goroutines") {
+		t.Fatalf("metrics listener: %d", res.StatusCode)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -119,24 +120,43 @@ func (s *Server) routes() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("/", notFound)
+	if s.State().Config.Server.MetricsListen == "" {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	}
+	mux.HandleFunc("/", notFound(mux))
 	return withRequestID(mux)
 }
 
-// notFound answers unknown paths, and known paths with the wrong method, in
-// OpenAI's error shape.
-func notFound(w http.ResponseWriter, r *http.Request) {
-	allow := map[string]string{
-		"/v1/chat/completions": "POST", "/v1/completions": "POST", "/v1/embeddings": "POST", "/v1/models": "GET",
-		"/healthz": "GET", "/readyz": "GET", "/metrics": "GET", "/admin/v1/keys": "GET, POST",
-	}[r.URL.Path]
-	if allow != "" {
-		w.Header().Set("Allow", allow)
-		httperr.Write(w, httperr.New(http.StatusMethodNotAllowed, "method_not_allowed", "use "+allow+" for this endpoint"))
-		return
+// metricsHandler serves /metrics alone, for server.metrics_listen.
+func (s *Server) metricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	return mux
+}
+
+// notFound answers, in OpenAI's error shape, requests no route takes: 405
+// with Allow when the path exists for other methods, else 404.
+func notFound(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			if m == r.Method {
+				continue
+			}
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			methods := strings.Join(allow, ", ")
+			w.Header().Set("Allow", methods)
+			httperr.Write(w, httperr.New(http.StatusMethodNotAllowed, "method_not_allowed", "use "+methods+" for this endpoint"))
+			return
+		}
+		httperr.Write(w, httperr.New(http.StatusNotFound, "unknown_url", "unknown endpoint"))
 	}
-	httperr.Write(w, httperr.New(http.StatusNotFound, "unknown_url", "unknown endpoint"))
 }
 
 // withRequestID gives every response an X-Request-Id, including those that

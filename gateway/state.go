@@ -68,6 +68,7 @@ func restartOnly(old, new *config.Config) error {
 	}
 	check("data_dir", old.DataDir, new.DataDir)
 	check("server.listen", old.Server.Listen, new.Server.Listen)
+	check("server.metrics_listen", old.Server.MetricsListen, new.Server.MetricsListen)
 	check("server.tls", old.Server.TLS, new.Server.TLS)
 	check("server.timeouts", old.Server.Timeouts, new.Server.Timeouts)
 	check("storage", old.Storage, new.Storage)
