@@ -40,6 +40,10 @@ func TestDocsExamples(t *testing.T) {
 		}
 		writeFile(t, name, "test\n")
 	}
+	// The audit key must be a real signer key named by the examples' origin.
+	tr := newTree(t, t.TempDir())
+	skey, _ := os.ReadFile(tr.AuditKey)
+	writeFile(t, filepath.Join(etc, "audit.key"), string(skey))
 	r := strings.NewReplacer("/etc/warden", etc, "/var/lib/warden", varlib)
 	for i, b := range blocks {
 		text := r.Replace(b)

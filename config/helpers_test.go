@@ -1,11 +1,14 @@
 package config
 
 import (
+	"crypto/rand"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -21,6 +24,9 @@ type tree struct {
 	Key      string // Dir/tls/key.pem
 	CA       string // Dir/tls/ca.pem
 }
+
+// testOrigin names the audit signing key of a test tree.
+const testOrigin = "warden.example.com/audit"
 
 func newTree(tb testing.TB, dir string) tree {
 	tb.Helper()
@@ -38,9 +44,14 @@ func newTree(tb testing.TB, dir string) tree {
 			tb.Fatal(err)
 		}
 	}
-	for _, f := range []string{tr.Master, tr.AuditKey, tr.Cert, tr.Key, tr.CA} {
+	for _, f := range []string{tr.Master, tr.Cert, tr.Key, tr.CA} {
 		writeFile(tb, f, "test\n")
 	}
+	skey, _, err := note.GenerateKey(rand.Reader, testOrigin)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	writeFile(tb, tr.AuditKey, skey+"\n")
 	return tr
 }
 

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"golang.org/x/mod/sumdb/note"
 )
 
 // Defaults applied by ApplyDefaults.
@@ -75,9 +77,7 @@ func (c *Config) Validate() []Problem {
 	c.validateServer(&v)
 	c.validateStorage(&v)
 	c.validateKMS(&v)
-	if f := c.Audit.SigningKeyFile; f != "" {
-		v.file("audit.signing_key_file", f)
-	}
+	c.validateAudit(&v)
 	c.validateLog(&v)
 	c.validateRoles(&v)
 	c.validateModels(&v)
@@ -325,5 +325,27 @@ func (c *Config) validateUpstream(v *validator, p string, u Upstream) {
 	}
 	if u.IdleTimeout < 0 {
 		v.add(p+".idle_timeout", "must not be negative")
+	}
+}
+
+// validateAudit checks the audit signing key: it must be a note signer key,
+// and its name is the log's origin (SPEC §4), so audit.origin must match it.
+func (c *Config) validateAudit(v *validator) {
+	f := c.Audit.SigningKeyFile
+	if f == "" {
+		return
+	}
+	b, err := os.ReadFile(f)
+	if err != nil {
+		v.add("audit.signing_key_file", fmt.Sprintf("cannot use %s: %v", f, unwrapPathErr(err)))
+		return
+	}
+	signer, err := note.NewSigner(strings.TrimSpace(string(b)))
+	if err != nil {
+		v.add("audit.signing_key_file", "not a note signer key (warden init writes one)")
+		return
+	}
+	if o := c.Audit.Origin; o != "" && o != signer.Name() {
+		v.add("audit.origin", fmt.Sprintf("%q differs from the signing key's name %q; the origin is the key's name", o, signer.Name()))
 	}
 }

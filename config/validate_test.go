@@ -1,9 +1,11 @@
 package config
 
 import (
+	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -380,5 +382,39 @@ func TestParsePrefix(t *testing.T) {
 		if err != nil || got != netip.MustParsePrefix(tt.want) {
 			t.Errorf("ParsePrefix(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
 		}
+	}
+}
+
+// TestAuditKey: the signing key must be a note signer key, and audit.origin
+// (the checkpoint origin) must be its name.
+func TestAuditKey(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	junk := filepath.Join(tr.Dir, "junk.key")
+	writeFile(t, junk, "not a key\n")
+	for _, tt := range []struct {
+		name, audit string
+		want        []string // problem paths
+	}{
+		{"matching origin", `audit: {origin: "` + testOrigin + `", signing_key_file: ` + tr.AuditKey + `}`, nil},
+		{"origin omitted", `audit: {signing_key_file: ` + tr.AuditKey + `}`, nil},
+		{"origin differs", `audit: {origin: "other.example/audit", signing_key_file: ` + tr.AuditKey + `}`, []string{"audit.origin"}},
+		{"not a signer key", `audit: {signing_key_file: ` + junk + `}`, []string{"audit.signing_key_file"}},
+		{"missing", `audit: {signing_key_file: ` + filepath.Join(tr.Dir, "nope") + `}`, []string{"audit.signing_key_file"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(tr.fill(minimal + tt.audit + "\n"))
+			var got []string
+			var ce *Error
+			if errors.As(err, &ce) {
+				for _, p := range ce.Problems {
+					got = append(got, p.Path)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("problems %v, want %v (%v)", got, tt.want, err)
+			}
+		})
 	}
 }
