@@ -278,6 +278,7 @@ func (s *Server) reloadLocked() error {
 		return fmt.Errorf("compile: %w", err)
 	}
 	s.state.Store(st)
+	old.Env.Routes.CloseIdleConnections()
 	return nil
 }
 

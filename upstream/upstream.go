@@ -36,7 +36,8 @@ type Route struct {
 	Model     string // name the upstream expects
 	Builtin   bool   // served in-process (the demo model)
 
-	h http.Handler
+	h         http.Handler
+	transport *http.Transport // nil for builtin models
 }
 
 // Table maps client-visible model names to routes. It is immutable.
@@ -47,6 +48,17 @@ type Table struct {
 
 // Lookup returns the route for a model name, or nil.
 func (t *Table) Lookup(name string) *Route { return t.byName[name] }
+
+// CloseIdleConnections closes the idle upstream connections of every route;
+// the gateway calls it on the table a reload replaced. Requests in flight
+// keep their connections.
+func (t *Table) CloseIdleConnections() {
+	for _, r := range t.order {
+		if r.transport != nil {
+			r.transport.CloseIdleConnections()
+		}
+	}
+}
 
 // Routes returns every route in config order.
 func (t *Table) Routes() []*Route { return t.order }
@@ -64,12 +76,12 @@ func Build(models []config.Model, transport *http.Transport) (*Table, error) {
 		if m.Builtin == "demo" {
 			r.Builtin, r.Model, r.h = true, m.Name, Demo{}
 		} else {
-			h, err := newProxy(m.Upstream, transport)
+			h, tr, err := newProxy(m.Upstream, transport)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("models[%d].upstream: %w", i, err))
 				continue
 			}
-			r.h = h
+			r.h, r.transport = h, tr
 		}
 		t.byName[m.Name] = r
 		t.order = append(t.order, r)
@@ -137,16 +149,16 @@ func outcomeOf(r *http.Request) *Outcome {
 // clientCredentialHeaders never travel upstream.
 var clientCredentialHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Api-Key", "X-Api-Key", "Openai-Organization", "Openai-Project"}
 
-func newProxy(u config.Upstream, transport *http.Transport) (http.Handler, error) {
+func newProxy(u config.Upstream, transport *http.Transport) (http.Handler, *http.Transport, error) {
 	base, err := url.Parse(u.URL)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var bearer string
 	if u.APIKey != "" {
 		key, err := u.APIKey.Resolve()
 		if err != nil {
-			return nil, fmt.Errorf("api_key: %w", err)
+			return nil, nil, fmt.Errorf("api_key: %w", err)
 		}
 		bearer = "Bearer " + key
 	}
@@ -209,7 +221,7 @@ func newProxy(u config.Upstream, transport *http.Transport) (http.Handler, error
 			httperr.Write(w, ErrorFor(err))
 		},
 		ErrorLog: discardLog,
-	}, nil
+	}, tr, nil
 }
 
 var (

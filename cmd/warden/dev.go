@@ -74,9 +74,25 @@ func ensure(path string, create func() error) error {
 	return create()
 }
 
-// devWelcome issues a fresh admin key and prints how to use it.
+// devAdminKey names the admin key issued at each dev start.
+const devAdminKey = "dev-admin"
+
+// devWelcome revokes the admin keys of earlier dev starts, issues a fresh
+// one and prints how to use it.
 func devWelcome(ctx context.Context, out io.Writer, b *backends, c *config.Config, url string) error {
-	key, _, err := createKey(ctx, b, auth.KeySpec{Name: "dev-admin", Role: "admin", ExpiresIn: 7 * 24 * time.Hour})
+	keys, err := b.store.ListKeys(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	for _, k := range keys {
+		if k.Name == devAdminKey && !k.Revoked() {
+			if err := b.store.RevokeKey(ctx, k.ID, now); err != nil {
+				return err
+			}
+		}
+	}
+	key, _, err := createKey(ctx, b, auth.KeySpec{Name: devAdminKey, Role: "admin", ExpiresIn: 7 * 24 * time.Hour})
 	if err != nil {
 		return err
 	}
@@ -85,7 +101,7 @@ func devWelcome(ctx context.Context, out io.Writer, b *backends, c *config.Confi
 Warden is running in DEVELOPMENT mode (self-signed certificate, built-in demo model; not for production).
 
   URL        %s
-  Admin key  %s   (valid 7 days; shown once)
+  Admin key  %s   (valid 7 days or until the next start; shown once)
   CA cert    %s
 
 Try it:

@@ -206,3 +206,32 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 		t.Fatalf("serve: %d %s", code, stderr)
 	}
 }
+
+// TestDevWelcomeRevokesEarlierKeys: each dev start issues one live admin key.
+func TestDevWelcomeRevokesEarlierKeys(t *testing.T) {
+	c, err := devConfig(filepath.Join(t.TempDir(), "dev"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := openBackends(t.Context(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var out bytes.Buffer
+	for range 3 {
+		if err := devWelcome(t.Context(), &out, b, c, "https://127.0.0.1:8443/v1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys, _ := b.store.ListKeys(t.Context())
+	live := 0
+	for _, k := range keys {
+		if !k.Revoked() {
+			live++
+		}
+	}
+	if len(keys) != 3 || live != 1 || !strings.Contains(out.String(), "wdn_") {
+		t.Fatalf("%d keys, %d live", len(keys), live)
+	}
+}

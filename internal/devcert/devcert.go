@@ -1,6 +1,7 @@
 // Package devcert writes self-signed certificates for development and tests:
 // ECDSA P-256, for localhost, 127.0.0.1 and ::1, usable as their own trust
-// anchor (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, a test's root pool).
+// anchor (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, a test's root pool) and name-
+// constrained to those names, so a leaked key cannot vouch for other hosts.
 package devcert
 
 import (
@@ -37,6 +38,14 @@ func Write(certFile, keyFile, commonName string, validFor time.Duration) (*x509.
 		IsCA:                  true,
 		DNSNames:              []string{"localhost"},
 		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		// It is a CA so that clients accept it as its own trust anchor; the
+		// name constraints make its key useless for any other host.
+		PermittedDNSDomainsCritical: true,
+		PermittedDNSDomains:         []string{"localhost"},
+		PermittedIPRanges: []*net.IPNet{
+			{IP: net.IPv4(127, 0, 0, 0).To4(), Mask: net.CIDRMask(8, 32)},
+			{IP: net.IPv6loopback, Mask: net.CIDRMask(128, 128)},
+		},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
 	if err != nil {
