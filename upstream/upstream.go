@@ -15,6 +15,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wardenhq/warden/config"
@@ -190,6 +191,7 @@ func newProxy(u config.Upstream, transport *http.Transport) (http.Handler, *http
 		},
 		Transport:     tr,
 		FlushInterval: -1,
+		BufferPool:    copyBuffers,
 		ModifyResponse: func(res *http.Response) error {
 			o := outcomeOf(res.Request)
 			o.Headers, o.Status = time.Now(), res.StatusCode
@@ -223,6 +225,15 @@ func newProxy(u config.Upstream, transport *http.Transport) (http.Handler, *http
 		ErrorLog: discardLog,
 	}, tr, nil
 }
+
+// copyBuffers recycles the 32 KiB buffers ReverseProxy copies responses
+// through, instead of allocating (and zeroing) one per request.
+var copyBuffers = &bufferPool{pool: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
+
+type bufferPool struct{ pool sync.Pool }
+
+func (p *bufferPool) Get() []byte  { return *p.pool.Get().(*[]byte) }
+func (p *bufferPool) Put(b []byte) { p.pool.Put(&b) }
 
 var (
 	errUpstreamStatus = errors.New("upstream answered with a server error")
