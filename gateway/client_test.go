@@ -1,9 +1,7 @@
 package gateway_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -18,23 +16,6 @@ import (
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/wardentest"
 )
-
-// findLog waits up to 10s for an access log record that match accepts.
-func findLog(t *testing.T, g *wardentest.Gateway, match func(map[string]any) bool) map[string]any {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		for line := range bytes.Lines([]byte(g.Logs())) {
-			var rec map[string]any
-			if json.Unmarshal(line, &rec) == nil && rec["msg"] == "request" && match(rec) {
-				return rec
-			}
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("no matching access log record in:\n%s", g.Logs())
-	return nil
-}
 
 // TestStalledClientIsCutOff: a client that requests a stream and never
 // reads it cannot hold the stream (and its upstream) open: once a write has
@@ -63,7 +44,7 @@ func TestStalledClientIsCutOff(t *testing.T) {
 	fmt.Fprintf(conn, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
 		key.Secret, len(body), body)
 	// Never read.
-	rec := findLog(t, g, func(r map[string]any) bool { return r["client_gone"] == true })
+	rec := g.AccessLogWhere(t, func(r map[string]any) bool { return r["client_gone"] == true })
 	if rec["aborted"] != true || rec["status"] != float64(200) {
 		t.Fatalf("access log %v, want an aborted 200 stream", rec)
 	}
@@ -139,7 +120,7 @@ func TestAbandonedRequestIsNotAnOK(t *testing.T) {
 		res.Body.Close()
 		t.Fatal("the request was answered although the upstream is slow")
 	}
-	rec := findLog(t, g, func(r map[string]any) bool { return r["client_gone"] == true })
+	rec := g.AccessLogWhere(t, func(r map[string]any) bool { return r["client_gone"] == true })
 	if rec["status"] != float64(0) || rec["decision"] != "allow" {
 		t.Fatalf("access log %v, want status 0 and the decision that was taken", rec)
 	}

@@ -285,16 +285,23 @@ func (g *Gateway) Logs() string { return g.logs.String() }
 // after the response ends.
 func (g *Gateway) AccessLog(t testing.TB, requestID string) map[string]any {
 	t.Helper()
+	return g.AccessLogWhere(t, func(rec map[string]any) bool { return rec["request_id"] == requestID })
+}
+
+// AccessLogWhere returns the first access log record that match accepts,
+// waiting for one up to 5s.
+func (g *Gateway) AccessLogWhere(t testing.TB, match func(map[string]any) bool) map[string]any {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		for line := range bytes.Lines([]byte(g.Logs())) {
 			var rec map[string]any
-			if json.Unmarshal(line, &rec) == nil && rec["msg"] == "request" && rec["request_id"] == requestID {
+			if json.Unmarshal(line, &rec) == nil && rec["msg"] == "request" && match(rec) {
 				return rec
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no access log record for request %s", requestID)
+			t.Fatalf("no matching access log record in:\n%s", g.Logs())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
