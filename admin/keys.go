@@ -41,6 +41,9 @@ type KeyInfo struct {
 	Role       string     `json:"role"`
 	Prefix     string     `json:"prefix"`
 	Models     []string   `json:"models"`
+	IPAllow    []string   `json:"ip_allow"`
+	RPM        int        `json:"rpm"`
+	TPM        int        `json:"tpm"`
 	CreatedAt  time.Time  `json:"created_at"`
 	ExpiresAt  *time.Time `json:"expires_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
@@ -50,11 +53,14 @@ type KeyInfo struct {
 
 // NewKeyInfo describes k.
 func NewKeyInfo(k store.APIKey) KeyInfo {
-	ki := KeyInfo{ID: k.ID, Name: k.Name, Role: k.Role, Prefix: k.Prefix, Models: k.Models,
+	ki := KeyInfo{ID: k.ID, Name: k.Name, Role: k.Role, Prefix: k.Prefix, Models: k.Models, IPAllow: k.IPAllow, RPM: k.RPM, TPM: k.TPM,
 		CreatedAt: k.CreatedAt, ExpiresAt: optTime(k.ExpiresAt), LastUsedAt: optTime(k.LastUsedAt),
 		Revoked: k.Revoked(), RevokedAt: optTime(k.RevokedAt)}
 	if ki.Models == nil {
 		ki.Models = []string{}
+	}
+	if ki.IPAllow == nil {
+		ki.IPAllow = []string{}
 	}
 	return ki
 }
@@ -89,6 +95,9 @@ type createRequest struct {
 	Name      string   `json:"name"`
 	Role      string   `json:"role"`
 	Models    []string `json:"models"`
+	IPAllow   []string `json:"ip_allow"`
+	RPM       int      `json:"rpm"`
+	TPM       int      `json:"tpm"`
 	ExpiresIn string   `json:"expires_in"`
 }
 
@@ -98,7 +107,17 @@ func (a *Keys) Create(w http.ResponseWriter, r *http.Request, x *pipeline.Exchan
 	if err := decode(r, x, &req); err != nil {
 		return err
 	}
-	spec := auth.KeySpec{Name: req.Name, Role: req.Role, Models: req.Models}
+	spec := auth.KeySpec{Name: req.Name, Role: req.Role, Models: req.Models, RPM: req.RPM, TPM: req.TPM}
+	for _, c := range req.IPAllow {
+		p, err := config.ParsePrefix(c)
+		if err != nil {
+			return badRequest("ip_allow: " + err.Error())
+		}
+		spec.IPAllow = append(spec.IPAllow, p.String())
+	}
+	if req.RPM < 0 || req.TPM < 0 {
+		return badRequest("rpm and tpm must not be negative")
+	}
 	switch {
 	case req.Name == "" || req.Role == "":
 		return badRequest("name and role are required")

@@ -7,10 +7,12 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"hash"
 	"hash/crc32"
 	"math/big"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -123,8 +125,8 @@ var _ Authenticator = (*APIKeys)(nil)
 // Authenticate implements Authenticator.
 func (a *APIKeys) Authenticate(ctx context.Context, r *http.Request) (*Identity, error) {
 	tok := BearerToken(r)
-	if tok == "" {
-		return nil, ErrNoCredentials
+	if !strings.HasPrefix(tok, KeyPrefix) {
+		return nil, ErrNoCredentials // not ours: an OIDC token, or nothing
 	}
 	if !WellFormed(tok) {
 		return nil, &Error{Reason: ReasonMalformed, Msg: "invalid API key"}
@@ -151,12 +153,22 @@ func (a *APIKeys) Authenticate(ctx context.Context, r *http.Request) (*Identity,
 	if a.Usage != nil {
 		a.Usage.Mark(k.ID, now)
 	}
-	return &Identity{
+	id := &Identity{
 		ID:     "apikey:" + k.ID,
 		Type:   "api_key",
 		KeyID:  k.ID,
 		Name:   k.Name,
 		Role:   k.Role,
 		Models: k.Models,
-	}, nil
+		RPM:    int64(k.RPM),
+		TPM:    int64(k.TPM),
+	}
+	for _, c := range k.IPAllow {
+		p, err := netip.ParsePrefix(c)
+		if err != nil { // written by Warden, so corrupt: fail closed
+			return nil, &Error{Reason: ReasonUnavailable, Msg: "credential store unavailable", Err: fmt.Errorf("key %s: ip_allow: %w", k.ID, err)}
+		}
+		id.IPAllow = append(id.IPAllow, p)
+	}
+	return id, nil
 }

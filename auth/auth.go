@@ -7,6 +7,7 @@ package auth
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"strings"
 )
 
@@ -19,6 +20,12 @@ type Identity struct {
 	Role   string   // role granted
 	Groups []string // IdP groups (none for API keys)
 	Models []string // optional globs narrowing the role (API key scope)
+	// IPAllow, if not empty, narrows where the credential may be used from
+	// (an API key's own allowlist), within any role or global allowlist.
+	IPAllow []netip.Prefix
+	// RPM and TPM, if positive, narrow the role's per-minute limits (an API
+	// key's own limits); they can never raise them.
+	RPM, TPM int64
 }
 
 // Authenticator checks one kind of credential. It returns ErrNoCredentials
@@ -39,6 +46,24 @@ const (
 	ReasonRevoked       Reason = "auth.key_revoked"
 	ReasonRotatedOut    Reason = "auth.secret_rotated_out"
 	ReasonUnavailable   Reason = "auth.backend_unavailable"
+)
+
+// Reasons for refusing an OIDC bearer token (see OIDC). The IdP being
+// unreachable with no cached key able to verify the token is
+// ReasonUnavailable: the request fails closed with a 503.
+const (
+	ReasonOIDCMalformed     Reason = "auth.oidc_malformed"        // not a decodable JWS/JWT, too large, or a required claim has the wrong type
+	ReasonOIDCUnknownIssuer Reason = "auth.oidc_unknown_issuer"   // iss names no configured issuer
+	ReasonOIDCWrongIssuer   Reason = "auth.oidc_wrong_issuer"     // the issuer's discovery document names another issuer
+	ReasonOIDCAlgNotAllowed Reason = "auth.oidc_alg_not_allowed"  // alg outside the issuer's allowlist (none and HS* always are)
+	ReasonOIDCKeyMismatch   Reason = "auth.oidc_alg_key_mismatch" // alg does not fit the key's type, curve or declared alg
+	ReasonOIDCMissingKid    Reason = "auth.oidc_missing_kid"      // no kid, and the issuer publishes more than one key
+	ReasonOIDCUnknownKey    Reason = "auth.oidc_unknown_key"      // kid not in the issuer's key set, even after a refetch
+	ReasonOIDCBadSignature  Reason = "auth.oidc_bad_signature"    // the signature does not verify
+	ReasonOIDCExpired       Reason = "auth.oidc_expired"          // exp passed (beyond the leeway)
+	ReasonOIDCNotYetValid   Reason = "auth.oidc_not_yet_valid"    // nbf or iat in the future (beyond the leeway)
+	ReasonOIDCWrongAudience Reason = "auth.oidc_wrong_audience"   // aud lacks the configured audience
+	ReasonOIDCNoSubject     Reason = "auth.oidc_no_subject"       // the subject claim is missing or not a non-empty string
 )
 
 // Error is an authentication failure.

@@ -20,6 +20,8 @@ type KeySpec struct {
 	Name      string
 	Role      string
 	Models    []string      // optional globs narrowing the role
+	IPAllow   []string      // optional CIDRs narrowing where the key works
+	RPM, TPM  int           // optional per-minute limits narrowing the role's
 	ExpiresIn time.Duration // 0 = no expiry
 }
 
@@ -38,6 +40,7 @@ func IssueKey(ctx context.Context, ks KeyStore, h *Hasher, spec KeySpec, now tim
 	now = now.UTC()
 	k := store.APIKey{
 		ID: NewKeyID(), Name: spec.Name, Role: spec.Role, Models: spec.Models,
+		IPAllow: spec.IPAllow, RPM: spec.RPM, TPM: spec.TPM,
 		Prefix: VisiblePrefix(secret), CreatedAt: now,
 	}
 	if spec.ExpiresIn > 0 {

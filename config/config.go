@@ -9,16 +9,17 @@ const Version = 1
 
 // Config is the whole configuration file (SPEC §2).
 type Config struct {
-	Version int     `yaml:"version"`
-	DataDir string  `yaml:"data_dir"`
-	Server  Server  `yaml:"server"`
-	Storage Storage `yaml:"storage"`
-	KMS     KMS     `yaml:"kms"`
-	Audit   Audit   `yaml:"audit"`
-	Auth    Auth    `yaml:"auth"`
-	Log     Log     `yaml:"log"`
-	Roles   []Role  `yaml:"roles"`
-	Models  []Model `yaml:"models"`
+	Version   int       `yaml:"version"`
+	DataDir   string    `yaml:"data_dir"`
+	Server    Server    `yaml:"server"`
+	Storage   Storage   `yaml:"storage"`
+	RateLimit RateLimit `yaml:"ratelimit"`
+	KMS       KMS       `yaml:"kms"`
+	Audit     Audit     `yaml:"audit"`
+	Auth      Auth      `yaml:"auth"`
+	Log       Log       `yaml:"log"`
+	Roles     []Role    `yaml:"roles"`
+	Models    []Model   `yaml:"models"`
 }
 
 // HasRole reports whether a role of that name is defined.
@@ -88,9 +89,37 @@ type Audit struct {
 	SigningKeyFile string `yaml:"signing_key_file"`
 }
 
-// Auth enables authenticators.
+// RateLimit selects where rate-limit and quota counters live.
+type RateLimit struct {
+	Driver string `yaml:"driver"` // memory (default; per process) or redis (shared by replicas)
+	URL    Secret `yaml:"url"`    // redis: redis://host:6379/0; with a password, an env:/file: reference
+}
+
+// Auth enables authenticators and the global address allowlist.
 type Auth struct {
-	APIKeys APIKeys `yaml:"api_keys"`
+	APIKeys APIKeys  `yaml:"api_keys"`
+	OIDC    []OIDC   `yaml:"oidc"`
+	MTLS    MTLS     `yaml:"mtls"`
+	IPAllow []string `yaml:"ip_allow"` // CIDRs or addresses; empty = any
+}
+
+// OIDC trusts bearer JWTs (access or ID tokens) from one issuer.
+type OIDC struct {
+	Issuer       string   `yaml:"issuer"`        // exact iss; discovery at ISSUER/.well-known/openid-configuration
+	Audience     string   `yaml:"audience"`      // required aud value
+	SubjectClaim string   `yaml:"subject_claim"` // default "sub"
+	GroupsClaim  string   `yaml:"groups_claim"`  // default "groups"; dotted path for nested claims ("realm_access.roles")
+	Algorithms   []string `yaml:"algorithms"`    // allowed JWS algorithms; default all of JWSAlgorithms (never none or HS*)
+	JWKSURL      string   `yaml:"jwks_url"`      // optional: skip discovery and use this key set
+	Leeway       Duration `yaml:"leeway"`        // clock skew allowed for exp, nbf, iat; default 30s
+}
+
+// MTLS makes verified client certificates credentials.
+type MTLS struct {
+	Enabled      bool   `yaml:"enabled"`
+	IdentityFrom string `yaml:"identity_from"` // spiffe (URI SAN spiffe://...) when present, else cn: "auto" (default), "cn", "spiffe"
+	GroupsFrom   string `yaml:"groups_from"`   // ou (default) or none
+	CRLFile      string `yaml:"crl_file"`      // optional PEM or DER CRL from the client CA; revoked certificates are refused
 }
 
 // APIKeys configures Warden-issued API keys.
@@ -110,9 +139,20 @@ type Log struct {
 // Role grants models, namespaces and capabilities.
 type Role struct {
 	Name         string   `yaml:"name"`
+	Groups       []string `yaml:"groups"`     // IdP groups (OIDC claim, mTLS OU) granting the role; exact match
 	Models       []string `yaml:"models"`     // globs over model names
 	Namespaces   []string `yaml:"namespaces"` // empty = any namespace
 	Capabilities []string `yaml:"capabilities"`
+	IPAllow      []string `yaml:"ip_allow"` // CIDRs or addresses; empty = any
+	Limits       Limits   `yaml:"limits"`
+}
+
+// Limits bound what one principal may use; zero means unlimited.
+type Limits struct {
+	RequestsPerMinute int64 `yaml:"requests_per_minute"`
+	TokensPerMinute   int64 `yaml:"tokens_per_minute"`
+	TokensPerDay      int64 `yaml:"tokens_per_day"`
+	TokensPerMonth    int64 `yaml:"tokens_per_month"`
 }
 
 // Model is one model clients may name, and where it is served.

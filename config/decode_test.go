@@ -28,8 +28,8 @@ kms:
 roles:
   - name: a
   - name: b
-    groups: [legal]
-    ip_allow: []
+    groupz: [legal]
+    approval: {}
 models:
   - name: m
     upstream:
@@ -39,8 +39,8 @@ models:
 			want: []wantProblem{
 				{"colour", "unknown key (line 3)"},
 				{"server.tls.ciphers", "unknown key (line 8)"},
-				{"roles[1].groups", "unknown key (line 14)"},
-				{"roles[1].ip_allow", "unknown key (line 15)"},
+				{"roles[1].groupz", "unknown key (line 14)"},
+				{"roles[1].approval", "unknown key (line 15)"},
 				{"models[0].upstream.headers", "unknown key (line 20)"},
 			},
 		},
@@ -51,12 +51,77 @@ models:
 		},
 		{
 			name: "keys from SPEC not in this version",
-			text: minimal + "ratelimit: {driver: memory}\nclassifications: []\naudit: {durability: sync}\n",
+			text: minimal + "content: {}\nclassifications: []\naudit: {durability: sync}\n",
 			want: []wantProblem{
-				{"ratelimit", "unknown key (line 6)"},
+				{"content", "unknown key (line 6)"},
 				{"classifications", "unknown key (line 7)"},
 				{"audit.durability", "unknown key (line 8)"},
 			},
+		},
+		{
+			name: "unknown keys in the identity, address and limit sections",
+			text: minimal + `ratelimit: {driver: redis, url: "redis://r:6379/0", pool_size: 10}
+auth:
+  oidc:
+    - {issuer: "https://idp.example.com", audience: warden, client_secret: env:X}
+  mtls: {enabled: false, verify: true}
+  ip_deny: []
+roles:
+  - name: a
+    limits: {rpm: 60, tokens_per_week: 1}
+`,
+			want: []wantProblem{
+				{"ratelimit.pool_size", "unknown key (line 6)"},
+				{"auth.oidc[0].client_secret", "unknown key (line 9)"},
+				{"auth.mtls.verify", "unknown key (line 10)"},
+				{"auth.ip_deny", "unknown key (line 11)"},
+				{"roles[0].limits.rpm", "unknown key (line 14)"},
+				{"roles[0].limits.tokens_per_week", "unknown key (line 14)"},
+			},
+		},
+		{
+			name: "wrong types in the identity, address and limit sections",
+			text: minimal + `auth:
+  oidc: {issuer: "https://idp.example.com"}
+  mtls: {enabled: sometimes}
+  ip_allow: 10.0.0.0/8
+roles:
+  - name: a
+    groups: legal
+    limits: {requests_per_minute: -5, tokens_per_day: lots}
+`,
+			want: []wantProblem{
+				{"", "line 7: cannot unmarshal !!map into []config.OIDC"},
+				{"", "line 8: cannot unmarshal !!str `sometimes` into bool"},
+				{"", "line 9: cannot unmarshal !!str `10.0.0.0/8` into []string"},
+				{"", "line 12: cannot unmarshal !!str `legal` into []string"},
+				{"", "line 13: cannot unmarshal !!str `lots` into int64"},
+			},
+		},
+		{
+			// The YAML decoder would truncate 1.5 to 1: a limit, a body size
+			// or a version that is not what the file says.
+			name: "fractional numbers where whole numbers belong",
+			text: `version: 1.5
+data_dir: {{DIR}}/data
+server: {max_body_bytes: 2048.9}
+roles:
+  - name: a
+    limits: {requests_per_minute: 0.5, tokens_per_minute: -1e300, tokens_per_day: .nan, tokens_per_month: big}
+`,
+			want: []wantProblem{
+				{"version", "want a whole number, got 1.5 (line 1)"},
+				{"server.max_body_bytes", "want a whole number, got 2048.9 (line 3)"},
+				{"roles[0].limits.requests_per_minute", "want a whole number, got 0.5 (line 6)"},
+				{"roles[0].limits.tokens_per_minute", "got -1e300 (line 6)"}, // below -2^63
+				{"", "line 6: cannot unmarshal !!float `.nan` into int64"},
+				{"", "line 6: cannot unmarshal !!str `big` into int64"},
+			},
+		},
+		{
+			name: "bad leeway",
+			text: minimal + "auth:\n  oidc: [{issuer: \"https://idp.example.com\", audience: w, leeway: 30}]\n",
+			want: []wantProblem{{"", `line 7: invalid duration "30"`}},
 		},
 		{
 			name: "unknown key merged in through an alias",
@@ -186,4 +251,17 @@ func TestParseAliasFanOut(t *testing.T) {
 	// Without the unknown key the decoder's own alias limit refuses it.
 	_, err = Parse([]byte(strings.Replace(b.String(), ", typo: 1", "", 1)))
 	checkProblems(t, problemsOf(t, err), []wantProblem{{"", "excessive aliasing"}})
+}
+
+// TestParseWholeFloats: a number written as a float but whole (2e6, 60.0)
+// is accepted where an integer belongs.
+func TestParseWholeFloats(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	c, err := Parse(tr.fill(minimal + "server: {max_body_bytes: 2048.0}\nroles: [{name: a, limits: {tokens_per_day: 2e6, tokens_per_month: 4.0e7}}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Roles[0].Limits, (Limits{TokensPerDay: 2000000, TokensPerMonth: 40000000}); got != want || c.Server.MaxBodyBytes != 2048 {
+		t.Errorf("limits %+v, max_body_bytes %d; want %+v, 2048", got, c.Server.MaxBodyBytes, want)
+	}
 }

@@ -33,7 +33,7 @@ func TestDocsExamples(t *testing.T) {
 	}
 	root := t.TempDir()
 	etc, varlib := filepath.Join(root, "etc", "warden"), filepath.Join(root, "var", "lib", "warden")
-	for _, f := range []string{"master.key", "audit.key", "tls/cert.pem", "tls/key.pem", "tls/client-ca.pem"} {
+	for _, f := range []string{"master.key", "audit.key", "tls/cert.pem", "tls/key.pem", "tls/client-ca.pem", "tls/client-crl.pem"} {
 		name := filepath.Join(etc, f)
 		if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
 			t.Fatal(err)

@@ -24,6 +24,18 @@ func FuzzParse(f *testing.F) {
 		minimal + "server: {trusted_proxies: [\"::1\", 10.0.0.0/8, bad]}\n",
 		minimal + "roles: [{name: a, capabilities: [chat, sudo]}, {name: a}]\n",
 		minimal + "colour: blue\nserver: {tls: {ciphers: x}}\n",
+		minimal + `server: {tls: {cert_file: {{DIR}}/tls/cert.pem, key_file: {{DIR}}/tls/key.pem, client_auth: require, client_ca_file: {{DIR}}/tls/ca.pem}}
+ratelimit: {driver: redis, url: "redis://127.0.0.1:6379/0"}
+auth:
+  oidc:
+    - {issuer: "https://login.example.com/realms/corp", audience: warden, groups_claim: realm_access.roles, algorithms: [RS256, EdDSA], leeway: 1m}
+    - {issuer: "http://127.0.0.1:5556/dex", audience: w, subject_claim: email, jwks_url: "http://[::1]:5556/keys"}
+  mtls: {enabled: true, identity_from: spiffe, groups_from: ou, crl_file: {{DIR}}/tls/crl.pem}
+  ip_allow: [10.0.0.0/8, "::1"]
+roles:
+  - {name: legal, groups: [legal, "Legal Team"], models: ["*"], capabilities: [chat], ip_allow: [10.20.0.0/16], limits: {requests_per_minute: 60, tokens_per_minute: 1e5, tokens_per_day: 2000000, tokens_per_month: 0}}
+`,
+		minimal + "ratelimit: {url: \"redis://:pw@r/0\"}\nauth: {oidc: [{issuer: \"http://idp?x#y\", algorithms: [none, HS256], leeway: 6m}, {}], mtls: {enabled: true, identity_from: dn}, ip_allow: [\"\"]}\nroles: [{name: a, groups: [\" a\", \"\"], limits: {requests_per_minute: -1, tokens_per_day: 1.5}}]\n",
 		minimal + "server: {max_body_bytes: big, timeouts: {read: 5x}}\n",
 		"version: 1\n---\nversion: 1\n",
 		"- a\n- b\n",

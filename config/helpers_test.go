@@ -23,6 +23,7 @@ type tree struct {
 	Cert     string // Dir/tls/cert.pem
 	Key      string // Dir/tls/key.pem
 	CA       string // Dir/tls/ca.pem
+	CRL      string // Dir/tls/crl.pem (exists; Validate does not read it)
 }
 
 // testOrigin names the audit signing key of a test tree.
@@ -38,13 +39,14 @@ func newTree(tb testing.TB, dir string) tree {
 		Cert:     filepath.Join(dir, "tls", "cert.pem"),
 		Key:      filepath.Join(dir, "tls", "key.pem"),
 		CA:       filepath.Join(dir, "tls", "ca.pem"),
+		CRL:      filepath.Join(dir, "tls", "crl.pem"),
 	}
 	for _, d := range []string{tr.Data, filepath.Dir(tr.Master), filepath.Dir(tr.Cert)} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			tb.Fatal(err)
 		}
 	}
-	for _, f := range []string{tr.Master, tr.Cert, tr.Key, tr.CA} {
+	for _, f := range []string{tr.Master, tr.Cert, tr.Key, tr.CA, tr.CRL} {
 		writeFile(tb, f, "test\n")
 	}
 	skey, _, err := note.GenerateKey(rand.Reader, testOrigin)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"reflect"
 	"strings"
@@ -97,11 +98,13 @@ func decode(b []byte) (*Config, []Problem) {
 	if doc.Kind != yaml.MappingNode {
 		return nil, []Problem{{Msg: "the top level must be a mapping of keys (version: 1, ...)"}}
 	}
-	var probs []Problem
-	unknownKeys(doc, reflect.TypeOf(Config{}), "", &probs)
+	var probs, fractions []Problem
+	unknownKeys(doc, reflect.TypeOf(Config{}), "", &probs, &fractions)
 	if len(probs) > 0 {
 		return nil, probs
 	}
+	// The decoder truncates 1.5 to 1 in an integer field; report it instead.
+	probs = fractions
 	var c Config
 	if err := doc.Decode(&c); err != nil {
 		var te *yaml.TypeError
@@ -113,6 +116,9 @@ func decode(b []byte) (*Config, []Problem) {
 		}
 		return nil, []Problem{{Msg: cleanYAMLError(err.Error())}}
 	}
+	if len(probs) > 0 {
+		return nil, probs
+	}
 	return &c, nil
 }
 
@@ -122,6 +128,9 @@ func cleanYAMLError(s string) string { return strings.TrimPrefix(s, "yaml: ") }
 // mapping key that has no field, with its path and line.
 type keyWalker struct {
 	probs *[]Problem
+	// fractions are numbers with a fractional part written where a whole
+	// number belongs (the decoder would silently truncate them).
+	fractions *[]Problem
 	// seen holds the anchored nodes already walked as a given type. Each is
 	// walked, and its unknown keys reported, once: a small file whose aliases
 	// fan out (an "alias bomb") cannot make the walk quadratic or worse.
@@ -133,11 +142,15 @@ type walked struct {
 	t reflect.Type
 }
 
-// unknownKeys records every unknown key under n, which is decoded as type t.
-func unknownKeys(n *yaml.Node, t reflect.Type, path string, probs *[]Problem) {
-	w := keyWalker{probs: probs, seen: map[walked]bool{}}
+// unknownKeys records every unknown key under n, which is decoded as type t,
+// in probs, and every fractional number given to an integer field in
+// fractions.
+func unknownKeys(n *yaml.Node, t reflect.Type, path string, probs, fractions *[]Problem) {
+	w := keyWalker{probs: probs, fractions: fractions, seen: map[walked]bool{}}
 	w.walk(n, t, path)
 }
+
+var unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
 
 func (w *keyWalker) walk(n *yaml.Node, t reflect.Type, path string) {
 	for t.Kind() == reflect.Pointer {
@@ -175,6 +188,17 @@ func (w *keyWalker) walk(n *yaml.Node, t reflect.Type, path string) {
 				continue
 			}
 			w.walk(v, f, p)
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!float" || reflect.PointerTo(t).Implements(unmarshalerType) {
+			return // not a float, or a type (Duration) that reads its own scalars
+		}
+		// 2e6 is a whole number and fine. The decoder refuses NaN and values
+		// too large for the field, but converts 1.5 to 1 and anything below
+		// -2^63 to whatever the platform makes of it.
+		var f float64
+		if err := n.Decode(&f); err == nil && !math.IsNaN(f) && (f != math.Trunc(f) || f < math.MinInt64) {
+			*w.fractions = append(*w.fractions, Problem{Path: path, Msg: fmt.Sprintf("want a whole number, got %s (line %d)", n.Value, n.Line)})
 		}
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode || !hasStruct(t.Elem()) {

@@ -31,6 +31,9 @@ server:
 storage:
   driver: postgres
   dsn: env:WARDEN_DATABASE_URL
+ratelimit:
+  driver: redis
+  url: env:WARDEN_REDIS_URL
 kms:
   provider: local
   local:
@@ -41,14 +44,33 @@ audit:
 auth:
   api_keys:
     enabled: false
+  oidc:
+    - issuer: https://login.example.com/realms/corp
+      audience: warden
+      subject_claim: preferred_username
+      groups_claim: realm_access.roles
+      algorithms: [RS256, ES256]
+      jwks_url: https://login.example.com/realms/corp/protocol/openid-connect/certs
+      leeway: 1m
+    - issuer: http://127.0.0.1:5556/dex
+      audience: warden-local
+  mtls:
+    enabled: true
+    identity_from: spiffe
+    groups_from: none
+    crl_file: {{DIR}}/tls/crl.pem
+  ip_allow: ["10.0.0.0/8", "2001:db8::1"]
 log:
   level: debug
   format: text
 roles:
   - name: legal
+    groups: [legal, "Legal Team"]
     models: ["contract-*"]
     namespaces: [legal]
     capabilities: [chat, completions, embeddings, stream]
+    ip_allow: [10.20.0.0/16]
+    limits: {requests_per_minute: 60, tokens_per_minute: 100000, tokens_per_day: 2000000, tokens_per_month: 40000000}
   - name: admin
     models: ["*"]
     capabilities: [chat, completions, embeddings, stream, admin, audit.read, audit.decrypt, approve]
@@ -97,13 +119,35 @@ func TestParse(t *testing.T) {
 						Shutdown:   Duration(45 * time.Second),
 					},
 				},
-				Storage: Storage{Driver: "postgres", DSN: "env:WARDEN_DATABASE_URL"},
-				KMS:     KMS{Provider: "local", Local: LocalKMS{KeyFile: tr.Master}},
-				Audit:   Audit{Origin: "warden.example.com/audit", SigningKeyFile: tr.AuditKey},
-				Auth:    Auth{APIKeys: APIKeys{Enabled: &off}},
-				Log:     Log{Level: "debug", Format: "text"},
+				Storage:   Storage{Driver: "postgres", DSN: "env:WARDEN_DATABASE_URL"},
+				RateLimit: RateLimit{Driver: "redis", URL: "env:WARDEN_REDIS_URL"},
+				KMS:       KMS{Provider: "local", Local: LocalKMS{KeyFile: tr.Master}},
+				Audit:     Audit{Origin: "warden.example.com/audit", SigningKeyFile: tr.AuditKey},
+				Auth: Auth{
+					APIKeys: APIKeys{Enabled: &off},
+					OIDC: []OIDC{
+						{
+							Issuer: "https://login.example.com/realms/corp", Audience: "warden",
+							SubjectClaim: "preferred_username", GroupsClaim: "realm_access.roles",
+							Algorithms: []string{"RS256", "ES256"},
+							JWKSURL:    "https://login.example.com/realms/corp/protocol/openid-connect/certs",
+							Leeway:     Duration(time.Minute),
+						},
+						{
+							Issuer: "http://127.0.0.1:5556/dex", Audience: "warden-local",
+							SubjectClaim: "sub", GroupsClaim: "groups", Algorithms: JWSAlgorithms, Leeway: Duration(30 * time.Second),
+						},
+					},
+					MTLS:    MTLS{Enabled: true, IdentityFrom: "spiffe", GroupsFrom: "none", CRLFile: tr.CRL},
+					IPAllow: []string{"10.0.0.0/8", "2001:db8::1"},
+				},
+				Log: Log{Level: "debug", Format: "text"},
 				Roles: []Role{
-					{Name: "legal", Models: []string{"contract-*"}, Namespaces: []string{"legal"}, Capabilities: []string{"chat", "completions", "embeddings", "stream"}},
+					{
+						Name: "legal", Groups: []string{"legal", "Legal Team"}, Models: []string{"contract-*"}, Namespaces: []string{"legal"},
+						Capabilities: []string{"chat", "completions", "embeddings", "stream"}, IPAllow: []string{"10.20.0.0/16"},
+						Limits: Limits{RequestsPerMinute: 60, TokensPerMinute: 100000, TokensPerDay: 2000000, TokensPerMonth: 40000000},
+					},
 					{Name: "admin", Models: []string{"*"}, Capabilities: Capabilities},
 				},
 				Models: []Model{
@@ -134,10 +178,12 @@ models:
 					TLS:          &TLS{CertFile: tr.Cert, KeyFile: tr.Key, MinVersion: "1.3", ClientAuth: "none"},
 					MaxBodyBytes: DefaultMaxBodyBytes,
 				},
-				Storage: Storage{Driver: "sqlite", DSN: Secret(filepath.Join(tr.Data, "warden.db"))},
-				KMS:     KMS{Provider: "local", Local: LocalKMS{KeyFile: tr.Master}},
-				Log:     Log{Level: "info", Format: "json"},
-				Models:  []Model{{Name: "llama", Upstream: Upstream{URL: "https://llm.internal/v1", Model: "llama"}}},
+				Storage:   Storage{Driver: "sqlite", DSN: Secret(filepath.Join(tr.Data, "warden.db"))},
+				RateLimit: RateLimit{Driver: "memory"},
+				KMS:       KMS{Provider: "local", Local: LocalKMS{KeyFile: tr.Master}},
+				Auth:      Auth{MTLS: MTLS{IdentityFrom: "auto", GroupsFrom: "ou"}},
+				Log:       Log{Level: "info", Format: "json"},
+				Models:    []Model{{Name: "llama", Upstream: Upstream{URL: "https://llm.internal/v1", Model: "llama"}}},
 			},
 		},
 		{
@@ -156,10 +202,12 @@ roles: []
 					TLS:          &TLS{CertFile: tr.Cert, KeyFile: tr.Key, MinVersion: "1.2", ClientAuth: "none"},
 					MaxBodyBytes: DefaultMaxBodyBytes,
 				},
-				Storage: Storage{Driver: "sqlite", DSN: Secret(filepath.Join(tr.Data, "warden.db"))},
-				KMS:     KMS{Provider: "local", Local: LocalKMS{KeyFile: tr.Master}},
-				Log:     Log{Level: "info", Format: "json"},
-				Roles:   []Role{},
+				Storage:   Storage{Driver: "sqlite", DSN: Secret(filepath.Join(tr.Data, "warden.db"))},
+				RateLimit: RateLimit{Driver: "memory"},
+				KMS:       KMS{Provider: "local", Local: LocalKMS{KeyFile: tr.Master}},
+				Auth:      Auth{MTLS: MTLS{IdentityFrom: "auto", GroupsFrom: "ou"}},
+				Log:       Log{Level: "info", Format: "json"},
+				Roles:     []Role{},
 			},
 		},
 		{
@@ -173,12 +221,14 @@ roles: []
       model: llama
 `,
 			want: &Config{
-				Version: 1,
-				DataDir: tr.Data,
-				Server:  Server{Listen: DefaultListen, MaxBodyBytes: DefaultMaxBodyBytes},
-				Storage: Storage{Driver: "sqlite", DSN: Secret(filepath.Join(tr.Data, "warden.db"))},
-				KMS:     KMS{Provider: "local", Local: LocalKMS{KeyFile: tr.Master}},
-				Log:     Log{Level: "info", Format: "json"},
+				Version:   1,
+				DataDir:   tr.Data,
+				Server:    Server{Listen: DefaultListen, MaxBodyBytes: DefaultMaxBodyBytes},
+				Storage:   Storage{Driver: "sqlite", DSN: Secret(filepath.Join(tr.Data, "warden.db"))},
+				RateLimit: RateLimit{Driver: "memory"},
+				KMS:       KMS{Provider: "local", Local: LocalKMS{KeyFile: tr.Master}},
+				Auth:      Auth{MTLS: MTLS{IdentityFrom: "auto", GroupsFrom: "ou"}},
+				Log:       Log{Level: "info", Format: "json"},
 				Models: []Model{
 					{Name: "a", Upstream: Upstream{URL: "http://vllm:8000/v1", Model: "qwen", Timeout: Duration(30 * time.Second)}},
 					{Name: "b", Upstream: Upstream{URL: "http://vllm:8000/v1", Model: "llama", Timeout: Duration(30 * time.Second)}},

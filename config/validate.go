@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 )
@@ -45,6 +46,30 @@ func (c *Config) ApplyDefaults() {
 	if c.KMS.Provider == "" {
 		c.KMS.Provider = "local"
 	}
+	if c.RateLimit.Driver == "" {
+		c.RateLimit.Driver = "memory"
+	}
+	for i := range c.Auth.OIDC {
+		o := &c.Auth.OIDC[i]
+		if o.SubjectClaim == "" {
+			o.SubjectClaim = "sub"
+		}
+		if o.GroupsClaim == "" {
+			o.GroupsClaim = "groups"
+		}
+		if len(o.Algorithms) == 0 {
+			o.Algorithms = slices.Clone(JWSAlgorithms)
+		}
+		if o.Leeway == 0 {
+			o.Leeway = Duration(30 * time.Second)
+		}
+	}
+	if c.Auth.MTLS.IdentityFrom == "" {
+		c.Auth.MTLS.IdentityFrom = "auto"
+	}
+	if c.Auth.MTLS.GroupsFrom == "" {
+		c.Auth.MTLS.GroupsFrom = "ou"
+	}
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
@@ -77,6 +102,8 @@ func (c *Config) Validate() []Problem {
 	c.validateServer(&v)
 	c.validateStorage(&v)
 	c.validateKMS(&v)
+	c.validateRateLimit(&v)
+	c.validateAuth(&v)
 	c.validateAudit(&v)
 	c.validateLog(&v)
 	c.validateRoles(&v)
@@ -275,6 +302,22 @@ func (c *Config) validateRoles(v *validator) {
 				v.add(fmt.Sprintf("%s.models[%d]", p, j), "empty pattern")
 			}
 		}
+		for j, g := range r.Groups {
+			if g == "" || strings.TrimSpace(g) != g {
+				v.add(fmt.Sprintf("%s.groups[%d]", p, j), "empty, or with leading or trailing spaces (groups match exactly)")
+			}
+		}
+		v.prefixes(p+".ip_allow", r.IPAllow)
+		// A slice, not a map: problems are listed in a stable order.
+		for _, l := range []struct {
+			name string
+			n    int64
+		}{{"requests_per_minute", r.Limits.RequestsPerMinute}, {"tokens_per_minute", r.Limits.TokensPerMinute},
+			{"tokens_per_day", r.Limits.TokensPerDay}, {"tokens_per_month", r.Limits.TokensPerMonth}} {
+			if l.n < 0 {
+				v.add(p+".limits."+l.name, "must not be negative (0 = unlimited)")
+			}
+		}
 		for j, cp := range r.Capabilities {
 			if !slices.Contains(Capabilities, cp) {
 				v.add(fmt.Sprintf("%s.capabilities[%d]", p, j), fmt.Sprintf("unknown capability %q (want one of %s)", cp, strings.Join(Capabilities, ", ")))
@@ -348,4 +391,120 @@ func (c *Config) validateAudit(v *validator) {
 	if o := c.Audit.Origin; o != "" && o != signer.Name() {
 		v.add("audit.origin", fmt.Sprintf("%q differs from the signing key's name %q; the origin is the key's name", o, signer.Name()))
 	}
+}
+
+// JWSAlgorithms are the signature algorithms an OIDC issuer may be trusted
+// with: asymmetric only, so never "none" and never HMAC with a public key.
+var JWSAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+
+func (v *validator) prefixes(path string, list []string) {
+	for i, p := range list {
+		if _, err := ParsePrefix(p); err != nil {
+			v.add(fmt.Sprintf("%s[%d]", path, i), err.Error())
+		}
+	}
+}
+
+func (c *Config) validateRateLimit(v *validator) {
+	switch c.RateLimit.Driver {
+	case "memory":
+		if c.RateLimit.URL != "" {
+			// Otherwise a forgotten "driver: redis" leaves every replica
+			// enforcing its own counters, silently multiplying the limits.
+			v.add("ratelimit.url", "only used with driver redis (set driver: redis, or remove url)")
+		}
+	case "redis":
+		u := string(c.RateLimit.URL)
+		switch {
+		case u == "":
+			v.add("ratelimit.url", "required for redis (e.g. redis://127.0.0.1:6379/0)")
+		case !c.RateLimit.URL.IsRef() && dsnHasPassword(u):
+			v.add("ratelimit.url", "contains a password; inline secrets are refused, write env:NAME or file:/path")
+		case !c.RateLimit.URL.IsRef():
+			if pu, err := url.Parse(u); err != nil || (pu.Scheme != "redis" && pu.Scheme != "rediss") {
+				v.add("ratelimit.url", "want redis:// or rediss:// URL")
+			}
+		}
+	default:
+		v.add("ratelimit.driver", fmt.Sprintf("want memory or redis, got %q", c.RateLimit.Driver))
+	}
+}
+
+func (c *Config) validateAuth(v *validator) {
+	v.prefixes("auth.ip_allow", c.Auth.IPAllow)
+	seen := map[string]bool{}
+	for i, o := range c.Auth.OIDC {
+		p := fmt.Sprintf("auth.oidc[%d]", i)
+		if o.Issuer == "" {
+			v.add(p+".issuer", "required")
+		} else if !secureURL(o.Issuer) {
+			v.add(p+".issuer", "want an https:// URL (http:// only on loopback)")
+		} else if u, _ := url.Parse(o.Issuer); u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+			// OpenID Connect Discovery 1.0 §2: no query or fragment; and
+			// no credentials in a URL that is logged and compared.
+			v.add(p+".issuer", "must have no user info, query or fragment")
+		} else if seen[o.Issuer] {
+			v.add(p+".issuer", "duplicate issuer")
+		}
+		seen[o.Issuer] = true
+		if o.Audience == "" {
+			v.add(p+".audience", "required: the aud value tokens for Warden carry")
+		}
+		if o.JWKSURL != "" {
+			if !secureURL(o.JWKSURL) {
+				v.add(p+".jwks_url", "want an https:// URL (http:// only on loopback)")
+			} else if u, _ := url.Parse(o.JWKSURL); u.User != nil {
+				v.add(p+".jwks_url", "must not carry credentials")
+			}
+		}
+		for j, a := range o.Algorithms {
+			if !slices.Contains(JWSAlgorithms, a) {
+				v.add(fmt.Sprintf("%s.algorithms[%d]", p, j), fmt.Sprintf("%q is not allowed (want one of %s)", a, strings.Join(JWSAlgorithms, ", ")))
+			}
+		}
+		if o.SubjectClaim == "" {
+			v.add(p+".subject_claim", "must not be empty")
+		}
+		if o.GroupsClaim == "" {
+			v.add(p+".groups_claim", "must not be empty")
+		}
+		if o.Leeway < 0 || time.Duration(o.Leeway) > 5*time.Minute {
+			v.add(p+".leeway", "must be between 0s and 5m")
+		}
+	}
+	m := c.Auth.MTLS
+	if m.Enabled {
+		if t := c.Server.TLS; t == nil || t.ClientAuth == "none" || t.ClientCAFile == "" {
+			v.add("auth.mtls.enabled", "needs server.tls with client_auth request or require and a client_ca_file")
+		}
+	}
+	if m.IdentityFrom != "auto" && m.IdentityFrom != "cn" && m.IdentityFrom != "spiffe" {
+		v.add("auth.mtls.identity_from", fmt.Sprintf("want auto, cn or spiffe, got %q", m.IdentityFrom))
+	}
+	if m.GroupsFrom != "ou" && m.GroupsFrom != "none" {
+		v.add("auth.mtls.groups_from", fmt.Sprintf("want ou or none, got %q", m.GroupsFrom))
+	}
+	if m.CRLFile != "" {
+		v.file("auth.mtls.crl_file", m.CRLFile)
+	}
+}
+
+// secureURL reports whether s is an absolute https URL, or http on loopback.
+func secureURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	switch u.Scheme {
+	case "https":
+		return true
+	case "http":
+		h := u.Hostname()
+		if h == "localhost" {
+			return true
+		}
+		a, err := netip.ParseAddr(h)
+		return err == nil && a.IsLoopback()
+	}
+	return false
 }

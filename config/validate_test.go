@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -23,12 +24,25 @@ func TestValidateListsEveryProblem(t *testing.T) {
 			TLS:            &TLS{CertFile: tr.Cert, KeyFile: filepath.Join(tr.Dir, "nope.pem"), MinVersion: "1.1", ClientAuth: "always"},
 			Timeouts:       Timeouts{Read: -1, Shutdown: -1},
 		},
-		Storage: Storage{Driver: "mysql"},
-		KMS:     KMS{Provider: "vault"},
-		Audit:   Audit{SigningKeyFile: filepath.Join(tr.Dir, "missing.key")},
-		Log:     Log{Level: "loud", Format: "xml"},
+		Storage:   Storage{Driver: "mysql"},
+		KMS:       KMS{Provider: "vault"},
+		RateLimit: RateLimit{Driver: "memcached"},
+		Auth: Auth{
+			IPAllow: []string{"10.0.0.0/8", "everywhere"},
+			OIDC: []OIDC{
+				{Issuer: "http://idp.example.com", JWKSURL: "ftp://idp.example.com/keys", Algorithms: []string{"RS256", "HS256", "none"}, Leeway: Duration(time.Hour)},
+				{Audience: "warden", SubjectClaim: "sub", GroupsClaim: "groups"},
+			},
+			MTLS: MTLS{Enabled: true, IdentityFrom: "dn", GroupsFrom: "o", CRLFile: filepath.Join(tr.Dir, "missing.crl")},
+		},
+		Audit: Audit{SigningKeyFile: filepath.Join(tr.Dir, "missing.key")},
+		Log:   Log{Level: "loud", Format: "xml"},
 		Roles: []Role{
-			{Name: "ops", Models: []string{"*", ""}, Capabilities: []string{"chat", "sudo"}},
+			{
+				Name: "ops", Models: []string{"*", ""}, Groups: []string{"ops", " ops"}, IPAllow: []string{"10.0.0.0/33"},
+				Limits:       Limits{RequestsPerMinute: -1, TokensPerMinute: 1, TokensPerDay: -1, TokensPerMonth: -1},
+				Capabilities: []string{"chat", "sudo"},
+			},
 			{Name: "ops"},
 			{Name: "bad name!"},
 		},
@@ -53,10 +67,30 @@ func TestValidateListsEveryProblem(t *testing.T) {
 		"server.timeouts.shutdown",
 		"storage.driver",
 		"kms.provider",
+		"ratelimit.driver",
+		"auth.ip_allow[1]",
+		"auth.oidc[0].issuer",
+		"auth.oidc[0].audience",
+		"auth.oidc[0].jwks_url",
+		"auth.oidc[0].algorithms[1]",
+		"auth.oidc[0].algorithms[2]",
+		"auth.oidc[0].subject_claim",
+		"auth.oidc[0].groups_claim",
+		"auth.oidc[0].leeway",
+		"auth.oidc[1].issuer",
+		"auth.mtls.enabled",
+		"auth.mtls.identity_from",
+		"auth.mtls.groups_from",
+		"auth.mtls.crl_file",
 		"audit.signing_key_file",
 		"log.level",
 		"log.format",
 		"roles[0].models[1]",
+		"roles[0].groups[1]",
+		"roles[0].ip_allow[0]",
+		"roles[0].limits.requests_per_minute",
+		"roles[0].limits.tokens_per_day",
+		"roles[0].limits.tokens_per_month",
 		"roles[0].capabilities[1]",
 		"roles[1].name",
 		"roles[2].name",
@@ -70,8 +104,8 @@ func TestValidateListsEveryProblem(t *testing.T) {
 		"models[3].upstream.url",
 		"models[4].upstream.url",
 	}
-	// Run twice: the order is stable.
-	for range 2 {
+	// Run several times: the order is stable.
+	for range 20 {
 		if diff := cmp.Diff(want, paths(c.Validate())); diff != "" {
 			t.Fatalf("Validate paths (-want +got):\n%s", diff)
 		}
@@ -313,6 +347,23 @@ func TestValidateRolesAndModels(t *testing.T) {
 		{"url with credentials", nil, []Model{{Name: "a", Upstream: Upstream{URL: "https://u:p@x/v1"}}}, []wantProblem{{"models[0].upstream.url", "must not carry credentials"}}},
 		{"builtin with upstream", nil, []Model{{Name: "a", Builtin: "demo", Upstream: Upstream{Model: "x"}}}, []wantProblem{{"models[0].upstream", "a builtin model has no upstream"}}},
 		{"unknown builtin", nil, []Model{{Name: "a", Builtin: "echo"}}, []wantProblem{{"models[0].builtin", `unknown builtin "echo"`}}},
+		{"groups", []Role{{Name: "a", Groups: []string{"legal", "Legal Team", "/corp/legal", "CN=Legal,OU=Groups,DC=corp"}}, {Name: "b", Groups: []string{"legal"}}}, nil, nil},
+		{"empty group", []Role{{Name: "a", Groups: []string{"legal", ""}}}, nil, []wantProblem{{"roles[0].groups[1]", "empty, or with leading or trailing spaces"}}},
+		{"group with a leading space", []Role{{Name: "a", Groups: []string{" legal"}}}, nil, []wantProblem{{"roles[0].groups[0]", "groups match exactly"}}},
+		{"group with a trailing tab", []Role{{Name: "a", Groups: []string{"legal\t"}}}, nil, []wantProblem{{"roles[0].groups[0]", "groups match exactly"}}},
+		{"blank group", []Role{{Name: "a", Groups: []string{"   "}}}, nil, []wantProblem{{"roles[0].groups[0]", "empty"}}},
+		{"limits", []Role{{Name: "a", Limits: Limits{RequestsPerMinute: 60, TokensPerMinute: 100000, TokensPerDay: 2000000, TokensPerMonth: 40000000}}}, nil, nil},
+		{"zero limits are unlimited", []Role{{Name: "a", Limits: Limits{}}}, nil, nil},
+		{"negative requests_per_minute", []Role{{Name: "a", Limits: Limits{RequestsPerMinute: -1}}}, nil, []wantProblem{{"roles[0].limits.requests_per_minute", "must not be negative (0 = unlimited)"}}},
+		{"negative tokens_per_minute", []Role{{Name: "a", Limits: Limits{TokensPerMinute: -5}}}, nil, []wantProblem{{"roles[0].limits.tokens_per_minute", "must not be negative"}}},
+		{"negative tokens_per_day", []Role{{Name: "a", Limits: Limits{TokensPerDay: -1}}}, nil, []wantProblem{{"roles[0].limits.tokens_per_day", "must not be negative"}}},
+		{"negative tokens_per_month", []Role{{Name: "a", Limits: Limits{TokensPerMonth: -1}}}, nil, []wantProblem{{"roles[0].limits.tokens_per_month", "must not be negative"}}},
+		{"every limit negative, in key order", []Role{{Name: "a"}, {Name: "b", Limits: Limits{RequestsPerMinute: -1, TokensPerMinute: -1, TokensPerDay: -1, TokensPerMonth: -1}}}, nil, []wantProblem{
+			{"roles[1].limits.requests_per_minute", "negative"},
+			{"roles[1].limits.tokens_per_minute", "negative"},
+			{"roles[1].limits.tokens_per_day", "negative"},
+			{"roles[1].limits.tokens_per_month", "negative"},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -415,6 +466,211 @@ func TestAuditKey(t *testing.T) {
 			if !slices.Equal(got, tt.want) {
 				t.Fatalf("problems %v, want %v (%v)", got, tt.want, err)
 			}
+		})
+	}
+}
+
+func TestValidateRateLimit(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	const password = "hunter2-Pa55"
+	tests := []struct {
+		name string
+		rl   RateLimit
+		want []wantProblem
+	}{
+		{"memory default", RateLimit{}, nil},
+		{"memory", RateLimit{Driver: "memory"}, nil},
+		{"memory with a url", RateLimit{Driver: "memory", URL: "redis://127.0.0.1:6379/0"}, []wantProblem{{"ratelimit.url", "only used with driver redis"}}},
+		{"url without driver", RateLimit{URL: "env:REDIS_URL"}, []wantProblem{{"ratelimit.url", "only used with driver redis"}}},
+		{"redis URL", RateLimit{Driver: "redis", URL: "redis://127.0.0.1:6379/0"}, nil},
+		{"rediss URL with a user", RateLimit{Driver: "redis", URL: "rediss://warden@redis.internal:6380/2"}, nil},
+		{"redis env", RateLimit{Driver: "redis", URL: "env:WARDEN_REDIS_URL"}, nil},
+		{"redis file", RateLimit{Driver: "redis", URL: "file:/run/secrets/redis-url"}, nil},
+		{"redis without url", RateLimit{Driver: "redis"}, []wantProblem{{"ratelimit.url", "required for redis"}}},
+		{"redis URL with password", RateLimit{Driver: "redis", URL: Secret("redis://:" + password + "@127.0.0.1:6379/0")}, []wantProblem{{"ratelimit.url", "contains a password"}}},
+		{"redis URL with user and password", RateLimit{Driver: "redis", URL: Secret("redis://warden:" + password + "@redis:6379")}, []wantProblem{{"ratelimit.url", "contains a password"}}},
+		{"redis URL with password parameter", RateLimit{Driver: "redis", URL: Secret("redis://redis:6379/0?password=" + password)}, []wantProblem{{"ratelimit.url", "contains a password"}}},
+		{"not a redis URL", RateLimit{Driver: "redis", URL: "http://redis:6379"}, []wantProblem{{"ratelimit.url", "want redis:// or rediss:// URL"}}},
+		{"bare host:port", RateLimit{Driver: "redis", URL: "127.0.0.1:6379"}, []wantProblem{{"ratelimit.url", "want redis:// or rediss://"}}},
+		{"unknown driver", RateLimit{Driver: "memcached"}, []wantProblem{{"ratelimit.driver", `want memory or redis, got "memcached"`}}},
+		{"driver case matters", RateLimit{Driver: "Redis", URL: "redis://r:6379"}, []wantProblem{{"ratelimit.driver", `got "Redis"`}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validConfig(tr)
+			c.RateLimit = tt.rl
+			c.ApplyDefaults()
+			probs := c.Validate()
+			checkProblems(t, probs, tt.want)
+			for _, p := range probs {
+				if strings.Contains(p.Msg, password) {
+					t.Errorf("message reveals the password: %q", p.Msg)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateOIDC(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	const iss = "https://login.example.com/realms/corp"
+	ok := OIDC{Issuer: iss, Audience: "warden"}
+	with := func(f func(*OIDC)) []OIDC {
+		o := ok
+		f(&o)
+		return []OIDC{o}
+	}
+	tests := []struct {
+		name string
+		oidc []OIDC
+		want []wantProblem
+	}{
+		{"none", nil, nil},
+		{"minimal", []OIDC{ok}, nil},
+		{"every key", with(func(o *OIDC) {
+			o.SubjectClaim, o.GroupsClaim = "preferred_username", "realm_access.roles"
+			o.Algorithms = []string{"PS256", "EdDSA"}
+			o.JWKSURL = iss + "/protocol/openid-connect/certs"
+			o.Leeway = Duration(5 * time.Minute)
+		}), nil},
+		{"every algorithm", with(func(o *OIDC) { o.Algorithms = JWSAlgorithms }), nil},
+		{"two issuers", []OIDC{ok, {Issuer: "https://accounts.google.com", Audience: "123.apps.googleusercontent.com"}}, nil},
+		{"http on loopback", []OIDC{{Issuer: "http://127.0.0.1:5556/dex", Audience: "w"}, {Issuer: "http://localhost:8080/realms/dev", Audience: "w"}, {Issuer: "http://[::1]:9000", Audience: "w", JWKSURL: "http://[::1]:9000/keys"}}, nil},
+		{"no issuer", []OIDC{{Audience: "warden"}}, []wantProblem{{"auth.oidc[0].issuer", "required"}}},
+		{"http issuer", with(func(o *OIDC) { o.Issuer = "http://login.example.com" }), []wantProblem{{"auth.oidc[0].issuer", "want an https:// URL (http:// only on loopback)"}}},
+		{"http issuer on a name that looks local", with(func(o *OIDC) { o.Issuer = "http://localhost.example.com" }), []wantProblem{{"auth.oidc[0].issuer", "https://"}}},
+		{"relative issuer", with(func(o *OIDC) { o.Issuer = "login.example.com" }), []wantProblem{{"auth.oidc[0].issuer", "https://"}}},
+		{"issuer with a query", with(func(o *OIDC) { o.Issuer = iss + "?tenant=a" }), []wantProblem{{"auth.oidc[0].issuer", "no user info, query or fragment"}}},
+		{"issuer with an empty query", with(func(o *OIDC) { o.Issuer = iss + "?" }), []wantProblem{{"auth.oidc[0].issuer", "query"}}},
+		{"issuer with a fragment", with(func(o *OIDC) { o.Issuer = iss + "#x" }), []wantProblem{{"auth.oidc[0].issuer", "fragment"}}},
+		{"issuer with user info", with(func(o *OIDC) { o.Issuer = "https://u:p@login.example.com" }), []wantProblem{{"auth.oidc[0].issuer", "user info"}}},
+		{"duplicate issuer", []OIDC{ok, {Issuer: "https://other.example.com", Audience: "a"}, {Issuer: iss, Audience: "b"}}, []wantProblem{{"auth.oidc[2].issuer", "duplicate issuer"}}},
+		{"issuers differing by a slash are distinct", []OIDC{ok, {Issuer: iss + "/", Audience: "b"}}, nil},
+		{"no audience", with(func(o *OIDC) { o.Audience = "" }), []wantProblem{{"auth.oidc[0].audience", "required"}}},
+		{"http jwks_url", with(func(o *OIDC) { o.JWKSURL = "http://login.example.com/certs" }), []wantProblem{{"auth.oidc[0].jwks_url", "want an https:// URL"}}},
+		{"jwks_url with credentials", with(func(o *OIDC) { o.JWKSURL = "https://u:p@login.example.com/certs" }), []wantProblem{{"auth.oidc[0].jwks_url", "must not carry credentials"}}},
+		{"alg none", with(func(o *OIDC) { o.Algorithms = []string{"RS256", "none"} }), []wantProblem{{"auth.oidc[0].algorithms[1]", `"none" is not allowed`}}},
+		{"HMAC algorithms", with(func(o *OIDC) { o.Algorithms = []string{"HS256", "HS384", "HS512"} }), []wantProblem{
+			{"auth.oidc[0].algorithms[0]", `"HS256" is not allowed`},
+			{"auth.oidc[0].algorithms[1]", `"HS384"`},
+			{"auth.oidc[0].algorithms[2]", `"HS512"`},
+		}},
+		{"algorithm case matters", with(func(o *OIDC) { o.Algorithms = []string{"rs256"} }), []wantProblem{{"auth.oidc[0].algorithms[0]", `"rs256" is not allowed`}}},
+		{"largest leeway", with(func(o *OIDC) { o.Leeway = Duration(5 * time.Minute) }), nil},
+		{"leeway too large", with(func(o *OIDC) { o.Leeway = Duration(5*time.Minute + time.Second) }), []wantProblem{{"auth.oidc[0].leeway", "between 0s and 5m"}}},
+		{"negative leeway", with(func(o *OIDC) { o.Leeway = -1 }), []wantProblem{{"auth.oidc[0].leeway", "between 0s and 5m"}}},
+		{"problems in the second issuer", []OIDC{ok, {Issuer: "ftp://x"}}, []wantProblem{{"auth.oidc[1].issuer", "https://"}, {"auth.oidc[1].audience", "required"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validConfig(tr)
+			c.Auth.OIDC = tt.oidc
+			c.ApplyDefaults()
+			probs := c.Validate()
+			checkProblems(t, probs, tt.want)
+			for _, p := range probs {
+				if strings.Contains(p.Msg, "u:p@") {
+					t.Errorf("message reveals credentials: %q", p.Msg)
+				}
+			}
+		})
+	}
+}
+
+// TestValidateOIDCEmptyClaims: ApplyDefaults fills the claims, so only a
+// Config built in Go can have them empty; Validate still refuses it.
+func TestValidateOIDCEmptyClaims(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	c := validConfig(tr)
+	c.Auth.OIDC = []OIDC{{Issuer: "https://idp.example.com", Audience: "w", Algorithms: []string{"ES256"}, Leeway: Duration(time.Second)}}
+	checkProblems(t, c.Validate(), []wantProblem{
+		{"auth.oidc[0].subject_claim", "must not be empty"},
+		{"auth.oidc[0].groups_claim", "must not be empty"},
+	})
+}
+
+func TestOIDCDefaults(t *testing.T) {
+	c := &Config{Auth: Auth{OIDC: []OIDC{{Issuer: "https://idp.example.com", Audience: "w"}, {Issuer: "https://b.example.com", Audience: "w", Algorithms: []string{"ES256"}, Leeway: Duration(time.Second)}}}}
+	c.ApplyDefaults()
+	want := []OIDC{
+		{Issuer: "https://idp.example.com", Audience: "w", SubjectClaim: "sub", GroupsClaim: "groups", Algorithms: JWSAlgorithms, Leeway: Duration(30 * time.Second)},
+		{Issuer: "https://b.example.com", Audience: "w", SubjectClaim: "sub", GroupsClaim: "groups", Algorithms: []string{"ES256"}, Leeway: Duration(time.Second)},
+	}
+	if diff := cmp.Diff(want, c.Auth.OIDC); diff != "" {
+		t.Fatalf("OIDC defaults (-want +got):\n%s", diff)
+	}
+	// The default list is a copy: changing one issuer's list changes neither
+	// the allowlist itself nor another issuer's.
+	c.Auth.OIDC[0].Algorithms[0] = "none"
+	if JWSAlgorithms[0] != "RS256" {
+		t.Fatalf("ApplyDefaults shares JWSAlgorithms with the config: it is now %q", JWSAlgorithms)
+	}
+	for _, a := range JWSAlgorithms {
+		if a == "none" || strings.HasPrefix(a, "HS") {
+			t.Errorf("JWSAlgorithms allows %q", a)
+		}
+	}
+}
+
+func TestValidateMTLS(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	withCA := func(auth string) *TLS {
+		return &TLS{CertFile: tr.Cert, KeyFile: tr.Key, ClientAuth: auth, ClientCAFile: tr.CA}
+	}
+	tests := []struct {
+		name string
+		tls  *TLS
+		mtls MTLS
+		want []wantProblem
+	}{
+		{"off", nil, MTLS{}, nil},
+		{"require", withCA("require"), MTLS{Enabled: true}, nil},
+		{"request", withCA("request"), MTLS{Enabled: true}, nil},
+		{"every key", withCA("require"), MTLS{Enabled: true, IdentityFrom: "cn", GroupsFrom: "none", CRLFile: tr.CRL}, nil},
+		{"spiffe", withCA("require"), MTLS{Enabled: true, IdentityFrom: "spiffe"}, nil},
+		{"auto, ou", withCA("require"), MTLS{Enabled: true, IdentityFrom: "auto", GroupsFrom: "ou"}, nil},
+		{"without tls", nil, MTLS{Enabled: true}, []wantProblem{{"auth.mtls.enabled", "needs server.tls with client_auth request or require and a client_ca_file"}}},
+		{"client_auth none", withCA("none"), MTLS{Enabled: true}, []wantProblem{{"auth.mtls.enabled", "client_auth request or require"}}},
+		{"client_auth defaulted to none", &TLS{CertFile: tr.Cert, KeyFile: tr.Key, ClientCAFile: tr.CA}, MTLS{Enabled: true}, []wantProblem{{"auth.mtls.enabled", "client_auth request or require"}}},
+		{"request without a CA", &TLS{CertFile: tr.Cert, KeyFile: tr.Key, ClientAuth: "request"}, MTLS{Enabled: true}, []wantProblem{{"auth.mtls.enabled", "client_ca_file"}}},
+		{"bad identity_from", withCA("require"), MTLS{Enabled: true, IdentityFrom: "dn"}, []wantProblem{{"auth.mtls.identity_from", `want auto, cn or spiffe, got "dn"`}}},
+		{"identity_from case matters", withCA("require"), MTLS{Enabled: true, IdentityFrom: "CN"}, []wantProblem{{"auth.mtls.identity_from", `got "CN"`}}},
+		{"bad groups_from", withCA("require"), MTLS{Enabled: true, GroupsFrom: "o"}, []wantProblem{{"auth.mtls.groups_from", `want ou or none, got "o"`}}},
+		{"missing crl_file", withCA("require"), MTLS{Enabled: true, CRLFile: tr.CRL + ".old"}, []wantProblem{{"auth.mtls.crl_file", "no such file"}}},
+		{"values checked while off", nil, MTLS{IdentityFrom: "dn", GroupsFrom: "o"}, []wantProblem{{"auth.mtls.identity_from", "dn"}, {"auth.mtls.groups_from", `"o"`}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validConfig(tr)
+			c.Server.TLS, c.Auth.MTLS = tt.tls, tt.mtls
+			c.ApplyDefaults()
+			checkProblems(t, c.Validate(), tt.want)
+		})
+	}
+}
+
+func TestValidateIPAllow(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	tests := []struct {
+		name   string
+		global []string
+		role   []string
+		want   []wantProblem
+	}{
+		{"none", nil, nil, nil},
+		{"empty lists", []string{}, []string{}, nil},
+		{"addresses and CIDRs", []string{"10.0.0.0/8", "192.168.1.10", "2001:db8::/32", "::1"}, []string{"10.20.0.0/16", "fd00::1"}, nil},
+		{"bad global entry", []string{"10.0.0.0/8", "ten"}, nil, []wantProblem{{"auth.ip_allow[1]", `invalid address or CIDR "ten"`}}},
+		{"bad global CIDR", []string{"10.0.0.0/33"}, nil, []wantProblem{{"auth.ip_allow[0]", `invalid CIDR "10.0.0.0/33"`}}},
+		{"empty global entry", []string{""}, nil, []wantProblem{{"auth.ip_allow[0]", "invalid address or CIDR"}}},
+		{"bad role entry", nil, []string{"10.0.0.1", "10.0.0.0/8,10.1.0.0/16"}, []wantProblem{{"roles[0].ip_allow[1]", "invalid CIDR"}}},
+		{"both", []string{"any"}, []string{"*"}, []wantProblem{{"auth.ip_allow[0]", `"any"`}, {"roles[0].ip_allow[0]", `"*"`}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validConfig(tr)
+			c.Auth.IPAllow, c.Roles[0].IPAllow = tt.global, tt.role
+			checkProblems(t, c.Validate(), tt.want)
 		})
 	}
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"time"
 
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/kms"
@@ -13,7 +14,7 @@ import (
 // that a config it calls OK is one `warden serve` accepts.
 func Check(c *config.Config) error {
 	var errs []error
-	if _, err := Compile(c, nil); err != nil {
+	if _, err := Compile(c, Deps{Now: time.Now}); err != nil {
 		errs = append(errs, err)
 	}
 	if _, err := TLSConfig(c.Server.TLS); err != nil {

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -22,6 +23,7 @@ import (
 	"github.com/wardenhq/warden/kms"
 	"github.com/wardenhq/warden/pipeline"
 	"github.com/wardenhq/warden/policy"
+	"github.com/wardenhq/warden/ratelimit"
 	"github.com/wardenhq/warden/store"
 )
 
@@ -35,6 +37,9 @@ type Options struct {
 	// Listen, if set, overrides server.listen (warden serve --listen), in
 	// the first config and in every reloaded one.
 	Listen string
+	// Limiter holds rate-limit counters (default: in memory). main builds
+	// the one ratelimit.driver names.
+	Limiter ratelimit.Limiter
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -46,7 +51,7 @@ type Server struct {
 	usage   *auth.Usage
 	hasher  *auth.Hasher
 	tls     *tls.Config // nil: plain HTTP
-	auth    []auth.Authenticator
+	deps    Deps
 	metrics *metrics
 	state   atomic.Pointer[State]
 	reload  sync.Mutex // one reload at a time
@@ -66,15 +71,11 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, log: opts.Logger, usage: auth.NewUsage(), metrics: newMetrics(),
 		hasher: auth.NewHasher(opts.KMS.DeriveKey(kms.PurposeAPIKeyHash))}
+	s.deps = Deps{Limiter: opts.Limiter, Now: opts.Now}
 	if cfg.Auth.APIKeys.On() {
-		s.auth = append(s.auth, &auth.APIKeys{
-			Keys:   opts.Store,
-			Hasher: s.hasher,
-			Usage:  s.usage,
-			Now:    opts.Now,
-		})
+		s.deps.APIKeys = &auth.APIKeys{Keys: opts.Store, Hasher: s.hasher, Usage: s.usage, Now: opts.Now}
 	}
-	st, err := Compile(cfg, s.auth)
+	st, err := Compile(cfg, s.deps)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +205,10 @@ func (s *Server) observe(x *pipeline.Exchange) {
 		slog.Float64("duration_ms", float64(total.Microseconds())/1000),
 	)
 	if x.Identity != nil {
-		attrs = append(attrs, slog.String("principal", x.Identity.ID), slog.String("role", x.Identity.Role))
+		attrs = append(attrs, slog.String("principal", x.Identity.ID))
+		if role := cmp.Or(x.Decision.Role, x.Identity.Role); role != "" {
+			attrs = append(attrs, slog.String("role", role))
+		}
 	}
 	if x.Route != nil {
 		attrs = append(attrs, slog.String("model", x.Route.Name))
@@ -273,7 +277,7 @@ func (s *Server) reloadLocked() error {
 	if err := restartOnly(old.Config, cfg); err != nil {
 		return err
 	}
-	st, err := Compile(cfg, s.auth)
+	st, err := Compile(cfg, s.deps)
 	if err != nil {
 		return fmt.Errorf("compile: %w", err)
 	}

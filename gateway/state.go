@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"net/netip"
 	"reflect"
+	"time"
 
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/pipeline"
 	"github.com/wardenhq/warden/policy"
+	"github.com/wardenhq/warden/ratelimit"
 	"github.com/wardenhq/warden/upstream"
 )
 
@@ -23,23 +25,34 @@ type State struct {
 	Env    *pipeline.Env
 }
 
-// Compile builds a State from a validated config. authenticators are the
-// credential checkers shared across states (they hold store handles).
-// Every problem found (such as an unset secret) is returned, joined.
-func Compile(c *config.Config, authenticators []auth.Authenticator) (*State, error) {
+// Deps are what compiled states share across reloads: process-wide
+// handles a config version does not own.
+type Deps struct {
+	APIKeys *auth.APIKeys     // nil when auth.api_keys is off
+	Limiter ratelimit.Limiter // counters survive reloads
+	Now     func() time.Time
+}
+
+// Compile builds a State from a validated config: credentials checkers,
+// policy, routes, addresses. Every problem found (such as an unset secret or
+// an unreadable CRL) is returned, joined.
+func Compile(c *config.Config, deps Deps) (*State, error) {
 	var errs []error
 	routes, err := upstream.Build(c.Models, nil)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	trusted := make([]netip.Prefix, 0, len(c.Server.TrustedProxies))
-	for _, p := range c.Server.TrustedProxies {
-		pf, err := config.ParsePrefix(p)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		trusted = append(trusted, pf)
+	trusted, err := prefixes(c.Server.TrustedProxies)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	ipAllow, err := prefixes(c.Auth.IPAllow)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	authenticators, err := authenticators(c, deps)
+	if err != nil {
+		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -48,13 +61,44 @@ func Compile(c *config.Config, authenticators []auth.Authenticator) (*State, err
 		Config: c,
 		Env: &pipeline.Env{
 			Authenticators: authenticators,
+			Limiter:        deps.Limiter,
 			Policy:         policy.Compile(c.Roles),
 			Routes:         routes,
 			MaxBodyBytes:   c.Server.MaxBodyBytes,
 			TrustedProxies: trusted,
+			IPAllow:        ipAllow,
 			WriteStall:     c.Server.Timeouts.WriteStall.D(DefaultWriteStall),
 		},
 	}, nil
+}
+
+// authenticators lists the credential checkers in the order they are tried:
+// bearer credentials (API keys, then OIDC tokens) before client certificates.
+func authenticators(c *config.Config, deps Deps) ([]auth.Authenticator, error) {
+	var list []auth.Authenticator
+	if deps.APIKeys != nil {
+		list = append(list, deps.APIKeys)
+	}
+	if c.Auth.MTLS.Enabled {
+		m, err := auth.NewMTLS(c.Auth.MTLS, c.Server.TLS.ClientCAFile)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, m)
+	}
+	return list, nil
+}
+
+func prefixes(list []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(list))
+	for _, p := range list {
+		pf, err := config.ParsePrefix(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pf)
+	}
+	return out, nil
 }
 
 // restartOnly lists settings a reload cannot change; they are bound to the
@@ -74,6 +118,7 @@ func restartOnly(old, new *config.Config) error {
 	check("storage", old.Storage, new.Storage)
 	check("kms", old.KMS, new.KMS)
 	check("auth.api_keys", old.Auth.APIKeys.On(), new.Auth.APIKeys.On())
+	check("ratelimit", old.RateLimit, new.RateLimit)
 	check("log", old.Log, new.Log)
 	return errors.Join(errs...)
 }

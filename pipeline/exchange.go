@@ -12,6 +12,7 @@ import (
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/policy"
+	"github.com/wardenhq/warden/ratelimit"
 	"github.com/wardenhq/warden/upstream"
 )
 
@@ -20,11 +21,13 @@ import (
 // the Env it started with, so a reload never changes a request midway.
 type Env struct {
 	Authenticators []auth.Authenticator
+	Limiter        ratelimit.Limiter
 	Policy         *policy.Policy
 	Routes         *upstream.Table
 	MaxBodyBytes   int64
 	TrustedProxies []netip.Prefix
-	WriteStall     time.Duration // longest one write to the client may block
+	IPAllow        []netip.Prefix // global allowlist; empty = any
+	WriteStall     time.Duration  // longest one write to the client may block
 }
 
 // Endpoint identifies an inference endpoint and the capability it needs.
@@ -79,7 +82,7 @@ func (x *Exchange) Outcome() Decision {
 	switch {
 	case x.Upstream != nil:
 		return DecisionAllow
-	case x.AuthReason != "":
+	case x.AuthReason != "" || (len(x.Decision.Reasons) > 0 && !x.Decision.Allow):
 		return DecisionDeny
 	case x.Err == nil:
 		return DecisionAllow

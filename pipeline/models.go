@@ -22,7 +22,7 @@ type modelInfo struct {
 func listModels(w http.ResponseWriter, r *http.Request, x *Exchange) error {
 	list := modelList{Object: "list", Data: []modelInfo{}}
 	for _, rt := range x.Env.Routes.Routes() {
-		if x.Env.Policy.Visible(x.Identity, policy.Model{Name: rt.Name, Namespace: rt.Namespace}) {
+		if x.Env.Policy.Visible(x.Identity, policy.Model{Name: rt.Name, Namespace: rt.Namespace}, x.ClientIP) {
 			owner := "warden"
 			if rt.Builtin {
 				owner = "warden-demo"

@@ -20,19 +20,23 @@ import (
 func Inference() Handler {
 	return chain(forward,
 		recoverPanic,
+		allowAddress,
 		authenticate,
 		parseBody,
 		route,
 		authorize,
+		limit,
 	)
 }
 
 // Admin is the path for administrative endpoints: authenticate, then
 // require the endpoint's capability, then h.
-func Admin(h Handler) Handler { return chain(h, recoverPanic, authenticate, requireCapability) }
+func Admin(h Handler) Handler {
+	return chain(h, recoverPanic, allowAddress, authenticate, requireCapability)
+}
 
 // ListModels answers GET /v1/models with the models the caller may use.
-func ListModels() Handler { return chain(listModels, recoverPanic, authenticate) }
+func ListModels() Handler { return chain(listModels, recoverPanic, allowAddress, authenticate) }
 
 func chain(h Handler, stages ...Stage) Handler {
 	for i := len(stages) - 1; i >= 0; i-- {
@@ -57,6 +61,22 @@ func recoverPanic(next Handler) Handler {
 	}
 }
 
+// allowAddress applies the global allowlist (auth.ip_allow) before anything
+// else: from elsewhere, not even credentials are looked at.
+func allowAddress(next Handler) Handler {
+	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
+		if len(x.Env.IPAllow) > 0 && !policy.Contains(x.Env.IPAllow, x.ClientIP) {
+			x.Decision = policy.Decision{Reasons: ipNotAllowedGlobal}
+			return httperr.New(http.StatusForbidden, "ip_not_allowed", "requests from your address are not allowed")
+		}
+		return next(w, r, x)
+	}
+}
+
+var ipNotAllowedGlobal = []policy.Reason{policy.ReasonIPNotAllowedGlobal}
+
+var errUnrecognised = &auth.Error{Reason: auth.ReasonMalformed, Msg: "invalid API key or token"}
+
 // authenticate asks each authenticator in turn; the first that finds its
 // kind of credential decides.
 func authenticate(next Handler) Handler {
@@ -69,6 +89,9 @@ func authenticate(next Handler) Handler {
 			}
 			x.Identity, err = id, aerr
 			break
+		}
+		if err == auth.ErrNoCredentials && auth.BearerToken(r) != "" {
+			err = errUnrecognised // a bearer credential no authenticator claims
 		}
 		if err != nil {
 			var ae *auth.Error
@@ -132,7 +155,7 @@ func route(next Handler) Handler {
 	}
 }
 
-// authorize applies the caller's role (and key scope) to the model.
+// authorize applies the caller's roles (and key scope) to the model.
 func authorize(next Handler) Handler {
 	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
 		caps := [2]policy.Capability{x.Endpoint.Capability}
@@ -140,24 +163,33 @@ func authorize(next Handler) Handler {
 		if x.Request.Stream {
 			caps[1], n = policy.CapStream, 2
 		}
-		x.Decision = x.Env.Policy.Authorize(x.Identity, policy.Model{Name: x.Route.Name, Namespace: x.Route.Namespace}, caps[:n]...)
+		x.Decision = x.Env.Policy.Authorize(x.Identity, policy.Model{Name: x.Route.Name, Namespace: x.Route.Namespace}, x.ClientIP, caps[:n]...)
 		if !x.Decision.Allow {
-			code, msg := "model_not_allowed", "you are not allowed to use this model"
-			if x.Decision.Reasons[0] == policy.ReasonCapabilityMissing {
-				code, msg = "capability_not_allowed", "your role does not allow this endpoint"
-			}
-			return httperr.New(http.StatusForbidden, code, msg)
+			return denied(x.Decision)
 		}
 		return next(w, r, x)
 	}
 }
 
+// denied is the client's answer to a refused decision.
+func denied(d policy.Decision) error {
+	switch d.Reasons[0] {
+	case policy.ReasonCapabilityMissing:
+		return httperr.New(http.StatusForbidden, "capability_not_allowed", "your role does not allow this endpoint")
+	case policy.ReasonIPNotAllowedRole, policy.ReasonIPNotAllowedKey:
+		return httperr.New(http.StatusForbidden, "ip_not_allowed", "requests from your address are not allowed")
+	case policy.ReasonNoRole, policy.ReasonUnknownRole:
+		return httperr.New(http.StatusForbidden, "no_role", "no role grants you access")
+	}
+	return httperr.New(http.StatusForbidden, "model_not_allowed", "you are not allowed to use this model")
+}
+
 // requireCapability refuses callers whose role lacks the endpoint's capability.
 func requireCapability(next Handler) Handler {
 	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
-		x.Decision = x.Env.Policy.Permit(x.Identity, x.Endpoint.Capability)
+		x.Decision = x.Env.Policy.Permit(x.Identity, x.ClientIP, x.Endpoint.Capability)
 		if !x.Decision.Allow {
-			return httperr.New(http.StatusForbidden, "capability_not_allowed", "your role does not allow this endpoint")
+			return denied(x.Decision)
 		}
 		return next(w, r, x)
 	}

@@ -1,10 +1,14 @@
-// Package policy decides whether an identity may use a model for a purpose.
-// Roles from the config grant models (globs), namespaces and capabilities; an
-// API key's own model list can only narrow its role. Every Decision carries
-// typed reasons, which go into the audit record.
+// Package policy decides whether an identity may do something. Roles from the
+// config grant models (globs), namespaces and capabilities, from the client
+// addresses they allow, with limits. An API key names its role; other
+// principals get the roles whose groups they are in (exact, case-sensitive
+// match). A credential's own scope (an API key's models and addresses) can
+// only narrow what its roles grant. Every Decision carries typed reasons,
+// which go into the audit record.
 package policy
 
 import (
+	"net/netip"
 	"slices"
 
 	"github.com/wardenhq/warden/auth"
@@ -29,31 +33,44 @@ const (
 // Reason explains a decision.
 type Reason string
 
-// Reasons.
+// Reasons, from least to most specific: when no role allows a request, the
+// decision reports the most specific reason any of them gave.
 const (
 	ReasonAllowed            Reason = "policy.allowed_by_role"
 	ReasonUnknownRole        Reason = "policy.unknown_role"
-	ReasonModelNotInRole     Reason = "policy.model_not_in_role"
-	ReasonModelNotInKey      Reason = "policy.model_not_in_key_scope"
-	ReasonNamespaceNotInRole Reason = "policy.namespace_not_in_role"
+	ReasonNoRole             Reason = "policy.no_role_for_groups"
 	ReasonCapabilityMissing  Reason = "policy.capability_missing"
+	ReasonIPNotAllowedRole   Reason = "policy.ip_not_allowed_by_role"
+	ReasonModelNotInRole     Reason = "policy.model_not_in_role"
+	ReasonNamespaceNotInRole Reason = "policy.namespace_not_in_role"
+	ReasonModelNotInKey      Reason = "policy.model_not_in_key_scope"
+	ReasonIPNotAllowedKey    Reason = "policy.ip_not_allowed_for_key"
+	// ReasonIPNotAllowedGlobal: outside auth.ip_allow, refused before authentication.
+	ReasonIPNotAllowedGlobal Reason = "policy.ip_not_allowed"
 )
+
+var rank = map[Reason]int{
+	ReasonCapabilityMissing: 1, ReasonIPNotAllowedRole: 2, ReasonModelNotInRole: 3,
+	ReasonNamespaceNotInRole: 4, ReasonModelNotInKey: 5, ReasonIPNotAllowedKey: 6,
+}
+
+// Shared one-reason lists, so decisions do not allocate.
+var reasonLists = func() map[Reason][]Reason {
+	m := map[Reason][]Reason{}
+	for _, r := range []Reason{ReasonAllowed, ReasonUnknownRole, ReasonNoRole, ReasonCapabilityMissing, ReasonIPNotAllowedRole,
+		ReasonModelNotInRole, ReasonNamespaceNotInRole, ReasonModelNotInKey, ReasonIPNotAllowedKey} {
+		m[r] = []Reason{r}
+	}
+	return m
+}()
 
 // Decision is the outcome of Authorize.
 type Decision struct {
 	Allow   bool
-	Reasons []Reason // read-only; may be shared between decisions
+	Reasons []Reason      // read-only; shared between decisions
+	Role    string        // the role that allowed it
+	Limits  config.Limits // that role's limits
 }
-
-// Shared reason lists, so the hot path does not allocate.
-var (
-	allowed        = []Reason{ReasonAllowed}
-	unknownRole    = []Reason{ReasonUnknownRole}
-	modelNotInRole = []Reason{ReasonModelNotInRole}
-	modelNotInKey  = []Reason{ReasonModelNotInKey}
-	nsNotInRole    = []Reason{ReasonNamespaceNotInRole}
-	capabilityMiss = []Reason{ReasonCapabilityMissing}
-)
 
 // Model is what policy needs to know of a model.
 type Model struct {
@@ -64,65 +81,131 @@ type Model struct {
 // Policy is the compiled set of roles. It is immutable and safe for
 // concurrent use.
 type Policy struct {
-	roles map[string]*role
+	byName  map[string]*role
+	byGroup map[string][]*role
 }
 
 type role struct {
+	name       string
 	models     []string
 	namespaces []string
 	caps       map[Capability]bool
+	ipAllow    []netip.Prefix
+	limits     config.Limits
 }
 
 // Compile builds a Policy from validated roles.
 func Compile(roles []config.Role) *Policy {
-	p := &Policy{roles: make(map[string]*role, len(roles))}
+	p := &Policy{byName: make(map[string]*role, len(roles)), byGroup: map[string][]*role{}}
 	for _, r := range roles {
-		cr := &role{models: r.Models, namespaces: r.Namespaces, caps: make(map[Capability]bool)}
+		cr := &role{name: r.Name, models: r.Models, namespaces: r.Namespaces, caps: make(map[Capability]bool), limits: r.Limits}
 		for _, c := range r.Capabilities {
 			cr.caps[Capability(c)] = true
 		}
-		p.roles[r.Name] = cr
+		for _, a := range r.IPAllow {
+			if pf, err := config.ParsePrefix(a); err == nil { // validated
+				cr.ipAllow = append(cr.ipAllow, pf)
+			}
+		}
+		p.byName[r.Name] = cr
+		for _, g := range r.Groups {
+			p.byGroup[g] = append(p.byGroup[g], cr)
+		}
 	}
 	return p
 }
 
-// Permit decides whether id's role grants capability c, for endpoints that
-// concern no model (the admin API).
-func (p *Policy) Permit(id *auth.Identity, c Capability) Decision {
-	switch r := p.roles[id.Role]; {
-	case r == nil:
-		return Decision{Reasons: unknownRole}
-	case !r.caps[c]:
-		return Decision{Reasons: capabilityMiss}
-	}
-	return Decision{Allow: true, Reasons: allowed}
+// Authorize decides whether id, calling from ip, may use model m with every
+// capability in caps. The first role (the key's, or in the identity's group
+// order) that allows it decides.
+func (p *Policy) Authorize(id *auth.Identity, m Model, ip netip.Addr, caps ...Capability) Decision {
+	return p.decide(id, ip, caps, &m)
 }
 
-// Authorize decides whether id may use model m with every capability in caps.
-func (p *Policy) Authorize(id *auth.Identity, m Model, caps ...Capability) Decision {
-	r := p.roles[id.Role]
-	if r == nil {
-		return Decision{Reasons: unknownRole}
+// Permit decides whether id, calling from ip, has capability c, for
+// endpoints that concern no model (the admin API).
+func (p *Policy) Permit(id *auth.Identity, ip netip.Addr, c Capability) Decision {
+	caps := [1]Capability{c}
+	return p.decide(id, ip, caps[:], nil)
+}
+
+// Visible reports whether id may see model m in GET /v1/models: some role
+// grants it, whatever the capability.
+func (p *Policy) Visible(id *auth.Identity, m Model, ip netip.Addr) bool {
+	return p.decide(id, ip, nil, &m).Allow
+}
+
+func (p *Policy) decide(id *auth.Identity, ip netip.Addr, caps []Capability, m *Model) Decision {
+	var best Reason
+	tried := false
+	try := func(r *role) (Decision, bool) {
+		tried = true
+		why := r.check(id, ip, caps, m)
+		if why == "" {
+			return Decision{Allow: true, Reasons: reasonLists[ReasonAllowed], Role: r.name, Limits: r.limits}, true
+		}
+		if rank[why] > rank[best] {
+			best = why
+		}
+		return Decision{}, false
 	}
-	for _, c := range caps {
-		if !r.caps[c] {
-			return Decision{Reasons: capabilityMiss}
+	if id.Role != "" {
+		r := p.byName[id.Role]
+		if r == nil {
+			return Decision{Reasons: reasonLists[ReasonUnknownRole]}
+		}
+		if d, ok := try(r); ok {
+			return d
+		}
+	} else {
+		for _, g := range id.Groups {
+			for _, r := range p.byGroup[g] {
+				if d, ok := try(r); ok {
+					return d
+				}
+			}
 		}
 	}
-	if !matchAny(r.models, m.Name) {
-		return Decision{Reasons: modelNotInRole}
+	if !tried {
+		return Decision{Reasons: reasonLists[ReasonNoRole]}
 	}
-	if len(r.namespaces) > 0 && !slices.Contains(r.namespaces, m.Namespace) {
-		return Decision{Reasons: nsNotInRole}
-	}
-	if len(id.Models) > 0 && !matchAny(id.Models, m.Name) {
-		return Decision{Reasons: modelNotInKey}
-	}
-	return Decision{Allow: true, Reasons: allowed}
+	return Decision{Reasons: reasonLists[best]}
 }
 
-// Visible reports whether id may see model m in GET /v1/models: the role and
-// key grant it, whatever the capability.
-func (p *Policy) Visible(id *auth.Identity, m Model) bool {
-	return p.Authorize(id, m).Allow
+// check returns why r does not allow the request, or "".
+func (r *role) check(id *auth.Identity, ip netip.Addr, caps []Capability, m *Model) Reason {
+	for _, c := range caps {
+		if !r.caps[c] {
+			return ReasonCapabilityMissing
+		}
+	}
+	if len(r.ipAllow) > 0 && !Contains(r.ipAllow, ip) {
+		return ReasonIPNotAllowedRole
+	}
+	if m != nil {
+		if !matchAny(r.models, m.Name) {
+			return ReasonModelNotInRole
+		}
+		if len(r.namespaces) > 0 && !slices.Contains(r.namespaces, m.Namespace) {
+			return ReasonNamespaceNotInRole
+		}
+		if len(id.Models) > 0 && !matchAny(id.Models, m.Name) {
+			return ReasonModelNotInKey
+		}
+	}
+	if len(id.IPAllow) > 0 && !Contains(id.IPAllow, ip) {
+		return ReasonIPNotAllowedKey
+	}
+	return ""
+}
+
+// Contains reports whether any prefix contains a.
+func Contains(prefixes []netip.Prefix, a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range prefixes {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }

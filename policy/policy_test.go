@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"net/netip"
 	"path"
 	"strings"
 	"testing"
@@ -80,33 +81,59 @@ func isASCII(s string) bool {
 
 func TestAuthorize(t *testing.T) {
 	p := policy.Compile([]config.Role{
-		{Name: "legal", Models: []string{"contract-*"}, Namespaces: []string{"legal"}, Capabilities: []string{"chat", "stream"}},
-		{Name: "batch", Models: []string{"*"}, Capabilities: []string{"embeddings", "chat"}},
+		{Name: "legal", Groups: []string{"legal", "Legal Team"}, Models: []string{"contract-*"}, Namespaces: []string{"legal"}, Capabilities: []string{"chat", "stream"},
+			Limits: config.Limits{RequestsPerMinute: 10}},
+		{Name: "batch", Groups: []string{"etl"}, Models: []string{"*"}, Capabilities: []string{"embeddings", "chat"}},
+		{Name: "office", Groups: []string{"staff"}, Models: []string{"*"}, Capabilities: []string{"chat"}, IPAllow: []string{"10.0.0.0/8", "2001:db8::/32"}},
 	})
+	office := netip.MustParseAddr("10.1.2.3")
+	home := netip.MustParseAddr("203.0.113.9")
 	legal := &auth.Identity{Role: "legal"}
 	scoped := &auth.Identity{Role: "batch", Models: []string{"embed-*"}}
 	contract := policy.Model{Name: "contract-analyzer", Namespace: "legal"}
+	gpt := policy.Model{Name: "gpt-4o"}
+	chat := []policy.Capability{policy.CapChat}
+	allowedBy := func(role string, l config.Limits) policy.Decision {
+		return policy.Decision{Allow: true, Reasons: []policy.Reason{policy.ReasonAllowed}, Role: role, Limits: l}
+	}
+	deny := func(r policy.Reason) policy.Decision { return policy.Decision{Reasons: []policy.Reason{r}} }
 	tests := []struct {
 		name string
 		id   *auth.Identity
 		m    policy.Model
+		ip   netip.Addr
 		caps []policy.Capability
 		want policy.Decision
 	}{
-		{"allowed", legal, contract, []policy.Capability{policy.CapChat}, policy.Decision{Allow: true, Reasons: []policy.Reason{policy.ReasonAllowed}}},
-		{"stream allowed", legal, contract, []policy.Capability{policy.CapChat, policy.CapStream}, policy.Decision{Allow: true, Reasons: []policy.Reason{policy.ReasonAllowed}}},
-		{"model outside role", legal, policy.Model{Name: "gpt-4o", Namespace: "legal"}, []policy.Capability{policy.CapChat}, policy.Decision{Reasons: []policy.Reason{policy.ReasonModelNotInRole}}},
-		{"namespace outside role", legal, policy.Model{Name: "contract-x", Namespace: "hr"}, []policy.Capability{policy.CapChat}, policy.Decision{Reasons: []policy.Reason{policy.ReasonNamespaceNotInRole}}},
-		{"capability missing", legal, contract, []policy.Capability{policy.CapEmbeddings}, policy.Decision{Reasons: []policy.Reason{policy.ReasonCapabilityMissing}}},
-		{"stream missing", &auth.Identity{Role: "batch"}, contract, []policy.Capability{policy.CapChat, policy.CapStream}, policy.Decision{Reasons: []policy.Reason{policy.ReasonCapabilityMissing}}},
-		{"unknown role", &auth.Identity{Role: "gone"}, contract, []policy.Capability{policy.CapChat}, policy.Decision{Reasons: []policy.Reason{policy.ReasonUnknownRole}}},
-		{"key narrows role", scoped, contract, []policy.Capability{policy.CapChat}, policy.Decision{Reasons: []policy.Reason{policy.ReasonModelNotInKey}}},
-		{"key scope inside role", scoped, policy.Model{Name: "embed-small"}, []policy.Capability{policy.CapEmbeddings}, policy.Decision{Allow: true, Reasons: []policy.Reason{policy.ReasonAllowed}}},
-		{"key cannot widen role", &auth.Identity{Role: "legal", Models: []string{"*"}}, policy.Model{Name: "gpt-4o", Namespace: "legal"}, []policy.Capability{policy.CapChat}, policy.Decision{Reasons: []policy.Reason{policy.ReasonModelNotInRole}}},
+		{"allowed", legal, contract, home, chat, allowedBy("legal", config.Limits{RequestsPerMinute: 10})},
+		{"stream allowed", legal, contract, home, []policy.Capability{policy.CapChat, policy.CapStream}, allowedBy("legal", config.Limits{RequestsPerMinute: 10})},
+		{"model outside role", legal, policy.Model{Name: "gpt-4o", Namespace: "legal"}, home, chat, deny(policy.ReasonModelNotInRole)},
+		{"namespace outside role", legal, policy.Model{Name: "contract-x", Namespace: "hr"}, home, chat, deny(policy.ReasonNamespaceNotInRole)},
+		{"capability missing", legal, contract, home, []policy.Capability{policy.CapEmbeddings}, deny(policy.ReasonCapabilityMissing)},
+		{"stream missing", &auth.Identity{Role: "batch"}, contract, home, []policy.Capability{policy.CapChat, policy.CapStream}, deny(policy.ReasonCapabilityMissing)},
+		{"unknown role", &auth.Identity{Role: "gone"}, contract, home, chat, deny(policy.ReasonUnknownRole)},
+		{"key narrows role", scoped, contract, home, chat, deny(policy.ReasonModelNotInKey)},
+		{"key scope inside role", scoped, policy.Model{Name: "embed-small"}, home, []policy.Capability{policy.CapEmbeddings}, allowedBy("batch", config.Limits{})},
+		{"key cannot widen role", &auth.Identity{Role: "legal", Models: []string{"*"}}, policy.Model{Name: "gpt-4o", Namespace: "legal"}, home, chat, deny(policy.ReasonModelNotInRole)},
+		{"key address allowed", &auth.Identity{Role: "batch", IPAllow: []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24")}}, gpt, home, chat, allowedBy("batch", config.Limits{})},
+		{"key address refused", &auth.Identity{Role: "batch", IPAllow: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")}}, gpt, home, chat, deny(policy.ReasonIPNotAllowedKey)},
+		// Groups map to roles, exactly.
+		{"group grants role", &auth.Identity{Groups: []string{"legal"}}, contract, home, chat, allowedBy("legal", config.Limits{RequestsPerMinute: 10})},
+		{"group with a space", &auth.Identity{Groups: []string{"Legal Team"}}, contract, home, chat, allowedBy("legal", config.Limits{RequestsPerMinute: 10})},
+		{"group differs in case", &auth.Identity{Groups: []string{"LEGAL"}}, contract, home, chat, deny(policy.ReasonNoRole)},
+		{"group with trailing space", &auth.Identity{Groups: []string{"legal "}}, contract, home, chat, deny(policy.ReasonNoRole)},
+		{"group with inner space changed", &auth.Identity{Groups: []string{"Legal  Team"}}, contract, home, chat, deny(policy.ReasonNoRole)},
+		{"no groups", &auth.Identity{}, contract, home, chat, deny(policy.ReasonNoRole)},
+		{"second group's role allows", &auth.Identity{Groups: []string{"legal", "etl"}}, gpt, home, chat, allowedBy("batch", config.Limits{})},
+		{"most specific refusal reported", &auth.Identity{Groups: []string{"etl", "legal"}}, policy.Model{Name: "contract-x", Namespace: "hr"}, home, []policy.Capability{policy.CapStream}, deny(policy.ReasonNamespaceNotInRole)},
+		{"role address allowed", &auth.Identity{Groups: []string{"staff"}}, gpt, office, chat, allowedBy("office", config.Limits{})},
+		{"role address allowed v6", &auth.Identity{Groups: []string{"staff"}}, gpt, netip.MustParseAddr("2001:db8::1"), chat, allowedBy("office", config.Limits{})},
+		{"role address allowed v4-mapped", &auth.Identity{Groups: []string{"staff"}}, gpt, netip.MustParseAddr("::ffff:10.9.9.9"), chat, allowedBy("office", config.Limits{})},
+		{"role address refused", &auth.Identity{Groups: []string{"staff"}}, gpt, home, chat, deny(policy.ReasonIPNotAllowedRole)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, p.Authorize(tt.id, tt.m, tt.caps...)); diff != "" {
+			if diff := cmp.Diff(tt.want, p.Authorize(tt.id, tt.m, tt.ip, tt.caps...)); diff != "" {
 				t.Fatalf("(-want +got)\n%s", diff)
 			}
 		})
@@ -119,9 +146,10 @@ func TestAuthorize(t *testing.T) {
 		{legal, policy.CapStream, policy.ReasonAllowed},
 		{legal, policy.CapAdmin, policy.ReasonCapabilityMissing},
 		{&auth.Identity{Role: "gone"}, policy.CapChat, policy.ReasonUnknownRole},
+		{&auth.Identity{Groups: []string{"nobody"}}, policy.CapChat, policy.ReasonNoRole},
 	} {
-		if d := p.Permit(tt.id, tt.c); d.Reasons[0] != tt.want || d.Allow != (tt.want == policy.ReasonAllowed) {
-			t.Errorf("Permit(%s, %s) = %+v, want %s", tt.id.Role, tt.c, d, tt.want)
+		if d := p.Permit(tt.id, home, tt.c); d.Reasons[0] != tt.want || d.Allow != (tt.want == policy.ReasonAllowed) {
+			t.Errorf("Permit(%+v, %s) = %+v, want %s", tt.id, tt.c, d, tt.want)
 		}
 	}
 }
@@ -130,9 +158,10 @@ func BenchmarkAuthorize(b *testing.B) {
 	p := policy.Compile([]config.Role{{Name: "r", Models: []string{"a-*", "b-*", "contract-*"}, Capabilities: []string{"chat", "stream"}}})
 	id := &auth.Identity{Role: "r"}
 	m := policy.Model{Name: "contract-analyzer"}
+	ip := netip.MustParseAddr("10.0.0.1")
 	b.ReportAllocs()
 	for b.Loop() {
-		if !p.Authorize(id, m, policy.CapChat, policy.CapStream).Allow {
+		if !p.Authorize(id, m, ip, policy.CapChat, policy.CapStream).Allow {
 			b.Fatal("denied")
 		}
 	}

@@ -52,7 +52,7 @@ type queries struct {
 
 // keyCols are the api_keys columns, in the order scanKey expects them.
 const keyCols = `k.id, k.name, k.role, k.models, k.rpm, k.tpm, k.prefix,
-	k.created_at, k.expires_at, k.revoked_at, k.last_used_at`
+	k.created_at, k.expires_at, k.revoked_at, k.last_used_at, k.ip_allow`
 
 func (d dialect) queries() queries {
 	return queries{
@@ -62,8 +62,8 @@ func (d dialect) queries() queries {
 		getKey:   d.rebind(`SELECT ` + keyCols + ` FROM api_keys k WHERE k.id = ?`),
 		listKeys: `SELECT ` + keyCols + ` FROM api_keys k ORDER BY k.created_at, k.id`,
 		insertKey: d.rebind(`INSERT INTO api_keys (id, name, role, models, rpm, tpm, prefix,
-			created_at, expires_at, revoked_at, last_used_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			created_at, expires_at, revoked_at, last_used_at, ip_allow)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		insertSecret: d.rebind(`INSERT INTO api_key_secrets (hash, key_id, prefix, created_at, not_after)
 			VALUES (?, ?, ?, ?, ?)`),
 		rotatePrefix: d.rebind(`UPDATE api_keys SET prefix = ? WHERE id = ? AND revoked_at IS NULL`),

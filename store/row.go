@@ -40,7 +40,7 @@ func fromNanos(n sql.NullInt64) time.Time {
 
 // keyRow holds the api_keys columns that need converting after a scan.
 type keyRow struct {
-	models                     string
+	models, ipAllow            string
 	created                    int64
 	expires, revoked, lastUsed sql.NullInt64
 }
@@ -48,7 +48,7 @@ type keyRow struct {
 // dest returns the scan destinations for keyCols, filling k and r.
 func (r *keyRow) dest(k *APIKey) []any {
 	return []any{&k.ID, &k.Name, &k.Role, &r.models, &k.RPM, &k.TPM, &k.Prefix,
-		&r.created, &r.expires, &r.revoked, &r.lastUsed}
+		&r.created, &r.expires, &r.revoked, &r.lastUsed, &r.ipAllow}
 }
 
 // lookupRow is the destination of the LookupSecret query: keyCols, then the
@@ -57,13 +57,13 @@ type lookupRow struct {
 	keyRow
 	m                             Match
 	secretNotAfter, secretCreated sql.NullInt64
-	dst                           [14]any
+	dst                           [15]any
 }
 
 func (r *lookupRow) dests() []any {
 	k := &r.m.Key
 	r.dst = [...]any{&k.ID, &k.Name, &k.Role, &r.models, &k.RPM, &k.TPM, &k.Prefix,
-		&r.created, &r.expires, &r.revoked, &r.lastUsed,
+		&r.created, &r.expires, &r.revoked, &r.lastUsed, &r.ipAllow,
 		&r.m.Secret.Prefix, &r.secretNotAfter, &r.secretCreated}
 	return r.dst[:]
 }
@@ -75,6 +75,9 @@ func (r *keyRow) finish(k *APIKey) error {
 		return fmt.Errorf("key %s: models: %w", k.ID, err)
 	}
 	k.Models = models
+	if k.IPAllow, err = decodeModels(r.ipAllow); err != nil {
+		return fmt.Errorf("key %s: ip_allow: %w", k.ID, err)
+	}
 	k.CreatedAt = time.Unix(0, r.created).UTC()
 	k.ExpiresAt = fromNanos(r.expires)
 	k.RevokedAt = fromNanos(r.revoked)
@@ -82,7 +85,7 @@ func (r *keyRow) finish(k *APIKey) error {
 	return nil
 }
 
-// encodeModels encodes the models column: a JSON array of strings.
+// encodeModels encodes a list column (models, ip_allow): a JSON array of strings.
 func encodeModels(models []string) (string, error) {
 	if len(models) == 0 {
 		return "[]", nil
@@ -160,8 +163,12 @@ func keyArgs(k *APIKey) ([]any, error) {
 		}
 		ts[i] = n
 	}
+	ipAllow, err := encodeModels(k.IPAllow)
+	if err != nil {
+		return nil, err
+	}
 	return []any{k.ID, k.Name, k.Role, models, k.RPM, k.TPM, k.Prefix,
-		ts[0], ts[1], ts[2], ts[3]}, nil
+		ts[0], ts[1], ts[2], ts[3], ipAllow}, nil
 }
 
 // secretArgs returns the insertSecret arguments for s, a secret of key id.

@@ -27,6 +27,7 @@ type APIKey struct {
 	Models     []string  // optional globs narrowing the role; empty = the role's models
 	RPM        int       // optional per-key requests per minute (0 = role's)
 	TPM        int       // optional per-key tokens per minute (0 = role's)
+	IPAllow    []string  // optional CIDRs the key may be used from; empty = any (within the role's)
 	Prefix     string    // visible prefix of the current secret, e.g. "wdn_3fA9xk2p"
 	CreatedAt  time.Time // UTC
 	ExpiresAt  time.Time // zero = never

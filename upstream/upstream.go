@@ -110,6 +110,7 @@ type Outcome struct {
 	Headers time.Time // response headers received (zero if none)
 	Status  int       // upstream status (0 if no response)
 	Err     error     // transport failure, or ErrIdleTimeout
+	Usage   *Usage    // token usage the upstream reported, if it did
 
 	cancel context.CancelCauseFunc // ends the upstream exchange
 }
@@ -197,6 +198,9 @@ func newProxy(u config.Upstream, transport *http.Transport) (http.Handler, *http
 			o.Headers, o.Status = time.Now(), res.StatusCode
 			if o.cancel != nil {
 				res.Body = newIdleBody(res.Body, idle, func() { o.cancel(ErrIdleTimeout) })
+			}
+			if res.StatusCode == http.StatusOK {
+				res.Body = newUsageReader(res.Body, res.Header.Get("Content-Type"), func(u *Usage) { o.Usage = u })
 			}
 			scrubResponseHeaders(res.Header)
 			switch {

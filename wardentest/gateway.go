@@ -21,6 +21,7 @@ import (
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/gateway"
 	"github.com/wardenhq/warden/kms"
+	"github.com/wardenhq/warden/ratelimit"
 	"github.com/wardenhq/warden/store"
 )
 
@@ -60,6 +61,9 @@ type GatewayOptions struct {
 	// Configure, if set, changes the configuration last, before defaults
 	// are applied and it is validated.
 	Configure func(c *config.Config)
+	// Limiter, if set, holds the gateway's rate-limit counters (e.g. a
+	// Redis limiter shared by two gateways); default: in memory.
+	Limiter ratelimit.Limiter
 }
 
 // Gateway is a whole Warden gateway serving on a loopback port, with its own
@@ -201,10 +205,19 @@ func (g *Gateway) config(t testing.TB, opts GatewayOptions) *config.Config {
 	return lc
 }
 
-func (g *Gateway) newClient() *http.Client {
+func (g *Gateway) newClient() *http.Client { return g.ClientWithCert(nil) }
+
+// ClientWithCert returns a client of its own that presents cert (if not
+// nil, even when the server asks for other CAs) and trusts the gateway's
+// certificate.
+func (g *Gateway) ClientWithCert(cert *tls.Certificate) *http.Client {
 	tr := &http.Transport{ForceAttemptHTTP2: true, MaxIdleConnsPerHost: 16}
-	if g.RootCAs != nil {
+	if g.RootCAs != nil || cert != nil {
 		tr.TLSClientConfig = &tls.Config{RootCAs: g.RootCAs}
+		if cert != nil {
+			// Present it whatever CAs the server asks for, as an attacker would.
+			tr.TLSClientConfig.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
+		}
 	}
 	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
 }

@@ -45,7 +45,8 @@ func createKey(ctx context.Context, b *backends, s auth.KeySpec) (string, store.
 }
 
 func newKeysCreate() *cobra.Command {
-	var name, role, models, expires string
+	var name, role, models, ipAllow, expires string
+	var rpm, tpm int
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "create --name N --role R",
@@ -60,11 +61,18 @@ func newKeysCreate() *cobra.Command {
 				if !c.HasRole(role) {
 					return usageErr("keys create: role %q is not defined in the config", role)
 				}
-				for _, m := range strings.Split(models, ",") {
-					if m = strings.TrimSpace(m); m != "" {
-						spec.Models = append(spec.Models, m)
+				spec.Models = splitList(models)
+				for _, c := range splitList(ipAllow) {
+					p, err := config.ParsePrefix(c)
+					if err != nil {
+						return usageErr("keys create: --ip-allow: %v", err)
 					}
+					spec.IPAllow = append(spec.IPAllow, p.String())
 				}
+				if rpm < 0 || tpm < 0 {
+					return usageErr("keys create: --rpm and --tpm must not be negative")
+				}
+				spec.RPM, spec.TPM = rpm, tpm
 				if expires != "" {
 					d, err := config.ParseDuration(expires)
 					if err != nil || d <= 0 {
@@ -84,9 +92,22 @@ func newKeysCreate() *cobra.Command {
 	f.StringVar(&name, "name", "", "a label for the key")
 	f.StringVar(&role, "role", "", "role from the config")
 	f.StringVar(&models, "models", "", "comma-separated model globs narrowing the role")
+	f.StringVar(&ipAllow, "ip-allow", "", "comma-separated CIDRs the key may be used from (within its role's)")
+	f.IntVar(&rpm, "rpm", 0, "requests per minute for this key (narrows the role's limit)")
+	f.IntVar(&tpm, "tpm", 0, "tokens per minute for this key (narrows the role's limit)")
 	f.StringVar(&expires, "expires-in", "", "lifetime, e.g. 90d (default: no expiry)")
 	f.BoolVar(&asJSON, "json", false, `print {"id": ..., "key": ...}`)
 	return cmd
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, e := range strings.Split(s, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func printNewKey(w io.Writer, asJSON bool, id, secret, what string) error {

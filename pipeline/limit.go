@@ -1,0 +1,182 @@
+package pipeline
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/wardenhq/warden/internal/httperr"
+	"github.com/wardenhq/warden/policy"
+	"github.com/wardenhq/warden/ratelimit"
+)
+
+// Limit reasons, recorded when a request is refused for its budget.
+const (
+	ReasonRateLimited    policy.Reason = "limit.exceeded"
+	ReasonLimitTooLarge  policy.Reason = "limit.request_exceeds_limit"
+	ReasonLimitUnhealthy policy.Reason = "limit.unavailable"
+)
+
+var (
+	rateLimited    = []policy.Reason{ReasonRateLimited}
+	limitTooLarge  = []policy.Reason{ReasonLimitTooLarge}
+	limitUnhealthy = []policy.Reason{ReasonLimitUnhealthy}
+)
+
+// estimateTokens is replaced by the tokens package's estimate.
+var estimateTokens = func(body []byte) (int64, int64) { return int64(len(body)/4 + 1), 1024 }
+
+// budget is what limit reserved for an exchange, to reconcile afterwards.
+type budget struct {
+	counters [4]ratelimit.Counter
+	n        [4]int64
+	isTokens [4]bool
+	count    int
+	tokens   int64 // reserved on each token counter
+}
+
+// limit takes the principal's request and token budgets under the role that
+// allowed the request, answers 429 when they are spent, and afterwards
+// corrects the token reservation with the usage the upstream reported. The
+// x-ratelimit-* headers go on every limited response, as OpenAI sends them.
+func limit(next Handler) Handler {
+	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
+		l := x.Decision.Limits
+		rpm, tpm := narrow(l.RequestsPerMinute, x.Identity.RPM), narrow(l.TokensPerMinute, x.Identity.TPM)
+		if rpm == 0 && tpm == 0 && l.TokensPerDay == 0 && l.TokensPerMonth == 0 {
+			return next(w, r, x)
+		}
+		var b budget
+		base := x.Identity.ID + "|" + x.Decision.Role + "|"
+		if rpm > 0 {
+			b.add(ratelimit.Counter{Key: base + "rpm", Limit: rpm, Period: ratelimit.Minute}, 1, false)
+		}
+		if tpm > 0 || l.TokensPerDay > 0 || l.TokensPerMonth > 0 {
+			prompt, completion := estimateTokens(x.Body)
+			b.tokens = prompt + completion
+			for _, c := range []ratelimit.Counter{
+				{Key: base + "tpm", Limit: tpm, Period: ratelimit.Minute},
+				{Key: base + "tpd", Limit: l.TokensPerDay, Period: ratelimit.Day},
+				{Key: base + "tpmo", Limit: l.TokensPerMonth, Period: ratelimit.Month},
+			} {
+				if c.Limit > 0 {
+					b.add(c, b.tokens, true)
+				}
+			}
+		}
+		if x.Env.Limiter == nil {
+			return httperr.New(http.StatusServiceUnavailable, "rate_limiter_unavailable", "the rate limiter is unavailable; try again later")
+		}
+		now := time.Now()
+		results, ok, err := x.Env.Limiter.Take(r.Context(), now, b.counters[:b.count], b.n[:b.count])
+		if err != nil {
+			x.Decision = policyDeny(x.Decision, limitUnhealthy)
+			return httperr.Wrap(http.StatusServiceUnavailable, "rate_limiter_unavailable", "the rate limiter is unavailable; try again later", err)
+		}
+		b.setHeaders(w.Header(), results)
+		if !ok {
+			var retry time.Duration
+			tooLarge := false
+			for i, res := range results {
+				retry = max(retry, res.RetryAfter)
+				tooLarge = tooLarge || b.n[i] > b.counters[i].Limit
+			}
+			e := httperr.New(http.StatusTooManyRequests, "rate_limit_exceeded", "rate limit reached; retry after the time in Retry-After")
+			x.Decision = policyDeny(x.Decision, rateLimited)
+			if tooLarge {
+				e.Msg = "this request needs more tokens than your limit allows; lower max_tokens or shorten the prompt"
+				x.Decision = policyDeny(x.Decision, limitTooLarge)
+			}
+			e.RetryAfter = int(math.Ceil(retry.Seconds()))
+			return e
+		}
+		err = next(w, r, x)
+		b.reconcile(r, x, now)
+		return err
+	}
+}
+
+func (b *budget) add(c ratelimit.Counter, n int64, isTokens bool) {
+	b.counters[b.count], b.n[b.count], b.isTokens[b.count] = c, n, isTokens
+	b.count++
+}
+
+// reconcile charges the token counters what the upstream says was used
+// instead of the reservation; a request that never reached the upstream
+// gives its tokens back. Without reported usage the reservation stands.
+func (b *budget) reconcile(r *http.Request, x *Exchange, now time.Time) {
+	if b.tokens == 0 {
+		return
+	}
+	var delta int64
+	switch o := x.Upstream; {
+	case o == nil || o.Status == 0:
+		delta = -b.tokens
+	case o.Usage != nil && o.Usage.Total > 0:
+		delta = o.Usage.Total - b.tokens
+	default:
+		return
+	}
+	if delta == 0 {
+		return
+	}
+	ctx := context.WithoutCancel(r.Context())
+	for i := range b.count {
+		if b.isTokens[i] {
+			x.Env.Limiter.Adjust(ctx, now, b.counters[i], delta)
+		}
+	}
+}
+
+// narrow returns the tighter of a role limit and a credential's own limit.
+func narrow(role, own int64) int64 {
+	if own > 0 && (role == 0 || own < role) {
+		return own
+	}
+	return role
+}
+
+func policyDeny(d policy.Decision, reasons []policy.Reason) policy.Decision {
+	d.Allow, d.Reasons = false, reasons
+	return d
+}
+
+// setHeaders writes OpenAI's x-ratelimit-* headers: -requests from the
+// request counter, -tokens from the token counter with the least left.
+func (b *budget) setHeaders(h http.Header, results []ratelimit.Result) {
+	tok := -1
+	for i := range b.count {
+		switch {
+		case !b.isTokens[i]:
+			setLimit(h, &requestHeaders, results[i])
+		case tok < 0 || results[i].Remaining < results[tok].Remaining:
+			tok = i
+		}
+	}
+	if tok >= 0 {
+		setLimit(h, &tokenHeaders, results[tok])
+	}
+}
+
+type limitHeaders struct{ limit, remaining, reset string }
+
+var (
+	requestHeaders = limitHeaders{"X-Ratelimit-Limit-Requests", "X-Ratelimit-Remaining-Requests", "X-Ratelimit-Reset-Requests"}
+	tokenHeaders   = limitHeaders{"X-Ratelimit-Limit-Tokens", "X-Ratelimit-Remaining-Tokens", "X-Ratelimit-Reset-Tokens"}
+)
+
+func setLimit(h http.Header, names *limitHeaders, r ratelimit.Result) {
+	h[names.limit] = []string{strconv.FormatInt(r.Limit, 10)}
+	h[names.remaining] = []string{strconv.FormatInt(max(r.Remaining, 0), 10)}
+	h[names.reset] = []string{formatReset(r.Reset)}
+}
+
+// formatReset writes a duration the way OpenAI does: "1s", "6m0s", "120ms".
+func formatReset(d time.Duration) string {
+	if d < time.Second {
+		return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+	}
+	return d.Round(time.Millisecond).String()
+}

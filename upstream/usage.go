@@ -1,0 +1,111 @@
+package upstream
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime"
+)
+
+// Usage is the token usage an upstream reported for one response.
+type Usage struct {
+	Prompt     int64 `json:"prompt_tokens"`
+	Completion int64 `json:"completion_tokens"`
+	Total      int64 `json:"total_tokens"`
+}
+
+// maxUsageBody bounds how much of a JSON response is kept to read its usage.
+const maxUsageBody = 4 << 20
+
+// usageReader passes a response body through unchanged while reading the
+// usage block out of it: from the whole document for JSON, or from the last
+// "data:" event that carries one for a stream.
+type usageReader struct {
+	io.ReadCloser
+	sse  bool
+	buf  []byte // JSON: the body so far; SSE: the current unfinished line
+	over bool   // JSON body too large to keep
+	done func(*Usage)
+	last *Usage
+}
+
+func newUsageReader(rc io.ReadCloser, contentType string, done func(*Usage)) io.ReadCloser {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	switch mt {
+	case "application/json", "text/event-stream":
+		return &usageReader{ReadCloser: rc, sse: mt == "text/event-stream", done: done}
+	}
+	return rc
+}
+
+func (u *usageReader) Read(p []byte) (int, error) {
+	n, err := u.ReadCloser.Read(p)
+	if n > 0 {
+		u.feed(p[:n])
+	}
+	if err == io.EOF {
+		u.finish()
+	}
+	return n, err
+}
+
+func (u *usageReader) Close() error {
+	u.finish()
+	return u.ReadCloser.Close()
+}
+
+func (u *usageReader) feed(b []byte) {
+	if !u.sse {
+		if !u.over {
+			if len(u.buf)+len(b) > maxUsageBody {
+				u.over, u.buf = true, nil
+			} else {
+				u.buf = append(u.buf, b...)
+			}
+		}
+		return
+	}
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			if len(u.buf)+len(b) <= maxUsageBody {
+				u.buf = append(u.buf, b...)
+			}
+			return
+		}
+		line := b[:i]
+		if len(u.buf) > 0 {
+			u.buf = append(u.buf, line...)
+			line = u.buf
+		}
+		u.event(line)
+		u.buf = u.buf[:0]
+		b = b[i+1:]
+	}
+}
+
+// event reads the usage of one SSE line, if it has one.
+func (u *usageReader) event(line []byte) {
+	data, ok := bytes.CutPrefix(bytes.TrimRight(line, "\r"), []byte("data:"))
+	if !ok || !bytes.Contains(data, []byte(`"usage"`)) {
+		return
+	}
+	var v struct{ Usage *Usage }
+	if json.Unmarshal(data, &v) == nil && v.Usage != nil {
+		u.last = v.Usage
+	}
+}
+
+func (u *usageReader) finish() {
+	if u.done == nil {
+		return
+	}
+	if !u.sse && !u.over && len(u.buf) > 0 {
+		var v struct{ Usage *Usage }
+		if json.Unmarshal(u.buf, &v) == nil {
+			u.last = v.Usage
+		}
+	}
+	u.done(u.last)
+	u.done, u.buf = nil, nil
+}

@@ -1,0 +1,50 @@
+package upstream
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestUsageReader(t *testing.T) {
+	sse := "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n" +
+		"data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":2,\"total_tokens\":9}}\r\n\r\n" +
+		"data: [DONE]\n\n"
+	for _, tt := range []struct {
+		name, ctype, body string
+		want              *Usage
+	}{
+		{"json", "application/json", `{"id":"x","usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}`, &Usage{3, 4, 7}},
+		{"json with charset", "application/json; charset=utf-8", `{"usage":{"prompt_tokens":1,"total_tokens":1}}`, &Usage{1, 0, 1}},
+		{"json without usage", "application/json", `{"id":"x"}`, nil},
+		{"json malformed", "application/json", `{"usage":`, nil},
+		{"stream", "text/event-stream", sse, &Usage{7, 2, 9}},
+		{"stream without usage", "text/event-stream", "data: {\"choices\":[]}\n\ndata: [DONE]\n\n", nil},
+		{"usage mentioned in content only", "text/event-stream", "data: {\"choices\":[{\"delta\":{\"content\":\"\\\"usage\\\"\"}}]}\n\n", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got *Usage
+			called := 0
+			r := newUsageReader(io.NopCloser(iotest.OneByteReader(strings.NewReader(tt.body))), tt.ctype, func(u *Usage) { got = u; called++ })
+			b, err := io.ReadAll(r)
+			if err != nil || string(b) != tt.body {
+				t.Fatalf("body changed or failed: %v", err)
+			}
+			r.Close()
+			if called != 1 {
+				t.Fatalf("done called %d times", called)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Fatalf("(-want +got)\n%s", diff)
+			}
+		})
+	}
+	// Other content types pass through untouched, with no callback.
+	rc := io.NopCloser(strings.NewReader("x"))
+	if newUsageReader(rc, "text/plain", func(*Usage) { t.Fatal("called") }) != rc {
+		t.Fatal("wrapped a text/plain body")
+	}
+}
