@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/netip"
 	"reflect"
+	"sync"
 	"time"
 
 	"github.com/wardenhq/warden/auth"
@@ -30,7 +31,33 @@ type State struct {
 type Deps struct {
 	APIKeys *auth.APIKeys     // nil when auth.api_keys is off
 	Limiter ratelimit.Limiter // counters survive reloads
+	OIDC    *oidcCache        // keeps key sets and verified tokens across reloads
 	Now     func() time.Time
+}
+
+// oidcCache hands out one *auth.OIDC per auth.oidc configuration, so a
+// reload that leaves auth.oidc alone keeps its JWKS and token caches.
+type oidcCache struct {
+	mu   sync.Mutex
+	cfgs []config.OIDC
+	oidc *auth.OIDC
+}
+
+func (c *oidcCache) get(cfgs []config.OIDC, now func() time.Time) (*auth.OIDC, error) {
+	if c == nil {
+		return auth.NewOIDC(cfgs, auth.OIDCOptions{Now: now})
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.oidc != nil && reflect.DeepEqual(c.cfgs, cfgs) {
+		return c.oidc, nil
+	}
+	o, err := auth.NewOIDC(cfgs, auth.OIDCOptions{Now: now})
+	if err != nil {
+		return nil, err
+	}
+	c.cfgs, c.oidc = cfgs, o
+	return o, nil
 }
 
 // Compile builds a State from a validated config: credentials checkers,
@@ -73,11 +100,19 @@ func Compile(c *config.Config, deps Deps) (*State, error) {
 }
 
 // authenticators lists the credential checkers in the order they are tried:
-// bearer credentials (API keys, then OIDC tokens) before client certificates.
+// bearer credentials (API keys by their wdn_ prefix, OIDC tokens by their
+// JWT shape) before client certificates.
 func authenticators(c *config.Config, deps Deps) ([]auth.Authenticator, error) {
 	var list []auth.Authenticator
 	if deps.APIKeys != nil {
 		list = append(list, deps.APIKeys)
+	}
+	if len(c.Auth.OIDC) > 0 {
+		o, err := deps.OIDC.get(c.Auth.OIDC, deps.Now)
+		if err != nil {
+			return nil, fmt.Errorf("auth.oidc: %w", err)
+		}
+		list = append(list, o)
 	}
 	if c.Auth.MTLS.Enabled {
 		m, err := auth.NewMTLS(c.Auth.MTLS, c.Server.TLS.ClientCAFile)

@@ -102,7 +102,11 @@ func authenticate(next Handler) Handler {
 			if ae.Reason == auth.ReasonUnavailable {
 				return httperr.Wrap(http.StatusServiceUnavailable, "auth_unavailable", ae.Msg, ae)
 			}
-			return httperr.Wrap(http.StatusUnauthorized, "invalid_api_key", ae.Msg, ae)
+			code := "invalid_api_key"
+			if strings.HasPrefix(string(ae.Reason), "auth.oidc") {
+				code = "invalid_token"
+			}
+			return httperr.Wrap(http.StatusUnauthorized, code, ae.Msg, ae)
 		}
 		return next(w, r, x)
 	}

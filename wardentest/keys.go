@@ -7,6 +7,7 @@ import (
 
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/kms"
+	"github.com/wardenhq/warden/store"
 )
 
 // KeyOptions describe an API key to issue.
@@ -14,6 +15,8 @@ type KeyOptions struct {
 	Name      string    // default "test"
 	Role      string    // default "admin"
 	Models    []string  // globs narrowing the role; empty = the role's models
+	IPAllow   []string  // CIDRs narrowing where the key works
+	RPM, TPM  int       // per-minute limits narrowing the role's
 	ExpiresAt time.Time // zero = never
 }
 
@@ -34,7 +37,7 @@ func (g *Gateway) NewKey(t testing.TB, o KeyOptions) Key {
 	if o.Role == "" {
 		o.Role = "admin"
 	}
-	spec := auth.KeySpec{Name: o.Name, Role: o.Role, Models: o.Models}
+	spec := auth.KeySpec{Name: o.Name, Role: o.Role, Models: o.Models, IPAllow: o.IPAllow, RPM: o.RPM, TPM: o.TPM}
 	now := time.Now()
 	if !o.ExpiresAt.IsZero() {
 		// IssueKey takes a lifetime from its "now": issue in the past if need be.
@@ -48,6 +51,21 @@ func (g *Gateway) NewKey(t testing.TB, o KeyOptions) Key {
 		t.Fatalf("wardentest: create key: %v", err)
 	}
 	return Key{ID: k.ID, Secret: secret}
+}
+
+// CopyKey stores key, as issued by another gateway, in this gateway's store
+// (hashed under this gateway's master key), as a store shared by replicas
+// would hold it: both gateways then know the same principal.
+func (g *Gateway) CopyKey(t testing.TB, from *Gateway, key Key) {
+	t.Helper()
+	k, err := from.Store.GetKey(context.Background(), key.ID)
+	if err != nil {
+		t.Fatalf("wardentest: copy key: %v", err)
+	}
+	var sum [32]byte
+	if err := g.Store.CreateKey(context.Background(), k, store.Secret{Hash: g.hasher().Sum(key.Secret, &sum), Prefix: k.Prefix}); err != nil {
+		t.Fatalf("wardentest: copy key: %v", err)
+	}
 }
 
 // Revoke revokes key id now, as `warden keys revoke` does.
