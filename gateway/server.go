@@ -72,6 +72,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	s := &Server{opts: opts, log: opts.Logger, usage: auth.NewUsage(), metrics: newMetrics(),
 		hasher: auth.NewHasher(opts.KMS.DeriveKey(kms.PurposeAPIKeyHash))}
 	s.deps = Deps{Limiter: opts.Limiter, OIDC: &oidcCache{}, Now: opts.Now}
+	if s.deps.Limiter == nil {
+		s.deps.Limiter = ratelimit.NewMemory()
+	}
 	if cfg.Auth.APIKeys.On() {
 		s.deps.APIKeys = &auth.APIKeys{Keys: opts.Store, Hasher: s.hasher, Usage: s.usage, Now: opts.Now}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/ratelimit"
+	"github.com/wardenhq/warden/tokens"
 )
 
 // Limit reasons, recorded when a request is refused for its budget.
@@ -24,9 +25,6 @@ var (
 	limitTooLarge  = []policy.Reason{ReasonLimitTooLarge}
 	limitUnhealthy = []policy.Reason{ReasonLimitUnhealthy}
 )
-
-// estimateTokens is replaced by the tokens package's estimate.
-var estimateTokens = func(body []byte) (int64, int64) { return int64(len(body)/4 + 1), 1024 }
 
 // budget is what limit reserved for an exchange, to reconcile afterwards.
 type budget struct {
@@ -54,7 +52,10 @@ func limit(next Handler) Handler {
 			b.add(ratelimit.Counter{Key: base + "rpm", Limit: rpm, Period: ratelimit.Minute}, 1, false)
 		}
 		if tpm > 0 || l.TokensPerDay > 0 || l.TokensPerMonth > 0 {
-			prompt, completion := estimateTokens(x.Body)
+			prompt, completion, err := tokens.Estimate(x.Body, tokens.DefaultCompletion)
+			if err != nil {
+				return httperr.Wrap(http.StatusBadRequest, "invalid_request", "the request body does not have the shape of this endpoint's requests", err)
+			}
 			b.tokens = prompt + completion
 			for _, c := range []ratelimit.Counter{
 				{Key: base + "tpm", Limit: tpm, Period: ratelimit.Minute},
@@ -65,9 +66,6 @@ func limit(next Handler) Handler {
 					b.add(c, b.tokens, true)
 				}
 			}
-		}
-		if x.Env.Limiter == nil {
-			return httperr.New(http.StatusServiceUnavailable, "rate_limiter_unavailable", "the rate limiter is unavailable; try again later")
 		}
 		now := time.Now()
 		results, ok, err := x.Env.Limiter.Take(r.Context(), now, b.counters[:b.count], b.n[:b.count])

@@ -29,6 +29,14 @@ func Inference() Handler {
 	)
 }
 
+// Admit runs the admission stages of Inference — address allowlist,
+// authentication, authorization and limits — for an exchange whose Request
+// and Route are already set, then h. It exists so that the per-request cost
+// of admission can be measured on its own (BenchmarkAdmit).
+func Admit(h Handler) Handler {
+	return chain(h, allowAddress, authenticate, authorize, limit)
+}
+
 // Admin is the path for administrative endpoints: authenticate, then
 // require the endpoint's capability, then h.
 func Admin(h Handler) Handler {

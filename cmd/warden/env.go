@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
+	"time"
+
 	"fmt"
+	"github.com/redis/go-redis/v9"
 	"log/slog"
 	"os"
 
@@ -11,6 +15,7 @@ import (
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/kms"
+	"github.com/wardenhq/warden/ratelimit"
 	"github.com/wardenhq/warden/store"
 )
 
@@ -26,14 +31,45 @@ func loadConfig(cmd *cobra.Command) (*config.Config, string, error) {
 
 // backends are the process-wide dependencies a config names.
 type backends struct {
-	store *store.DB
-	kms   *kms.Local
+	store   *store.DB
+	kms     *kms.Local
+	limiter ratelimit.Limiter // nil: the gateway's in-memory default
+	redis   *redis.Client
 }
 
 func (b *backends) Close() {
 	if b.store != nil {
 		b.store.Close()
 	}
+	if b.redis != nil {
+		b.redis.Close()
+	}
+}
+
+// openLimiter connects the rate limiter ratelimit.driver names.
+func (b *backends) openLimiter(ctx context.Context, c *config.Config) error {
+	if c.RateLimit.Driver != "redis" {
+		return nil
+	}
+	u := string(c.RateLimit.URL)
+	if c.RateLimit.URL.IsRef() {
+		var err error
+		if u, err = c.RateLimit.URL.Resolve(); err != nil {
+			return &exitError{exitUsage, fmt.Errorf("ratelimit.url: %w", err)}
+		}
+	}
+	opts, err := redis.ParseURL(u)
+	if err != nil {
+		return &exitError{exitUsage, errors.New("ratelimit.url: not a valid redis:// URL")}
+	}
+	b.redis = redis.NewClient(opts)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := b.redis.Ping(pctx).Err(); err != nil {
+		return &exitError{exitUsage, fmt.Errorf("ratelimit: redis at %s unreachable: %w", opts.Addr, err)}
+	}
+	b.limiter = ratelimit.NewRedis(b.redis, "warden:")
+	return nil
 }
 
 func (b *backends) hasher() *auth.Hasher {

@@ -51,7 +51,10 @@ func serve(ctx context.Context, cmd *cobra.Command, cfg *config.Config, path, li
 		return err
 	}
 	defer b.Close()
-	srv, err := gateway.New(cfg, gateway.Options{Store: b.store, KMS: b.kms, Logger: log, ConfigPath: path, Listen: listen})
+	if err := b.openLimiter(ctx, cfg); err != nil {
+		return err
+	}
+	srv, err := gateway.New(cfg, gateway.Options{Store: b.store, KMS: b.kms, Logger: log, ConfigPath: path, Listen: listen, Limiter: b.limiter})
 	if err != nil {
 		return &exitError{exitUsage, fmt.Errorf("config: %w", err)}
 	}

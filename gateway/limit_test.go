@@ -1,0 +1,154 @@
+package gateway_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/ratelimit"
+	"github.com/wardenhq/warden/wardentest"
+)
+
+func limitedRoles(l config.Limits) []config.Role {
+	return append(wardentest.DefaultRoles(), config.Role{Name: "limited", Models: []string{"gpt-*"}, Capabilities: []string{"chat", "stream"}, Limits: l})
+}
+
+// chatHeaders sends a chat completion and returns the response headers and
+// the error.
+func chatHeaders(ctx context.Context, c openai.Client, params openai.ChatCompletionNewParams) (http.Header, error) {
+	var res *http.Response
+	_, err := c.Chat.Completions.New(ctx, params, option.WithResponseInto(&res))
+	if res == nil {
+		return nil, err
+	}
+	return res.Header, err
+}
+
+// TestRequestsPerMinute: the role's budget holds, the refusal is a 429 the
+// SDK surfaces with Retry-After and OpenAI's headers, and a key's own --rpm
+// narrows its role's.
+func TestRequestsPerMinute(t *testing.T) {
+	t.Parallel()
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: limitedRoles(config.Limits{RequestsPerMinute: 3})})
+	ctx := testContext(t)
+	c := newClient(g, g.NewKey(t, wardentest.KeyOptions{Role: "limited"}).Secret)
+	for i := range 3 {
+		h, err := chatHeaders(ctx, c, chatParams("gpt-test"))
+		if err != nil {
+			t.Fatalf("request %d: %v", i+1, err)
+		}
+		if h.Get("X-Ratelimit-Limit-Requests") != "3" || h.Get("X-Ratelimit-Remaining-Requests") != strconv.Itoa(2-i) || h.Get("X-Ratelimit-Reset-Requests") == "" {
+			t.Fatalf("request %d headers: %v", i+1, h)
+		}
+	}
+	h, err := chatHeaders(ctx, c, chatParams("gpt-test"))
+	wantAPIError(t, err, http.StatusTooManyRequests, "rate_limit_exceeded", "")
+	if ra, _ := strconv.Atoi(h.Get("Retry-After")); ra < 1 || ra > 60 || h.Get("X-Ratelimit-Remaining-Requests") != "0" {
+		t.Fatalf("429 headers: %v", h)
+	}
+	// Another principal has its own budget.
+	if err := chat(ctx, newClient(g, g.NewKey(t, wardentest.KeyOptions{Role: "limited"}).Secret), "gpt-test"); err != nil {
+		t.Fatalf("second key: %v", err)
+	}
+	// A key's own rpm narrows the role's, never widens it.
+	narrow := newClient(g, g.NewKey(t, wardentest.KeyOptions{Role: "limited", RPM: 1}).Secret)
+	if err := chat(ctx, narrow, "gpt-test"); err != nil {
+		t.Fatal(err)
+	}
+	wantAPIError(t, chat(ctx, narrow, "gpt-test"), http.StatusTooManyRequests, "rate_limit_exceeded", "")
+	wide := newClient(g, g.NewKey(t, wardentest.KeyOptions{Role: "limited", RPM: 100}).Secret)
+	for range 3 {
+		chat(ctx, wide, "gpt-test")
+	}
+	wantAPIError(t, chat(ctx, wide, "gpt-test"), http.StatusTooManyRequests, "rate_limit_exceeded", "")
+}
+
+// TestTokenBudgets: tokens are reserved before forwarding (prompt estimate +
+// max_tokens) and reconciled with the upstream's usage afterwards; a request
+// larger than the budget is refused as such.
+func TestTokenBudgets(t *testing.T) {
+	t.Parallel()
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: limitedRoles(config.Limits{TokensPerDay: 2000})})
+	ctx := testContext(t)
+	key := g.NewKey(t, wardentest.KeyOptions{Role: "limited"})
+	c := newClient(g, key.Secret)
+	params := chatParams("gpt-test")
+	params.MaxTokens = openai.Int(100)
+
+	h1, err := chatHeaders(ctx, c, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reserved := 2000 - mustInt(t, h1.Get("X-Ratelimit-Remaining-Tokens"))
+	if reserved <= 100 {
+		t.Fatalf("reserved %d tokens, want the prompt estimate plus max_tokens (100)", reserved)
+	}
+	// The upstream reported 9 tokens; the next reservation is the same size,
+	// so what remains is 2000 - 9 - reserved.
+	h2, err := chatHeaders(ctx, c, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := mustInt(t, h2.Get("X-Ratelimit-Remaining-Tokens")), 2000-9-reserved; got != want {
+		t.Fatalf("remaining after reconciliation = %d, want %d", got, want)
+	}
+	params.MaxTokens = openai.Int(5000)
+	_, err = chatHeaders(ctx, c, params)
+	wantAPIError(t, err, http.StatusTooManyRequests, "rate_limit_exceeded", "")
+	var apiErr *openai.Error
+	if errors.As(err, &apiErr) {
+		if rec := g.AccessLog(t, apiErr.Response.Header.Get("X-Request-Id")); firstReason(rec) != "limit.request_exceeds_limit" {
+			t.Fatalf("recorded %v", rec)
+		}
+	}
+}
+
+func mustInt(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("not a number: %q", s)
+	}
+	return n
+}
+
+// TestSharedLimitAcrossReplicas: two gateways sharing one Redis enforce one
+// budget between them.
+func TestSharedLimitAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("WARDEN_TEST_SKIP_REDIS") == "1" {
+		t.Skip("WARDEN_TEST_SKIP_REDIS=1")
+	}
+	prefix := fmt.Sprintf("warden-test-%d:", time.Now().UnixNano())
+	newLimiter := func() ratelimit.Limiter {
+		rc := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+		t.Cleanup(func() { rc.Close() })
+		return ratelimit.NewRedis(rc, prefix)
+	}
+	u := wardentest.NewUpstream(t)
+	roles := limitedRoles(config.Limits{RequestsPerMinute: 4})
+	g1 := wardentest.NewGateway(t, wardentest.GatewayOptions{Upstream: u, Roles: roles, Limiter: newLimiter()})
+	g2 := wardentest.NewGateway(t, wardentest.GatewayOptions{Upstream: u, Roles: roles, Limiter: newLimiter()})
+	// The same key in both gateways' stores (as a shared PostgreSQL would hold it).
+	key := g1.NewKey(t, wardentest.KeyOptions{Role: "limited"})
+	g2.CopyKey(t, g1, key)
+	ctx := testContext(t)
+	c1, c2 := newClient(g1, key.Secret), newClient(g2, key.Secret)
+	for i, c := range []openai.Client{c1, c2, c1, c2} {
+		if err := chat(ctx, c, "gpt-test"); err != nil {
+			t.Fatalf("request %d: %v", i+1, err)
+		}
+	}
+	wantAPIError(t, chat(ctx, c1, "gpt-test"), http.StatusTooManyRequests, "rate_limit_exceeded", "")
+	wantAPIError(t, chat(ctx, c2, "gpt-test"), http.StatusTooManyRequests, "rate_limit_exceeded", "")
+}

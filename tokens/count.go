@@ -1,0 +1,252 @@
+package tokens
+
+import (
+	"encoding/json"
+	"errors"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/tiktoken-go/tokenizer/codec"
+)
+
+// The o200k_base codec, built on first use: about 20 ms and 6 MB of heap.
+// It is imported from the codec package directly (not tokenizer.Get) so that
+// the linker leaves the other vocabularies out of the binary.
+var o200k = sync.OnceValue(codec.NewO200kBase)
+
+// Preload loads the vocabulary now rather than on the first Estimate; call
+// it at startup to keep that first request fast.
+func Preload() { o200k() }
+
+const (
+	// exactBytes bounds the text one body has counted by the tokenizer
+	// (roughly 100-300 ns a byte); the rest is extrapolated.
+	exactBytes = 256 << 10
+	// maxSpaceRun bounds the whitespace the tokenizer sees at once. Its
+	// split pattern takes time quadratic in the length of a run of mixed
+	// whitespace (1 MiB of " \n" takes minutes), so longer runs are cut,
+	// at the cost of a token or so per cut.
+	maxSpaceRun = 64
+	// sparsest is the most bytes per token an extrapolation assumes, so that
+	// a body cannot pad its counted part to lower the estimate of the rest.
+	sparsest = 6
+)
+
+// counter adds up a body's tokens.
+type counter struct {
+	codec   *codec.Codec
+	budget  int   // bytes of text left to count exactly
+	fixed   int64 // tokens known without the tokenizer: framing, images, token arrays
+	exact   int64 // tokens the tokenizer counted
+	counted int64 // in bytes of text
+	skipped int64 // bytes of text beyond the budget
+}
+
+func newCounter() *counter {
+	return &counter{codec: o200k(), budget: exactBytes}
+}
+
+func (c *counter) add(n int64) { c.fixed = sat(c.fixed + n) }
+
+// total returns the estimate: the tokens counted, plus the text beyond the
+// budget at the density of the text counted, and at least one token per
+// sparsest bytes (English is about 4.5 bytes a token).
+func (c *counter) total() int64 {
+	t := sat(c.fixed + c.exact)
+	if c.skipped > 0 {
+		guess := (c.skipped + sparsest - 1) / sparsest
+		if c.counted > 0 {
+			guess = max(guess, mulDivUp(c.skipped, c.exact, c.counted))
+		}
+		t = sat(t + guess)
+	}
+	return t
+}
+
+// text counts the tokens in s.
+func (c *counter) text(s string) {
+	if len(s) > c.budget {
+		cut := c.budget
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		c.skipped += int64(len(s) - cut)
+		s = s[:cut]
+	}
+	c.budget -= len(s)
+	c.counted += int64(len(s))
+	for s != "" {
+		seg := s[:segment(s)]
+		n, err := c.codec.Count(seg)
+		if err != nil { // not expected: the codec fails only on invalid UTF-8 in strict mode
+			n = (len(seg) + bytesPerGuess - 1) / bytesPerGuess
+		}
+		c.exact += int64(n)
+		s = s[len(seg):]
+	}
+}
+
+// segment returns the length of s's first segment: all of s, or up to and
+// including the rune that makes a whitespace run maxSpaceRun bytes long.
+func segment(s string) int {
+	run := 0
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		i += size
+		if !unicode.IsSpace(r) {
+			run = 0
+			continue
+		}
+		if run += size; run >= maxSpaceRun {
+			return i
+		}
+	}
+	return len(s)
+}
+
+// json counts a JSON value's text (tool definitions and calls).
+func (c *counter) json(raw json.RawMessage) {
+	if present(raw) {
+		c.text(string(raw))
+	}
+}
+
+// message counts one chat message.
+func (c *counter) message(m message) error {
+	c.add(perMessage)
+	c.text(m.Role)
+	if m.Name != "" {
+		c.text(m.Name)
+		c.add(perName)
+	}
+	c.text(m.ToolCallID)
+	c.json(m.ToolCalls)
+	c.json(m.FunctionCall)
+	if !present(m.Content) {
+		return nil
+	}
+	switch m.Content[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(m.Content, &s); err != nil {
+			return err
+		}
+		c.text(s)
+		return nil
+	case '[':
+		var parts []json.RawMessage
+		if err := json.Unmarshal(m.Content, &parts); err != nil {
+			return err
+		}
+		for _, p := range parts {
+			if err := c.part(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return errors.New("content is neither a string nor an array of parts")
+}
+
+// part counts one part of a message's content.
+func (c *counter) part(raw json.RawMessage) error {
+	var p struct {
+		Type     string          `json:"type"`
+		Text     string          `json:"text"`
+		Refusal  string          `json:"refusal"`
+		ImageURL json.RawMessage `json:"image_url"`
+	}
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return err
+	}
+	switch p.Type {
+	case "text", "refusal":
+		c.text(p.Text)
+		c.text(p.Refusal)
+	case "image_url":
+		var img struct {
+			Detail string `json:"detail"`
+		}
+		json.Unmarshal(p.ImageURL, &img) // a bare URL string has no detail
+		if img.Detail == "low" {
+			c.add(lowImage)
+		} else {
+			c.add(imageTokens)
+		}
+	default:
+		c.add(int64(len(raw)+bytesPerGuess-1) / bytesPerGuess)
+	}
+	return nil
+}
+
+// texts counts a completions prompt or an embeddings input: a string, an
+// array of strings, an array of tokens, or an array of arrays of tokens. It
+// returns how many prompts that is.
+func (c *counter) texts(raw json.RawMessage) (int64, error) {
+	if !present(raw) {
+		return 0, nil
+	}
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return 0, err
+		}
+		c.text(s)
+		return 1, nil
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return 0, errors.New("want a string or an array")
+	}
+	prompts := int64(0)
+	for _, it := range items {
+		switch it[0] {
+		case '"':
+			var s string
+			if err := json.Unmarshal(it, &s); err != nil {
+				return 0, err
+			}
+			c.text(s)
+			prompts++
+		case '[':
+			var toks []int64
+			if err := json.Unmarshal(it, &toks); err != nil {
+				return 0, err
+			}
+			c.add(int64(len(toks)))
+			prompts++
+		case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9': // a token of a single token array
+			c.add(1)
+			prompts = max(prompts, 1)
+		default:
+			return 0, errors.New("want strings, tokens, or arrays of tokens")
+		}
+	}
+	return prompts, nil
+}
+
+// sat clamps an overflowed sum of non-negative numbers.
+func sat(n int64) int64 {
+	if n < 0 {
+		return 1<<63 - 1
+	}
+	return n
+}
+
+// mulDivUp returns a*b/c rounded up, for a, b >= 0 and c > 0, in float64:
+// an extrapolation needs no more precision.
+func mulDivUp(a, b, c int64) int64 {
+	f := float64(a) * float64(b) / float64(c)
+	if f >= 1<<62 {
+		return 1 << 62
+	}
+	n := int64(f)
+	if float64(n) < f {
+		n++
+	}
+	return n
+}

@@ -1,0 +1,156 @@
+// Package tokens estimates, before a request is forwarded, how many tokens
+// an OpenAI chat completions, completions or embeddings request will use, so
+// that rate limits can reserve them. The estimate is made offline with the
+// o200k_base vocabulary (GPT-4o, GPT-4.1, o-series, GPT-5); other models'
+// tokenizers differ by tens of percent, so callers should reconcile with the
+// usage the upstream reports.
+package tokens
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+)
+
+// DefaultCompletion is a sensible completion reservation for a request that
+// sets neither max_tokens nor max_completion_tokens (see Estimate).
+const DefaultCompletion = 1024
+
+// Fixed parts of the estimate.
+const (
+	perMessage    = 3   // each chat message's framing (OpenAI's cookbook, for gpt-4o and later)
+	perName       = 1   // a message's name field
+	replyPriming  = 3   // the assistant reply's framing
+	imageTokens   = 765 // an image at "high" or "auto" detail: 85 + 170 per 512-pixel tile, 4 tiles (1024x1024)
+	lowImage      = 85  // an image at "low" detail
+	bytesPerGuess = 4   // other parts (audio, files): one token per this many bytes of their JSON
+)
+
+// request holds the fields of the three request kinds that an estimate
+// needs; the rest is left alone.
+type request struct {
+	Messages            []message       `json:"messages"`
+	Prompt              json.RawMessage `json:"prompt"`
+	Input               json.RawMessage `json:"input"`
+	Tools               json.RawMessage `json:"tools"`
+	Functions           json.RawMessage `json:"functions"`
+	MaxTokens           *int64          `json:"max_tokens"`
+	MaxCompletionTokens *int64          `json:"max_completion_tokens"`
+	N                   *int64          `json:"n"`
+	BestOf              *int64          `json:"best_of"`
+}
+
+type message struct {
+	Role         string          `json:"role"`
+	Name         string          `json:"name"`
+	Content      json.RawMessage `json:"content"`
+	ToolCalls    json.RawMessage `json:"tool_calls"`
+	FunctionCall json.RawMessage `json:"function_call"`
+	ToolCallID   string          `json:"tool_call_id"`
+}
+
+// Estimate returns an estimate of a request body's prompt tokens and the
+// most completion tokens it asks for.
+//
+// The prompt is every prompt-bearing field the body has, whichever endpoint
+// it is sent to (so a body shaped for one endpoint and sent to another is
+// not under-counted): chat "messages" (3 tokens per message, 1 per name, 3
+// for the reply, plus their text; image parts 765 tokens, or 85 at "low"
+// detail; audio and file parts one token per 4 bytes of their JSON),
+// "tools" and "functions" (their JSON text), completions "prompt" and
+// embeddings "input" (a string, strings, or token arrays, counted as given).
+//
+// The completion is max_completion_tokens or max_tokens (the larger if both
+// are set), or defaultCompletion if neither is, times the choices made (n,
+// or best_of if larger), times the prompts of a completions request. It is 0
+// for a body with neither messages nor prompt (embeddings).
+//
+// Text is counted exactly up to 256 KiB per body; beyond that the count is
+// extrapolated at the density of the text already counted (at least one
+// token per 6 bytes), which bounds the work a body can cause.
+//
+// An error means the body is not a JSON object of the expected shape (a
+// client error: answer 400).
+func Estimate(body []byte, defaultCompletion int64) (prompt, completion int64, err error) {
+	if b := bytes.TrimLeft(body, " \t\r\n"); len(b) == 0 || b[0] != '{' {
+		return 0, 0, fmt.Errorf("tokens: request body is not a JSON object")
+	}
+	var req request
+	if err := json.Unmarshal(body, &req); err != nil {
+		return 0, 0, fmt.Errorf("tokens: %w", err)
+	}
+	c := newCounter()
+	for i, m := range req.Messages {
+		if err := c.message(m); err != nil {
+			return 0, 0, fmt.Errorf("tokens: messages[%d]: %w", i, err)
+		}
+	}
+	if len(req.Messages) > 0 {
+		c.add(replyPriming)
+	}
+	c.json(req.Tools)
+	c.json(req.Functions)
+	prompts, err := c.texts(req.Prompt)
+	if err != nil {
+		return 0, 0, fmt.Errorf("tokens: prompt: %w", err)
+	}
+	if _, err := c.texts(req.Input); err != nil {
+		return 0, 0, fmt.Errorf("tokens: input: %w", err)
+	}
+	completion, err = req.completion(defaultCompletion, prompts)
+	if err != nil {
+		return 0, 0, fmt.Errorf("tokens: %w", err)
+	}
+	return c.total(), completion, nil
+}
+
+// completion is the most completion tokens the request asks for, given how
+// many prompts its "prompt" held.
+func (r *request) completion(defaultCompletion, prompts int64) (int64, error) {
+	streams := int64(0) // completions generated per choice
+	if r.Messages != nil {
+		streams++
+	}
+	if present(r.Prompt) {
+		streams += max(1, prompts)
+	}
+	maxTokens, err1 := option("max_tokens", r.MaxTokens, 0, 0)
+	maxCompletion, err2 := option("max_completion_tokens", r.MaxCompletionTokens, 0, 0)
+	n, err3 := option("n", r.N, 1, 1)
+	bestOf, err4 := option("best_of", r.BestOf, 1, 1)
+	for _, err := range []error{err1, err2, err3, err4} {
+		if err != nil {
+			return 0, err
+		}
+	}
+	per := max(maxTokens, maxCompletion)
+	if r.MaxTokens == nil && r.MaxCompletionTokens == nil {
+		per = max(0, defaultCompletion)
+	}
+	return mul(mul(per, max(n, bestOf)), streams), nil
+}
+
+// option returns an optional field's value, or def if it is absent.
+func option(name string, v *int64, def, least int64) (int64, error) {
+	switch {
+	case v == nil:
+		return def, nil
+	case *v < least:
+		return 0, fmt.Errorf("%s is %d, want at least %d", name, *v, least)
+	}
+	return *v, nil
+}
+
+// mul returns a*b for a, b >= 0, saturating at MaxInt64.
+func mul(a, b int64) int64 {
+	if a != 0 && b > math.MaxInt64/a {
+		return math.MaxInt64
+	}
+	return a * b
+}
+
+// present reports whether a field was given and is not null.
+func present(raw json.RawMessage) bool {
+	return len(raw) > 0 && !bytes.Equal(raw, []byte("null"))
+}
