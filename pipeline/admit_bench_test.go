@@ -21,11 +21,16 @@ import (
 
 // BenchmarkAdmit measures authenticate + authorize + limit for one request:
 // with an API key (a SQLite lookup every request, so revocation is
-// immediate) and with a cached OIDC token; limits are a requests-per-minute
-// and a tokens-per-minute budget in memory.
+// immediate) and with a cached OIDC token; limited by requests per minute
+// alone, and with a tokens-per-minute budget too (which adds the offline
+// token count of the prompt), both in memory.
 func BenchmarkAdmit(b *testing.B) {
-	roles := []config.Role{{Name: "r", Groups: []string{"g"}, Models: []string{"m"}, Capabilities: []string{"chat"},
-		Limits: config.Limits{RequestsPerMinute: 1 << 40, TokensPerMinute: 1 << 40}}}
+	roles := []config.Role{
+		{Name: "rpm", Groups: []string{"rpm"}, Models: []string{"m"}, Capabilities: []string{"chat"},
+			Limits: config.Limits{RequestsPerMinute: 1 << 40}},
+		{Name: "rpm+tpm", Groups: []string{"rpm+tpm"}, Models: []string{"m"}, Capabilities: []string{"chat"},
+			Limits: config.Limits{RequestsPerMinute: 1 << 40, TokensPerMinute: 1 << 40}},
+	}
 	routes, _ := upstream.Build([]config.Model{{Name: "m", Builtin: "demo"}}, nil)
 	body := []byte(`{"model":"m","messages":[{"role":"user","content":"Hello there"}]}`)
 	req, _ := pipeline.ParseRequest(body)
@@ -36,16 +41,18 @@ func BenchmarkAdmit(b *testing.B) {
 	}
 	defer db.Close()
 	hasher := auth.NewHasher(make([]byte, 32))
-	secret, _, err := auth.IssueKey(context.Background(), db, hasher, auth.KeySpec{Name: "k", Role: "r"}, time.Now())
-	if err != nil {
-		b.Fatal(err)
+	issue := func(role string) string {
+		secret, _, err := auth.IssueKey(context.Background(), db, hasher, auth.KeySpec{Name: "k", Role: role}, time.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		return secret
 	}
 	idp := wardentest.NewIdP(b, wardentest.IdPOptions{})
 	oidc, err := auth.NewOIDC([]config.OIDC{idp.Config()}, auth.OIDCOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	token := idp.Token(map[string]any{"groups": []string{"g"}})
 
 	env := &pipeline.Env{
 		Authenticators: []auth.Authenticator{&auth.APIKeys{Keys: db, Hasher: hasher, Usage: auth.NewUsage(), Now: time.Now}, oidc},
@@ -55,7 +62,12 @@ func BenchmarkAdmit(b *testing.B) {
 	}
 	ok := func(http.ResponseWriter, *http.Request, *pipeline.Exchange) error { return nil }
 	admit := pipeline.Admit(ok)
-	for _, tc := range []struct{ name, bearer string }{{"apikey", secret}, {"oidc-cached", token}} {
+	for _, tc := range []struct{ name, bearer string }{
+		{"apikey/rpm", issue("rpm")},
+		{"apikey/rpm+tpm", issue("rpm+tpm")},
+		{"oidc-cached/rpm", idp.Token(map[string]any{"groups": []string{"rpm"}})},
+		{"oidc-cached/rpm+tpm", idp.Token(map[string]any{"groups": []string{"rpm+tpm"}})},
+	} {
 		b.Run(tc.name, func(b *testing.B) {
 			r := httptest.NewRequest("POST", "/v1/chat/completions", nil)
 			r.Header.Set("Authorization", "Bearer "+tc.bearer)

@@ -31,6 +31,7 @@ type budget struct {
 	counters [4]ratelimit.Counter
 	n        [4]int64
 	isTokens [4]bool
+	results  [4]ratelimit.Result
 	count    int
 	tokens   int64 // reserved on each token counter
 }
@@ -47,9 +48,13 @@ func limit(next Handler) Handler {
 			return next(w, r, x)
 		}
 		var b budget
-		base := x.Identity.ID + "|" + x.Decision.Role + "|"
+		// Counters are per principal and granting role: "<id>|<role>|r" for
+		// requests, "<id>|<role>|t" for tokens (per minute, day and month
+		// are told apart by their period). One allocation makes both keys.
+		keys := x.Identity.ID + "|" + x.Decision.Role + "|r" + x.Identity.ID + "|" + x.Decision.Role + "|t"
+		rkey, tkey := keys[:len(keys)/2], keys[len(keys)/2:]
 		if rpm > 0 {
-			b.add(ratelimit.Counter{Key: base + "rpm", Limit: rpm, Period: ratelimit.Minute}, 1, false)
+			b.add(ratelimit.Counter{Key: rkey, Limit: rpm, Period: ratelimit.Minute}, 1, false)
 		}
 		if tpm > 0 || l.TokensPerDay > 0 || l.TokensPerMonth > 0 {
 			prompt, completion, err := tokens.Estimate(x.Body, tokens.DefaultCompletion)
@@ -57,10 +62,10 @@ func limit(next Handler) Handler {
 				return httperr.Wrap(http.StatusBadRequest, "invalid_request", "the request body does not have the shape of this endpoint's requests", err)
 			}
 			b.tokens = prompt + completion
-			for _, c := range []ratelimit.Counter{
-				{Key: base + "tpm", Limit: tpm, Period: ratelimit.Minute},
-				{Key: base + "tpd", Limit: l.TokensPerDay, Period: ratelimit.Day},
-				{Key: base + "tpmo", Limit: l.TokensPerMonth, Period: ratelimit.Month},
+			for _, c := range [...]ratelimit.Counter{
+				{Key: tkey, Limit: tpm, Period: ratelimit.Minute},
+				{Key: tkey, Limit: l.TokensPerDay, Period: ratelimit.Day},
+				{Key: tkey, Limit: l.TokensPerMonth, Period: ratelimit.Month},
 			} {
 				if c.Limit > 0 {
 					b.add(c, b.tokens, true)
@@ -68,16 +73,16 @@ func limit(next Handler) Handler {
 			}
 		}
 		now := time.Now()
-		results, ok, err := x.Env.Limiter.Take(r.Context(), now, b.counters[:b.count], b.n[:b.count])
+		ok, err := b.take(r.Context(), x.Env.Limiter, now)
 		if err != nil {
 			x.Decision = policyDeny(x.Decision, limitUnhealthy)
 			return httperr.Wrap(http.StatusServiceUnavailable, "rate_limiter_unavailable", "the rate limiter is unavailable; try again later", err)
 		}
-		b.setHeaders(w.Header(), results)
+		b.setHeaders(w.Header())
 		if !ok {
 			var retry time.Duration
 			tooLarge := false
-			for i, res := range results {
+			for i, res := range b.results[:b.count] {
 				retry = max(retry, res.RetryAfter)
 				tooLarge = tooLarge || b.n[i] > b.counters[i].Limit
 			}
@@ -99,6 +104,20 @@ func limit(next Handler) Handler {
 func (b *budget) add(c ratelimit.Counter, n int64, isTokens bool) {
 	b.counters[b.count], b.n[b.count], b.isTokens[b.count] = c, n, isTokens
 	b.count++
+}
+
+// intoLimiter is a Limiter that can write results into the caller's buffer.
+type intoLimiter interface {
+	TakeInto(ctx context.Context, now time.Time, counters []ratelimit.Counter, n []int64, results []ratelimit.Result) (bool, error)
+}
+
+func (b *budget) take(ctx context.Context, l ratelimit.Limiter, now time.Time) (bool, error) {
+	if il, ok := l.(intoLimiter); ok {
+		return il.TakeInto(ctx, now, b.counters[:b.count], b.n[:b.count], b.results[:b.count])
+	}
+	res, ok, err := l.Take(ctx, now, b.counters[:b.count], b.n[:b.count])
+	copy(b.results[:], res)
+	return ok, err
 }
 
 // reconcile charges the token counters what the upstream says was used
@@ -142,39 +161,59 @@ func policyDeny(d policy.Decision, reasons []policy.Reason) policy.Decision {
 }
 
 // setHeaders writes OpenAI's x-ratelimit-* headers: -requests from the
-// request counter, -tokens from the token counter with the least left.
-func (b *budget) setHeaders(h http.Header, results []ratelimit.Result) {
-	tok := -1
+// request counter, -tokens from the token counter with the least left. The
+// six values share one allocation for their text and one for their slices.
+func (b *budget) setHeaders(h http.Header) {
+	req, tok := -1, -1
 	for i := range b.count {
 		switch {
 		case !b.isTokens[i]:
-			setLimit(h, &requestHeaders, results[i])
-		case tok < 0 || results[i].Remaining < results[tok].Remaining:
+			req = i
+		case tok < 0 || b.results[i].Remaining < b.results[tok].Remaining:
 			tok = i
 		}
 	}
-	if tok >= 0 {
-		setLimit(h, &tokenHeaders, results[tok])
+	var buf [160]byte
+	text := buf[:0]
+	var ends [6]int
+	n := 0
+	for _, i := range [2]int{req, tok} {
+		if i < 0 {
+			continue
+		}
+		r := b.results[i]
+		text = strconv.AppendInt(text, r.Limit, 10)
+		ends[n] = len(text)
+		text = strconv.AppendInt(text, max(r.Remaining, 0), 10)
+		ends[n+1] = len(text)
+		text = appendReset(text, r.Reset)
+		ends[n+2] = len(text)
+		n += 3
+	}
+	all := string(text)
+	vals := make([]string, n)
+	start := 0
+	for j := range n {
+		vals[j], start = all[start:ends[j]], ends[j]
+	}
+	names := limitHeaderNames[:]
+	if req < 0 {
+		names = names[3:]
+	}
+	for j := range n {
+		h[names[j]] = vals[j : j+1 : j+1]
 	}
 }
 
-type limitHeaders struct{ limit, remaining, reset string }
-
-var (
-	requestHeaders = limitHeaders{"X-Ratelimit-Limit-Requests", "X-Ratelimit-Remaining-Requests", "X-Ratelimit-Reset-Requests"}
-	tokenHeaders   = limitHeaders{"X-Ratelimit-Limit-Tokens", "X-Ratelimit-Remaining-Tokens", "X-Ratelimit-Reset-Tokens"}
-)
-
-func setLimit(h http.Header, names *limitHeaders, r ratelimit.Result) {
-	h[names.limit] = []string{strconv.FormatInt(r.Limit, 10)}
-	h[names.remaining] = []string{strconv.FormatInt(max(r.Remaining, 0), 10)}
-	h[names.reset] = []string{formatReset(r.Reset)}
+var limitHeaderNames = [6]string{
+	"X-Ratelimit-Limit-Requests", "X-Ratelimit-Remaining-Requests", "X-Ratelimit-Reset-Requests",
+	"X-Ratelimit-Limit-Tokens", "X-Ratelimit-Remaining-Tokens", "X-Ratelimit-Reset-Tokens",
 }
 
-// formatReset writes a duration the way OpenAI does: "1s", "6m0s", "120ms".
-func formatReset(d time.Duration) string {
+// appendReset writes a duration the way OpenAI does: "1s", "6m0s", "120ms".
+func appendReset(b []byte, d time.Duration) []byte {
 	if d < time.Second {
-		return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+		return append(strconv.AppendInt(b, d.Milliseconds(), 10), "ms"...)
 	}
-	return d.Round(time.Millisecond).String()
+	return append(b, d.Round(time.Millisecond).String()...)
 }

@@ -39,7 +39,8 @@ var (
 // longer than the counter has something to remember (a year at most, for a
 // Minute counter that Adjust charged far past its limit).
 //
-// The client may be a single server, a failover (Sentinel) client, or a
+// It needs Redis 5 or later (a script that reads TIME and then writes). The
+// client may be a single server, a failover (Sentinel) client, or a
 // cluster. In a cluster, the keys of one Take must share a hash slot: put a
 // hash tag in Counter.Key (e.g. "{apikey:key_123}|requests"), or in prefix
 // to keep every counter on one node. A Ring does not keep a Take atomic.
