@@ -1,7 +1,11 @@
 package gateway_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"strings"
@@ -19,6 +23,8 @@ import (
 func TestFederatedIdentity(t *testing.T) {
 	t.Parallel()
 	idp := wardentest.NewIdP(t, wardentest.IdPOptions{})
+	idp.AddKey("RS256", true)           // a second published key: tokens must name theirs
+	rogue := idp.AddKey("RS256", false) // a key the IdP never published
 	roles := append(wardentest.DefaultRoles(),
 		config.Role{Name: "legal", Groups: []string{"legal"}, Models: []string{"gpt-test"}, Capabilities: []string{"chat"}},
 		config.Role{Name: "office", Groups: []string{"office"}, Models: []string{"gpt-test"}, Capabilities: []string{"chat"}, IPAllow: []string{"10.0.0.0/8"}})
@@ -54,6 +60,9 @@ func TestFederatedIdentity(t *testing.T) {
 		{"wrong audience", valid(map[string]any{"aud": "someone-else"}), nil, 401, "invalid_token", "auth.oidc_wrong_audience"},
 		{"alg none", unsigned(t, valid(nil)), nil, 401, "invalid_token", "auth.oidc_alg_not_allowed"},
 		{"tampered payload", tamper(t, valid(nil)), nil, 401, "invalid_token", "auth.oidc_bad_signature"},
+		{"HS256 signed with the RSA public key", hs256WithPublicKey(t, idp, valid(nil)), nil, 401, "invalid_token", "auth.oidc_alg_not_allowed"},
+		{"signed by an unknown key", idp.Token(map[string]any{"sub": "alice", "groups": []string{"legal"}}, wardentest.WithKey(rogue)), nil, 401, "invalid_token", "auth.oidc_unknown_key"},
+		{"missing kid", idp.Token(map[string]any{"sub": "alice", "groups": []string{"legal"}}, wardentest.WithoutKID()), nil, 401, "invalid_token", "auth.oidc_missing_kid"},
 		{"group differs in case", valid(map[string]any{"groups": []string{"Legal"}}), nil, 403, "no_role", "policy.no_role_for_groups"},
 		{"group with whitespace", valid(map[string]any{"groups": []string{" legal"}}), nil, 403, "no_role", "policy.no_role_for_groups"},
 		{"spoofed X-Forwarded-For from an untrusted peer", valid(map[string]any{"groups": []string{"office"}}), map[string]string{"X-Forwarded-For": "10.1.2.3"}, 403, "ip_not_allowed", "policy.ip_not_allowed_by_role"},
@@ -125,6 +134,21 @@ func TestOIDCKeyRotationAndOutage(t *testing.T) {
 func unsigned(t *testing.T, tok string) string {
 	parts := strings.Split(tok, ".")
 	return b64(`{"alg":"none","typ":"JWT"}`) + "." + parts[1] + "."
+}
+
+// hs256WithPublicKey re-signs a token's claims with HS256, keyed with the
+// PEM of the IdP's RSA public key: the classic algorithm-confusion attack.
+func hs256WithPublicKey(t *testing.T, idp *wardentest.IdP, tok string) string {
+	der, err := x509.MarshalPKIXPublicKey(idp.PublicKey(idp.SigningKID()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+	head := b64(`{"alg":"HS256","typ":"JWT","kid":"` + idp.SigningKID() + `"}`)
+	signing := head + "." + strings.Split(tok, ".")[1]
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(signing))
+	return signing + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // tamper changes the payload of a signed token, keeping its signature.

@@ -152,3 +152,27 @@ func TestSharedLimitAcrossReplicas(t *testing.T) {
 	wantAPIError(t, chat(ctx, c1, "gpt-test"), http.StatusTooManyRequests, "rate_limit_exceeded", "")
 	wantAPIError(t, chat(ctx, c2, "gpt-test"), http.StatusTooManyRequests, "rate_limit_exceeded", "")
 }
+
+// TestLimiterDownFailsClosed: with its Redis unreachable, a limited request
+// is refused with 503 and nothing is forwarded; unlimited principals are not
+// affected.
+func TestLimiterDownFailsClosed(t *testing.T) {
+	t.Parallel()
+	rc := redis.NewClient(&redis.Options{Addr: closedAddr(t), MaxRetries: -1, DialTimeout: time.Second})
+	t.Cleanup(func() { rc.Close() })
+	u := wardentest.NewUpstream(t)
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Upstream: u, Roles: limitedRoles(config.Limits{RequestsPerMinute: 100}), Limiter: ratelimit.NewRedis(rc, "x:")})
+	ctx := testContext(t)
+	wantAPIError(t, chat(ctx, newClient(g, g.NewKey(t, wardentest.KeyOptions{Role: "limited"}).Secret), "gpt-test"), http.StatusServiceUnavailable, "rate_limiter_unavailable", "")
+	if n := len(u.Requests()); n != 0 {
+		t.Fatalf("%d requests reached the upstream", n)
+	}
+	if err := chat(ctx, newClient(g, g.NewKey(t, wardentest.KeyOptions{Role: "chat-only"}).Secret), "gpt-test"); err != nil {
+		t.Fatalf("unlimited role: %v", err)
+	}
+}
+
+func closedAddr(t *testing.T) string {
+	u := closedURL(t) // http://127.0.0.1:PORT/v1
+	return u[len("http://") : len(u)-len("/v1")]
+}

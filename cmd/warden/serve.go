@@ -12,6 +12,7 @@ import (
 
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/gateway"
+	"github.com/wardenhq/warden/tokens"
 )
 
 func newServe() *cobra.Command {
@@ -54,6 +55,7 @@ func serve(ctx context.Context, cmd *cobra.Command, cfg *config.Config, path, li
 	if err := b.openLimiter(ctx, cfg); err != nil {
 		return err
 	}
+	go tokens.Preload() // the token vocabulary takes ~20 ms to load; not on the first request
 	srv, err := gateway.New(cfg, gateway.Options{Store: b.store, KMS: b.kms, Logger: log, ConfigPath: path, Listen: listen, Limiter: b.limiter})
 	if err != nil {
 		return &exitError{exitUsage, fmt.Errorf("config: %w", err)}
