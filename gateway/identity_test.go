@@ -6,11 +6,15 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
 
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/wardentest"
@@ -164,3 +168,44 @@ func tamper(t *testing.T, tok string) string {
 
 func b64(s string) string             { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 func b64dec(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
+
+// TestAddressAllowlists: the global allowlist refuses before credentials
+// are read; a key's own allowlist narrows where it works; X-Forwarded-For
+// counts only from a trusted proxy.
+func TestAddressAllowlists(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	closed := wardentest.NewGateway(t, wardentest.GatewayOptions{
+		Configure: func(c *config.Config) { c.Auth.IPAllow = []string{"10.0.0.0/8", "2001:db8::/32"} },
+	})
+	key := closed.NewKey(t, wardentest.KeyOptions{Role: "chat-only"})
+	err := chat(ctx, newClient(closed, key.Secret), "gpt-test")
+	wantAPIError(t, err, http.StatusForbidden, "ip_not_allowed", key.Secret)
+	if rec := recordOf(t, closed, err); firstReason(rec) != "policy.ip_not_allowed" || rec["principal"] != nil {
+		t.Fatalf("recorded %v; credentials must not even be read", rec)
+	}
+
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{
+		Configure: func(c *config.Config) { c.Server.TrustedProxies = []string{"127.0.0.1/32"} },
+	})
+	office := g.NewKey(t, wardentest.KeyOptions{Role: "chat-only", IPAllow: []string{"198.51.100.0/24"}})
+	c := newClient(g, office.Secret)
+	wantAPIError(t, chat(ctx, c, "gpt-test"), http.StatusForbidden, "ip_not_allowed", office.Secret)
+	// Through the trusted proxy (this test), from an office address.
+	if err := chat(ctx, c, "gpt-test", option.WithHeader("X-Forwarded-For", "198.51.100.7")); err != nil {
+		t.Fatalf("from the office via the proxy: %v", err)
+	}
+	// A client-forged hop before the proxy's does not help.
+	err = chat(ctx, c, "gpt-test", option.WithHeader("X-Forwarded-For", "198.51.100.7, 203.0.113.5"))
+	wantAPIError(t, err, http.StatusForbidden, "ip_not_allowed", office.Secret)
+}
+
+// recordOf is the access log record of the request that err answered.
+func recordOf(t *testing.T, g *wardentest.Gateway, err error) map[string]any {
+	t.Helper()
+	var apiErr *openai.Error
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("not an API error: %v", err)
+	}
+	return g.AccessLog(t, apiErr.Response.Header.Get("X-Request-Id"))
+}
