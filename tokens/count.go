@@ -21,8 +21,10 @@ func Preload() { o200k() }
 
 const (
 	// exactBytes bounds the text one body has counted by the tokenizer
-	// (roughly 100-300 ns a byte); the rest is extrapolated.
-	exactBytes = 256 << 10
+	// (roughly 100 ns a byte, on the request path); the rest is
+	// extrapolated. The estimate only sizes a reservation that the
+	// upstream's reported usage corrects, so 4 KiB of sample is enough.
+	exactBytes = 4 << 10
 	// maxSpaceRun bounds the whitespace the tokenizer sees at once. Its
 	// split pattern takes time quadratic in the length of a run of mixed
 	// whitespace (1 MiB of " \n" takes minutes), so longer runs are cut,

@@ -66,7 +66,7 @@ type message struct {
 // or best_of if larger), times the prompts of a completions request. It is 0
 // for a body with neither messages nor prompt (embeddings).
 //
-// Text is counted exactly up to 256 KiB per body; beyond that the count is
+// Text is counted exactly up to 4 KiB per body; beyond that the count is
 // extrapolated at the density of the text already counted (at least one
 // token per 6 bytes), which bounds the work a body can cause.
 //
