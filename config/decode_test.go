@@ -3,7 +3,6 @@ package config
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestParseStrict(t *testing.T) {
@@ -237,16 +236,13 @@ func TestParseAliasFanOut(t *testing.T) {
 	for range 5000 {
 		b.WriteString("  - *r\n")
 	}
-	start := time.Now()
+	// Walked once per anchor (reported once, where it is defined), not
+	// once per alias: 25 million walks would make this test run for minutes.
 	_, err := Parse([]byte(b.String()))
 	if err == nil {
 		t.Fatal("Parse succeeded")
 	}
-	// The unknown key is reported once, where the anchor is defined.
 	checkProblems(t, problemsOf(t, err), []wantProblem{{"roles[0].typo", "unknown key (line 3)"}})
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("Parse took %v", d)
-	}
 
 	// Without the unknown key the decoder's own alias limit refuses it.
 	_, err = Parse([]byte(strings.Replace(b.String(), ", typo: 1", "", 1)))
