@@ -21,7 +21,7 @@ vet:
 	$(GO) vet ./...
 
 bench: ## end-to-end open-loop load test (direct, ReverseProxy floor, Warden) and Go benchmarks
-	$(GO) test -run '^$$' -bench . -benchmem ./auth ./policy ./pipeline ./store
+	$(GO) test -run '^$$' -bench . -benchmem ./auth ./policy ./pipeline ./store ./ratelimit ./tokens
 	$(GO) run ./bench/cmd/loadbench -max
 
 FUZZTIME ?= 30s
@@ -31,6 +31,12 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test ./pipeline -run '^$$' -fuzz '^FuzzParseRequest$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./policy   -run '^$$' -fuzz '^FuzzMatch$$'        -fuzztime $(FUZZTIME)
 	$(GO) test ./auth     -run '^$$' -fuzz '^FuzzBearer$$'       -fuzztime $(FUZZTIME)
+	$(GO) test ./auth     -run '^$$' -fuzz '^FuzzOIDCToken$$'    -fuzztime $(FUZZTIME)
+	$(GO) test ./auth     -run '^$$' -fuzz '^FuzzParseJWKS$$'    -fuzztime $(FUZZTIME)
+	$(GO) test ./config   -run '^$$' -fuzz '^FuzzParsePrefix$$'  -fuzztime $(FUZZTIME)
+	$(GO) test ./store    -run '^$$' -fuzz '^FuzzDecodeModels$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./tokens   -run '^$$' -fuzz '^FuzzEstimate$$'     -fuzztime $(FUZZTIME)
+	$(GO) test ./upstream -run '^$$' -fuzz '^FuzzUsageReader$$'  -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin .warden-dev

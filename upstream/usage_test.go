@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"bytes"
 	"io"
 	"strings"
 	"testing"
@@ -47,4 +48,25 @@ func TestUsageReader(t *testing.T) {
 	if newUsageReader(rc, "text/plain", func(*Usage) { t.Fatal("called") }) != rc {
 		t.Fatal("wrapped a text/plain body")
 	}
+}
+
+// FuzzUsageReader: the body passes through byte for byte whatever it holds,
+// and the callback runs exactly once.
+func FuzzUsageReader(f *testing.F) {
+	f.Add([]byte(`{"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}`), false)
+	f.Add([]byte("data: {\"usage\":{\"total_tokens\":9}}\n\ndata: [DONE]\n\n"), true)
+	f.Add([]byte("data: {\"usage\""), true)
+	f.Fuzz(func(t *testing.T, body []byte, sse bool) {
+		ctype := "application/json"
+		if sse {
+			ctype = "text/event-stream"
+		}
+		calls := 0
+		r := newUsageReader(io.NopCloser(bytes.NewReader(body)), ctype, func(*Usage) { calls++ })
+		out, err := io.ReadAll(r)
+		r.Close()
+		if err != nil || !bytes.Equal(out, body) || calls != 1 {
+			t.Fatalf("changed the body or called back %d times (%v)", calls, err)
+		}
+	})
 }
