@@ -45,6 +45,7 @@ func NewKey() string {
 func VisiblePrefix(key string) string { return key[:PrefixLen] }
 
 // WellFormed reports whether key has the shape and checksum of a Warden key.
+// It does not allocate.
 func WellFormed(key string) bool {
 	if len(key) != KeyLen || !strings.HasPrefix(key, KeyPrefix) {
 		return false
@@ -54,15 +55,25 @@ func WellFormed(key string) bool {
 			return false
 		}
 	}
-	body := key[:KeyLen-checkChars]
-	return subtle.ConstantTimeCompare([]byte(checksum(body)), []byte(key[KeyLen-checkChars:])) == 1
+	var want [checkChars]byte
+	checksumInto(&want, key[:KeyLen-checkChars])
+	return subtle.ConstantTimeCompare(want[:], []byte(key[KeyLen-checkChars:])) == 1
 }
 
 func checksum(s string) string {
-	var b [4]byte
-	c := crc32.ChecksumIEEE([]byte(s))
-	b[0], b[1], b[2], b[3] = byte(c>>24), byte(c>>16), byte(c>>8), byte(c)
-	return base62(b[:], checkChars)
+	var d [checkChars]byte
+	checksumInto(&d, s)
+	return string(d[:])
+}
+
+// checksumInto writes the base62 CRC-32 of s (a key without its checksum).
+func checksumInto(d *[checkChars]byte, s string) {
+	var buf [KeyLen]byte
+	c := crc32.ChecksumIEEE(buf[:copy(buf[:], s)])
+	for i := checkChars - 1; i >= 0; i-- {
+		d[i] = base62Digits[c%62]
+		c /= 62
+	}
 }
 
 // base62 encodes b big-endian as exactly n digits (left-padded with '0').
@@ -105,24 +116,30 @@ type KeyLookup interface {
 	LookupSecret(ctx context.Context, hash []byte) (store.Match, error)
 }
 
-// APIKeys authenticates Warden API keys. Every request consults the store, so
-// a revocation takes effect on the next request; usage times are batched by
-// Usage instead of written per request.
+// APIKeys authenticates Warden API keys. A revocation or rotation takes
+// effect on the next request: either every request consults the store, or,
+// when Version is set, keys are cached under the store's KeysVersion, which
+// every rotation and revocation (by any process on the same SQLite file)
+// changes. Usage times are batched by Usage instead of written per request.
 //
 // The store finds a secret by equality on its keyed hash. That comparison
 // need not be constant-time: its timing could at most reveal a prefix of an
 // HMAC output, which without the HMAC key says nothing about any secret.
 // (The checksum comparison in WellFormed is constant-time all the same.)
 type APIKeys struct {
-	Keys   KeyLookup
-	Hasher *Hasher
-	Usage  *Usage           // optional
-	Now    func() time.Time // injectable clock
+	Keys    KeyLookup
+	Hasher  *Hasher
+	Usage   *Usage               // optional
+	Now     func() time.Time     // injectable clock
+	Version func() (int64, bool) // optional: store.DB.KeysVersion, enabling the cache
+
+	cache keyCache
 }
 
 var _ Authenticator = (*APIKeys)(nil)
 
-// Authenticate implements Authenticator.
+// Authenticate implements Authenticator. The Identity it returns may be
+// shared between requests and must not be modified.
 func (a *APIKeys) Authenticate(ctx context.Context, r *http.Request) (*Identity, error) {
 	tok := BearerToken(r)
 	if !strings.HasPrefix(tok, KeyPrefix) {
@@ -133,26 +150,51 @@ func (a *APIKeys) Authenticate(ctx context.Context, r *http.Request) (*Identity,
 	}
 	var sum [32]byte
 	h := a.Hasher.Sum(tok, &sum)
-	m, err := a.Keys.LookupSecret(ctx, h)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, &Error{Reason: ReasonUnknownKey, Msg: "invalid API key"}
-	case err != nil:
-		return nil, &Error{Reason: ReasonUnavailable, Msg: "credential store unavailable", Err: err}
-	}
 	now := a.Now()
-	k := &m.Key
+	var version int64
+	cacheable := false
+	if a.Version != nil {
+		version, cacheable = a.Version()
+	}
+	var e *cachedKey
+	if cacheable {
+		e = a.cache.get(&sum, version, now)
+	}
+	if e == nil {
+		m, err := a.Keys.LookupSecret(ctx, h)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return nil, &Error{Reason: ReasonUnknownKey, Msg: "invalid API key"}
+		case err != nil:
+			return nil, &Error{Reason: ReasonUnavailable, Msg: "credential store unavailable", Err: err}
+		}
+		id, err := identityOf(&m.Key)
+		if err != nil {
+			return nil, err
+		}
+		e = &cachedKey{match: m, id: id, version: version, loaded: now}
+		if cacheable {
+			e.match.Secret.Hash = nil // the caller's buffer; the map key holds it
+			a.cache.put(&sum, e)
+		}
+	}
+	k, sec := &e.match.Key, &e.match.Secret
 	switch {
 	case k.Revoked(): // whatever the time: the revoker's clock may run ahead of ours
 		return nil, &Error{Reason: ReasonRevoked, Msg: "API key revoked"}
 	case !k.ExpiresAt.IsZero() && !now.Before(k.ExpiresAt):
 		return nil, &Error{Reason: ReasonExpired, Msg: "API key expired"}
-	case !m.Secret.NotAfter.IsZero() && !now.Before(m.Secret.NotAfter):
+	case !sec.NotAfter.IsZero() && !now.Before(sec.NotAfter):
 		return nil, &Error{Reason: ReasonRotatedOut, Msg: "API key was rotated; use the new key"}
 	}
 	if a.Usage != nil {
 		a.Usage.Mark(k.ID, now)
 	}
+	return e.id, nil
+}
+
+// identityOf builds the Identity of a stored key.
+func identityOf(k *store.APIKey) (*Identity, error) {
 	id := &Identity{
 		ID:     "apikey:" + k.ID,
 		Type:   "api_key",

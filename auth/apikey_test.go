@@ -239,3 +239,77 @@ func BenchmarkAuthenticate(b *testing.B) {
 		}
 	}
 }
+
+// countingLookup counts the lookups that reach the store.
+type countingLookup struct {
+	auth.KeyLookup
+	n int
+}
+
+func (c *countingLookup) LookupSecret(ctx context.Context, h []byte) (store.Match, error) {
+	c.n++
+	return c.KeyLookup.LookupSecret(ctx, h)
+}
+
+// TestAPIKeysCache: with the store's version, a key is looked up once and
+// then served from memory; a revocation or rotation made through another
+// handle on the same file (as `warden keys revoke` does) is seen on the very
+// next request.
+func TestAPIKeysCache(t *testing.T) {
+	dir := t.TempDir()
+	open := func() *store.DB {
+		db, err := store.Open(context.Background(), "sqlite", filepath.Join(dir, "w.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	server, cli := open(), open()
+	hasher := auth.NewHasher([]byte("0123456789abcdef0123456789abcdef"))
+	now := time.Now()
+	secret, k, err := auth.IssueKey(context.Background(), cli, hasher, auth.KeySpec{Name: "k", Role: "user"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lookups := &countingLookup{KeyLookup: server}
+	a := &auth.APIKeys{Keys: lookups, Hasher: hasher, Now: func() time.Time { return now }, Version: server.KeysVersion}
+	req := func(key string) (*auth.Identity, error) {
+		r, _ := http.NewRequest("GET", "/v1/models", nil)
+		r.Header.Set("Authorization", "Bearer "+key)
+		return a.Authenticate(context.Background(), r)
+	}
+	for range 3 {
+		if _, err := req(secret); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if lookups.n != 1 {
+		t.Fatalf("%d store lookups for 3 requests, want 1", lookups.n)
+	}
+	newSecret, err := auth.RotateKey(context.Background(), cli, hasher, k.ID, 0, now.Add(-time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := req(secret); err == nil {
+		t.Fatal("the rotated-out secret still works from the cache")
+	}
+	if _, err := req(newSecret); err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.RevokeKey(context.Background(), k.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	var ae *auth.Error
+	if _, err := req(newSecret); !errors.As(err, &ae) || ae.Reason != auth.ReasonRevoked {
+		t.Fatalf("after revocation by another handle: %v", err)
+	}
+	// Unknown keys are not cached: each costs a lookup.
+	n := lookups.n
+	unknown := auth.NewKey()
+	req(unknown)
+	req(unknown)
+	if lookups.n != n+2 {
+		t.Fatalf("unknown keys were cached")
+	}
+}

@@ -76,7 +76,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		s.deps.Limiter = ratelimit.NewMemory()
 	}
 	if cfg.Auth.APIKeys.On() {
-		s.deps.APIKeys = &auth.APIKeys{Keys: opts.Store, Hasher: s.hasher, Usage: s.usage, Now: opts.Now}
+		s.deps.APIKeys = &auth.APIKeys{Keys: opts.Store, Hasher: s.hasher, Usage: s.usage, Now: opts.Now, Version: opts.Store.KeysVersion}
 	}
 	st, err := Compile(cfg, s.deps)
 	if err != nil {

@@ -20,8 +20,9 @@ import (
 )
 
 // BenchmarkAdmit measures authenticate + authorize + limit for one request:
-// with an API key (a SQLite lookup every request, so revocation is
-// immediate) and with a cached OIDC token; limited by requests per minute
+// with an API key (cached under the SQLite store's key version, one fstat a
+// request, so a revocation still reaches the next request) and with a
+// cached OIDC token; limited by requests per minute
 // alone, and with a tokens-per-minute budget too (which adds the offline
 // token count of the prompt), both in memory.
 func BenchmarkAdmit(b *testing.B) {
@@ -55,7 +56,7 @@ func BenchmarkAdmit(b *testing.B) {
 	}
 
 	env := &pipeline.Env{
-		Authenticators: []auth.Authenticator{&auth.APIKeys{Keys: db, Hasher: hasher, Usage: auth.NewUsage(), Now: time.Now}, oidc},
+		Authenticators: []auth.Authenticator{&auth.APIKeys{Keys: db, Hasher: hasher, Usage: auth.NewUsage(), Now: time.Now, Version: db.KeysVersion}, oidc},
 		Policy:         policy.Compile(roles),
 		Routes:         routes,
 		Limiter:        ratelimit.NewMemory(),

@@ -22,6 +22,7 @@ type DB struct {
 	r      *sql.DB // reads
 	w      *sql.DB // writes; the same pool as r except on a SQLite file
 	lookup *sql.Stmt
+	marker *marker          // SQLite files only; see KeysVersion
 	now    func() time.Time // only when a caller leaves a time unset
 }
 
@@ -87,6 +88,11 @@ func openSQLite(dsn string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	db.r = r
+	if db.marker, err = openMarker(dsn); err != nil {
+		r.Close()
+		w.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -138,6 +144,9 @@ func (db *DB) Close() error {
 		errs = append(errs, db.r.Close())
 	}
 	errs = append(errs, db.w.Close())
+	if db.marker != nil {
+		errs = append(errs, db.marker.f.Close())
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}

@@ -143,7 +143,10 @@ func (db *DB) RotateKey(ctx context.Context, id string, s Secret, oldNotAfter ti
 		_, err = tx.ExecContext(ctx, db.q.insertSecret, sargs...)
 		return err
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return db.keysChanged()
 }
 
 // whyNotRotated tells an unknown key from a revoked one.
@@ -182,7 +185,7 @@ func (db *DB) RevokeKey(ctx context.Context, id string, at time.Time) error {
 	if n == 0 {
 		return ErrNotFound
 	}
-	return nil
+	return db.keysChanged()
 }
 
 // TouchKeys records when keys were last used, in one transaction: each key's

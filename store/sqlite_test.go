@@ -126,3 +126,51 @@ func TestSQLitePragmas(t *testing.T) {
 		}
 	}
 }
+
+// TestKeysVersion: a rotation or revocation by any handle on the SQLite file
+// changes KeysVersion as every handle sees it; creating or touching keys
+// does not; PostgreSQL and in-memory stores cannot tell.
+func TestKeysVersion(t *testing.T) {
+	ctx := context.Background()
+	dsn := filepath.Join(t.TempDir(), "warden.db")
+	server, cli := openTest(t, "sqlite", dsn), openTest(t, "sqlite", dsn)
+	version := func() int64 {
+		t.Helper()
+		v, ok := server.KeysVersion()
+		if !ok {
+			t.Fatal("a SQLite file store cannot tell its version")
+		}
+		return v
+	}
+	v0 := version()
+	k, s := newKey(1, 0)
+	mustCreate(t, cli, k, s)
+	if err := cli.TouchKeys(ctx, map[string]time.Time{k.ID: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if version() != v0 {
+		t.Fatal("creating or touching a key changed the version")
+	}
+	s2 := Secret{Hash: hashOf(k.ID + "/1"), Prefix: "wdn_0011"}
+	if err := cli.RotateKey(ctx, k.ID, s2, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	v1 := version()
+	if v1 == v0 {
+		t.Fatal("a rotation did not change the version")
+	}
+	if err := cli.RevokeKey(ctx, k.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if version() == v1 {
+		t.Fatal("a revocation did not change the version")
+	}
+	if _, ok := openTest(t, "sqlite", ":memory:").KeysVersion(); ok {
+		t.Error("an in-memory store claims a version")
+	}
+	if os.Getenv("WARDEN_TEST_SKIP_POSTGRES") != "1" {
+		if _, ok := openTest(t, "postgres", testDSN(t, "postgres")).KeysVersion(); ok {
+			t.Error("a PostgreSQL store claims a version")
+		}
+	}
+}
