@@ -193,6 +193,9 @@ func TestRawRequests(t *testing.T) {
 		// (which matches keys case-insensitively) unchecked.
 		{"model smuggled in upper case", strings.NewReader(`{"model": "gpt-test", "MODEL": "gpt-other", "messages": []}`), "application/json", 400, "invalid_request", ""},
 		{"stream smuggled in title case", strings.NewReader(`{"model": "gpt-test", "Stream": true, "messages": []}`), "application/json", 400, "invalid_request", ""},
+		// Decoders disagree on case-variant keys anywhere in the body, so the
+		// token estimate could read one max_tokens and the upstream another.
+		{"max_tokens smuggled in another case", strings.NewReader(`{"model": "gpt-test", "max_tokens": 20000, "Max_Tokens": 1, "messages": []}`), "application/json", 400, "invalid_request", ""},
 		// curl -d sends a form content type; the body is JSON all the same.
 		{"form content type", strings.NewReader(`{"model": "gpt-test", "messages": [{"role": "user", "content": "hi"}]}`), "application/x-www-form-urlencoded", 200, "", wardentest.DefaultContent},
 	}

@@ -24,16 +24,16 @@ var (
 	ErrNoModel      = errors.New("missing required parameter: model")
 	ErrModelType    = errors.New("model must be a non-empty string")
 	ErrStreamType   = errors.New("stream must be a boolean")
-	ErrDuplicateKey = errors.New("duplicate key in request body")
-	ErrAmbiguousKey = errors.New("ambiguous key in request body: write model and stream in lower case")
+	ErrDuplicateKey = errors.New("an object in the request body repeats a key, or has keys that differ only in case")
 )
 
 // ParseRequest reads the top-level "model" and "stream" members of body.
-// Keys are compared after unescaping; a repeated model or stream key, or one
-// that differs only in case ("MODEL", "Stream", even "ſtream"), is refused:
-// Go's encoding/json, used by upstreams such as Ollama, matches keys without
-// regard to case and keeps the last, so such a key would let the upstream
-// serve a model, or stream, that policy never saw.
+// Keys are compared after unescaping, and a body in which any object repeats
+// a key, or has two that differ only in case ("MODEL", "Stream", even
+// "ſtream"), is refused: decoders disagree on which one counts (Go's
+// encoding/json, used by Ollama, folds case and keeps the last; Python
+// servers read the exact key), so such a body could mean one model, stream
+// or token budget to policy and another to the upstream.
 func ParseRequest(body []byte) (Request, error) {
 	var r Request
 	// RFC 8259 JSON is UTF-8; encoding/json accepts invalid bytes in strings
@@ -41,12 +41,15 @@ func ParseRequest(body []byte) (Request, error) {
 	if !utf8.Valid(body) || !json.Valid(body) {
 		return r, ErrNotJSON
 	}
+	if foldedDuplicates(body) {
+		return r, ErrDuplicateKey
+	}
 	i := skipSpace(body, 0)
 	if body[i] != '{' {
 		return r, ErrNotObject
 	}
 	i++
-	var seenModel, seenStream bool
+	seenModel := false
 	for {
 		i = skipSpace(body, i)
 		if body[i] == '}' {
@@ -68,13 +71,12 @@ func ParseRequest(body []byte) (Request, error) {
 		i = skipValue(body, vs)
 		switch string(key) {
 		default:
+			// "Model" or "Stream" alone: a case-folding decoder reads it
+			// as the real thing, policy would not.
 			if bytes.EqualFold(key, keyModel) || bytes.EqualFold(key, keyStream) {
-				return r, ErrAmbiguousKey
-			}
-		case "model":
-			if seenModel {
 				return r, ErrDuplicateKey
 			}
+		case "model":
 			seenModel = true
 			if body[vs] != '"' {
 				return r, ErrModelType
@@ -90,10 +92,6 @@ func ParseRequest(body []byte) (Request, error) {
 			}
 			r.Model, r.modelStart, r.modelEnd = s, vs, i
 		case "stream":
-			if seenStream {
-				return r, ErrDuplicateKey
-			}
-			seenStream = true
 			switch string(body[vs:i]) {
 			case "true":
 				r.Stream = true

@@ -44,12 +44,20 @@ func TestParseRequest(t *testing.T) {
 		{"duplicate stream", `{"model":"m","stream":false,"stream":true}`, "", false, ErrDuplicateKey},
 		// Go's encoding/json (Ollama and other Go upstreams) matches keys
 		// case-insensitively and keeps the last.
-		{"upper-case model", `{"model":"allowed","MODEL":"secret"}`, "", false, ErrAmbiguousKey},
-		{"title-case model only", `{"Model":"secret"}`, "", false, ErrAmbiguousKey},
-		{"title-case stream", `{"model":"m","Stream":true}`, "", false, ErrAmbiguousKey},
-		{"long s stream", `{"model":"m","ſtream":true}`, "", false, ErrAmbiguousKey},
+		{"upper-case model", `{"model":"allowed","MODEL":"secret"}`, "", false, ErrDuplicateKey},
+		{"title-case model only", `{"Model":"secret"}`, "", false, ErrDuplicateKey},
+		{"title-case stream", `{"model":"m","Stream":true}`, "", false, ErrDuplicateKey},
+		{"long s stream", `{"model":"m","ſtream":true}`, "", false, ErrDuplicateKey},
 		{"kelvin sign is not k", `{"model":"m","Key":1}`, "m", false, nil},
 		{"models is another key", `{"model":"m","models":["x"]}`, "m", false, nil},
+		// Anywhere in the body: the token estimate reads nested fields.
+		{"case-variant max_tokens", `{"model":"m","max_tokens":20000,"Max_Tokens":1}`, "", false, ErrDuplicateKey},
+		{"case-variant nested content", `{"model":"m","messages":[{"role":"user","content":"HUGE","Content":"x"}]}`, "", false, ErrDuplicateKey},
+		{"repeated nested key", `{"model":"m","messages":[{"content":"a","content":"b"}]}`, "", false, ErrDuplicateKey},
+		{"case-variant deep in an array", `{"model":"m","x":[[{"a":1,"A":2}]]}`, "", false, ErrDuplicateKey},
+		{"same key in sibling objects is fine", `{"model":"m","messages":[{"content":"a"},{"content":"b"}]}`, "m", false, nil},
+		{"many keys, a late case variant", `{"model":"m","k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":0,"k11":1,"k12":2,"k13":3,"k14":4,"k15":5,"k16":6,"K3":7}`, "", false, ErrDuplicateKey},
+		{"many distinct keys", `{"model":"m","k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":0,"k11":1,"k12":2,"k13":3,"k14":4,"k15":5,"k16":6,"k17":7}`, "m", false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
