@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,8 +104,11 @@ func TestTokenBudgets(t *testing.T) {
 		t.Fatalf("remaining after reconciliation = %d, want %d", got, want)
 	}
 	params.MaxTokens = openai.Int(5000)
-	_, err = chatHeaders(ctx, c, params)
-	wantAPIError(t, err, http.StatusTooManyRequests, "rate_limit_exceeded", "")
+	h, err := chatHeaders(ctx, c, params)
+	wantAPIError(t, err, http.StatusTooManyRequests, "tokens_exceed_limit", "")
+	if h.Get("Retry-After") != "" {
+		t.Error("a request that can never fit was told to retry")
+	}
 	var apiErr *openai.Error
 	if errors.As(err, &apiErr) {
 		if rec := g.AccessLog(t, apiErr.Response.Header.Get("X-Request-Id")); firstReason(rec) != "limit.request_exceeds_limit" {
@@ -175,4 +179,50 @@ func TestLimiterDownFailsClosed(t *testing.T) {
 func closedAddr(t *testing.T) string {
 	u := closedURL(t) // http://127.0.0.1:PORT/v1
 	return u[len("http://") : len(u)-len("/v1")]
+}
+
+// TestStreamTokensWithoutUsage: a stream whose upstream reports no usage is
+// charged its prompt estimate plus the streamed text counted, not just the
+// reservation; a request the upstream answers with an error gives its tokens
+// back.
+func TestStreamTokensWithoutUsage(t *testing.T) {
+	t.Parallel()
+	u := wardentest.NewUpstream(t)
+	long := strings.Repeat("word ", 2000) // ~2000 tokens streamed, no usage chunk
+	u.SetStream([]string{long[:5000], long[5000:]}, 0)
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Upstream: u, Roles: limitedRoles(config.Limits{TokensPerDay: 100000})})
+	ctx := testContext(t)
+	c := newClient(g, g.NewKey(t, wardentest.KeyOptions{Role: "limited"}).Secret)
+	params := chatParams("gpt-test")
+	params.MaxTokens = openai.Int(10)
+	s := c.Chat.Completions.NewStreaming(ctx, params)
+	for s.Next() {
+	}
+	if err := s.Err(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	h, err := chatHeaders(ctx, c, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if used := 100000 - mustInt(t, h.Get("X-Ratelimit-Remaining-Tokens")); used < 1500 {
+		t.Fatalf("charged %d tokens for ~2000 streamed without usage", used)
+	}
+
+	u.SetStatus(http.StatusServiceUnavailable)
+	before := mustInt(t, h.Get("X-Ratelimit-Remaining-Tokens"))
+	big := chatParams("gpt-test")
+	big.MaxTokens = openai.Int(5000) // charged, this would show
+	c.Chat.Completions.New(ctx, big)
+	u.SetStatus(0)
+	h, err = chatHeaders(ctx, c, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Between the two reads: the failed request (5000+ reserved, refunded)
+	// and this one's own small reservation.
+	if after := mustInt(t, h.Get("X-Ratelimit-Remaining-Tokens")); before-after > 100 {
+		t.Fatalf("an upstream error was charged: %d -> %d", before, after)
+	}
 }

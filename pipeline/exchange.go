@@ -71,6 +71,8 @@ type Exchange struct {
 	Decision   policy.Decision
 	Upstream   *upstream.Outcome
 
+	collectText bool // limit asks forward to measure streamed text
+
 	Status     int            // status sent to the client (0 if none was)
 	Aborted    bool           // the response was cut off midway
 	ClientGone bool           // the client disconnected or stopped reading

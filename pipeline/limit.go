@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -33,7 +35,8 @@ type budget struct {
 	isTokens [4]bool
 	results  [4]ratelimit.Result
 	count    int
-	tokens   int64 // reserved on each token counter
+	prompt   int64 // the prompt estimate
+	tokens   int64 // reserved on each token counter: prompt + completion
 }
 
 // limit takes the principal's request and token budgets under the role that
@@ -61,7 +64,8 @@ func limit(next Handler) Handler {
 			if err != nil {
 				return httperr.Wrap(http.StatusBadRequest, "invalid_request", "the request body does not have the shape of this endpoint's requests", err)
 			}
-			b.tokens = prompt + completion
+			b.prompt, b.tokens = prompt, prompt+completion
+			x.collectText = true
 			for _, c := range [...]ratelimit.Counter{
 				{Key: tkey, Limit: tpm, Period: ratelimit.Minute},
 				{Key: tkey, Limit: l.TokensPerDay, Period: ratelimit.Day},
@@ -70,6 +74,14 @@ func limit(next Handler) Handler {
 				if c.Limit > 0 {
 					b.add(c, b.tokens, true)
 				}
+			}
+		}
+		for i := range b.count {
+			if b.n[i] > b.counters[i].Limit {
+				// It can never fit: no point asking the limiter, or retrying.
+				x.Decision = policyDeny(x.Decision, limitTooLarge)
+				return httperr.New(http.StatusTooManyRequests, "tokens_exceed_limit",
+					"this request needs more tokens than your limit allows; lower max_tokens or shorten the prompt")
 			}
 		}
 		now := time.Now()
@@ -81,23 +93,18 @@ func limit(next Handler) Handler {
 		b.setHeaders(w.Header())
 		if !ok {
 			var retry time.Duration
-			tooLarge := false
-			for i, res := range b.results[:b.count] {
+			for _, res := range b.results[:b.count] {
 				retry = max(retry, res.RetryAfter)
-				tooLarge = tooLarge || b.n[i] > b.counters[i].Limit
 			}
-			e := httperr.New(http.StatusTooManyRequests, "rate_limit_exceeded", "rate limit reached; retry after the time in Retry-After")
 			x.Decision = policyDeny(x.Decision, rateLimited)
-			if tooLarge {
-				e.Msg = "this request needs more tokens than your limit allows; lower max_tokens or shorten the prompt"
-				x.Decision = policyDeny(x.Decision, limitTooLarge)
-			}
-			e.RetryAfter = int(math.Ceil(retry.Seconds()))
+			e := httperr.New(http.StatusTooManyRequests, "rate_limit_exceeded", "rate limit reached; retry after the time in Retry-After")
+			e.RetryAfter = max(1, int(math.Ceil(retry.Seconds())))
 			return e
 		}
-		err = next(w, r, x)
-		b.reconcile(r, x, now)
-		return err
+		// Deferred: a stream cut off midway panics past this stage, and what
+		// it used must still be charged.
+		defer b.reconcile(r, x, now)
+		return next(w, r, x)
 	}
 }
 
@@ -120,22 +127,28 @@ func (b *budget) take(ctx context.Context, l ratelimit.Limiter, now time.Time) (
 	return ok, err
 }
 
-// reconcile charges the token counters what the upstream says was used
-// instead of the reservation; a request that never reached the upstream
-// gives its tokens back. Without reported usage the reservation stands.
+// reconcile charges the token counters what was used instead of what was
+// reserved: the usage the upstream reported, or else, for a stream, the
+// prompt estimate plus the streamed text counted. A request the upstream
+// never received, or answered with an error, gives its tokens back; one the
+// client abandoned after sending keeps its reservation (the upstream may
+// have worked on it to the end).
 func (b *budget) reconcile(r *http.Request, x *Exchange, now time.Time) {
 	if b.tokens == 0 {
 		return
 	}
-	var delta int64
+	var used int64
 	switch o := x.Upstream; {
-	case o == nil || o.Status == 0:
-		delta = -b.tokens
+	case o == nil || (o.Status == 0 && neverSent(o.Err)) || o.Status >= 400:
+		used = 0
 	case o.Usage != nil && o.Usage.Total > 0:
-		delta = o.Usage.Total - b.tokens
+		used = o.Usage.Total
+	case o.StreamedBytes > 0:
+		used = b.prompt + tokens.Text(string(o.StreamedSample), o.StreamedBytes)
 	default:
 		return
 	}
+	delta := used - b.tokens
 	if delta == 0 {
 		return
 	}
@@ -145,6 +158,13 @@ func (b *budget) reconcile(r *http.Request, x *Exchange, now time.Time) {
 			x.Env.Limiter.Adjust(ctx, now, b.counters[i], delta)
 		}
 	}
+}
+
+// neverSent reports whether a forwarding error happened before the request
+// could reach the upstream (it could not be dialled).
+func neverSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // narrow returns the tighter of a role limit and a credential's own limit.

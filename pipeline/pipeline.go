@@ -213,7 +213,7 @@ func forward(w http.ResponseWriter, r *http.Request, x *Exchange) error {
 	if x.Route.Model != x.Request.Model {
 		body = x.Request.WithModel(body, x.Route.Model)
 	}
-	x.Upstream = &upstream.Outcome{}
+	x.Upstream = &upstream.Outcome{CollectText: x.collectText}
 	x.Route.Forward(w, r, body, x.Upstream)
 	return nil // the upstream package answered, errors included
 }

@@ -276,3 +276,18 @@ func BenchmarkEstimate(b *testing.B) {
 	b.Run("chat-64KB", func(b *testing.B) { benchmarkEstimate(b, chat(380)) })
 	b.Run("chat-1MB", func(b *testing.B) { benchmarkEstimate(b, chat(6100)) })
 }
+
+func TestText(t *testing.T) {
+	s := strings.Repeat("The quick brown fox jumps over the lazy dog. ", 20)
+	exact := count(s)
+	if got := tokens.Text(s, int64(len(s))); got != exact {
+		t.Errorf("whole text: %d, want %d", got, exact)
+	}
+	// Only the start seen: the rest extrapolated at the sample's density.
+	if got := tokens.Text(s[:len(s)/2], int64(len(s))); got < exact*9/10 || got > exact*11/10 {
+		t.Errorf("half sampled: %d, want about %d", got, exact)
+	}
+	if got := tokens.Text("", 600); got != 100 {
+		t.Errorf("nothing sampled: %d, want one token per 6 bytes (100)", got)
+	}
+}

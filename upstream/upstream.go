@@ -112,6 +112,13 @@ type Outcome struct {
 	Err     error     // transport failure, or ErrIdleTimeout
 	Usage   *Usage    // token usage the upstream reported, if it did
 
+	// CollectText (set by the caller) measures the text a stream carries,
+	// for streams whose upstream reports no usage: its length in bytes and
+	// its first 4 KiB.
+	CollectText    bool
+	StreamedBytes  int64
+	StreamedSample []byte
+
 	cancel context.CancelCauseFunc // ends the upstream exchange
 }
 
@@ -200,7 +207,7 @@ func newProxy(u config.Upstream, transport *http.Transport) (http.Handler, *http
 				res.Body = newIdleBody(res.Body, idle, func() { o.cancel(ErrIdleTimeout) })
 			}
 			if res.StatusCode == http.StatusOK {
-				res.Body = newUsageReader(res.Body, res.Header.Get("Content-Type"), func(u *Usage) { o.Usage = u })
+				res.Body = newUsageReader(res.Body, res.Header.Get("Content-Type"), o, func(u *Usage) { o.Usage = u })
 			}
 			scrubResponseHeaders(res.Header)
 			switch {

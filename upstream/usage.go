@@ -22,6 +22,7 @@ const maxUsageBody = 4 << 20
 // "data:" event that carries one for a stream.
 type usageReader struct {
 	io.ReadCloser
+	o    *Outcome // with CollectText, streamed text is measured into it
 	sse  bool
 	buf  []byte // JSON: the body so far; SSE: the current unfinished line
 	over bool   // JSON body too large to keep
@@ -29,13 +30,28 @@ type usageReader struct {
 	last *Usage
 }
 
-func newUsageReader(rc io.ReadCloser, contentType string, done func(*Usage)) io.ReadCloser {
+func newUsageReader(rc io.ReadCloser, contentType string, o *Outcome, done func(*Usage)) io.ReadCloser {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	switch mt {
 	case "application/json", "text/event-stream":
-		return &usageReader{ReadCloser: rc, sse: mt == "text/event-stream", done: done}
+		return &usageReader{ReadCloser: rc, o: o, sse: mt == "text/event-stream", done: done}
 	}
 	return rc
+}
+
+// maxTextSample bounds the streamed text kept for counting.
+const maxTextSample = 4 << 10
+
+// streamEvent is what a stream's chunks say: usage, and generated text.
+type streamEvent struct {
+	Usage   *Usage
+	Choices []struct {
+		Text  string `json:"text"`
+		Delta struct {
+			Content          string `json:"content"`
+			ReasoningContent string `json:"reasoning_content"`
+		} `json:"delta"`
+	} `json:"choices"`
 }
 
 func (u *usageReader) Read(p []byte) (int, error) {
@@ -84,15 +100,34 @@ func (u *usageReader) feed(b []byte) {
 	}
 }
 
-// event reads the usage of one SSE line, if it has one.
+// event reads the usage of one SSE line, if it has one, and with
+// CollectText measures the text it carries.
 func (u *usageReader) event(line []byte) {
 	data, ok := bytes.CutPrefix(bytes.TrimRight(line, "\r"), []byte("data:"))
-	if !ok || !bytes.Contains(data, []byte(`"usage"`)) {
+	if !ok {
 		return
 	}
-	var v struct{ Usage *Usage }
-	if json.Unmarshal(data, &v) == nil && v.Usage != nil {
+	collect := u.o != nil && u.o.CollectText
+	if !collect && !bytes.Contains(data, []byte(`"usage"`)) {
+		return
+	}
+	var v streamEvent
+	if json.Unmarshal(data, &v) != nil {
+		return
+	}
+	if v.Usage != nil {
 		u.last = v.Usage
+	}
+	if !collect {
+		return
+	}
+	for _, c := range v.Choices {
+		for _, t := range [3]string{c.Text, c.Delta.Content, c.Delta.ReasoningContent} {
+			u.o.StreamedBytes += int64(len(t))
+			if room := maxTextSample - len(u.o.StreamedSample); room > 0 {
+				u.o.StreamedSample = append(u.o.StreamedSample, t[:min(room, len(t))]...)
+			}
+		}
 	}
 }
 

@@ -29,7 +29,7 @@ func TestUsageReader(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var got *Usage
 			called := 0
-			r := newUsageReader(io.NopCloser(iotest.OneByteReader(strings.NewReader(tt.body))), tt.ctype, func(u *Usage) { got = u; called++ })
+			r := newUsageReader(io.NopCloser(iotest.OneByteReader(strings.NewReader(tt.body))), tt.ctype, nil, func(u *Usage) { got = u; called++ })
 			b, err := io.ReadAll(r)
 			if err != nil || string(b) != tt.body {
 				t.Fatalf("body changed or failed: %v", err)
@@ -45,7 +45,7 @@ func TestUsageReader(t *testing.T) {
 	}
 	// Other content types pass through untouched, with no callback.
 	rc := io.NopCloser(strings.NewReader("x"))
-	if newUsageReader(rc, "text/plain", func(*Usage) { t.Fatal("called") }) != rc {
+	if newUsageReader(rc, "text/plain", nil, func(*Usage) { t.Fatal("called") }) != rc {
 		t.Fatal("wrapped a text/plain body")
 	}
 }
@@ -62,11 +62,24 @@ func FuzzUsageReader(f *testing.F) {
 			ctype = "text/event-stream"
 		}
 		calls := 0
-		r := newUsageReader(io.NopCloser(bytes.NewReader(body)), ctype, func(*Usage) { calls++ })
+		r := newUsageReader(io.NopCloser(bytes.NewReader(body)), ctype, &Outcome{CollectText: true}, func(*Usage) { calls++ })
 		out, err := io.ReadAll(r)
 		r.Close()
 		if err != nil || !bytes.Equal(out, body) || calls != 1 {
 			t.Fatalf("changed the body or called back %d times (%v)", calls, err)
 		}
 	})
+}
+
+func TestUsageReaderCollectsText(t *testing.T) {
+	body := "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"Hello\"}}]}\n\n" +
+		"data: {\"choices\":[{\"delta\":{\"content\":\", wörld\"}}]}\n\n" +
+		"data: {\"choices\":[{\"text\":\"!\"}]}\n\ndata: [DONE]\n\n"
+	o := &Outcome{CollectText: true}
+	r := newUsageReader(io.NopCloser(strings.NewReader(body)), "text/event-stream", o, func(*Usage) {})
+	io.ReadAll(r)
+	r.Close()
+	if string(o.StreamedSample) != "Hello, wörld!" || o.StreamedBytes != int64(len("Hello, wörld!")) {
+		t.Fatalf("sample %q, %d bytes", o.StreamedSample, o.StreamedBytes)
+	}
 }
