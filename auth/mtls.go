@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -18,6 +19,9 @@ import (
 const (
 	ReasonCertRevoked    Reason = "auth.mtls_certificate_revoked"
 	ReasonCertNoIdentity Reason = "auth.mtls_no_identity"
+	// ReasonCertAmbiguous: several CNs or SPIFFE IDs, or a CN that reads as
+	// a SPIFFE ID (it could pass for the workload that ID names).
+	ReasonCertAmbiguous Reason = "auth.mtls_ambiguous_identity"
 )
 
 // MTLS authenticates verified client certificates: the identity is the
@@ -102,6 +106,9 @@ func (m *MTLS) Authenticate(_ context.Context, r *http.Request) (*Identity, erro
 	if m.revoked[leaf.SerialNumber.String()] {
 		return nil, &Error{Reason: ReasonCertRevoked, Msg: "client certificate revoked"}
 	}
+	if ambiguous(leaf) {
+		return nil, &Error{Reason: ReasonCertAmbiguous, Msg: "client certificate names its identity ambiguously"}
+	}
 	name := m.name(leaf)
 	if name == "" {
 		return nil, &Error{Reason: ReasonCertNoIdentity, Msg: "client certificate names no identity (CN or SPIFFE ID)"}
@@ -111,6 +118,25 @@ func (m *MTLS) Authenticate(_ context.Context, r *http.Request) (*Identity, erro
 		id.Groups = leaf.Subject.OrganizationalUnit
 	}
 	return id, nil
+}
+
+var oidCN = asn1.ObjectIdentifier{2, 5, 4, 3}
+
+// ambiguous reports a certificate with several CNs or SPIFFE IDs, or whose
+// CN is shaped like a SPIFFE ID.
+func ambiguous(c *x509.Certificate) bool {
+	cns, ids := 0, 0
+	for _, n := range c.Subject.Names {
+		if n.Type.Equal(oidCN) {
+			cns++
+		}
+	}
+	for _, u := range c.URIs {
+		if strings.EqualFold(u.Scheme, "spiffe") {
+			ids++
+		}
+	}
+	return cns > 1 || ids > 1 || len(c.Subject.CommonName) >= 7 && strings.EqualFold(c.Subject.CommonName[:7], "spiffe:")
 }
 
 func (m *MTLS) name(c *x509.Certificate) string {

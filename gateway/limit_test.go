@@ -90,6 +90,7 @@ func TestTokenBudgets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	g.AccessLog(t, h1.Get("X-Request-Id")) // reconciled once logged
 	reserved := 2000 - mustInt(t, h1.Get("X-Ratelimit-Remaining-Tokens"))
 	if reserved <= 100 {
 		t.Fatalf("reserved %d tokens, want the prompt estimate plus max_tokens (100)", reserved)
@@ -195,13 +196,16 @@ func TestStreamTokensWithoutUsage(t *testing.T) {
 	c := newClient(g, g.NewKey(t, wardentest.KeyOptions{Role: "limited"}).Secret)
 	params := chatParams("gpt-test")
 	params.MaxTokens = openai.Int(10)
-	s := c.Chat.Completions.NewStreaming(ctx, params)
+	var res *http.Response
+	s := c.Chat.Completions.NewStreaming(ctx, params, option.WithResponseInto(&res))
 	for s.Next() {
 	}
 	if err := s.Err(); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
+	// Reconciliation ends the exchange, just after the client has it all.
+	g.AccessLog(t, res.Header.Get("X-Request-Id"))
 	h, err := chatHeaders(ctx, c, params)
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +218,8 @@ func TestStreamTokensWithoutUsage(t *testing.T) {
 	before := mustInt(t, h.Get("X-Ratelimit-Remaining-Tokens"))
 	big := chatParams("gpt-test")
 	big.MaxTokens = openai.Int(5000) // charged, this would show
-	c.Chat.Completions.New(ctx, big)
+	_, err = c.Chat.Completions.New(ctx, big)
+	recordOf(t, g, err)
 	u.SetStatus(0)
 	h, err = chatHeaders(ctx, c, params)
 	if err != nil {

@@ -22,6 +22,8 @@ func TestMTLS(t *testing.T) {
 	svc := ca.Issue(t, "billing", []string{"ml-services"}, "spiffe://example.org/ns/prod/sa/billing")
 	human := ca.Issue(t, "alice", []string{"Ml-Services"}) // OU differs in case: no role
 	revoked := ca.Issue(t, "mallory", []string{"ml-services"})
+	impostor := ca.Issue(t, "spiffe://example.org/ns/prod/sa/billing", []string{"ml-services"})
+	twoIDs := ca.Issue(t, "svc", []string{"ml-services"}, "spiffe://example.org/a", "spiffe://example.org/b")
 	stranger := other.Issue(t, "eve", []string{"ml-services"})
 	crl := ca.CRL(t, revoked)
 
@@ -60,6 +62,8 @@ func TestMTLS(t *testing.T) {
 	}{
 		{"OU differs in case", &human, 403, "policy.no_role_for_groups"},
 		{"revoked by the CRL", &revoked, 401, "auth.mtls_certificate_revoked"},
+		{"CN posing as a SPIFFE ID", &impostor, 401, "auth.mtls_ambiguous_identity"},
+		{"two SPIFFE IDs", &twoIDs, 401, "auth.mtls_ambiguous_identity"},
 		{"no certificate, no key", nil, 401, "auth.no_credentials"},
 	} {
 		code, id, _ := chat(tt.cert)
@@ -71,6 +75,18 @@ func TestMTLS(t *testing.T) {
 		if got := firstReason(rec); got != tt.reason {
 			t.Errorf("%s: reason %q, want %q (%v)", tt.name, got, tt.reason, rec)
 		}
+	}
+	// A bearer credential nobody recognises is refused, even beside a
+	// good certificate: no falling back to the certificate.
+	req, _ := http.NewRequest("POST", g.URL+"/chat/completions", strings.NewReader(`{"model":"gpt-test","messages":[]}`))
+	req.Header.Set("Authorization", "Bearer garbage")
+	res, err := g.ClientWithCert(&svc).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 401 || firstReason(g.AccessLog(t, res.Header.Get("X-Request-Id"))) != "auth.malformed_key" {
+		t.Errorf("garbage bearer beside a good certificate: %d", res.StatusCode)
 	}
 	// A certificate from another CA does not get past the TLS handshake.
 	if _, _, err := chat(&stranger); err == nil {

@@ -43,21 +43,27 @@ type oidcCache struct {
 	oidc *auth.OIDC
 }
 
-func (c *oidcCache) get(cfgs []config.OIDC, now func() time.Time) (*auth.OIDC, error) {
-	if c == nil {
-		return auth.NewOIDC(cfgs, auth.OIDCOptions{Now: now})
+// get returns the OIDC for cfgs: the current one if cfgs are unchanged, or
+// a new one, which becomes current only when commit is called (after the
+// whole configuration compiled), so a refused reload keeps the old caches.
+func (c *oidcCache) get(cfgs []config.OIDC, now func() time.Time) (o *auth.OIDC, commit func(), err error) {
+	if c != nil {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.oidc != nil && reflect.DeepEqual(c.cfgs, cfgs) {
+			return c.oidc, func() {}, nil
+		}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.oidc != nil && reflect.DeepEqual(c.cfgs, cfgs) {
-		return c.oidc, nil
+	if o, err = auth.NewOIDC(cfgs, auth.OIDCOptions{Now: now}); err != nil {
+		return nil, nil, err
 	}
-	o, err := auth.NewOIDC(cfgs, auth.OIDCOptions{Now: now})
-	if err != nil {
-		return nil, err
-	}
-	c.cfgs, c.oidc = cfgs, o
-	return o, nil
+	return o, func() {
+		if c != nil {
+			c.mu.Lock()
+			c.cfgs, c.oidc = cfgs, o
+			c.mu.Unlock()
+		}
+	}, nil
 }
 
 // Compile builds a State from a validated config: credentials checkers,
@@ -77,13 +83,14 @@ func Compile(c *config.Config, deps Deps) (*State, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	authenticators, err := authenticators(c, deps)
+	authenticators, commit, err := authenticators(c, deps)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	commit()
 	return &State{
 		Config: c,
 		Env: &pipeline.Env{
@@ -102,26 +109,27 @@ func Compile(c *config.Config, deps Deps) (*State, error) {
 // authenticators lists the credential checkers in the order they are tried:
 // bearer credentials (API keys by their wdn_ prefix, OIDC tokens by their
 // JWT shape) before client certificates.
-func authenticators(c *config.Config, deps Deps) ([]auth.Authenticator, error) {
+func authenticators(c *config.Config, deps Deps) ([]auth.Authenticator, func(), error) {
 	var list []auth.Authenticator
+	commit := func() {}
 	if deps.APIKeys != nil {
 		list = append(list, deps.APIKeys)
 	}
 	if len(c.Auth.OIDC) > 0 {
-		o, err := deps.OIDC.get(c.Auth.OIDC, deps.Now)
+		o, cm, err := deps.OIDC.get(c.Auth.OIDC, deps.Now)
 		if err != nil {
-			return nil, fmt.Errorf("auth.oidc: %w", err)
+			return nil, nil, fmt.Errorf("auth.oidc: %w", err)
 		}
-		list = append(list, o)
+		list, commit = append(list, o), cm
 	}
 	if c.Auth.MTLS.Enabled {
 		m, err := auth.NewMTLS(c.Auth.MTLS, c.Server.TLS.ClientCAFile)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		list = append(list, m)
 	}
-	return list, nil
+	return list, commit, nil
 }
 
 func prefixes(list []string) ([]netip.Prefix, error) {

@@ -98,8 +98,11 @@ func authenticate(next Handler) Handler {
 			x.Identity, err = id, aerr
 			break
 		}
-		if err == auth.ErrNoCredentials && auth.BearerToken(r) != "" {
-			err = errUnrecognised // a bearer credential no authenticator claims
+		// A bearer credential no authenticator claims is refused, even when
+		// a client certificate would authenticate: the request is judged by
+		// the credential it presents, with no fallback.
+		if (err == auth.ErrNoCredentials || (err == nil && x.Identity.Type == "mtls")) && auth.BearerToken(r) != "" {
+			x.Identity, err = nil, errUnrecognised
 		}
 		if err != nil {
 			var ae *auth.Error

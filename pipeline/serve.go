@@ -65,7 +65,9 @@ func NewRequestID() string {
 
 // ClientIP is the request's client address: the socket peer, unless the peer
 // is a trusted proxy, in which case the rightmost X-Forwarded-For hop that is
-// not itself a trusted proxy. Headers from untrusted peers are ignored.
+// not itself a trusted proxy. Headers from untrusted peers are ignored. A
+// malformed hop from a trusted proxy gives the invalid address, which no
+// allowlist contains.
 func ClientIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
 	peer := addrOf(r.RemoteAddr)
 	if !isTrusted(peer, trusted) {
@@ -75,9 +77,11 @@ func ClientIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
 	for i := len(hops) - 1; i >= 0; i-- {
 		parts := strings.Split(hops[i], ",")
 		for j := len(parts) - 1; j >= 0; j-- {
-			a, err := netip.ParseAddr(strings.TrimSpace(parts[j]))
-			if err != nil {
-				return peer // a malformed hop: trust nothing beyond it
+			a, ok := parseHop(strings.TrimSpace(parts[j]))
+			if !ok {
+				// A hop a trusted proxy wrote but nobody can read: the
+				// client is unknown, and no allowlist should admit it.
+				return netip.Addr{}
 			}
 			a = a.Unmap()
 			if !isTrusted(a, trusted) {
@@ -87,6 +91,18 @@ func ClientIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
 		}
 	}
 	return peer
+}
+
+// parseHop reads one X-Forwarded-For entry: an address, or an address with
+// a port as some proxies write it ("203.0.113.7:4711", "[2001:db8::1]:80").
+func parseHop(s string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
+		return a, true
+	}
+	if ap, err := netip.ParseAddrPort(s); err == nil && ap.Addr().Zone() == "" {
+		return ap.Addr(), true
+	}
+	return netip.Addr{}, false
 }
 
 func addrOf(hostport string) netip.Addr {

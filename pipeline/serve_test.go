@@ -21,7 +21,11 @@ func TestClientIP(t *testing.T) {
 		{"client-forged leftmost ignored", "10.1.1.1:80", []string{"6.6.6.6", "198.51.100.9"}, "198.51.100.9"},
 		{"all hops trusted", "10.1.1.1:80", []string{"10.3.3.3, 10.2.2.2"}, "10.3.3.3"},
 		{"trusted proxy without XFF", "10.1.1.1:80", nil, "10.1.1.1"},
-		{"malformed hop stops the walk", "10.1.1.1:80", []string{"198.51.100.9, bogus"}, "10.1.1.1"},
+		{"malformed hop: client unknown", "10.1.1.1:80", []string{"198.51.100.9, bogus"}, "invalid IP"},
+		{"unknown hop: client unknown", "10.1.1.1:80", []string{"unknown"}, "invalid IP"},
+		{"zoned hop: client unknown", "10.1.1.1:80", []string{"fe80::1%eth0"}, "invalid IP"},
+		{"hop with a port", "10.1.1.1:80", []string{"198.51.100.9:4711"}, "198.51.100.9"},
+		{"v6 hop with a port", "10.1.1.1:80", []string{"[2001:db8::7]:443"}, "2001:db8::7"},
 		{"ipv6", "[fd00::1]:443", []string{"2001:db8::5"}, "2001:db8::5"},
 		{"ipv4-mapped peer", "[::ffff:10.1.1.1]:80", []string{"198.51.100.9"}, "198.51.100.9"},
 	}
