@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -154,8 +155,12 @@ func (b *budget) reconcile(r *http.Request, x *Exchange, now time.Time) {
 	}
 	ctx := context.WithoutCancel(r.Context())
 	for i := range b.count {
-		if b.isTokens[i] {
-			x.Env.Limiter.Adjust(ctx, now, b.counters[i], delta)
+		if !b.isTokens[i] {
+			continue
+		}
+		if err := x.Env.Limiter.Adjust(ctx, now, b.counters[i], delta); err != nil {
+			slog.Warn("could not correct a token reservation; the budget keeps the reservation",
+				"request_id", x.ID, "principal", x.Identity.ID, "delta", delta, "err", err)
 		}
 	}
 }
