@@ -188,6 +188,19 @@ func (c *Config) validateServer(v *validator) {
 	}
 }
 
+// ParsePrefixes parses a validated list of CIDRs or addresses.
+func ParsePrefixes(list []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(list))
+	for _, p := range list {
+		pf, err := ParsePrefix(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pf)
+	}
+	return out, nil
+}
+
 // ParsePrefix parses a CIDR ("10.0.0.0/8") or a single address ("10.1.2.3").
 func ParsePrefix(s string) (netip.Prefix, error) {
 	if strings.Contains(s, "/") {

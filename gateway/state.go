@@ -7,7 +7,6 @@ package gateway
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"reflect"
 	"sync"
 	"time"
@@ -75,11 +74,11 @@ func Compile(c *config.Config, deps Deps) (*State, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	trusted, err := prefixes(c.Server.TrustedProxies)
+	trusted, err := config.ParsePrefixes(c.Server.TrustedProxies)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	ipAllow, err := prefixes(c.Auth.IPAllow)
+	ipAllow, err := config.ParsePrefixes(c.Auth.IPAllow)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -130,18 +129,6 @@ func authenticators(c *config.Config, deps Deps) ([]auth.Authenticator, func(), 
 		list = append(list, m)
 	}
 	return list, commit, nil
-}
-
-func prefixes(list []string) ([]netip.Prefix, error) {
-	out := make([]netip.Prefix, 0, len(list))
-	for _, p := range list {
-		pf, err := config.ParsePrefix(p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, pf)
-	}
-	return out, nil
 }
 
 // restartOnly lists settings a reload cannot change; they are bound to the

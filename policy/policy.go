@@ -102,10 +102,9 @@ func Compile(roles []config.Role) *Policy {
 		for _, c := range r.Capabilities {
 			cr.caps[Capability(c)] = true
 		}
-		for _, a := range r.IPAllow {
-			if pf, err := config.ParsePrefix(a); err == nil { // validated
-				cr.ipAllow = append(cr.ipAllow, pf)
-			}
+		var err error
+		if cr.ipAllow, err = config.ParsePrefixes(r.IPAllow); err != nil {
+			cr.ipAllow = []netip.Prefix{{}} // unvalidated and unreadable: contains no address
 		}
 		p.byName[r.Name] = cr
 		for _, g := range r.Groups {
