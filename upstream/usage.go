@@ -14,8 +14,13 @@ type Usage struct {
 	Total      int64 `json:"total_tokens"`
 }
 
-// maxUsageBody bounds how much of a JSON response is kept to read its usage.
+// maxUsageBody bounds the SSE line kept to read its usage.
 const maxUsageBody = 4 << 20
+
+// jsonTail is how much of the end of a JSON response is kept to read its
+// usage, which OpenAI-compatible servers write last: a large embeddings
+// answer is not held in memory for it.
+const jsonTail = 64 << 10
 
 // usageReader passes a response body through unchanged while reading the
 // usage block out of it: from the whole document for JSON, or from the last
@@ -24,8 +29,7 @@ type usageReader struct {
 	io.ReadCloser
 	o    *Outcome // with CollectText, streamed text is measured into it
 	sse  bool
-	buf  []byte // JSON: the body so far; SSE: the current unfinished line
-	over bool   // JSON body too large to keep
+	buf  []byte // JSON: the last jsonTail bytes; SSE: the current unfinished line
 	done func(*Usage)
 	last *Usage
 }
@@ -72,13 +76,14 @@ func (u *usageReader) Close() error {
 
 func (u *usageReader) feed(b []byte) {
 	if !u.sse {
-		if !u.over {
-			if len(u.buf)+len(b) > maxUsageBody {
-				u.over, u.buf = true, nil
-			} else {
-				u.buf = append(u.buf, b...)
-			}
+		if len(b) >= jsonTail {
+			u.buf = append(u.buf[:0], b[len(b)-jsonTail:]...)
+			return
 		}
+		if over := len(u.buf) + len(b) - jsonTail; over > 0 {
+			u.buf = u.buf[:copy(u.buf, u.buf[over:])]
+		}
+		u.buf = append(u.buf, b...)
 		return
 	}
 	for len(b) > 0 {
@@ -135,12 +140,27 @@ func (u *usageReader) finish() {
 	if u.done == nil {
 		return
 	}
-	if !u.sse && !u.over && len(u.buf) > 0 {
-		var v struct{ Usage *Usage }
-		if json.Unmarshal(u.buf, &v) == nil {
-			u.last = v.Usage
-		}
+	if !u.sse {
+		u.last = tailUsage(u.buf)
 	}
 	u.done(u.last)
 	u.done, u.buf = nil, nil
+}
+
+// tailUsage reads the value of the last "usage" member in the end of a JSON
+// document, or nil.
+func tailUsage(tail []byte) *Usage {
+	i := bytes.LastIndex(tail, []byte(`"usage"`))
+	if i < 0 {
+		return nil
+	}
+	rest := bytes.TrimLeft(tail[i+len(`"usage"`):], " \t\r\n")
+	if len(rest) == 0 || rest[0] != ':' {
+		return nil
+	}
+	var u *Usage
+	if json.NewDecoder(bytes.NewReader(rest[1:])).Decode(&u) != nil {
+		return nil
+	}
+	return u
 }

@@ -22,6 +22,8 @@ func TestUsageReader(t *testing.T) {
 		{"json with charset", "application/json; charset=utf-8", `{"usage":{"prompt_tokens":1,"total_tokens":1}}`, &Usage{1, 0, 1}},
 		{"json without usage", "application/json", `{"id":"x"}`, nil},
 		{"json malformed", "application/json", `{"usage":`, nil},
+		{"json large, usage last", "application/json", `{"data":[` + strings.Repeat(`{"embedding":[0.1,0.2,0.3]},`, 10000) + `{}],"usage":{"prompt_tokens":8,"total_tokens":8}}`, &Usage{8, 0, 8}},
+		{"json usage key in a string at the end", "application/json", `{"x":"\"usage\""}`, nil},
 		{"stream", "text/event-stream", sse, &Usage{7, 2, 9}},
 		{"stream without usage", "text/event-stream", "data: {\"choices\":[]}\n\ndata: [DONE]\n\n", nil},
 		{"usage mentioned in content only", "text/event-stream", "data: {\"choices\":[{\"delta\":{\"content\":\"\\\"usage\\\"\"}}]}\n\n", nil},
