@@ -289,6 +289,19 @@ func (s *Server) reloadLocked() error {
 	return nil
 }
 
+// PrefetchOIDC fetches every configured issuer's keys now, so the first
+// token of each does not wait for discovery; failures are logged, and the
+// keys are fetched again on first use.
+func (s *Server) PrefetchOIDC(ctx context.Context) {
+	for _, a := range s.env().Authenticators {
+		if o, ok := a.(*auth.OIDC); ok {
+			if err := o.Prefetch(ctx); err != nil {
+				s.log.Warn("could not fetch OIDC keys at start; will retry on first use", "err", err)
+			}
+		}
+	}
+}
+
 // FlushUsage writes batched key usage times to the store.
 func (s *Server) FlushUsage(ctx context.Context) error {
 	return s.usage.Flush(ctx, s.opts.Store.TouchKeys)

@@ -60,6 +60,7 @@ func serve(ctx context.Context, cmd *cobra.Command, cfg *config.Config, path, li
 	if err != nil {
 		return &exitError{exitUsage, fmt.Errorf("config: %w", err)}
 	}
+	go srv.PrefetchOIDC(ctx)
 	ln, err := net.Listen("tcp", srv.State().Config.Server.Listen)
 	if err != nil {
 		return &exitError{exitUsage, fmt.Errorf("listen: %w", err)}
