@@ -93,6 +93,9 @@ type Audit struct {
 type RateLimit struct {
 	Driver string `yaml:"driver"` // memory (default; per process) or redis (shared by replicas)
 	URL    Secret `yaml:"url"`    // redis: redis://host:6379/0; with a password, an env:/file: reference
+	// Prefix starts every Redis key (default "warden:"). Deployments that
+	// share one Redis but not their budgets need different prefixes.
+	Prefix string `yaml:"prefix"`
 }
 
 // Auth enables authenticators and the global address allowlist.

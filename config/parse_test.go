@@ -34,6 +34,7 @@ storage:
 ratelimit:
   driver: redis
   url: env:WARDEN_REDIS_URL
+  prefix: "{team-a}:"
 kms:
   provider: local
   local:
@@ -120,7 +121,7 @@ func TestParse(t *testing.T) {
 					},
 				},
 				Storage:   Storage{Driver: "postgres", DSN: "env:WARDEN_DATABASE_URL"},
-				RateLimit: RateLimit{Driver: "redis", URL: "env:WARDEN_REDIS_URL"},
+				RateLimit: RateLimit{Driver: "redis", URL: "env:WARDEN_REDIS_URL", Prefix: "{team-a}:"},
 				KMS:       KMS{Provider: "local", Local: LocalKMS{KeyFile: tr.Master}},
 				Audit:     Audit{Origin: "warden.example.com/audit", SigningKeyFile: tr.AuditKey},
 				Auth: Auth{

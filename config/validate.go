@@ -49,6 +49,9 @@ func (c *Config) ApplyDefaults() {
 	if c.RateLimit.Driver == "" {
 		c.RateLimit.Driver = "memory"
 	}
+	if c.RateLimit.Driver == "redis" && c.RateLimit.Prefix == "" {
+		c.RateLimit.Prefix = "warden:"
+	}
 	for i := range c.Auth.OIDC {
 		o := &c.Auth.OIDC[i]
 		if o.SubjectClaim == "" {

@@ -68,7 +68,7 @@ func (b *backends) openLimiter(ctx context.Context, c *config.Config) error {
 	if err := b.redis.Ping(pctx).Err(); err != nil {
 		return &exitError{exitUsage, fmt.Errorf("ratelimit: redis at %s unreachable: %w", opts.Addr, err)}
 	}
-	b.limiter = ratelimit.NewRedis(b.redis, "warden:")
+	b.limiter = ratelimit.NewRedis(b.redis, c.RateLimit.Prefix)
 	return nil
 }
 
