@@ -37,6 +37,7 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test ./store    -run '^$$' -fuzz '^FuzzDecodeModels$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./tokens   -run '^$$' -fuzz '^FuzzEstimate$$'     -fuzztime $(FUZZTIME)
 	$(GO) test ./upstream -run '^$$' -fuzz '^FuzzUsageReader$$'  -fuzztime $(FUZZTIME)
+	$(GO) test ./auditlog -run '^$$' -fuzz '^FuzzPromptParts$$'  -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin .warden-dev

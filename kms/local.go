@@ -18,7 +18,8 @@ import (
 
 // Purposes for derived keys. Each purpose yields an independent key.
 const (
-	PurposeAPIKeyHash = "warden/v1/api-key-hash"
+	PurposeAPIKeyHash   = "warden/v1/api-key-hash"
+	PurposeAuditContent = "warden/v1/audit-content-hmac" // prompt_hash, response_hash
 )
 
 // Local is a master key loaded from a file.

@@ -235,3 +235,38 @@ func TestDevWelcomeRevokesEarlierKeys(t *testing.T) {
 		t.Fatalf("%d keys, %d live", len(keys), live)
 	}
 }
+
+// TestAuditHash: the CLI reproduces the content hash of a text, from an
+// argument or standard input, and of a whole request body.
+func TestAuditHash(t *testing.T) {
+	dir, cfg := initDirT(t)
+	code, out, stderr := cli(t, "audit", "hash", "--config", cfg, "What is our Q3 revenue?")
+	if code != 0 || !strings.HasPrefix(out, "hmac-sha256:") || len(strings.TrimSpace(out)) != len("hmac-sha256:")+64 {
+		t.Fatalf("audit hash: %d %q %s", code, out, stderr)
+	}
+	var stdout, errb bytes.Buffer
+	root := newRoot()
+	root.SetArgs([]string{"audit", "hash", "--config", cfg, "-"})
+	root.SetIn(strings.NewReader("What is our Q3 revenue?"))
+	root.SetOut(&stdout)
+	root.SetErr(&errb)
+	if err := root.Execute(); err != nil || stdout.String() != out {
+		t.Fatalf("from stdin: %q (%v), want %q", stdout.String(), err, out)
+	}
+	body := filepath.Join(dir, "req.json")
+	os.WriteFile(body, []byte(`{"model":"m","messages":[{"role":"user","content":"What is our Q3 revenue?"}]}`), 0o600)
+	if code, fromBody, _ := cli(t, "audit", "hash", "--config", cfg, "--messages", body); code != 0 || fromBody != out {
+		t.Fatalf("a one-message chat body hashes as its text: %q vs %q", fromBody, out)
+	}
+	if _, other, _ := cli(t, "audit", "hash", "--config", cfg, "--role", "assistant", "What is our Q3 revenue?"); other == out {
+		t.Fatal("the role is not part of the hash")
+	}
+	// Another master key, another hash: no guessing without the key.
+	_, cfg2 := initDirT(t)
+	if _, out2, _ := cli(t, "audit", "hash", "--config", cfg2, "What is our Q3 revenue?"); out2 == out {
+		t.Fatal("the hash does not depend on the master key")
+	}
+	if code, _, stderr := cli(t, "audit", "hash", "--config", cfg); code != 2 || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("no text: %d %q", code, stderr)
+	}
+}

@@ -1,0 +1,109 @@
+package auditlog
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+)
+
+// PromptParts returns what a request asks of a model, as content parts:
+//
+//   - chat completions: one part per message, role = the message's role,
+//     text = its string content, or its text parts concatenated with no
+//     separator; every non-text part as role "<role>.<type>" with the part's
+//     JSON as sent; every tool call as role "assistant.tool_call", text =
+//     function name + "\n" + arguments;
+//   - completions: role "prompt", one part per prompt (a string, or a token
+//     array as its JSON);
+//   - embeddings: role "input", one part per input, likewise.
+//
+// A body may carry several of these (it is hashed as what it is, whatever
+// endpoint it was sent to): messages, then prompt, then input.
+func PromptParts(body []byte) ([]Part, error) {
+	var req struct {
+		Messages []struct {
+			Role      string          `json:"role"`
+			Content   json.RawMessage `json:"content"`
+			ToolCalls []struct {
+				Function struct {
+					Name      string `json:"name"`
+					Arguments string `json:"arguments"`
+				} `json:"function"`
+			} `json:"tool_calls"`
+		} `json:"messages"`
+		Prompt json.RawMessage `json:"prompt"`
+		Input  json.RawMessage `json:"input"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		return nil, errors.New("auditlog: request body is not an OpenAI request")
+	}
+	var parts []Part
+	for _, m := range req.Messages {
+		var s string
+		var list []json.RawMessage
+		switch {
+		case isNull(m.Content):
+			parts = append(parts, Part{Role: m.Role})
+		case json.Unmarshal(m.Content, &s) == nil:
+			parts = append(parts, Part{Role: m.Role, Text: s})
+		case json.Unmarshal(m.Content, &list) == nil:
+			var text bytes.Buffer
+			var other []Part
+			for _, raw := range list {
+				var p struct {
+					Type string `json:"type"`
+					Text string `json:"text"`
+				}
+				json.Unmarshal(raw, &p)
+				if p.Type == "text" {
+					text.WriteString(p.Text)
+				} else {
+					other = append(other, Part{Role: m.Role + "." + p.Type, Text: string(raw)})
+				}
+			}
+			parts = append(parts, Part{Role: m.Role, Text: text.String()})
+			parts = append(parts, other...)
+		default:
+			return nil, errors.New("auditlog: a message's content is neither text nor parts")
+		}
+		for _, tc := range m.ToolCalls {
+			parts = append(parts, Part{Role: "assistant.tool_call", Text: tc.Function.Name + "\n" + tc.Function.Arguments})
+		}
+	}
+	for _, f := range []struct {
+		role string
+		raw  json.RawMessage
+	}{{"prompt", req.Prompt}, {"input", req.Input}} {
+		if isNull(f.raw) {
+			continue
+		}
+		var s string
+		var list []json.RawMessage
+		switch {
+		case json.Unmarshal(f.raw, &s) == nil:
+			parts = append(parts, Part{Role: f.role, Text: s})
+		case json.Unmarshal(f.raw, &list) == nil && !isTokens(f.raw):
+			for _, e := range list {
+				if json.Unmarshal(e, &s) == nil {
+					parts = append(parts, Part{Role: f.role, Text: s})
+				} else {
+					parts = append(parts, Part{Role: f.role, Text: string(e)})
+				}
+			}
+		default: // one token array
+			parts = append(parts, Part{Role: f.role, Text: string(f.raw)})
+		}
+	}
+	return parts, nil
+}
+
+func isNull(raw json.RawMessage) bool {
+	return len(raw) == 0 || string(raw) == "null"
+}
+
+// isTokens reports whether raw is one array of numbers (a token array),
+// as opposed to an array of prompts.
+func isTokens(raw json.RawMessage) bool {
+	var n []float64
+	return json.Unmarshal(raw, &n) == nil && len(n) > 0
+}
