@@ -292,11 +292,7 @@ func TestValidateStorage(t *testing.T) {
 			c.ApplyDefaults()
 			probs := c.Validate()
 			checkProblems(t, probs, tt.want)
-			for _, p := range probs {
-				if strings.Contains(p.Msg, password) {
-					t.Errorf("message reveals the password: %q", p.Msg)
-				}
-			}
+			checkNoSecret(t, probs, password)
 		})
 	}
 }
@@ -502,11 +498,7 @@ func TestValidateRateLimit(t *testing.T) {
 			c.ApplyDefaults()
 			probs := c.Validate()
 			checkProblems(t, probs, tt.want)
-			for _, p := range probs {
-				if strings.Contains(p.Msg, password) {
-					t.Errorf("message reveals the password: %q", p.Msg)
-				}
-			}
+			checkNoSecret(t, probs, password)
 		})
 	}
 }
@@ -568,11 +560,7 @@ func TestValidateOIDC(t *testing.T) {
 			c.ApplyDefaults()
 			probs := c.Validate()
 			checkProblems(t, probs, tt.want)
-			for _, p := range probs {
-				if strings.Contains(p.Msg, "u:p@") {
-					t.Errorf("message reveals credentials: %q", p.Msg)
-				}
-			}
+			checkNoSecret(t, probs, "u:p@")
 		})
 	}
 }
@@ -672,5 +660,15 @@ func TestValidateIPAllow(t *testing.T) {
 			c.Auth.IPAllow, c.Roles[0].IPAllow = tt.global, tt.role
 			checkProblems(t, c.Validate(), tt.want)
 		})
+	}
+}
+
+// checkNoSecret fails if any problem's message contains secret.
+func checkNoSecret(t *testing.T, probs []Problem, secret string) {
+	t.Helper()
+	for _, p := range probs {
+		if strings.Contains(p.Msg, secret) {
+			t.Errorf("%s: message reveals a secret: %q", p.Path, p.Msg)
+		}
 	}
 }

@@ -114,18 +114,8 @@ func (b *budget) add(c ratelimit.Counter, n int64, isTokens bool) {
 	b.count++
 }
 
-// intoLimiter is a Limiter that can write results into the caller's buffer.
-type intoLimiter interface {
-	TakeInto(ctx context.Context, now time.Time, counters []ratelimit.Counter, n []int64, results []ratelimit.Result) (bool, error)
-}
-
 func (b *budget) take(ctx context.Context, l ratelimit.Limiter, now time.Time) (bool, error) {
-	if il, ok := l.(intoLimiter); ok {
-		return il.TakeInto(ctx, now, b.counters[:b.count], b.n[:b.count], b.results[:b.count])
-	}
-	res, ok, err := l.Take(ctx, now, b.counters[:b.count], b.n[:b.count])
-	copy(b.results[:], res)
-	return ok, err
+	return l.TakeInto(ctx, now, b.counters[:b.count], b.n[:b.count], b.results[:b.count])
 }
 
 // reconcile charges the token counters what was used instead of what was

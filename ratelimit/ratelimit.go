@@ -75,6 +75,9 @@ type Limiter interface {
 	// (Key and Period). An error means the limiter could not decide (bad
 	// arguments, or its store is unreachable); callers fail closed.
 	Take(ctx context.Context, now time.Time, counters []Counter, n []int64) (results []Result, allowed bool, err error)
+	// TakeInto is Take writing the results into results (len(counters)
+	// entries), so that the request path does not allocate.
+	TakeInto(ctx context.Context, now time.Time, counters []Counter, n []int64, results []Result) (allowed bool, err error)
 	// Adjust adds delta units of use to a counter after the fact (negative to
 	// give back an over-reservation, positive to charge an under-estimate).
 	// The counter may go past its limit; it is never refused, and a give-back

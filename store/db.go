@@ -161,6 +161,3 @@ func (db *DB) Ping(ctx context.Context) error {
 	}
 	return nil
 }
-
-// Driver returns the driver name given to Open: "sqlite" or "postgres".
-func (db *DB) Driver() string { return db.d.name }
