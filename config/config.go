@@ -82,12 +82,28 @@ type LocalKMS struct {
 	KeyFile string `yaml:"key_file"`
 }
 
-// Audit configures the audit log. This version uses only the signing key's
-// identity; the log itself arrives with the audit feature.
+// Audit configures the verifiable audit log (SPEC §4).
 type Audit struct {
 	Origin         string `yaml:"origin"`
 	SigningKeyFile string `yaml:"signing_key_file"`
+	// Durability: "sync" (default) releases a response only once its
+	// record is durably in the log; "async" does not wait.
+	Durability string `yaml:"durability"`
+	// FailMode: "closed" (default) refuses inference while the log cannot
+	// take records; "open" serves and logs the failure.
+	FailMode string `yaml:"fail_mode"`
+	// CheckpointInterval is how often a new checkpoint is signed (default
+	// 1s, at least 100ms): records are provable once one covers them.
+	CheckpointInterval Duration `yaml:"checkpoint_interval"`
 }
+
+// Audit durability and failure modes.
+const (
+	DurabilitySync  = "sync"
+	DurabilityAsync = "async"
+	FailClosed      = "closed"
+	FailOpen        = "open"
+)
 
 // RateLimit selects where rate-limit and quota counters live.
 type RateLimit struct {

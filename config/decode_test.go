@@ -50,11 +50,10 @@ models:
 		},
 		{
 			name: "keys from SPEC not in this version",
-			text: minimal + "content: {}\nclassifications: []\naudit: {durability: sync}\n",
+			text: minimal + "content: {}\nclassifications: []\n",
 			want: []wantProblem{
 				{"content", "unknown key (line 6)"},
 				{"classifications", "unknown key (line 7)"},
-				{"audit.durability", "unknown key (line 8)"},
 			},
 		},
 		{

@@ -72,9 +72,9 @@ func writeFile(tb testing.TB, name, content string) {
 // minimal is the smallest valid configuration, for tests to extend.
 const minimal = `version: 1
 data_dir: {{DIR}}/data
-kms:
-  local:
-    key_file: {{DIR}}/keys/master.key
+kms: {local: {key_file: {{DIR}}/keys/master.key}}
+audit: {signing_key_file: {{DIR}}/keys/audit.key}
+# (five lines: tests count lines after these)
 `
 
 // validConfig returns a valid Config built in Go, defaults applied, for
@@ -84,6 +84,7 @@ func validConfig(tr tree) *Config {
 		Version: Version,
 		DataDir: tr.Data,
 		KMS:     KMS{Local: LocalKMS{KeyFile: tr.Master}},
+		Audit:   Audit{SigningKeyFile: tr.AuditKey},
 		Roles:   []Role{{Name: "user", Models: []string{"*"}, Capabilities: []string{"chat"}}},
 		Models:  []Model{{Name: "demo", Builtin: "demo"}},
 	}

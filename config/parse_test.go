@@ -123,7 +123,7 @@ func TestParse(t *testing.T) {
 				Storage:   Storage{Driver: "postgres", DSN: "env:WARDEN_DATABASE_URL"},
 				RateLimit: RateLimit{Driver: "redis", URL: "env:WARDEN_REDIS_URL", Prefix: "{team-a}:"},
 				KMS:       KMS{Provider: "local", Local: LocalKMS{KeyFile: tr.Master}},
-				Audit:     Audit{Origin: "warden.example.com/audit", SigningKeyFile: tr.AuditKey},
+				Audit:     Audit{Origin: "warden.example.com/audit", SigningKeyFile: tr.AuditKey, Durability: "sync", FailMode: "closed"},
 				Auth: Auth{
 					APIKeys: APIKeys{Enabled: &off},
 					OIDC: []OIDC{
@@ -182,6 +182,7 @@ models:
 				Storage:   Storage{Driver: "sqlite", DSN: Secret(filepath.Join(tr.Data, "warden.db"))},
 				RateLimit: RateLimit{Driver: "memory"},
 				KMS:       KMS{Provider: "local", Local: LocalKMS{KeyFile: tr.Master}},
+				Audit:     Audit{SigningKeyFile: tr.AuditKey, Durability: "sync", FailMode: "closed"},
 				Auth:      Auth{MTLS: MTLS{IdentityFrom: "auto", GroupsFrom: "ou"}},
 				Log:       Log{Level: "info", Format: "json"},
 				Models:    []Model{{Name: "llama", Upstream: Upstream{URL: "https://llm.internal/v1", Model: "llama"}}},
@@ -191,7 +192,6 @@ models:
 			name: "unquoted min_version and empty optional sections",
 			text: minimal + `server:
   tls: {cert_file: {{DIR}}/tls/cert.pem, key_file: {{DIR}}/tls/key.pem, min_version: 1.2}
-audit:
 auth: {}
 roles: []
 `,
@@ -206,6 +206,7 @@ roles: []
 				Storage:   Storage{Driver: "sqlite", DSN: Secret(filepath.Join(tr.Data, "warden.db"))},
 				RateLimit: RateLimit{Driver: "memory"},
 				KMS:       KMS{Provider: "local", Local: LocalKMS{KeyFile: tr.Master}},
+				Audit:     Audit{SigningKeyFile: tr.AuditKey, Durability: "sync", FailMode: "closed"},
 				Auth:      Auth{MTLS: MTLS{IdentityFrom: "auto", GroupsFrom: "ou"}},
 				Log:       Log{Level: "info", Format: "json"},
 				Roles:     []Role{},
@@ -228,6 +229,7 @@ roles: []
 				Storage:   Storage{Driver: "sqlite", DSN: Secret(filepath.Join(tr.Data, "warden.db"))},
 				RateLimit: RateLimit{Driver: "memory"},
 				KMS:       KMS{Provider: "local", Local: LocalKMS{KeyFile: tr.Master}},
+				Audit:     Audit{SigningKeyFile: tr.AuditKey, Durability: "sync", FailMode: "closed"},
 				Auth:      Auth{MTLS: MTLS{IdentityFrom: "auto", GroupsFrom: "ou"}},
 				Log:       Log{Level: "info", Format: "json"},
 				Models: []Model{
@@ -295,7 +297,7 @@ func TestLoad(t *testing.T) {
 	if ce.File != bad {
 		t.Errorf("Error.File = %q, want %q", ce.File, bad)
 	}
-	if want := bad + ": 3 problem(s)\n  version: unsupported version 2"; !strings.HasPrefix(err.Error(), want) {
+	if want := bad + ": 4 problem(s)\n  version: unsupported version 2"; !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("Error() = %q, want it to start with %q", err.Error(), want)
 	}
 

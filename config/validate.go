@@ -23,6 +23,12 @@ const (
 
 // ApplyDefaults fills every unset key that has a default.
 func (c *Config) ApplyDefaults() {
+	if c.Audit.Durability == "" {
+		c.Audit.Durability = DurabilitySync
+	}
+	if c.Audit.FailMode == "" {
+		c.Audit.FailMode = FailClosed
+	}
 	if c.Server.Listen == "" {
 		c.Server.Listen = DefaultListen
 	}
@@ -390,8 +396,22 @@ func (c *Config) validateUpstream(v *validator, p string, u Upstream) {
 // validateAudit checks the audit signing key: it must be a note signer key,
 // and its name is the log's origin (SPEC §4), so audit.origin must match it.
 func (c *Config) validateAudit(v *validator) {
+	switch c.Audit.Durability {
+	case "", DurabilitySync, DurabilityAsync:
+	default:
+		v.add("audit.durability", fmt.Sprintf("%q is not sync or async", c.Audit.Durability))
+	}
+	switch c.Audit.FailMode {
+	case "", FailClosed, FailOpen:
+	default:
+		v.add("audit.fail_mode", fmt.Sprintf("%q is not closed or open", c.Audit.FailMode))
+	}
+	if d := c.Audit.CheckpointInterval; d != 0 && (d.D(0) < 100*time.Millisecond || d.D(0) > time.Hour) {
+		v.add("audit.checkpoint_interval", "must be between 100ms and 1h")
+	}
 	f := c.Audit.SigningKeyFile
 	if f == "" {
+		v.add("audit.signing_key_file", "required: the audit log signs its checkpoints with it (warden init writes one)")
 		return
 	}
 	b, err := os.ReadFile(f)

@@ -449,7 +449,7 @@ func TestAuditKey(t *testing.T) {
 		{"missing", `audit: {signing_key_file: ` + filepath.Join(tr.Dir, "nope") + `}`, []string{"audit.signing_key_file"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse(tr.fill(minimal + tt.audit + "\n"))
+			_, err := Parse(tr.fill(strings.Replace(minimal, "audit: {signing_key_file: {{DIR}}/keys/audit.key}", tt.audit, 1)))
 			var got []string
 			var ce *Error
 			if errors.As(err, &ce) {

@@ -18,6 +18,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/gateway"
 	"github.com/wardenhq/warden/kms"
@@ -158,6 +159,10 @@ func (g *Gateway) config(t testing.TB, opts GatewayOptions) *config.Config {
 	if err := kms.GenerateLocal(keyFile); err != nil {
 		t.Fatal(err)
 	}
+	auditKey := filepath.Join(g.Dir, "audit.key")
+	if err := auditlog.GenerateKey(auditKey, "warden.test/audit"); err != nil {
+		t.Fatal(err)
+	}
 	g.Upstream = opts.Upstream
 	if g.Upstream == nil && opts.Models == nil {
 		g.Upstream = NewUpstream(t)
@@ -172,6 +177,7 @@ func (g *Gateway) config(t testing.TB, opts GatewayOptions) *config.Config {
 		Storage: config.Storage{Driver: "sqlite"},
 		KMS:     config.KMS{Provider: "local", Local: config.LocalKMS{KeyFile: keyFile}},
 		Log:     config.Log{Level: "debug", Format: "json"},
+		Audit:   config.Audit{SigningKeyFile: auditKey, CheckpointInterval: config.Duration(100 * time.Millisecond)},
 		Roles:   opts.Roles,
 		Models:  opts.Models,
 	}

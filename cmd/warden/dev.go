@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/internal/devcert"
@@ -35,7 +36,7 @@ func devConfig(dir string) (*config.Config, error) {
 		return nil, err
 	}
 	auditKey := filepath.Join(keys, "audit.key")
-	if err := ensure(auditKey, func() error { return writeAuditKey(auditKey, "warden.localhost/audit") }); err != nil {
+	if err := ensure(auditKey, func() error { return auditlog.GenerateKey(auditKey, "warden.localhost/audit") }); err != nil {
 		return nil, err
 	}
 	cert, key := filepath.Join(tlsDir, "cert.pem"), filepath.Join(tlsDir, "key.pem")

@@ -1,15 +1,13 @@
 package main
 
 import (
-	"crypto/rand"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/mod/sumdb/note"
 
+	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/kms"
 )
@@ -65,30 +63,8 @@ func initDir(dir, origin string) error {
 	if err := kms.GenerateLocal(filepath.Join(keys, "master.key")); err != nil {
 		return err
 	}
-	if err := writeAuditKey(filepath.Join(keys, "audit.key"), origin); err != nil {
+	if err := auditlog.GenerateKey(filepath.Join(keys, "audit.key"), origin); err != nil {
 		return err
 	}
 	return os.WriteFile(cfgPath, config.Starter(dir, origin), 0o600)
-}
-
-// writeAuditKey writes a golang.org/x/mod/sumdb/note signer key named origin
-// (0600) and its verifier key beside it (audit.pub).
-func writeAuditKey(path, origin string) error {
-	skey, vkey, err := note.GenerateKey(rand.Reader, origin)
-	if err != nil {
-		return fmt.Errorf("audit key: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("audit key: %w", err)
-	}
-	_, err = f.WriteString(skey + "\n")
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("audit key: %w", err)
-	}
-	pub := strings.TrimSuffix(path, filepath.Ext(path)) + ".pub"
-	return os.WriteFile(pub, []byte(vkey+"\n"), 0o644)
 }
