@@ -140,6 +140,7 @@ func (a *Keys) Create(w http.ResponseWriter, r *http.Request, x *pipeline.Exchan
 	if err != nil {
 		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
 	}
+	x.AuditAdmin("keys.create", k.ID, "role="+k.Role)
 	return writeJSON(w, http.StatusCreated, NewKey{ID: k.ID, Key: secret})
 }
 
@@ -164,6 +165,7 @@ func (a *Keys) Rotate(w http.ResponseWriter, r *http.Request, x *pipeline.Exchan
 	if err != nil {
 		return keyError(err)
 	}
+	x.AuditAdmin("keys.rotate", id, "")
 	return writeJSON(w, http.StatusOK, NewKey{ID: id, Key: secret})
 }
 
@@ -173,6 +175,7 @@ func (a *Keys) Revoke(w http.ResponseWriter, r *http.Request, x *pipeline.Exchan
 	if err := a.Store.RevokeKey(r.Context(), id, a.Now().UTC()); err != nil {
 		return keyError(err)
 	}
+	x.AuditAdmin("keys.revoke", id, "")
 	return writeJSON(w, http.StatusOK, map[string]any{"id": id, "revoked": true})
 }
 

@@ -55,8 +55,12 @@ func LoadKey(path string) (Key, error) {
 		return Key{}, errors.New("audit key: not a note signer key")
 	}
 	// PRIVATE+KEY+<name>+<hash>+<base64(0x01 || ed25519 seed)>
-	i := strings.LastIndexByte(skey, '+')
-	raw, err := base64.StdEncoding.DecodeString(skey[i+1:])
+	// (names hold no '+'; the base64 key may)
+	f := strings.SplitN(skey, "+", 5)
+	if len(f) != 5 {
+		return Key{}, errors.New("audit key: not a note signer key")
+	}
+	raw, err := base64.StdEncoding.DecodeString(f[4])
 	if err != nil || len(raw) != 1+ed25519.SeedSize || raw[0] != 1 {
 		return Key{}, errors.New("audit key: not an Ed25519 note signer key")
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -138,4 +139,24 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "records/s")
+}
+
+// TestLoadKey: the verifier key derived from a signing key file is the one
+// written beside it, for many keys (base64 with '+' and '/').
+func TestLoadKey(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 20 {
+		path := fmt.Sprintf("%s/k%d.key", dir, i)
+		if err := GenerateKey(path, "test.example/audit"); err != nil {
+			t.Fatal(err)
+		}
+		k, err := LoadKey(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, _ := os.ReadFile(fmt.Sprintf("%s/k%d.pub", dir, i))
+		if k.Verifier+"\n" != string(pub) {
+			t.Fatalf("derived %q, written %q", k.Verifier, pub)
+		}
+	}
 }

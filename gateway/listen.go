@@ -99,6 +99,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopLoop()
 	go s.flushUsageLoop(loopCtx)
 	defer s.flushUsageFinal()
+	// Runs after the listener has drained: the records of every answered
+	// request are resolved, checkpointed and indexed before Serve returns.
+	defer s.closeAudit()
+	go s.indexer.Run(loopCtx, 500*time.Millisecond)
 	errc := make(chan error, 1)
 	go func() {
 		if tc != nil {

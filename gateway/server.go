@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wardenhq/warden/admin"
+	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/internal/httperr"
@@ -56,6 +57,10 @@ type Server struct {
 	state   atomic.Pointer[State]
 	reload  sync.Mutex // one reload at a time
 	handler http.Handler
+
+	audit    *auditlog.Recorder
+	auditKey auditlog.Key
+	indexer  *auditlog.Indexer
 }
 
 // New compiles cfg and returns a Server ready to serve it.
@@ -78,11 +83,17 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if cfg.Auth.APIKeys.On() {
 		s.deps.APIKeys = &auth.APIKeys{Keys: opts.Store, Hasher: s.hasher, Usage: s.usage, Now: opts.Now, Version: opts.Store.KeysVersion}
 	}
-	st, err := Compile(cfg, s.deps)
-	if err != nil {
+	var err error
+	if s.tls, err = TLSConfig(cfg.Server.TLS); err != nil {
 		return nil, err
 	}
-	if s.tls, err = TLSConfig(cfg.Server.TLS); err != nil {
+	if err := s.openAudit(cfg); err != nil {
+		return nil, err
+	}
+	s.deps.Audit = s.audit
+	st, err := Compile(cfg, s.deps)
+	if err != nil {
+		s.closeAudit()
 		return nil, err
 	}
 	s.state.Store(st)
@@ -120,6 +131,7 @@ func (s *Server) routes() http.Handler {
 		ep := pipeline.Endpoint{Name: a.name, Capability: policy.CapAdmin}
 		mux.Handle(a.pattern, pipeline.Serve(s.env, ep, pipeline.Admin(a.h), s.observe))
 	}
+	s.auditRoutes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -263,6 +275,7 @@ func (s *Server) Reload() error {
 		s.log.Error("config reload refused; the previous configuration keeps serving", "file", s.opts.ConfigPath, "err", err)
 		return err
 	}
+	s.auditSystem("config.reload", s.opts.ConfigPath, "", http.StatusOK)
 	s.metrics.reloads.WithLabelValues("applied").Inc()
 	s.log.Info("config reloaded", "file", s.opts.ConfigPath)
 	return nil

@@ -7,6 +7,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"github.com/wardenhq/warden/auditlog"
 	"reflect"
 	"sync"
 	"time"
@@ -28,9 +29,10 @@ type State struct {
 // Deps are what compiled states share across reloads: process-wide
 // handles a config version does not own.
 type Deps struct {
-	APIKeys *auth.APIKeys     // nil when auth.api_keys is off
-	Limiter ratelimit.Limiter // counters survive reloads
-	OIDC    *oidcCache        // keeps key sets and verified tokens across reloads
+	APIKeys *auth.APIKeys      // nil when auth.api_keys is off
+	Limiter ratelimit.Limiter  // counters survive reloads
+	OIDC    *oidcCache         // keeps key sets and verified tokens across reloads
+	Audit   *auditlog.Recorder // nil: exchanges are not audited
 	Now     func() time.Time
 }
 
@@ -101,6 +103,7 @@ func Compile(c *config.Config, deps Deps) (*State, error) {
 			TrustedProxies: trusted,
 			IPAllow:        ipAllow,
 			WriteStall:     c.Server.Timeouts.WriteStall.D(DefaultWriteStall),
+			Audit:          deps.Audit,
 		},
 	}, nil
 }
@@ -150,5 +153,6 @@ func restartOnly(old, new *config.Config) error {
 	check("auth.api_keys", old.Auth.APIKeys.On(), new.Auth.APIKeys.On())
 	check("ratelimit", old.RateLimit, new.RateLimit)
 	check("log", old.Log, new.Log)
+	check("audit", old.Audit, new.Audit)
 	return errors.Join(errs...)
 }

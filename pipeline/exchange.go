@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/policy"
@@ -26,8 +27,9 @@ type Env struct {
 	Routes         *upstream.Table
 	MaxBodyBytes   int64
 	TrustedProxies []netip.Prefix
-	IPAllow        []netip.Prefix // global allowlist; empty = any
-	WriteStall     time.Duration  // longest one write to the client may block
+	IPAllow        []netip.Prefix     // global allowlist; empty = any
+	WriteStall     time.Duration      // longest one write to the client may block
+	Audit          *auditlog.Recorder // nil: exchanges are not audited (tests of other stages)
 }
 
 // Endpoint identifies an inference endpoint and the capability it needs.
@@ -35,6 +37,10 @@ type Endpoint struct {
 	Name       string            // "chat.completions", "completions", "embeddings", "models"
 	Capability policy.Capability // "" for endpoints any principal may call
 	Streams    bool              // whether "stream": true is meaningful
+	// Unaudited endpoints write no audit record: reads of the audit log
+	// itself (checkpoints, tiles), which would otherwise grow it as fast
+	// as verifiers read it.
+	Unaudited bool
 }
 
 // The data-plane endpoints.
@@ -58,6 +64,7 @@ const (
 // Exchange is one request's facts.
 type Exchange struct {
 	ID       string
+	AuditID  string // the id of the exchange's audit record
 	Start    time.Time
 	Env      *Env
 	Endpoint Endpoint
@@ -77,6 +84,14 @@ type Exchange struct {
 	Aborted    bool           // the response was cut off midway
 	ClientGone bool           // the client disconnected or stopped reading
 	Err        *httperr.Error // the error answered, if any
+
+	// The audit record (audit.go).
+	admin         *auditlog.Admin
+	released      bool
+	releasedIndex string
+	releaseErr    error
+	auditIndex    uint64
+	audited       bool
 }
 
 // Outcome classifies the exchange once it is over.

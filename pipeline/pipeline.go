@@ -25,6 +25,7 @@ func Inference() Handler {
 		parseBody,
 		route,
 		authorize,
+		auditReady,
 		limit,
 	)
 }
@@ -217,6 +218,11 @@ func forward(w http.ResponseWriter, r *http.Request, x *Exchange) error {
 		body = x.Request.WithModel(body, x.Route.Model)
 	}
 	x.Upstream = &upstream.Outcome{CollectText: x.collectText}
+	if x.Env.Audit != nil {
+		x.Upstream.Release = func(status int, e *httperr.Error, h http.Header) (string, error) {
+			return x.release(r.Context(), status, e, h)
+		}
+	}
 	x.Route.Forward(w, r, body, x.Upstream)
 	return nil // the upstream package answered, errors included
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/internal/httperr"
 )
 
@@ -29,8 +30,18 @@ func Serve(env func() *Env, ep Endpoint, h Handler, observe Observer) http.Handl
 			x.ID = NewRequestID()
 			w.Header().Set("X-Request-Id", x.ID)
 		}
+		if e.Audit != nil && !ep.Unaudited {
+			x.AuditID = auditlog.NewID(x.Start)
+			w.Header().Set("X-Warden-Audit-Id", x.AuditID)
+		}
 		x.ClientIP = ClientIP(r, e.TrustedProxies)
 		sw := newStatusWriter(w, x.ID, e.WriteStall)
+		// A response the handler writes itself is released here, at its
+		// first byte, unless it was released already.
+		sw.release = func(status int, h http.Header) error {
+			_, err := x.release(r.Context(), status, nil, h)
+			return err
+		}
 		// Observe whatever happens, including a response aborted midway (a
 		// stream cut by the client or the upstream panics with
 		// http.ErrAbortHandler): no exchange goes unrecorded.
@@ -39,6 +50,11 @@ func Serve(env func() *Env, ep Endpoint, h Handler, observe Observer) http.Handl
 			x.Aborted = p != nil
 			x.Status = sw.status
 			x.ClientGone = sw.writeErr != nil || r.Context().Err() != nil
+			if !x.released {
+				// Never released (client gone, stream cut, panic): the
+				// record says what happened, after the fact.
+				x.release(r.Context(), x.Status, nil, nil)
+			}
 			sw.finish()
 			if observe != nil {
 				observe(x)
@@ -50,6 +66,8 @@ func Serve(env func() *Env, ep Endpoint, h Handler, observe Observer) http.Handl
 		if err := h(sw, r, x); err != nil {
 			x.Err = httperr.From(err)
 			if sw.status == 0 {
+				// A refusal stays a refusal even if its record fails.
+				x.release(r.Context(), x.Err.Status, x.Err, sw.Header())
 				httperr.Write(sw, x.Err)
 			}
 		}

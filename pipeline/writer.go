@@ -2,7 +2,10 @@ package pipeline
 
 import (
 	"net/http"
+	"strconv"
 	"time"
+
+	"github.com/wardenhq/warden/internal/httperr"
 )
 
 // statusWriter is the ResponseWriter handlers see. It records the status
@@ -20,6 +23,12 @@ type statusWriter struct {
 	stall    time.Duration
 	status   int   // final status sent; 0 if none yet
 	writeErr error // first failed write: the client is gone or stalled
+
+	// release, if set, is called before the final status goes out; an
+	// error replaces the response with 503 audit_unavailable and discards
+	// what the handler writes.
+	release  func(status int, h http.Header) error
+	withheld bool
 }
 
 func newStatusWriter(w http.ResponseWriter, id string, stall time.Duration) *statusWriter {
@@ -30,6 +39,23 @@ func (w *statusWriter) WriteHeader(code int) {
 	if code < 200 || w.status != 0 {
 		return
 	}
+	if w.release != nil {
+		if err := w.release(code, w.Header()); err != nil {
+			w.withheld = true
+			h := w.Header()
+			for k := range h {
+				delete(h, k)
+			}
+			e := errAuditUnavailable
+			w.status = e.Status
+			h.Set("X-Request-Id", w.id)
+			h.Set("Content-Type", "application/json")
+			h.Set("Retry-After", strconv.Itoa(e.RetryAfter))
+			w.ResponseWriter.WriteHeader(e.Status)
+			w.ResponseWriter.Write(append(httperr.Body(e), '\n'))
+			return
+		}
+	}
 	w.status = code
 	w.Header().Set("X-Request-Id", w.id)
 	w.ResponseWriter.WriteHeader(code)
@@ -38,6 +64,9 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.WriteHeader(http.StatusOK)
+	}
+	if w.withheld {
+		return len(b), nil
 	}
 	w.arm()
 	n, err := w.ResponseWriter.Write(b)

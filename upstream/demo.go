@@ -41,8 +41,6 @@ func (Demo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httperr.Write(w, httperr.New(http.StatusBadRequest, "invalid_request", "the demo model could not read the request"))
 		return
 	}
-	o := outcomeOf(r)
-	o.Headers, o.Status = time.Now(), http.StatusOK
 	switch strings.TrimPrefix(r.URL.Path, "/v1") {
 	case "/chat/completions":
 		var last string
@@ -57,7 +55,6 @@ func (Demo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/embeddings":
 		demoEmbeddings(w, req.Model, req.Input)
 	default:
-		o.Status = http.StatusNotFound
 		httperr.Write(w, httperr.New(http.StatusNotFound, "unknown_endpoint", "the demo model does not serve this endpoint"))
 	}
 }

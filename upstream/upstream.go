@@ -75,9 +75,17 @@ func Build(models []config.Model, transport *http.Transport) (*Table, error) {
 	for i, m := range models {
 		r := &Route{Name: m.Name, Version: m.Version, Digest: m.Digest, Namespace: m.Namespace, Model: m.Upstream.Model}
 		if m.Builtin == "demo" {
-			r.Builtin, r.Model, r.h = true, m.Name, Demo{}
+			// The demo model is served in-process but through the same
+			// proxy as every upstream, so its answers are inspected,
+			// measured and audited the same way.
+			r.Builtin, r.Model = true, m.Name
+			r.h, _ = newProxy(config.Upstream{URL: demoURL}, handlerTransport{Demo{}}, DefaultIdleTimeout)
 		} else {
-			h, tr, err := newProxy(m.Upstream, transport)
+			// A per-route transport copy carries the route's header timeout
+			// while sharing nothing mutable; connection pools are per route.
+			tr := transport.Clone()
+			tr.ResponseHeaderTimeout = m.Upstream.Timeout.D(DefaultTimeout)
+			h, err := newProxy(m.Upstream, tr, m.Upstream.IdleTimeout.D(DefaultIdleTimeout))
 			if err != nil {
 				errs = append(errs, fmt.Errorf("models[%d].upstream: %w", i, err))
 				continue
@@ -119,6 +127,17 @@ type Outcome struct {
 	StreamedBytes  int64
 	StreamedSample []byte
 
+	// Release (set by the caller) is called once the response's outcome
+	// is known and before any of it reaches the client: with the status
+	// and error about to be sent and the response's headers. It returns
+	// the audit index to announce ("" if none); an error withholds the
+	// response (503 audit_unavailable, or for a stream no final [DONE]).
+	Release func(status int, e *httperr.Error, h http.Header) (index string, err error)
+	// Response is the released response's content, hashed per part (set
+	// before Release is called): one "assistant" part per choice, or one
+	// "embedding" part for an embeddings answer.
+	Response []ResponsePart
+
 	cancel context.CancelCauseFunc // ends the upstream exchange
 }
 
@@ -158,24 +177,19 @@ func outcomeOf(r *http.Request) *Outcome {
 // clientCredentialHeaders never travel upstream.
 var clientCredentialHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Api-Key", "X-Api-Key", "Openai-Organization", "Openai-Project"}
 
-func newProxy(u config.Upstream, transport *http.Transport) (http.Handler, *http.Transport, error) {
+func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http.Handler, error) {
 	base, err := url.Parse(u.URL)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var bearer string
 	if u.APIKey != "" {
 		key, err := u.APIKey.Resolve()
 		if err != nil {
-			return nil, nil, fmt.Errorf("api_key: %w", err)
+			return nil, fmt.Errorf("api_key: %w", err)
 		}
 		bearer = "Bearer " + key
 	}
-	// A per-route transport copy carries the route's header timeout while
-	// sharing nothing mutable; connection pools are per route.
-	tr := transport.Clone()
-	tr.ResponseHeaderTimeout = u.Timeout.D(DefaultTimeout)
-	idle := u.IdleTimeout.D(DefaultIdleTimeout)
 	basePath := strings.TrimSuffix(base.Path, "/")
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -221,20 +235,26 @@ func newProxy(u config.Upstream, transport *http.Transport) (http.Handler, *http
 				res.Body.Close()
 				return fmt.Errorf("%w (HTTP %d)", errUpstreamAuth, res.StatusCode)
 			}
-			return nil
+			return release(res, o)
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			o := outcomeOf(r)
-			if o.Err == nil {
+			if o.Err == nil && !errors.Is(err, ErrAuditUnavailable) {
 				o.Err = err
 			}
 			if r.Context().Err() != nil && errors.Is(err, context.Canceled) {
 				return // the client went away; nobody to answer
 			}
-			httperr.Write(w, ErrorFor(err))
+			e := ErrorFor(err)
+			if o.Release != nil {
+				if _, rerr := o.Release(e.Status, e, w.Header()); rerr != nil {
+					e = ErrorFor(ErrAuditUnavailable)
+				}
+			}
+			httperr.Write(w, e)
 		},
 		ErrorLog: discardLog,
-	}, tr, nil
+	}, nil
 }
 
 // copyBuffers recycles the 32 KiB buffers ReverseProxy copies responses
@@ -274,6 +294,10 @@ func scrubResponseHeaders(h http.Header) {
 func ErrorFor(err error) *httperr.Error {
 	var ne net.Error
 	switch {
+	case errors.Is(err, ErrAuditUnavailable):
+		e := httperr.Wrap(http.StatusServiceUnavailable, "audit_unavailable", "the audit log cannot record requests; try again shortly", err)
+		e.RetryAfter = 1
+		return e
 	case errors.Is(err, errUpstreamAuth):
 		return httperr.Wrap(http.StatusBadGateway, "upstream_auth_failed", "the model server refused the gateway's credentials", err)
 	case errors.Is(err, errUpstreamStatus):

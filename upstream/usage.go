@@ -32,6 +32,9 @@ type usageReader struct {
 	buf  []byte // JSON: the last jsonTail bytes; SSE: the current unfinished line
 	done func(*Usage)
 	last *Usage
+
+	hashText bool         // SSE: hash each choice's text (for the audit record)
+	texts    choiceHashes // per choice, with hashText
 }
 
 func newUsageReader(rc io.ReadCloser, contentType string, o *Outcome, done func(*Usage)) io.ReadCloser {
@@ -50,6 +53,7 @@ const maxTextSample = 4 << 10
 type streamEvent struct {
 	Usage   *Usage
 	Choices []struct {
+		Index int    `json:"index"`
 		Text  string `json:"text"`
 		Delta struct {
 			Content          string `json:"content"`
@@ -113,7 +117,7 @@ func (u *usageReader) event(line []byte) {
 		return
 	}
 	collect := u.o != nil && u.o.CollectText
-	if !collect && !bytes.Contains(data, []byte(`"usage"`)) {
+	if !collect && !u.hashText && !bytes.Contains(data, []byte(`"usage"`)) {
 		return
 	}
 	var v streamEvent
@@ -122,6 +126,14 @@ func (u *usageReader) event(line []byte) {
 	}
 	if v.Usage != nil {
 		u.last = v.Usage
+	}
+	if u.hashText {
+		if u.texts == nil {
+			u.texts = choiceHashes{}
+		}
+		for _, c := range v.Choices {
+			u.texts.write(c.Index, c.Text+c.Delta.Content)
+		}
 	}
 	if !collect {
 		return
@@ -133,6 +145,20 @@ func (u *usageReader) event(line []byte) {
 				u.o.StreamedSample = append(u.o.StreamedSample, t[:min(room, len(t))]...)
 			}
 		}
+	}
+}
+
+// snapshot records what the stream said so far (usage, hashed text) in
+// the Outcome, for a record committed before the stream ends.
+func (u *usageReader) snapshot() {
+	if u.o == nil {
+		return
+	}
+	if u.last != nil {
+		u.o.Usage = u.last
+	}
+	if u.hashText {
+		u.o.Response = u.texts.parts()
 	}
 }
 

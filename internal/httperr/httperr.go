@@ -79,6 +79,15 @@ type body struct {
 	} `json:"error"`
 }
 
+// Body returns e as an OpenAI error object ({"error": {...}}), e.g. for an
+// SSE error event.
+func Body(e *Error) []byte {
+	var b body
+	b.Error.Message, b.Error.Type, b.Error.Code = e.Msg, e.Type, e.Code
+	out, _ := json.Marshal(&b)
+	return out
+}
+
 // Write writes e as an OpenAI error response.
 func Write(w http.ResponseWriter, e *Error) {
 	var b body

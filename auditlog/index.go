@@ -1,0 +1,141 @@
+package auditlog
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/transparency-dev/tessera"
+	"github.com/transparency-dev/tessera/api"
+
+	"github.com/wardenhq/warden/store"
+)
+
+// Indexer keeps the store's search index up with a log: it reads entries
+// from the store's cursor for the log's origin up to the log's integrated
+// size, parses the records and indexes them with the cursor in one
+// transaction. One code path serves start-up catch-up and steady state;
+// a crash at any point only repeats work. It also keeps the newest signed
+// checkpoint in the store, which start-up checks the log against.
+type Indexer struct {
+	Origin string
+	Reader tessera.LogReader
+	Store  *store.DB
+	Logger *slog.Logger
+}
+
+const bundleWidth = 256
+
+// CatchUp indexes every integrated entry not yet indexed.
+func (ix *Indexer) CatchUp(ctx context.Context) error {
+	if cp, err := ix.Reader.ReadCheckpoint(ctx); err == nil {
+		if size, err := CheckpointSize(cp); err == nil {
+			if err := ix.Store.SaveAuditCheckpoint(ctx, ix.Origin, size, cp); err != nil {
+				return err
+			}
+		}
+	}
+	next, err := ix.Store.AuditCursor(ctx, ix.Origin)
+	if err != nil {
+		return err
+	}
+	size, err := ix.Reader.IntegratedSize(ctx)
+	if err != nil {
+		return err
+	}
+	for next < size {
+		bundle := next / bundleWidth
+		end := min(size, (bundle+1)*bundleWidth)
+		var p uint8
+		if n := end - bundle*bundleWidth; n < bundleWidth {
+			p = uint8(n)
+		}
+		raw, err := ix.Reader.ReadEntryBundle(ctx, bundle, p)
+		if err != nil {
+			return fmt.Errorf("audit index: reading entry bundle %d: %w", bundle, err)
+		}
+		var eb api.EntryBundle
+		if err := eb.UnmarshalText(raw); err != nil {
+			return fmt.Errorf("audit index: entry bundle %d: %w", bundle, err)
+		}
+		if uint64(len(eb.Entries)) < end-bundle*bundleWidth {
+			return fmt.Errorf("audit index: entry bundle %d holds %d entries, want %d", bundle, len(eb.Entries), end-bundle*bundleWidth)
+		}
+		rows := make([]store.AuditRow, 0, end-next)
+		for i := next; i < end; i++ {
+			e := eb.Entries[i-bundle*bundleWidth]
+			row, err := Row(ix.Origin, i, e)
+			if err != nil {
+				// An entry Warden cannot read is still in the log and
+				// verifiable; the index says so rather than stopping.
+				ix.Logger.Error("audit index: unreadable record", "origin", ix.Origin, "index", i, "err", err)
+				row = store.AuditRow{Origin: ix.Origin, Index: i, ID: fmt.Sprintf("unreadable:%s:%d", ix.Origin, i),
+					Time: time.Unix(0, 0).UTC(), Kind: "unreadable", Entry: e}
+			}
+			rows = append(rows, row)
+		}
+		if err := ix.Store.IndexAudit(ctx, ix.Origin, rows, end); err != nil {
+			if errors.Is(err, store.ErrCursorBackwards) {
+				return nil // another indexer (a replica sharing the store) got there first
+			}
+			return err
+		}
+		next = end
+	}
+	return nil
+}
+
+// Run calls CatchUp every interval until ctx ends, then once more.
+func (ix *Indexer) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := ix.CatchUp(ctx); err != nil && ctx.Err() == nil {
+			ix.Logger.Error("audit index: could not catch up; will retry", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Row parses a log entry into its search index row.
+func Row(origin string, index uint64, entry []byte) (store.AuditRow, error) {
+	var r Record
+	if err := json.Unmarshal(entry, &r); err != nil {
+		return store.AuditRow{}, err
+	}
+	if r.ID == "" {
+		return store.AuditRow{}, errors.New("record has no id")
+	}
+	row := store.AuditRow{
+		Origin: origin, Index: index, ID: r.ID, Time: time.Time(r.Time), Kind: r.Kind,
+		Endpoint: string(r.Endpoint), Namespace: string(r.Namespace), Decision: r.Decision,
+		Status: r.Status, RequestID: string(r.RequestID), PromptHash: string(r.PromptHash),
+		ResponseHash: string(r.ResponseHash), Entry: entry,
+	}
+	if p := r.Principal; p != nil {
+		row.PrincipalID, row.PrincipalType, row.KeyID = p.ID, p.Type, string(p.KeyID)
+	}
+	if m := r.Model; m != nil {
+		row.Model = m.Name
+	}
+	return row, nil
+}
+
+// CheckpointSize reads the tree size of a checkpoint, without checking
+// its signature.
+func CheckpointSize(cp []byte) (uint64, error) {
+	lines := strings.SplitN(string(cp), "\n", 3)
+	if len(lines) < 3 {
+		return 0, errors.New("malformed checkpoint")
+	}
+	return strconv.ParseUint(lines[1], 10, 64)
+}

@@ -1,0 +1,113 @@
+package auditlog
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync/atomic"
+)
+
+// Recorder writes records to a Log as the configuration says: waiting for
+// durability or not (audit.durability), and failing closed or open
+// (audit.fail_mode). It is shared by every config version.
+type Recorder struct {
+	log      *Log
+	hasher   *Hasher
+	sync     bool
+	failOpen bool
+	logger   *slog.Logger
+
+	written, failed atomic.Uint64
+}
+
+// NewRecorder returns a Recorder appending to l, hashing content with h.
+func NewRecorder(l *Log, h *Hasher, sync, failOpen bool, logger *slog.Logger) *Recorder {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Recorder{log: l, hasher: h, sync: sync, failOpen: failOpen, logger: logger}
+}
+
+// ErrUnavailable: the log cannot take records, and audit.fail_mode is
+// closed.
+var ErrUnavailable = errors.New("audit log unavailable")
+
+// Hasher is the content hasher for prompt_hash and response_hash.
+func (r *Recorder) Hasher() *Hasher { return r.hasher }
+
+// Log is the log records go to.
+func (r *Recorder) Log() *Log { return r.log }
+
+// Sync reports whether responses wait for their records (durability sync).
+func (r *Recorder) Sync() bool { return r.sync }
+
+// Ready returns nil when a request may go ahead: the log takes records, or
+// failures are tolerated (fail_mode open). Otherwise ErrUnavailable, with
+// the cause wrapped.
+func (r *Recorder) Ready() error {
+	if r.failOpen {
+		return nil
+	}
+	if err := r.log.Healthy(); err != nil {
+		return errors.Join(ErrUnavailable, err)
+	}
+	return nil
+}
+
+// Write appends rec. In sync mode it waits until the record is durable
+// and returns its index with durable true; in async mode it returns at
+// once. A record that cannot be written is an ErrUnavailable error with
+// fail_mode closed; with fail_mode open it is logged and Write returns
+// nil error and durable false.
+func (r *Recorder) Write(ctx context.Context, rec *Record) (index uint64, durable bool, err error) {
+	entry, err := rec.Marshal()
+	if err != nil {
+		return 0, false, r.fail(rec, err)
+	}
+	p := r.log.Append(entry)
+	if !r.sync {
+		select {
+		case <-p.Done():
+			if _, err := p.Wait(ctx); err != nil {
+				return 0, false, r.fail(rec, err)
+			}
+		default:
+			go r.watch(rec.ID, p)
+		}
+		return 0, false, nil
+	}
+	index, err = p.Wait(ctx)
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			// The caller stopped waiting (its client left); the record is
+			// still on its way.
+			go r.watch(rec.ID, p)
+			return 0, false, err
+		}
+		return 0, false, r.fail(rec, err)
+	}
+	r.written.Add(1)
+	return index, true, nil
+}
+
+// watch reports the fate of a record nobody waits for.
+func (r *Recorder) watch(id string, p *Pending) {
+	if _, err := p.Wait(context.Background()); err != nil {
+		r.failed.Add(1)
+		r.logger.Error("audit record not written", "audit_id", id, "err", err)
+		return
+	}
+	r.written.Add(1)
+}
+
+func (r *Recorder) fail(rec *Record, err error) error {
+	r.failed.Add(1)
+	r.logger.Error("audit record not written", "audit_id", rec.ID, "kind", rec.Kind, "err", err)
+	if r.failOpen {
+		return nil
+	}
+	return errors.Join(ErrUnavailable, err)
+}
+
+// Counts returns how many records were written and how many failed.
+func (r *Recorder) Counts() (written, failed uint64) { return r.written.Load(), r.failed.Load() }

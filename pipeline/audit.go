@@ -1,0 +1,148 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"time"
+
+	"github.com/wardenhq/warden/auditlog"
+	"github.com/wardenhq/warden/internal/httperr"
+	"github.com/wardenhq/warden/upstream"
+)
+
+// Every exchange gets exactly one audit record, committed once at the
+// moment its response is about to be released (SPEC §4, audit.durability):
+//
+//   - Warden's own answers (errors, admin results): in Serve, just before
+//     the answer is written;
+//   - upstream answers: by the upstream package through Outcome.Release,
+//     once a non-stream answer has been read whole, or before a stream's
+//     final [DONE];
+//   - anything not released by then (client gone, stream cut, panic): in
+//     Serve's deferred observer, after the fact.
+
+// errAuditUnavailable answers a request refused because the audit log
+// cannot take records (audit.fail_mode closed).
+var errAuditUnavailable = upstream.ErrorFor(upstream.ErrAuditUnavailable)
+
+// AuditAdmin marks the exchange as an administrative act: its record's
+// kind is "admin", with this action (e.g. "key.create") and target.
+func (x *Exchange) AuditAdmin(action, target, detail string) {
+	x.admin = &auditlog.Admin{Action: action, Target: auditlog.Opt(target), Detail: auditlog.Opt(detail)}
+}
+
+// AuditIndex returns the exchange's record's leaf index, if it is known
+// (committed with durability sync).
+func (x *Exchange) AuditIndex() (uint64, bool) { return x.auditIndex, x.audited }
+
+// release commits the exchange's record, once; status and e are what is
+// about to be sent. With durability sync it waits for the record and sets
+// X-Warden-Audit-Index on h (if h is not nil), returning the index. An
+// error means the record could not be written and fail_mode is closed:
+// the response must be withheld.
+func (x *Exchange) release(ctx context.Context, status int, e *httperr.Error, h http.Header) (string, error) {
+	if x.released {
+		return x.releasedIndex, x.releaseErr
+	}
+	x.released = true
+	rec := x.Env.Audit
+	if rec == nil || x.Endpoint.Unaudited {
+		return "", nil
+	}
+	idx, durable, err := rec.Write(ctx, x.record(rec.Hasher(), status, e))
+	if err != nil {
+		if errors.Is(err, auditlog.ErrUnavailable) {
+			x.releaseErr = err
+		}
+		return "", x.releaseErr
+	}
+	if durable {
+		x.auditIndex, x.audited = idx, true
+		x.releasedIndex = strconv.FormatUint(idx, 10)
+		if h != nil {
+			h.Set("X-Warden-Audit-Index", x.releasedIndex)
+		}
+	}
+	return x.releasedIndex, nil
+}
+
+// record describes the exchange as it stands.
+func (x *Exchange) record(h *auditlog.Hasher, status int, e *httperr.Error) *auditlog.Record {
+	now := time.Now()
+	r := &auditlog.Record{
+		ID:        x.AuditID,
+		Time:      auditlog.Time(x.Start),
+		Kind:      auditlog.KindRequest,
+		Endpoint:  auditlog.Opt(x.Endpoint.Name),
+		Decision:  string(x.Outcome()),
+		Status:    status,
+		Stream:    x.Request.Stream,
+		RequestID: auditlog.Opt(x.ID),
+		LatencyMS: &auditlog.Latency{Total: auditlog.Millis(now.Sub(x.Start))},
+	}
+	if x.admin != nil {
+		r.Kind, r.Admin = auditlog.KindAdmin, x.admin
+	} else if action, ok := strings.CutPrefix(x.Endpoint.Name, "admin."); ok {
+		r.Kind, r.Admin = auditlog.KindAdmin, &auditlog.Admin{Action: action}
+	}
+	if x.ClientIP.IsValid() {
+		r.SourceIP = auditlog.Opt(x.ClientIP.String())
+	}
+	if id := x.Identity; id != nil {
+		r.Principal = &auditlog.Principal{ID: id.ID, Type: id.Type, KeyID: auditlog.Opt(id.KeyID), Groups: id.Groups}
+	}
+	if rt := x.Route; rt != nil {
+		r.Model = &auditlog.Model{Name: rt.Name, Version: auditlog.Opt(rt.Version), Digest: auditlog.Opt(rt.Digest)}
+		r.Namespace = auditlog.Opt(rt.Namespace)
+	}
+	if x.AuthReason != "" {
+		r.Reasons = append(r.Reasons, string(x.AuthReason))
+	}
+	for _, reason := range x.Decision.Reasons {
+		r.Reasons = append(r.Reasons, string(reason))
+	}
+	if x.Request.Model != "" && len(x.Body) > 0 {
+		if parts, err := auditlog.PromptParts(x.Body); err == nil {
+			r.PromptHash = auditlog.Opt(h.Sum(parts))
+		}
+	}
+	if u := x.Upstream; u != nil {
+		if !u.Start.IsZero() {
+			r.LatencyMS.Upstream = auditlog.Millis(now.Sub(u.Start))
+		}
+		if len(u.Response) > 0 {
+			parts := make([]auditlog.HashedPart, len(u.Response))
+			for i, p := range u.Response {
+				parts[i] = auditlog.HashedPart{Role: p.Role, Text: p.Text}
+			}
+			r.ResponseHash = auditlog.Opt(h.SumHashed(parts))
+		}
+		if u.Usage != nil {
+			r.Tokens = &auditlog.Tokens{Prompt: u.Usage.Prompt, Completion: u.Usage.Completion}
+		}
+	}
+	if e == nil && x.Err != nil && status >= 400 {
+		e = x.Err
+	}
+	if e != nil {
+		r.Error = &auditlog.ErrorInfo{Type: e.Type, Code: e.Code}
+	}
+	return r
+}
+
+// auditReady refuses, before anything is forwarded, a request whose record
+// could not be written (fail_mode closed and the log unhealthy).
+func auditReady(next Handler) Handler {
+	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
+		if a := x.Env.Audit; a != nil {
+			if err := a.Ready(); err != nil {
+				return httperr.Wrap(errAuditUnavailable.Status, errAuditUnavailable.Code, errAuditUnavailable.Msg, err)
+			}
+		}
+		return next(w, r, x)
+	}
+}

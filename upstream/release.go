@@ -1,0 +1,260 @@
+package upstream
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"hash"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/wardenhq/warden/internal/httperr"
+)
+
+// ErrAuditUnavailable: the exchange's audit record could not be written,
+// so its response is withheld.
+var ErrAuditUnavailable = errors.New("the audit record could not be written")
+
+// errResponseTooLarge: a non-stream answer larger than Warden holds.
+var errResponseTooLarge = errors.New("upstream response exceeds 64 MiB")
+
+// MaxBufferedResponse bounds a non-stream answer, which is held whole until
+// its audit record is written (its headers carry the record's index).
+const MaxBufferedResponse = 64 << 20
+
+// ResponsePart is one part of a released response with its text hashed
+// (SHA-256): the content hash's key is applied by the audit log.
+type ResponsePart struct {
+	Role string
+	Text [sha256.Size]byte
+}
+
+// release is the release point of an upstream answer that passed the
+// status checks. A non-stream answer is read whole, its content hashed and
+// its record committed before a byte is sent; a stream is released as it
+// comes, its record committed before its final "data: [DONE]".
+func release(res *http.Response, o *Outcome) error {
+	if o.Release == nil {
+		return nil
+	}
+	mt, _, _ := mime.ParseMediaType(res.Header.Get("Content-Type"))
+	if res.StatusCode == http.StatusOK && mt == "text/event-stream" {
+		u, _ := res.Body.(*usageReader)
+		if u != nil {
+			u.hashText = true
+		}
+		res.Body = &auditStream{rc: res.Body, o: o, usage: u, buf: make([]byte, 32<<10)}
+		return nil
+	}
+	if res.StatusCode == http.StatusOK {
+		b, err := io.ReadAll(io.LimitReader(res.Body, MaxBufferedResponse+1))
+		res.Body.Close()
+		if err != nil {
+			return err
+		}
+		if len(b) > MaxBufferedResponse {
+			return errResponseTooLarge
+		}
+		if mt == "application/json" {
+			o.Response = responseParts(b)
+		}
+		res.Body = io.NopCloser(bytes.NewReader(b))
+		res.ContentLength = int64(len(b))
+		res.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	}
+	if _, err := o.Release(res.StatusCode, nil, res.Header); err != nil {
+		return errors.Join(ErrAuditUnavailable, err)
+	}
+	return nil
+}
+
+// responseParts hashes what a JSON answer generated: each choice's text
+// (chat message content, or completion text) as an "assistant" part in
+// choice order, or an embeddings answer's data as one "embedding" part.
+func responseParts(b []byte) []ResponsePart {
+	var v struct {
+		Object  string          `json:"object"`
+		Data    json.RawMessage `json:"data"`
+		Choices []struct {
+			Index   int     `json:"index"`
+			Text    *string `json:"text"`
+			Message *struct {
+				Content json.RawMessage `json:"content"`
+			} `json:"message"`
+		} `json:"choices"`
+	}
+	if json.Unmarshal(b, &v) != nil {
+		return nil
+	}
+	if len(v.Choices) == 0 && v.Object == "list" && len(v.Data) > 0 {
+		return []ResponsePart{{Role: "embedding", Text: sha256.Sum256(v.Data)}}
+	}
+	slices.SortStableFunc(v.Choices, func(a, b struct {
+		Index   int     `json:"index"`
+		Text    *string `json:"text"`
+		Message *struct {
+			Content json.RawMessage `json:"content"`
+		} `json:"message"`
+	}) int {
+		return a.Index - b.Index
+	})
+	parts := make([]ResponsePart, 0, len(v.Choices))
+	for _, c := range v.Choices {
+		var text string
+		switch {
+		case c.Text != nil:
+			text = *c.Text
+		case c.Message != nil:
+			text = contentText(c.Message.Content)
+		}
+		parts = append(parts, ResponsePart{Role: "assistant", Text: sha256.Sum256([]byte(text))})
+	}
+	return parts
+}
+
+// choiceHashes hashes a stream's text per choice as it passes.
+type choiceHashes map[int]hash.Hash
+
+func (c choiceHashes) write(index int, text string) {
+	h := c[index]
+	if h == nil {
+		h = sha256.New()
+		c[index] = h
+	}
+	h.Write([]byte(text))
+}
+
+func (c choiceHashes) parts() []ResponsePart {
+	if len(c) == 0 {
+		return nil
+	}
+	idx := make([]int, 0, len(c))
+	for i := range c {
+		idx = append(idx, i)
+	}
+	slices.Sort(idx)
+	parts := make([]ResponsePart, len(idx))
+	for j, i := range idx {
+		parts[j].Role = "assistant"
+		c[i].Sum(parts[j].Text[:0])
+	}
+	return parts
+}
+
+// auditStream relays a stream, holding back its final "data: [DONE]" (or
+// its end) until the exchange's record is committed; then it sends the
+// record's index as an SSE comment (": warden-audit-index N") and the
+// rest. If the record cannot be written it sends an error event instead
+// and ends the stream without [DONE]. At most one unfinished line of up to
+// 16 bytes (what could still become the [DONE] line) is ever held.
+type auditStream struct {
+	rc       io.ReadCloser
+	o        *Outcome
+	usage    *usageReader
+	buf      []byte
+	line     []byte // the unfinished line, while it could be [DONE]
+	out      []byte // ready for the client
+	released bool
+	dropped  bool  // the record failed: nothing more is sent
+	err      error // returned once out is drained
+}
+
+const maxHeldLine = 16 // len("data: [DONE]\r\n") rounded up
+
+func (s *auditStream) Read(p []byte) (int, error) {
+	for len(s.out) == 0 {
+		if s.err != nil {
+			return 0, s.err
+		}
+		n, err := s.rc.Read(s.buf)
+		s.scan(s.buf[:n])
+		if err == io.EOF {
+			if len(s.line) > 0 {
+				s.emitLine(s.line)
+				s.line = s.line[:0]
+			}
+			s.releaseNow()
+		}
+		if err != nil {
+			s.err = err
+		}
+	}
+	n := copy(p, s.out)
+	s.out = s.out[n:]
+	return n, nil
+}
+
+func (s *auditStream) Close() error { return s.rc.Close() }
+
+func (s *auditStream) scan(b []byte) {
+	for len(b) > 0 {
+		if s.released && len(s.line) == 0 {
+			if !s.dropped {
+				s.out = append(s.out, b...)
+			}
+			return
+		}
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			s.line = append(s.line, b...)
+			if len(s.line) > maxHeldLine { // cannot be the [DONE] line
+				s.emit(s.line)
+				s.line = s.line[:0]
+			}
+			return
+		}
+		line := b[:i+1]
+		if len(s.line) > 0 {
+			s.line = append(s.line, line...)
+			line = s.line
+		}
+		s.emitLine(line)
+		s.line = s.line[:0]
+		b = b[i+1:]
+	}
+}
+
+// emitLine sends a whole line, first releasing the exchange if it is the
+// [DONE] line.
+func (s *auditStream) emitLine(line []byte) {
+	if !s.released {
+		l := bytes.TrimRight(line, "\r\n")
+		if bytes.Equal(l, []byte("data: [DONE]")) || bytes.Equal(l, []byte("data:[DONE]")) {
+			s.releaseNow()
+		}
+	}
+	s.emit(line)
+}
+
+func (s *auditStream) emit(b []byte) {
+	if !s.dropped {
+		s.out = append(s.out, b...)
+	}
+}
+
+func (s *auditStream) releaseNow() {
+	if s.released {
+		return
+	}
+	s.released = true
+	if s.usage != nil {
+		s.usage.snapshot()
+	}
+	index, err := s.o.Release(http.StatusOK, nil, nil)
+	if err != nil {
+		s.out = append(s.out, "data: "...)
+		s.out = append(s.out, httperr.Body(ErrorFor(ErrAuditUnavailable))...)
+		s.out = append(s.out, "\n\n"...)
+		s.dropped = true
+		return
+	}
+	if index != "" {
+		s.out = append(s.out, ": warden-audit-index "...)
+		s.out = append(s.out, index...)
+		s.out = append(s.out, "\n\n"...)
+	}
+}
