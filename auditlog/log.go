@@ -114,10 +114,33 @@ func Open(ctx context.Context, opts LogOptions) (*Log, error) {
 
 var klogOnce sync.Once
 
-// routeKlog sends Tessera's klog output to slog, once per process.
+// routeKlog sends Tessera's klog output to slog, once per process, its
+// informational lines at debug level (they narrate routine work).
 func routeKlog(l *slog.Logger) {
-	klogOnce.Do(func() { klog.SetSlogLogger(l.With("component", "tessera")) })
+	klogOnce.Do(func() {
+		klog.SetSlogLogger(slog.New(quietInfo{l.Handler()}).With("component", "tessera"))
+	})
 }
+
+// quietInfo lowers info records to debug.
+type quietInfo struct{ slog.Handler }
+
+func (q quietInfo) Enabled(ctx context.Context, l slog.Level) bool {
+	if l == slog.LevelInfo {
+		l = slog.LevelDebug
+	}
+	return q.Handler.Enabled(ctx, l)
+}
+
+func (q quietInfo) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelInfo {
+		r.Level = slog.LevelDebug
+	}
+	return q.Handler.Handle(ctx, r)
+}
+
+func (q quietInfo) WithAttrs(a []slog.Attr) slog.Handler { return quietInfo{q.Handler.WithAttrs(a)} }
+func (q quietInfo) WithGroup(n string) slog.Handler      { return quietInfo{q.Handler.WithGroup(n)} }
 
 // Origin is the log's origin: its checkpoints' first line.
 func (l *Log) Origin() string { return l.origin }
@@ -176,6 +199,9 @@ func (l *Log) Append(entry []byte) *Pending {
 	}
 	return p
 }
+
+// Pending is how many records are queued or being written.
+func (l *Log) Pending() int64 { return l.pending.Load() }
 
 // Healthy returns nil when the log accepts records: its last batch was
 // written and it is not overloaded.

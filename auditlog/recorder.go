@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync/atomic"
+	"time"
 )
 
 // Recorder writes records to a Log as the configuration says: waiting for
@@ -16,9 +17,14 @@ type Recorder struct {
 	sync     bool
 	failOpen bool
 	logger   *slog.Logger
+	onWait   func(time.Duration) // sync waits, for metrics
 
 	written, failed atomic.Uint64
 }
+
+// ObserveWaits has f called with each sync-mode wait for durability. Call
+// it before the Recorder is used.
+func (r *Recorder) ObserveWaits(f func(time.Duration)) { r.onWait = f }
 
 // NewRecorder returns a Recorder appending to l, hashing content with h.
 func NewRecorder(l *Log, h *Hasher, sync, failOpen bool, logger *slog.Logger) *Recorder {
@@ -76,7 +82,11 @@ func (r *Recorder) Write(ctx context.Context, rec *Record) (index uint64, durabl
 		}
 		return 0, false, nil
 	}
+	start := time.Now()
 	index, err = p.Wait(ctx)
+	if r.onWait != nil {
+		r.onWait(time.Since(start))
+	}
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			// The caller stopped waiting (its client left); the record is

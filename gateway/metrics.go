@@ -2,10 +2,12 @@ package gateway
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/pipeline"
 )
 
@@ -18,6 +20,7 @@ type metrics struct {
 	upstream     *prometheus.HistogramVec
 	authFailures *prometheus.CounterVec
 	reloads      *prometheus.CounterVec
+	auditWait    prometheus.Histogram
 }
 
 func newMetrics() *metrics {
@@ -40,6 +43,11 @@ func newMetrics() *metrics {
 			Name: "warden_config_reloads_total", Help: "Configuration reloads by result (applied, refused).",
 		}, []string{"result"}),
 	}
+	m.auditWait = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "warden_audit_wait_seconds", Help: "Time a response waited for its audit record to be durable (durability sync).",
+		Buckets: []float64{.0005, .001, .002, .003, .005, .0075, .01, .015, .025, .05, .1, .25, 1},
+	})
+	m.reg.MustRegister(m.auditWait)
 	m.reg.MustRegister(m.requests, m.duration, m.upstream, m.authFailures, m.reloads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -71,4 +79,28 @@ func (m *metrics) observe(x *pipeline.Exchange, total float64) {
 	if x.AuthReason != "" {
 		m.authFailures.WithLabelValues(string(x.AuthReason)).Inc()
 	}
+}
+
+// watchAudit exports the audit log's state.
+func (m *metrics) watchAudit(r *auditlog.Recorder) {
+	r.ObserveWaits(func(d time.Duration) { m.auditWait.Observe(d.Seconds()) })
+	m.reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "warden_audit_records_total", Help: "Audit records written to the log.",
+		}, func() float64 { w, _ := r.Counts(); return float64(w) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "warden_audit_failures_total", Help: "Audit records that could not be written.",
+		}, func() float64 { _, f := r.Counts(); return float64(f) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "warden_audit_pending", Help: "Audit records queued or being written.",
+		}, func() float64 { return float64(r.Log().Pending()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "warden_audit_healthy", Help: "1 when the audit log takes records, 0 when its last write failed or it is overloaded.",
+		}, func() float64 {
+			if r.Log().Healthy() != nil {
+				return 0
+			}
+			return 1
+		}),
+	)
 }

@@ -91,6 +91,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.deps.Audit = s.audit
+	s.metrics.watchAudit(s.audit)
 	st, err := Compile(cfg, s.deps)
 	if err != nil {
 		s.closeAudit()
@@ -132,6 +133,8 @@ func (s *Server) routes() http.Handler {
 		mux.Handle(a.pattern, pipeline.Serve(s.env, ep, pipeline.Admin(a.h), s.observe))
 	}
 	s.auditRoutes(mux)
+	mux.Handle("GET /admin/v1/audit/proof/{index}", pipeline.Serve(s.env,
+		pipeline.Endpoint{Name: "admin.audit.proof", Capability: policy.CapAuditRead}, pipeline.Admin(s.auditProof), s.observe))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -194,6 +197,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.opts.Store.Ping(ctx); err != nil {
 		s.log.Warn("not ready: storage unreachable", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "storage": "unreachable"})
+		return
+	}
+	if err := s.audit.Ready(); err != nil {
+		s.log.Warn("not ready: the audit log cannot take records", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "audit": "unavailable"})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

@@ -39,6 +39,9 @@ func Serve(env func() *Env, ep Endpoint, h Handler, observe Observer) http.Handl
 		// A response the handler writes itself is released here, at its
 		// first byte, unless it was released already.
 		sw.release = func(status int, h http.Header) error {
+			if x.Upstream != nil && x.Upstream.Streaming {
+				return nil // released before the stream's final [DONE]
+			}
 			_, err := x.release(r.Context(), status, nil, h)
 			return err
 		}

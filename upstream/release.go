@@ -48,6 +48,7 @@ func release(res *http.Response, o *Outcome) error {
 			u.hashText = true
 		}
 		res.Body = &auditStream{rc: res.Body, o: o, usage: u, buf: make([]byte, 32<<10)}
+		o.Streaming = true
 		return nil
 	}
 	if res.StatusCode == http.StatusOK {

@@ -137,6 +137,9 @@ type Outcome struct {
 	// before Release is called): one "assistant" part per choice, or one
 	// "embedding" part for an embeddings answer.
 	Response []ResponsePart
+	// Streaming is set once a stream's headers are about to go out while
+	// its release (before its final [DONE]) is still to come.
+	Streaming bool
 
 	cancel context.CancelCauseFunc // ends the upstream exchange
 }
