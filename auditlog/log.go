@@ -283,6 +283,32 @@ func (l *Log) Close(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	err := l.shutdown(ctx)
+	if err == nil {
+		// Shutdown only waits for this process's own records; after a
+		// crash the tree can be ahead of the last checkpoint signed.
+		err = l.awaitCheckpoint(ctx)
+	}
 	l.cancel()
 	return err
+}
+
+// awaitCheckpoint waits until a published checkpoint covers the whole
+// integrated tree.
+func (l *Log) awaitCheckpoint(ctx context.Context) error {
+	for {
+		size, err := l.reader.IntegratedSize(ctx)
+		if err != nil {
+			return err
+		}
+		if cp, err := l.reader.ReadCheckpoint(ctx); err == nil {
+			if n, err := CheckpointSize(cp); err == nil && n >= size {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
