@@ -3,19 +3,15 @@ package store
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
-	"net/url"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
+
+	"github.com/wardenhq/warden/internal/pgtest"
 )
 
 // The PostgreSQL tests need a server; CI starts one. Each test gets a schema
 // of its own, dropped when it ends.
-const defaultPostgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 
 var drivers = []string{"sqlite", "postgres"}
 
@@ -64,49 +60,7 @@ func testDSN(tb testing.TB, driver string) string {
 	if driver == "sqlite" {
 		return filepath.Join(tb.TempDir(), "warden.db")
 	}
-	base := os.Getenv("WARDEN_TEST_POSTGRES_DSN")
-	if base == "" {
-		base = defaultPostgresDSN
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		tb.Fatalf("postgres: %v", err)
-	}
-	tb.Cleanup(func() { admin.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := admin.PingContext(ctx); err != nil {
-		if os.Getenv("WARDEN_TEST_SKIP_POSTGRES") == "1" {
-			tb.Skipf("postgres unreachable, skipped (WARDEN_TEST_SKIP_POSTGRES=1): %v", err)
-		}
-		tb.Fatalf("postgres unreachable (start it, set WARDEN_TEST_POSTGRES_DSN, or set WARDEN_TEST_SKIP_POSTGRES=1): %v", err)
-	}
-	schema := "t_" + randomHex(tb, 8)
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		tb.Fatalf("create schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return withSearchPath(tb, base, schema)
-}
-
-// withSearchPath adds a search_path run-time parameter to a PostgreSQL DSN,
-// in URL or key=value form.
-func withSearchPath(tb testing.TB, dsn, schema string) string {
-	if !strings.Contains(dsn, "://") {
-		return dsn + " search_path=" + schema
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		tb.Fatalf("WARDEN_TEST_POSTGRES_DSN: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.DSN(tb)
 }
 
 func randomHex(tb testing.TB, n int) string {
