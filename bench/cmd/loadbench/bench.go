@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
@@ -174,9 +175,13 @@ func (b *bench) startTarget(ctx context.Context, name, dir, upstreamURL, self st
 		}
 		r.url = "http://" + s.addr
 		return r, s.proc
-	case "warden":
-		r.label = "Warden"
-		w, err := startWarden(ctx, dir, b.wardenBin, upstreamURL, b.pin)
+	case "warden", "warden-async":
+		durability := "sync"
+		r.label = "Warden (audit durability sync)"
+		if name == "warden-async" {
+			r.label, durability = "Warden (audit durability async)", "async"
+		}
+		w, err := startWarden(ctx, filepath.Join(dir, name), b.wardenBin, upstreamURL, durability, b.pin)
 		if err != nil {
 			r.err = err
 			return r, nil

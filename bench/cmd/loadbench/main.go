@@ -79,7 +79,7 @@ func parseFlags(args []string) options {
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "measured `time` per target at -rate")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured warm-up `time` before each measurement")
 	fs.IntVar(&o.count, "count", 3, "`rounds` at -rate, interleaved across targets and pooled")
-	targets := fs.String("targets", "direct,floor,warden", "comma-separated `targets`: direct, floor, warden")
+	targets := fs.String("targets", "direct,floor,warden,warden-async", "comma-separated `targets`: direct, floor, warden (audit durability sync), warden-async")
 	fs.BoolVar(&o.max, "max", false, "also search each target's maximum sustained rate")
 	fs.Float64Var(&o.maxLimit, "max-limit", 64000, "highest `rate` the -max search tries")
 	fs.DurationVar(&o.maxDuration, "max-duration", 2*time.Second, "measured `time` per step of the -max search")

@@ -37,7 +37,10 @@ type warden struct {
 // startWarden builds Warden (unless bin is set), prepares a configuration in
 // dir that routes to upstreamURL, creates an API key and starts the gateway
 // with GOMAXPROCS=1 pinned to the proxy CPU.
-func startWarden(ctx context.Context, dir, bin, upstreamURL string, pin *pinning) (*warden, error) {
+func startWarden(ctx context.Context, dir, bin, upstreamURL, durability string, pin *pinning) (*warden, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
 	if bin == "" {
 		bin = filepath.Join(dir, "warden")
 		if err := buildWarden(ctx, bin); err != nil {
@@ -50,7 +53,7 @@ func startWarden(ctx context.Context, dir, bin, upstreamURL string, pin *pinning
 	}
 	audit := ""
 	if _, err := os.Stat(filepath.Join(home, "keys", "audit.key")); err == nil {
-		audit = fmt.Sprintf("audit: {signing_key_file: %s/keys/audit.key}\n", home)
+		audit = fmt.Sprintf("audit: {signing_key_file: %s/keys/audit.key, durability: %s}\n", home, durability)
 	}
 	cfg := filepath.Join(home, "warden.yaml")
 	if err := os.WriteFile(cfg, fmt.Appendf(nil, wardenConfig, home, audit, upstreamURL), 0o600); err != nil {
