@@ -38,6 +38,10 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test ./tokens   -run '^$$' -fuzz '^FuzzEstimate$$'     -fuzztime $(FUZZTIME)
 	$(GO) test ./upstream -run '^$$' -fuzz '^FuzzUsageReader$$'  -fuzztime $(FUZZTIME)
 	$(GO) test ./auditlog -run '^$$' -fuzz '^FuzzPromptParts$$'  -fuzztime $(FUZZTIME)
+	$(GO) test ./auditlog -run '^$$' -fuzz '^FuzzRow$$'          -fuzztime $(FUZZTIME)
+	$(GO) test ./upstream -run '^$$' -fuzz '^FuzzAuditStream$$'  -fuzztime $(FUZZTIME)
+	$(GO) test ./auditlog/verify -run '^$$' -fuzz '^FuzzOpenCheckpoint$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./auditlog/verify -run '^$$' -fuzz '^FuzzBundle$$'  -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin .warden-dev
