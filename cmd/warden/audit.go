@@ -12,8 +12,8 @@ import (
 )
 
 func newAudit() *cobra.Command {
-	cmd := &cobra.Command{Use: "audit", Short: "work with the audit log"}
-	cmd.AddCommand(newAuditHash())
+	cmd := &cobra.Command{Use: "audit", Short: "verify, search, prove and export the audit log"}
+	cmd.AddCommand(newAuditVerify(), newAuditSearch(), newAuditProof(), newAuditExport(), newAuditHash())
 	return cmd
 }
 

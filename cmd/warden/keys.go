@@ -19,7 +19,7 @@ import (
 )
 
 func newKeys() *cobra.Command {
-	cmd := &cobra.Command{Use: "keys", Short: "manage API keys (works offline against the configured storage)"}
+	cmd := &cobra.Command{Use: "keys", Short: "manage API keys (works offline against the configured storage; acts are audited in the local log)"}
 	cmd.AddCommand(newKeysCreate(), newKeysList(), newKeysRotate(), newKeysRevoke())
 	return cmd
 }
@@ -80,11 +80,24 @@ func newKeysCreate() *cobra.Command {
 					}
 					spec.ExpiresIn = d
 				}
+				al, err := openActAudit(ctx, "keys create", c, b, cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				defer al.close(ctx)
 				secret, k, err := createKey(ctx, b, spec)
 				if err != nil {
 					return refused("keys create: %v", err)
 				}
-				return printNewKey(cmd.OutOrStdout(), asJSON, k.ID, secret, fmt.Sprintf("Created key %s (%s, role %s).", k.ID, k.Name, k.Role))
+				aerr := al.record(ctx, "keys.create", k.ID, "role="+k.Role)
+				// The key exists: show its secret even if its record is missing.
+				if err := printNewKey(cmd.OutOrStdout(), asJSON, k.ID, secret, fmt.Sprintf("Created key %s (%s, role %s).", k.ID, k.Name, k.Role)); err != nil {
+					return err
+				}
+				if aerr != nil {
+					return refused("keys create: key %s was created, but %v", k.ID, aerr)
+				}
+				return nil
 			})
 		},
 	}
@@ -192,13 +205,25 @@ func newKeysRotate() *cobra.Command {
 				return usageErr("keys rotate: --grace: want a duration such as 0s, 1h or 7d")
 			}
 			return withBackends(cmd, func(ctx context.Context, c *config.Config, b *backends) error {
+				al, err := openActAudit(ctx, "keys rotate", c, b, cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				defer al.close(ctx)
 				now := time.Now().UTC()
 				secret, err := auth.RotateKey(ctx, b.store, b.hasher(), args[0], g, now)
 				if err != nil {
 					return keyErr("keys rotate", args[0], err)
 				}
-				return printNewKey(cmd.OutOrStdout(), asJSON, args[0], secret,
-					fmt.Sprintf("Rotated key %s; the previous secret stops working at %s.", args[0], now.Add(g).Format(time.RFC3339)))
+				aerr := al.record(ctx, "keys.rotate", args[0], "")
+				if err := printNewKey(cmd.OutOrStdout(), asJSON, args[0], secret,
+					fmt.Sprintf("Rotated key %s; the previous secret stops working at %s.", args[0], now.Add(g).Format(time.RFC3339))); err != nil {
+					return err
+				}
+				if aerr != nil {
+					return refused("keys rotate: key %s was rotated, but %v", args[0], aerr)
+				}
+				return nil
 			})
 		},
 	}
@@ -214,10 +239,19 @@ func newKeysRevoke() *cobra.Command {
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withBackends(cmd, func(ctx context.Context, c *config.Config, b *backends) error {
+				al, err := openActAudit(ctx, "keys revoke", c, b, cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				defer al.close(ctx)
 				if err := b.store.RevokeKey(ctx, args[0], time.Now().UTC()); err != nil {
 					return keyErr("keys revoke", args[0], err)
 				}
+				aerr := al.record(ctx, "keys.revoke", args[0], "")
 				fmt.Fprintf(cmd.OutOrStdout(), "Revoked key %s.\n", args[0])
+				if aerr != nil {
+					return refused("keys revoke: key %s was revoked, but %v", args[0], aerr)
+				}
 				return nil
 			})
 		},
