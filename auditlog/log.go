@@ -200,6 +200,13 @@ func (l *Log) Append(entry []byte) *Pending {
 	return p
 }
 
+// Closed is closed once the log has stopped (Close).
+func (l *Log) Closed() <-chan struct{} { return l.done }
+
+// Failed reports whether the log's last batch failed (as opposed to its
+// being merely overloaded).
+func (l *Log) Failed() bool { return l.failure.Load() != nil }
+
 // Pending is how many records are queued or being written.
 func (l *Log) Pending() int64 { return l.pending.Load() }
 
@@ -246,16 +253,20 @@ func (l *Log) run(ctx context.Context) {
 			}
 			p.index = idx.Index
 			p.entry = nil
-			close(p.done)
-			batch[i] = nil
 		}
-		l.pending.Add(-int64(len(batch)))
+		// The log's health is settled before anyone waiting hears of their
+		// record, so their next request sees it.
 		if failed != nil {
 			l.failure.Store(&failed)
 			l.log.Error("audit log: a batch could not be written", "records", len(batch), "err", failed)
 		} else if l.failure.Load() != nil {
 			l.failure.Store(nil)
 			l.log.Info("audit log: writing again")
+		}
+		l.pending.Add(-int64(len(batch)))
+		for i, p := range batch {
+			close(p.done)
+			batch[i] = nil
 		}
 		l.mu.Lock()
 		l.spare = batch[:0]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -31,7 +32,53 @@ func NewRecorder(l *Log, h *Hasher, sync, failOpen bool, logger *slog.Logger) *R
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Recorder{log: l, hasher: h, sync: sync, failOpen: failOpen, logger: logger}
+	r := &Recorder{log: l, hasher: h, sync: sync, failOpen: failOpen, logger: logger}
+	go r.probe(time.Second)
+	return r
+}
+
+// probe brings a failed log back without waiting for traffic (a node a
+// load balancer took out of rotation gets none): while the log's last
+// batch failed, it tries every interval to write a record saying the log
+// is writing again and how many records were lost meanwhile. Its success
+// clears the failure, and leaves the outage on the record.
+func (r *Recorder) probe(interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	var lostBefore uint64
+	down := false
+	for {
+		select {
+		case <-r.log.Closed():
+			return
+		case <-t.C:
+		}
+		if !r.log.Failed() {
+			down = false
+			continue
+		}
+		if !down {
+			down = true
+			_, lostBefore = r.Counts()
+		}
+		_, lost := r.Counts()
+		now := time.Now()
+		rec := &Record{
+			ID: NewID(now), Time: Time(now), Kind: KindAdmin,
+			Principal: &Principal{ID: "system", Type: "system"},
+			Decision:  DecisionAllow,
+			Admin: &Admin{Action: "audit.resumed",
+				Detail: Opt("records not written during the outage: " + strconv.FormatUint(lost-lostBefore, 10))},
+		}
+		entry, err := rec.Marshal()
+		if err != nil {
+			continue
+		}
+		if _, err := r.log.Append(entry).Wait(context.Background()); err == nil {
+			r.written.Add(1)
+			r.logger.Warn("audit log: writing again after an outage", "records_lost", lost-lostBefore)
+		}
+	}
 }
 
 // ErrUnavailable: the log cannot take records, and audit.fail_mode is

@@ -218,7 +218,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (s *Server) observe(x *pipeline.Exchange) {
 	total := time.Since(x.Start)
 	s.metrics.observe(x, total.Seconds())
-	attrs := make([]slog.Attr, 0, 14)
+	attrs := make([]slog.Attr, 0, 16)
 	attrs = append(attrs,
 		slog.String("request_id", x.ID),
 		slog.String("endpoint", x.Endpoint.Name),
@@ -227,6 +227,12 @@ func (s *Server) observe(x *pipeline.Exchange) {
 		slog.String("client_ip", x.ClientIP.String()),
 		slog.Float64("duration_ms", float64(total.Microseconds())/1000),
 	)
+	if x.AuditID != "" {
+		attrs = append(attrs, slog.String("audit_id", x.AuditID))
+	}
+	if idx, ok := x.AuditIndex(); ok {
+		attrs = append(attrs, slog.Uint64("audit_index", idx))
+	}
 	if x.Identity != nil {
 		attrs = append(attrs, slog.String("principal", x.Identity.ID))
 		if role := cmp.Or(x.Decision.Role, x.Identity.Role); role != "" {

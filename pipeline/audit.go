@@ -56,6 +56,13 @@ func (x *Exchange) release(ctx context.Context, status int, e *httperr.Error, h 
 	idx, durable, err := rec.Write(ctx, x.record(rec.Hasher(), status, e))
 	if err != nil {
 		if errors.Is(err, auditlog.ErrUnavailable) {
+			if e != nil && x.Upstream == nil {
+				// Warden's own refusal releases nothing: it is sent as
+				// it is (Serve), not replaced by 503 + Retry-After when
+				// the response is written, which would have clients
+				// retry what can never succeed.
+				return "", err
+			}
 			x.releaseErr = err
 		}
 		return "", x.releaseErr
@@ -128,19 +135,35 @@ func (x *Exchange) record(h *auditlog.Hasher, status int, e *httperr.Error) *aud
 	if e == nil && x.Err != nil && status >= 400 {
 		e = x.Err
 	}
+	if e == nil && (x.Aborted || x.ClientGone) {
+		// Cut short after its status went out: the record must not read
+		// as a complete answer.
+		e = errUpstreamAborted
+		if x.ClientGone {
+			e = errClientClosed
+		}
+	}
 	if e != nil {
 		r.Error = &auditlog.ErrorInfo{Type: e.Type, Code: e.Code}
 	}
 	return r
 }
 
+// How a record says its exchange was cut short after the status was sent.
+var (
+	errClientClosed    = &httperr.Error{Type: "aborted", Code: "client_closed"}
+	errUpstreamAborted = &httperr.Error{Type: "aborted", Code: "upstream_aborted"}
+)
+
 // auditReady refuses, before anything is forwarded, a request whose record
 // could not be written (fail_mode closed and the log unhealthy).
 func auditReady(next Handler) Handler {
 	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
-		if a := x.Env.Audit; a != nil {
+		if a := x.Env.Audit; a != nil && !x.Endpoint.Unaudited {
 			if err := a.Ready(); err != nil {
-				return httperr.Wrap(errAuditUnavailable.Status, errAuditUnavailable.Code, errAuditUnavailable.Msg, err)
+				e := httperr.Wrap(errAuditUnavailable.Status, errAuditUnavailable.Code, errAuditUnavailable.Msg, err)
+				e.RetryAfter = errAuditUnavailable.RetryAfter
+				return e
 			}
 		}
 		return next(w, r, x)

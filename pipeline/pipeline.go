@@ -39,9 +39,10 @@ func Admit(h Handler) Handler {
 }
 
 // Admin is the path for administrative endpoints: authenticate, then
-// require the endpoint's capability, then h.
+// require the endpoint's capability, then (fail_mode closed) refuse while
+// the audit log cannot record the act, then h.
 func Admin(h Handler) Handler {
-	return chain(h, recoverPanic, allowAddress, authenticate, requireCapability)
+	return chain(h, recoverPanic, allowAddress, authenticate, requireCapability, auditReady)
 }
 
 // ListModels answers GET /v1/models with the models the caller may use.

@@ -189,7 +189,16 @@ func (s *auditStream) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func (s *auditStream) Close() error { return s.rc.Close() }
+// Close ends the stream. A stream cut before its release (the client left,
+// the upstream broke off) leaves in the Outcome what it carried so far —
+// its usage, and the text relayed, hashed — for the record committed after
+// the fact (design §3.4: the response is what was released).
+func (s *auditStream) Close() error {
+	if !s.released && s.usage != nil {
+		s.usage.snapshot()
+	}
+	return s.rc.Close()
+}
 
 func (s *auditStream) scan(b []byte) {
 	for len(b) > 0 {
