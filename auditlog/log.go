@@ -1,16 +1,20 @@
 package auditlog
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/transparency-dev/tessera"
+	"github.com/transparency-dev/tessera/api"
 	"github.com/transparency-dev/tessera/storage/posix"
 	"golang.org/x/mod/sumdb/note"
 	"k8s.io/klog/v2"
@@ -20,11 +24,14 @@ import (
 // records in the C2SP tlog-tiles layout under a directory, with signed
 // C2SP checkpoints, written by Tessera's POSIX driver.
 //
-// Appends go through a group commit: one goroutine keeps at most one batch
-// in flight and hands Tessera everything that queued during the previous
-// write, so the wait for durability is one batch write however the
-// requests arrive (a timer-driven batch would diverge once its age is
-// below the write time).
+// A record is durable, with its leaf index, once it is in the log's
+// write-ahead log (wal.go): a group commit writes everything that queued
+// while the previous write was on disk, in one write and one fdatasync.
+// An integrator then hands the records to Tessera in large batches, in
+// index order, and checks that each lands at the index it was given.
+// After a crash, Open integrates what the write-ahead log holds beyond the
+// tree. One process writes a log at a time (the writer lock); others hand
+// their records over through the spool directory (Spool).
 type Log struct {
 	add      tessera.AddFn
 	reader   tessera.LogReader
@@ -32,18 +39,35 @@ type Log struct {
 	cancel   context.CancelFunc
 	origin   string
 	dir      string
+	spool    string
 	log      *slog.Logger
+	lock     *os.File
+
+	walMu sync.Mutex // the write-ahead log's segments (run writes, integrate removes)
+	wal   *wal
+	next  uint64        // the index the next record gets (run only, after Open)
+	size  atomic.Uint64 // records durable: next, for others to read
 
 	mu      sync.Mutex
 	queue   []*Pending
 	spare   []*Pending
 	kick    chan struct{}
 	closed  bool
-	done    chan struct{}
-	pending atomic.Int64 // appended, not yet resolved
+	runDone chan struct{}
+	pending atomic.Int64 // appended, not yet durable
+
+	imu       sync.Mutex
+	backlog   []walEntry // durable, not yet integrated, in index order
+	ikick     chan struct{}
+	intDone   chan struct{}
+	stopped   chan struct{} // closed by Close once everything has stopped
+	stopOnce  sync.Once
+	maxBehind int
 
 	maxInFlight int64
-	failure     atomic.Pointer[error] // the last batch's error, nil when it succeeded
+	walFailure  atomic.Pointer[error] // the last write-ahead write failed
+	fault       atomic.Pointer[error] // InjectFault
+	intFailure  atomic.Pointer[error] // the last integration failed
 }
 
 // LogOptions configure Open.
@@ -57,13 +81,35 @@ type LogOptions struct {
 	Logger             *slog.Logger
 }
 
-// Errors from Append.
+// Errors from Open and Append.
 var (
 	ErrClosed     = errors.New("audit log closed")
 	ErrOverloaded = errors.New("audit log overloaded: too many records waiting")
+	ErrLocked     = errors.New("audit log: another process is writing this log (hand records over with Spool)")
 )
 
-// Open opens (creating if new) the log in opts.Dir.
+// WALDir and SpoolDir are where a log keeps its write-ahead log (and
+// writer lock) and receives records from other processes: beside it.
+func WALDir(dir string) string   { return dir + ".wal" }
+func SpoolDir(dir string) string { return dir + ".spool" }
+
+// integrateBatch bounds the records handed to Tessera at once. Tessera
+// closes a batch when it is integrateAge old (its size limit is never
+// reached), so each round of at most integrateBatch records, added in a
+// few milliseconds, is one batch. This matters: Tessera's queue does not
+// keep two batches in order if the first one's flush stalls for longer
+// than the second one's age, and a record sequenced out of order would
+// contradict the index its response was released with. integrate checks
+// every index, so such a reordering would stop integration (fail closed),
+// never pass silently.
+const (
+	integrateBatch = 4096
+	integrateAge   = 50 * time.Millisecond
+)
+
+// Open opens (creating if new) the log in opts.Dir, taking its writer
+// lock (ErrLocked if another process holds it), and integrates whatever
+// its write-ahead log holds beyond the tree (after a crash).
 func Open(ctx context.Context, opts LogOptions) (*Log, error) {
 	if opts.Signer == nil {
 		return nil, errors.New("audit log: no checkpoint signer")
@@ -78,9 +124,28 @@ func Open(ctx context.Context, opts LogOptions) (*Log, error) {
 		opts.Logger = slog.Default()
 	}
 	routeKlog(opts.Logger)
-	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+	walDir := WALDir(opts.Dir)
+	for _, d := range []string{opts.Dir, walDir, SpoolDir(opts.Dir)} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("audit log: %w", err)
+		}
+	}
+	lock, err := lockFile(filepath.Join(walDir, "writer.lock"))
+	if err != nil {
+		if errors.Is(err, ErrLocked) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
+	l, err := open(ctx, opts, lock)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func open(ctx context.Context, opts LogOptions, lock *os.File) (*Log, error) {
 	driver, err := posix.New(ctx, posix.Config{Path: opts.Dir})
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
@@ -90,12 +155,9 @@ func Open(ctx context.Context, opts LogOptions) (*Log, error) {
 	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	ao := tessera.NewAppendOptions().
 		WithCheckpointSigner(opts.Signer).
-		// Group commit decides when a batch goes; Tessera's own timer only
-		// has to close the batch just handed over.
-		WithBatching(1024, 250*time.Microsecond).
+		WithBatching(integrateBatch+1, integrateAge).
 		WithCheckpointInterval(opts.CheckpointInterval).
-		// Each batch rewrites the partial entry bundle; collect partials of
-		// full bundles often, or they pile up (~20 MB/s at 1000 RPS).
+		// Collect partial bundles of full ones often, or they pile up.
 		WithGarbageCollectionInterval(time.Second)
 	a, shutdown, reader, err := tessera.NewAppender(lctx, driver, ao)
 	if err != nil {
@@ -104,13 +166,136 @@ func Open(ctx context.Context, opts LogOptions) (*Log, error) {
 	}
 	l := &Log{
 		add: a.Add, reader: reader, shutdown: shutdown, cancel: cancel,
-		origin: opts.Signer.Name(), dir: opts.Dir, log: opts.Logger,
-		kick: make(chan struct{}, 1), done: make(chan struct{}),
-		maxInFlight: int64(opts.MaxInFlight),
+		origin: opts.Signer.Name(), dir: opts.Dir, spool: SpoolDir(opts.Dir), log: opts.Logger, lock: lock,
+		kick: make(chan struct{}, 1), runDone: make(chan struct{}),
+		ikick: make(chan struct{}, 1), intDone: make(chan struct{}), stopped: make(chan struct{}),
+		maxInFlight: int64(opts.MaxInFlight), maxBehind: 1 << 20,
 	}
-	go l.run(lctx)
+	if err := l.recover(lctx); err != nil {
+		shutdown(context.Background())
+		cancel()
+		return nil, err
+	}
+	go l.run()
+	go l.integrator(lctx)
+	go l.drainSpool()
 	return l, nil
 }
+
+// recover integrates the records the write-ahead log holds beyond the
+// tree, at the indexes they were given, after checking that those it holds
+// within the tree are the tree's; then it starts a new write-ahead log.
+func (l *Log) recover(ctx context.Context) error {
+	size, err := l.reader.IntegratedSize(ctx)
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	walDir := WALDir(l.dir)
+	held, err := readWAL(walDir)
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	var beyond []walEntry
+	for _, e := range held {
+		if e.index >= size {
+			beyond = append(beyond, e)
+			continue
+		}
+		got, err := l.entryAt(ctx, e.index, size)
+		if err != nil {
+			return fmt.Errorf("audit log: reading record %d to check the write-ahead log: %w", e.index, err)
+		}
+		if !bytes.Equal(got, e.entry) {
+			return fmt.Errorf("audit log: record %d in the log is not the one the write-ahead log gave that index: another writer appended to this log", e.index)
+		}
+	}
+	if len(beyond) > 0 {
+		if beyond[0].index != size {
+			return fmt.Errorf("audit log: the write-ahead log resumes at record %d but the log holds %d records", beyond[0].index, size)
+		}
+		l.log.Warn("audit log: integrating records written before a crash", "records", len(beyond), "from", size)
+		for len(beyond) > 0 {
+			n := min(len(beyond), integrateBatch)
+			if err := l.integrate(ctx, beyond[:n]); err != nil {
+				return fmt.Errorf("audit log: integrating the write-ahead log: %w", err)
+			}
+			beyond = beyond[n:]
+		}
+	}
+	if l.next, err = l.reader.IntegratedSize(ctx); err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	l.size.Store(l.next)
+	l.wal, err = startWAL(walDir, l.next)
+	if err != nil {
+		return fmt.Errorf("audit log: write-ahead log: %w", err)
+	}
+	return nil
+}
+
+// entryAt reads record index from a tree of the given size.
+func (l *Log) entryAt(ctx context.Context, index, size uint64) ([]byte, error) {
+	bundle := index / bundleWidth
+	var p uint8
+	if end := min(size, (bundle+1)*bundleWidth); end-bundle*bundleWidth < bundleWidth {
+		p = uint8(end - bundle*bundleWidth)
+	}
+	raw, err := l.reader.ReadEntryBundle(ctx, bundle, p)
+	if err != nil {
+		return nil, err
+	}
+	var eb api.EntryBundle
+	if err := eb.UnmarshalText(raw); err != nil {
+		return nil, err
+	}
+	i := index - bundle*bundleWidth
+	if i >= uint64(len(eb.Entries)) {
+		return nil, fmt.Errorf("bundle %d holds %d entries", bundle, len(eb.Entries))
+	}
+	return eb.Entries[i], nil
+}
+
+// errMisplaced: a record landed at another index than it was given; the
+// log must not take more records from this process.
+var errMisplaced = errors.New("a record was integrated at another index than it was given")
+
+// integrate hands records to Tessera, in order, and checks each lands at
+// its index. A batch that failed whole can be retried; one that failed in
+// part and then went on (a later record integrated after a failed one)
+// cannot, and is errMisplaced.
+func (l *Log) integrate(ctx context.Context, batch []walEntry) error {
+	futs := make([]tessera.IndexFuture, len(batch))
+	for i, e := range batch {
+		futs[i] = l.add(ctx, tessera.NewEntry(e.entry))
+	}
+	failedAt := -1
+	var first error
+	for i, f := range futs {
+		idx, err := f()
+		switch {
+		case err != nil:
+			if failedAt < 0 {
+				failedAt, first = i, err
+			}
+		case failedAt >= 0 || idx.Index != batch[i].index:
+			return fmt.Errorf("%w (record %d at %d)", errMisplaced, batch[i].index, idx.Index)
+		}
+	}
+	if failedAt >= 0 {
+		return &partialError{done: failedAt, err: first}
+	}
+	return nil
+}
+
+// partialError: the first done records of a batch were integrated, the
+// rest failed and may be retried.
+type partialError struct {
+	done int
+	err  error
+}
+
+func (e *partialError) Error() string { return e.err.Error() }
+func (e *partialError) Unwrap() error { return e.err }
 
 var klogOnce sync.Once
 
@@ -159,8 +344,8 @@ type Pending struct {
 	err   error
 }
 
-// Wait blocks until the record is durably in the log (or ctx ends) and
-// returns its leaf index.
+// Wait blocks until the record is durable (or ctx ends) and returns its
+// leaf index.
 func (p *Pending) Wait(ctx context.Context) (uint64, error) {
 	select {
 	case <-p.done:
@@ -177,6 +362,11 @@ func (p *Pending) Done() <-chan struct{} { return p.done }
 // when the log is closed or too many records are waiting.
 func (l *Log) Append(entry []byte) *Pending {
 	p := &Pending{entry: entry, done: make(chan struct{})}
+	if len(entry) == 0 || len(entry) > maxEntryBytes {
+		p.err = ErrTooLarge
+		close(p.done)
+		return p
+	}
 	if l.pending.Add(1) > l.maxInFlight {
 		l.pending.Add(-1)
 		p.err = ErrOverloaded
@@ -200,33 +390,59 @@ func (l *Log) Append(entry []byte) *Pending {
 	return p
 }
 
-// Closed is closed once the log has stopped (Close).
-func (l *Log) Closed() <-chan struct{} { return l.done }
+// InjectFault makes every write of the log fail with err, as a failing
+// disk would, until it is called with nil. It is for tests of what the
+// gateway does when its log fails: a full disk cannot be had on demand.
+func (l *Log) InjectFault(err error) {
+	if err == nil {
+		l.fault.Store(nil)
+		return
+	}
+	l.fault.Store(&err)
+}
 
-// Failed reports whether the log's last batch failed (as opposed to its
-// being merely overloaded).
-func (l *Log) Failed() bool { return l.failure.Load() != nil }
+// Closed is closed once the log has stopped (Close).
+func (l *Log) Closed() <-chan struct{} { return l.stopped }
+
+// Failed reports whether the log's last write failed (as opposed to its
+// being merely overloaded, or behind with integration).
+func (l *Log) Failed() bool { return l.walFailure.Load() != nil }
+
+// Size is how many records the log holds durably: those integrated into
+// the Merkle tree and those about to be (a checkpoint covers them within
+// an integration and a checkpoint interval).
+func (l *Log) Size() uint64 { return l.size.Load() }
 
 // Pending is how many records are queued or being written.
 func (l *Log) Pending() int64 { return l.pending.Load() }
 
-// Healthy returns nil when the log accepts records: its last batch was
-// written and it is not overloaded.
+// Healthy returns nil when the log accepts records: its last write and
+// its last integration succeeded, and it is not overloaded.
 func (l *Log) Healthy() error {
-	if e := l.failure.Load(); e != nil {
+	if e := l.walFailure.Load(); e != nil {
+		return *e
+	}
+	if e := l.intFailure.Load(); e != nil {
 		return *e
 	}
 	if l.pending.Load() >= l.maxInFlight {
 		return ErrOverloaded
 	}
+	l.imu.Lock()
+	behind := len(l.backlog)
+	l.imu.Unlock()
+	if behind >= l.maxBehind {
+		return ErrOverloaded
+	}
 	return nil
 }
 
-// run is the group commit: it hands Tessera each batch that queued while
-// the previous one was being written, and resolves it.
-func (l *Log) run(ctx context.Context) {
-	defer close(l.done)
-	futs := make([]tessera.IndexFuture, 0, 1024)
+// run is the group commit: it writes each batch that queued while the
+// previous one was being written to the write-ahead log, resolves it, and
+// passes it on for integration.
+func (l *Log) run() {
+	defer close(l.runDone)
+	var entries [][]byte
 	for {
 		l.mu.Lock()
 		batch := l.queue
@@ -240,31 +456,45 @@ func (l *Log) run(ctx context.Context) {
 			<-l.kick
 			continue
 		}
-		futs = futs[:0]
+		entries = entries[:0]
 		for _, p := range batch {
-			futs = append(futs, l.add(ctx, tessera.NewEntry(p.entry)))
+			entries = append(entries, p.entry)
 		}
-		var failed error
-		for i, p := range batch {
-			idx, err := futs[i]()
-			if err != nil {
-				failed = err
-				p.err = fmt.Errorf("audit log: %w", err)
-			}
-			p.index = idx.Index
-			p.entry = nil
+		first := l.next
+		var err error
+		if f := l.fault.Load(); f != nil {
+			err = *f
+		} else {
+			l.walMu.Lock()
+			err = l.wal.write(first, entries)
+			l.walMu.Unlock()
 		}
 		// The log's health is settled before anyone waiting hears of their
 		// record, so their next request sees it.
-		if failed != nil {
-			l.failure.Store(&failed)
-			l.log.Error("audit log: a batch could not be written", "records", len(batch), "err", failed)
-		} else if l.failure.Load() != nil {
-			l.failure.Store(nil)
-			l.log.Info("audit log: writing again")
+		if err != nil {
+			err = fmt.Errorf("audit log: write-ahead log: %w", err)
+			l.walFailure.Store(&err)
+			l.log.Error("audit log: records could not be written", "records", len(batch), "err", err)
+		} else {
+			if l.walFailure.Load() != nil {
+				l.walFailure.Store(nil)
+				l.log.Info("audit log: writing again")
+			}
+			l.next += uint64(len(batch))
+			l.size.Store(l.next)
+			l.imu.Lock()
+			for i, p := range batch {
+				l.backlog = append(l.backlog, walEntry{index: first + uint64(i), entry: p.entry})
+			}
+			l.imu.Unlock()
+			select {
+			case l.ikick <- struct{}{}:
+			default:
+			}
 		}
 		l.pending.Add(-int64(len(batch)))
 		for i, p := range batch {
+			p.err, p.index, p.entry = err, first+uint64(i), nil
 			close(p.done)
 			batch[i] = nil
 		}
@@ -274,32 +504,186 @@ func (l *Log) run(ctx context.Context) {
 	}
 }
 
-// Close stops accepting records, resolves those queued, waits until a
-// signed checkpoint covers every record (at most one checkpoint interval,
-// bounded by ctx) and stops the log's goroutines.
+// integrator hands durable records to Tessera in index order, in batches
+// of what accumulated while the previous batch was integrated. A failed
+// batch is retried every second, from the first record not integrated; a
+// misplaced record stops integration for good (the log is then unhealthy;
+// restarting re-checks and recovers it from the write-ahead log).
+func (l *Log) integrator(ctx context.Context) {
+	defer close(l.intDone)
+	for {
+		l.imu.Lock()
+		batch := l.backlog[:min(len(l.backlog), integrateBatch)]
+		l.imu.Unlock()
+		if len(batch) == 0 {
+			select {
+			case <-l.ikick:
+				continue
+			case <-l.runDone:
+				l.imu.Lock()
+				empty := len(l.backlog) == 0
+				l.imu.Unlock()
+				if empty {
+					return
+				}
+				continue
+			}
+		}
+		err := l.integrate(ctx, batch)
+		done := len(batch)
+		var pe *partialError
+		if errors.As(err, &pe) {
+			done = pe.done
+		}
+		l.imu.Lock()
+		l.backlog = l.backlog[done:]
+		if len(l.backlog) == 0 {
+			l.backlog = nil // let the array go
+		}
+		l.imu.Unlock()
+		if done > 0 {
+			l.walMu.Lock()
+			l.wal.remove(batch[done-1].index + 1)
+			l.walMu.Unlock()
+		}
+		if err == nil {
+			if l.intFailure.Load() != nil {
+				l.intFailure.Store(nil)
+				l.log.Info("audit log: integrating again")
+			}
+			continue
+		}
+		err = fmt.Errorf("audit log: integrating records into the Merkle log: %w", err)
+		l.intFailure.Store(&err)
+		l.log.Error("audit log: records are durable but could not be integrated", "err", err)
+		if errors.Is(err, errMisplaced) {
+			return
+		}
+		select {
+		case <-time.After(time.Second):
+		case <-l.stopped:
+			return
+		}
+	}
+}
+
+// drainSpool appends, once a second, the records other processes left in
+// the spool directory, oldest first, and removes each once it is durable.
+func (l *Log) drainSpool() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.runDone:
+			return
+		case <-t.C:
+		}
+		names, err := os.ReadDir(l.spool)
+		if err != nil {
+			continue
+		}
+		files := make([]string, 0, len(names))
+		for _, n := range names {
+			if filepath.Ext(n.Name()) == ".json" {
+				files = append(files, n.Name())
+			}
+		}
+		sort.Strings(files)
+		for _, name := range files {
+			path := filepath.Join(l.spool, name)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				continue
+			}
+			if err := CheckEntry(b); err != nil {
+				l.log.Error("audit log: a spooled file is not a record; set aside", "file", path, "err", err)
+				os.Rename(path, path+".bad")
+				continue
+			}
+			if _, err := l.Append(b).Wait(context.Background()); err != nil {
+				break // the log will say why; try again later
+			}
+			os.Remove(path)
+			syncDir(l.spool)
+		}
+	}
+}
+
+// Spool hands a record to the process that writes the log in dir (when
+// Open says ErrLocked): it is written, durably, to the log's spool
+// directory, which that process appends from within a second.
+func Spool(dir, id string, entry []byte) error {
+	if err := CheckEntry(entry); err != nil {
+		return err
+	}
+	spool := SpoolDir(dir)
+	if err := os.MkdirAll(spool, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(spool, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(entry)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), filepath.Join(spool, id+".json"))
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return syncDir(spool)
+}
+
+// Close stops accepting records, makes those queued durable, integrates
+// them, waits until a signed checkpoint covers the whole tree (at most one
+// checkpoint interval, bounded by ctx), stops the log's goroutines and
+// releases the writer lock.
 func (l *Log) Close(ctx context.Context) error {
 	l.mu.Lock()
 	already := l.closed
 	l.closed = true
 	l.mu.Unlock()
 	if already {
+		<-l.stopped
 		return nil
 	}
 	select {
 	case l.kick <- struct{}{}:
 	default:
 	}
-	select {
-	case <-l.done:
-	case <-ctx.Done():
+	var err error
+	for _, ch := range []chan struct{}{l.runDone, l.intDone} {
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
 	}
-	err := l.shutdown(ctx)
+	if e := l.intFailure.Load(); e != nil && err == nil {
+		err = *e // records stay in the write-ahead log for the next start
+	}
+	if serr := l.shutdown(ctx); serr != nil && err == nil {
+		err = serr
+	}
 	if err == nil {
-		// Shutdown only waits for this process's own records; after a
-		// crash the tree can be ahead of the last checkpoint signed.
+		// Shutdown only waits for what this process added through
+		// Tessera; after a crash the tree can be ahead of the last
+		// checkpoint signed.
 		err = l.awaitCheckpoint(ctx)
 	}
+	l.stopOnce.Do(func() { close(l.stopped) })
 	l.cancel()
+	l.walMu.Lock()
+	l.wal.close()
+	l.walMu.Unlock()
+	l.lock.Close()
 	return err
 }
 

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,40 +13,20 @@ import (
 	"github.com/openai/openai-go/v3/packages/ssestream"
 
 	"github.com/wardenhq/warden/config"
-	"github.com/wardenhq/warden/gateway"
 	"github.com/wardenhq/warden/wardentest"
 )
 
 // breakLog makes the gateway's audit log fail to take records, as a full or
-// failing disk would: its tile/entries directory, where each batch writes
-// its entry bundle before anything else, is moved aside and a regular file
-// put in its place, so every batch fails (ENOTDIR) having written nothing.
-// (Making the directory read-only would not stop a test running as root;
-// the lock files under .state are left alone, as Tessera panics when it
-// cannot take them.) The repair puts the directory back as it was; it is
-// also done when the test ends, before the gateway closes.
+// failing disk would: every write fails until the repair. (Tests run as
+// root here, so no permission can stop a write; the log's fault injection
+// fails its writes where the disk would.)
 func breakLog(t *testing.T, g *wardentest.Gateway) (repair func()) {
 	t.Helper()
 	waitHealth(t, g, true) // break a healthy log
-	dir := filepath.Join(gateway.LogDir(g.Config.DataDir), "tile", "entries")
-	aside := dir + ".aside"
-	if err := os.Rename(dir, aside); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dir, []byte("not a directory\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	l := g.Server.AuditLog()
+	l.InjectFault(errors.New("injected fault: no space left on device"))
 	var once sync.Once
-	repair = func() {
-		once.Do(func() {
-			if err := os.Remove(dir); err != nil {
-				t.Error(err)
-			}
-			if err := os.Rename(aside, dir); err != nil {
-				t.Error(err)
-			}
-		})
-	}
+	repair = func() { once.Do(func() { l.InjectFault(nil) }) }
 	t.Cleanup(repair)
 	return repair
 }

@@ -32,3 +32,31 @@ func BenchmarkChatCompletion(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkChatCompletionParallel is BenchmarkChatCompletion with many
+// clients at once: the audit log's group commit then writes many records
+// per batch.
+func BenchmarkChatCompletionParallel(b *testing.B) {
+	g := wardentest.NewGateway(b, wardentest.GatewayOptions{})
+	key := g.NewKey(b, wardentest.KeyOptions{Role: "chat-only"})
+	body := `{"model":"gpt-test","messages":[{"role":"user","content":"Say hello."}]}`
+	b.ReportAllocs()
+	b.SetParallelism(32)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, _ := http.NewRequest("POST", g.URL+"/chat/completions", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+key.Secret)
+			res, err := g.Client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 {
+				b.Error(res.Status)
+				return
+			}
+		}
+	})
+}

@@ -76,7 +76,10 @@ func appendTessera(tb testing.TB, dir string, es [][]byte, publish bool) []byte 
 	}
 	opts := tessera.NewAppendOptions().
 		WithCheckpointSigner(testSigner).
-		WithBatching(256, time.Millisecond).
+		// One batch per call: Tessera does not keep batches in order when a
+		// timer flush races a size flush, so many small batches could
+		// sequence entries out of order under load.
+		WithBatching(1<<13, 100*time.Millisecond).
 		WithCheckpointInterval(100 * time.Millisecond).
 		WithGarbageCollectionInterval(0) // tests remove partials themselves
 	appender, shutdown, reader, err := tessera.NewAppender(ctx, driver, opts)

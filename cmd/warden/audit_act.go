@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -38,7 +39,8 @@ type actAudit struct {
 	origin   string
 	store    *store.DB
 	stderr   io.Writer
-	failOpen bool // audit.fail_mode open: a missing record is a warning
+	failOpen bool   // audit.fail_mode open: a missing record is a warning
+	spool    string // a running gateway writes the log: hand records to it here
 }
 
 // actLogger gets the log's (and Tessera's) warnings; os.Stderr, not the
@@ -64,6 +66,11 @@ func openActAudit(ctx context.Context, op string, c *config.Config, b *backends,
 			return fmt.Errorf("%w (run warden audit verify)", err)
 		}
 		a.log, err = auditlog.Open(ctx, auditlog.LogOptions{Dir: dir, Signer: key.Signer, CheckpointInterval: 100 * time.Millisecond, Logger: actLogger})
+		if errors.Is(err, auditlog.ErrLocked) {
+			// A running gateway writes this log; it appends what is
+			// spooled for it within a second.
+			a.spool, err = dir, nil
+		}
 		return err
 	}()
 	if err == nil {
@@ -80,7 +87,7 @@ func openActAudit(ctx context.Context, op string, c *config.Config, b *backends,
 // durable and covered by a signed checkpoint, and indexes it for search.
 // An error says the act was done but its record is missing.
 func (a *actAudit) record(ctx context.Context, action, target, detail string) error {
-	if a.log == nil {
+	if a.log == nil && a.spool == "" {
 		return nil // fail_mode open, and warned at open
 	}
 	now := time.Now()
@@ -93,6 +100,12 @@ func (a *actAudit) record(ctx context.Context, action, target, detail string) er
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	entry, err := rec.Marshal()
+	if err == nil && a.spool != "" {
+		if err = auditlog.Spool(a.spool, rec.ID, entry); err == nil {
+			fmt.Fprintf(a.stderr, "warden: %s: the running gateway writes the audit log; the record (id %s) is handed to it\n", a.op, rec.ID)
+			return nil
+		}
+	}
 	var index uint64
 	if err == nil {
 		index, err = a.log.Append(entry).Wait(wctx)

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wardenhq/warden/auditlog"
 )
@@ -129,5 +131,28 @@ func TestActRecordMissing(t *testing.T) {
 	a.log.Close(ctx) // the log goes away between the act and its record
 	if err := a.record(ctx, "keys.revoke", "key_x", ""); err == nil || !strings.Contains(err.Error(), "audit record (id aud_") || !strings.Contains(err.Error(), "could not be written") {
 		t.Fatalf("record: %v", err)
+	}
+}
+
+// TestKeysActWhileServing: while a gateway holds the log, an offline act
+// hands its record to it through the spool, and the gateway appends it.
+func TestKeysActWhileServing(t *testing.T) {
+	e := newAuditEnv(t)
+	ctx := context.Background()
+	l, err := auditlog.Open(ctx, auditlog.LogOptions{Dir: e.logDir, Signer: e.key.Signer, CheckpointInterval: 100 * time.Millisecond, Logger: discardLogger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close(ctx)
+	code, out, stderr := cli(t, "keys", "create", "--config", e.cfg, "--name", "ci", "--role", "user", "--json")
+	if code != 0 || !strings.Contains(stderr, "handed to it") {
+		t.Fatalf("create: %d %q %q", code, out, stderr)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for l.Size() < 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the gateway did not append the spooled record")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
