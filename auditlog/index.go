@@ -27,6 +27,8 @@ type Indexer struct {
 	Reader tessera.LogReader
 	Store  *store.DB
 	Logger *slog.Logger
+
+	savedSize uint64 // the largest checkpoint saved so far
 }
 
 const bundleWidth = 256
@@ -34,10 +36,11 @@ const bundleWidth = 256
 // CatchUp indexes every integrated entry not yet indexed.
 func (ix *Indexer) CatchUp(ctx context.Context) error {
 	if cp, err := ix.Reader.ReadCheckpoint(ctx); err == nil {
-		if size, err := CheckpointSize(cp); err == nil {
+		if size, err := CheckpointSize(cp); err == nil && (size > ix.savedSize || ix.savedSize == 0) {
 			if err := ix.Store.SaveAuditCheckpoint(ctx, ix.Origin, size, cp); err != nil {
 				return err
 			}
+			ix.savedSize = size
 		}
 	}
 	next, err := ix.Store.AuditCursor(ctx, ix.Origin)
@@ -106,23 +109,58 @@ func (ix *Indexer) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
+// rowFields are the fields of a record the search index keeps; decoding
+// only these (nulls as nil pointers, no custom decoders) keeps indexing
+// cheap on the gateway's CPU.
+type rowFields struct {
+	ID        string `json:"id"`
+	Time      string `json:"time"`
+	Kind      string `json:"kind"`
+	Principal *struct {
+		ID    string  `json:"id"`
+		Type  string  `json:"type"`
+		KeyID *string `json:"key_id"`
+	} `json:"principal"`
+	Endpoint *string `json:"endpoint"`
+	Model    *struct {
+		Name string `json:"name"`
+	} `json:"model"`
+	Namespace    *string `json:"namespace"`
+	Decision     string  `json:"decision"`
+	Status       int     `json:"status"`
+	RequestID    *string `json:"request_id"`
+	PromptHash   *string `json:"prompt_hash"`
+	ResponseHash *string `json:"response_hash"`
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 // Row parses a log entry into its search index row.
 func Row(origin string, index uint64, entry []byte) (store.AuditRow, error) {
-	var r Record
+	var r rowFields
 	if err := json.Unmarshal(entry, &r); err != nil {
 		return store.AuditRow{}, err
 	}
 	if r.ID == "" {
 		return store.AuditRow{}, errors.New("record has no id")
 	}
+	t, err := time.Parse(time.RFC3339Nano, r.Time)
+	if err != nil {
+		return store.AuditRow{}, fmt.Errorf("record time: %w", err)
+	}
 	row := store.AuditRow{
-		Origin: origin, Index: index, ID: r.ID, Time: time.Time(r.Time), Kind: r.Kind,
-		Endpoint: string(r.Endpoint), Namespace: string(r.Namespace), Decision: r.Decision,
-		Status: r.Status, RequestID: string(r.RequestID), PromptHash: string(r.PromptHash),
-		ResponseHash: string(r.ResponseHash), Entry: entry,
+		Origin: origin, Index: index, ID: r.ID, Time: t.UTC(), Kind: r.Kind,
+		Endpoint: deref(r.Endpoint), Namespace: deref(r.Namespace), Decision: r.Decision,
+		Status: r.Status, RequestID: deref(r.RequestID), PromptHash: deref(r.PromptHash),
+		ResponseHash: deref(r.ResponseHash), Entry: entry,
 	}
 	if p := r.Principal; p != nil {
-		row.PrincipalID, row.PrincipalType, row.KeyID = p.ID, p.Type, string(p.KeyID)
+		row.PrincipalID, row.PrincipalType, row.KeyID = p.ID, p.Type, deref(p.KeyID)
 	}
 	if m := r.Model; m != nil {
 		row.Model = m.Name

@@ -145,13 +145,7 @@ func (r *Record) Marshal() ([]byte, error) {
 		p.Groups = []string{}
 		c.Principal = &p
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(&c); err != nil {
-		return nil, err
-	}
-	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	b := appendRecord(make([]byte, 0, 1024), &c)
 	if len(b) > maxEntryBytes {
 		return nil, ErrTooLarge
 	}
@@ -178,12 +172,7 @@ type Time time.Time
 // TimeFormat is how record times are written.
 const TimeFormat = "2006-01-02T15:04:05.000Z"
 
-func (t Time) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, len(TimeFormat)+2)
-	b = append(b, '"')
-	b = time.Time(t).UTC().AppendFormat(b, TimeFormat)
-	return append(b, '"'), nil
-}
+func (t Time) MarshalJSON() ([]byte, error) { return appendTime(nil, t) }
 
 func (t *Time) UnmarshalJSON(b []byte) error {
 	s, err := jsonString(b)
@@ -201,12 +190,7 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 // Opt is a string written as null when empty.
 type Opt string
 
-func (s Opt) MarshalJSON() ([]byte, error) {
-	if s == "" {
-		return []byte("null"), nil
-	}
-	return json.Marshal(string(s))
-}
+func (s Opt) MarshalJSON() ([]byte, error) { return appendOpt(nil, s), nil }
 
 func (s *Opt) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
@@ -245,13 +229,7 @@ func hasControl(b []byte) bool {
 // precision.
 type Millis time.Duration
 
-func (m Millis) MarshalJSON() ([]byte, error) {
-	tenths := (time.Duration(m) + 50*time.Microsecond) / (100 * time.Microsecond)
-	b := make([]byte, 0, 16)
-	b = appendInt(b, int64(tenths/10))
-	b = append(b, '.', byte('0'+tenths%10))
-	return b, nil
-}
+func (m Millis) MarshalJSON() ([]byte, error) { return appendMillis(nil, m), nil }
 
 func (m *Millis) UnmarshalJSON(b []byte) error {
 	var f float64

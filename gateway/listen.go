@@ -102,7 +102,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// Runs after the listener has drained: the records of every answered
 	// request are resolved, checkpointed and indexed before Serve returns.
 	defer s.closeAudit()
-	go s.indexer.Run(loopCtx, 500*time.Millisecond)
+	go s.indexer.Run(loopCtx, 100*time.Millisecond) // small, frequent batches: no long CPU bursts
 	errc := make(chan error, 1)
 	go func() {
 		if tc != nil {
