@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/transparency-dev/tessera"
@@ -28,13 +29,16 @@ type Indexer struct {
 	Store  *store.DB
 	Logger *slog.Logger
 
-	savedSize uint64 // the largest checkpoint saved so far
+	mu        sync.Mutex // one CatchUp at a time
+	savedSize uint64     // the largest checkpoint saved so far
 }
 
 const bundleWidth = 256
 
 // CatchUp indexes every integrated entry not yet indexed.
 func (ix *Indexer) CatchUp(ctx context.Context) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
 	if cp, err := ix.Reader.ReadCheckpoint(ctx); err == nil {
 		if size, err := CheckpointSize(cp); err == nil && (size > ix.savedSize || ix.savedSize == 0) {
 			if err := ix.Store.SaveAuditCheckpoint(ctx, ix.Origin, size, cp); err != nil {

@@ -104,8 +104,8 @@ func FuzzRecordEncoding(f *testing.F) {
 			PromptHash: Opt(id), Tokens: &Tokens{Prompt: p, Completion: c},
 			LatencyMS: &Latency{Total: Millis(time.Duration(micros) * time.Microsecond), Upstream: Millis(micros)},
 			Status:    status, Stream: stream, RequestID: Opt(principal),
-			Filters:   []Filter{{Stage: text, Type: model, Entity: id, Action: principal, Count: status}},
-			Error:     &ErrorInfo{Type: text, Code: model}, Admin: &Admin{Action: text, Target: Opt(model), Detail: Opt(id)},
+			Filters: []Filter{{Stage: text, Type: model, Entity: id, Action: principal, Count: status}},
+			Error:   &ErrorInfo{Type: text, Code: model}, Admin: &Admin{Action: text, Target: Opt(model), Detail: Opt(id)},
 		}
 		if stream {
 			r.Principal, r.Model, r.Tokens, r.LatencyMS, r.Error, r.Admin, r.Filters = nil, nil, nil, nil, nil, nil, nil
