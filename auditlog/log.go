@@ -62,7 +62,8 @@ type Log struct {
 	intDone   chan struct{}
 	stopped   chan struct{} // closed by Close once everything has stopped
 	stopOnce  sync.Once
-	maxBehind int
+	maxBehind int64        // bytes of records durable but not integrated before Append refuses
+	behind    atomic.Int64 // bytes of records durable but not integrated
 
 	maxInFlight int64
 	walFailure  atomic.Pointer[error] // the last write-ahead write failed
@@ -169,7 +170,7 @@ func open(ctx context.Context, opts LogOptions, lock *os.File) (*Log, error) {
 		origin: opts.Signer.Name(), dir: opts.Dir, spool: SpoolDir(opts.Dir), log: opts.Logger, lock: lock,
 		kick: make(chan struct{}, 1), runDone: make(chan struct{}),
 		ikick: make(chan struct{}, 1), intDone: make(chan struct{}), stopped: make(chan struct{}),
-		maxInFlight: int64(opts.MaxInFlight), maxBehind: 1 << 20,
+		maxInFlight: int64(opts.MaxInFlight), maxBehind: 256 << 20,
 	}
 	if err := l.recover(lctx); err != nil {
 		shutdown(context.Background())
@@ -198,6 +199,9 @@ func (l *Log) recover(ctx context.Context) error {
 	var beyond []walEntry
 	for _, e := range held {
 		if e.index >= size {
+			if want := size + uint64(len(beyond)); e.index != want {
+				return fmt.Errorf("audit log: the write-ahead log resumes at record %d but the log holds %d records", e.index, want)
+			}
 			beyond = append(beyond, e)
 			continue
 		}
@@ -210,9 +214,6 @@ func (l *Log) recover(ctx context.Context) error {
 		}
 	}
 	if len(beyond) > 0 {
-		if beyond[0].index != size {
-			return fmt.Errorf("audit log: the write-ahead log resumes at record %d but the log holds %d records", beyond[0].index, size)
-		}
 		l.log.Warn("audit log: integrating records written before a crash", "records", len(beyond), "from", size)
 		for len(beyond) > 0 {
 			n := min(len(beyond), integrateBatch)
@@ -367,6 +368,13 @@ func (l *Log) Append(entry []byte) *Pending {
 		close(p.done)
 		return p
 	}
+	if l.behind.Load() >= l.maxBehind {
+		// Integration is failing or far behind: holding more in memory
+		// would only grow without bound.
+		p.err = ErrOverloaded
+		close(p.done)
+		return p
+	}
 	if l.pending.Add(1) > l.maxInFlight {
 		l.pending.Add(-1)
 		p.err = ErrOverloaded
@@ -428,10 +436,7 @@ func (l *Log) Healthy() error {
 	if l.pending.Load() >= l.maxInFlight {
 		return ErrOverloaded
 	}
-	l.imu.Lock()
-	behind := len(l.backlog)
-	l.imu.Unlock()
-	if behind >= l.maxBehind {
+	if l.behind.Load() >= l.maxBehind {
 		return ErrOverloaded
 	}
 	return nil
@@ -482,11 +487,14 @@ func (l *Log) run() {
 			}
 			l.next += uint64(len(batch))
 			l.size.Store(l.next)
+			var n int64
 			l.imu.Lock()
 			for i, p := range batch {
 				l.backlog = append(l.backlog, walEntry{index: first + uint64(i), entry: p.entry})
+				n += int64(len(p.entry))
 			}
 			l.imu.Unlock()
+			l.behind.Add(n)
 			select {
 			case l.ikick <- struct{}{}:
 			default:
@@ -513,9 +521,9 @@ func (l *Log) integrator(ctx context.Context) {
 	defer close(l.intDone)
 	for {
 		l.imu.Lock()
-		batch := l.backlog[:min(len(l.backlog), integrateBatch)]
+		empty := len(l.backlog) == 0
 		l.imu.Unlock()
-		if len(batch) == 0 {
+		if empty {
 			select {
 			case <-l.ikick:
 				continue
@@ -529,22 +537,27 @@ func (l *Log) integrator(ctx context.Context) {
 				continue
 			}
 		}
-		err := l.integrate(ctx, batch)
-		done := len(batch)
-		var pe *partialError
-		if errors.As(err, &pe) {
-			done = pe.done
-		}
-		l.imu.Lock()
-		l.backlog = l.backlog[done:]
-		if len(l.backlog) == 0 {
-			l.backlog = nil // let the array go
-		}
-		l.imu.Unlock()
-		if done > 0 {
-			l.walMu.Lock()
-			l.wal.remove(batch[done-1].index + 1)
-			l.walMu.Unlock()
+		// A round that failed may have been integrated in part after all
+		// (Tessera can fail after its state is written): what the tree
+		// holds is dropped from the backlog once checked to be ours.
+		err := l.reconcile(ctx)
+		if err == nil {
+			l.imu.Lock()
+			batch := l.backlog[:min(len(l.backlog), integrateBatch)]
+			l.imu.Unlock()
+			if len(batch) == 0 {
+				continue
+			}
+			err = l.integrate(ctx, batch)
+			done := len(batch)
+			var pe *partialError
+			switch {
+			case errors.As(err, &pe):
+				done = pe.done
+			case err != nil:
+				done = 0 // misplaced: keep everything for the next start to check
+			}
+			l.drop(batch[:done])
 		}
 		if err == nil {
 			if l.intFailure.Load() != nil {
@@ -557,7 +570,7 @@ func (l *Log) integrator(ctx context.Context) {
 		l.intFailure.Store(&err)
 		l.log.Error("audit log: records are durable but could not be integrated", "err", err)
 		if errors.Is(err, errMisplaced) {
-			return
+			return // the write-ahead log keeps them; the next start checks and recovers
 		}
 		select {
 		case <-time.After(time.Second):
@@ -565,6 +578,65 @@ func (l *Log) integrator(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// reconcile drops from the backlog the records the tree already holds,
+// after checking that they are the ones given those indexes.
+func (l *Log) reconcile(ctx context.Context) error {
+	size, err := l.reader.IntegratedSize(ctx)
+	if err != nil {
+		return err
+	}
+	l.imu.Lock()
+	var held []walEntry
+	for _, e := range l.backlog {
+		if e.index >= size {
+			break
+		}
+		held = append(held, e)
+	}
+	first := uint64(0)
+	if len(l.backlog) > 0 {
+		first = l.backlog[0].index
+	}
+	pending := len(l.backlog)
+	l.imu.Unlock()
+	if pending > 0 && first > size {
+		return fmt.Errorf("%w: the tree holds %d records, the next to integrate is %d", errMisplaced, size, first)
+	}
+	for _, e := range held {
+		got, err := l.entryAt(ctx, e.index, size)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(got, e.entry) {
+			return fmt.Errorf("%w (record %d)", errMisplaced, e.index)
+		}
+	}
+	l.drop(held)
+	return nil
+}
+
+// drop removes integrated records (a prefix of the backlog) and the
+// write-ahead segments that held only integrated records.
+func (l *Log) drop(done []walEntry) {
+	if len(done) == 0 {
+		return
+	}
+	var n int64
+	for _, e := range done {
+		n += int64(len(e.entry))
+	}
+	l.imu.Lock()
+	l.backlog = l.backlog[len(done):]
+	if len(l.backlog) == 0 {
+		l.backlog = nil // let the array go
+	}
+	l.imu.Unlock()
+	l.behind.Add(-n)
+	l.walMu.Lock()
+	l.wal.remove(done[len(done)-1].index + 1)
+	l.walMu.Unlock()
 }
 
 // drainSpool appends, once a second, the records other processes left in
@@ -601,9 +673,18 @@ func (l *Log) drainSpool() {
 				continue
 			}
 			if _, err := l.Append(b).Wait(context.Background()); err != nil {
+				if errors.Is(err, ErrTooLarge) {
+					l.log.Error("audit log: a spooled record is too large; set aside", "file", path)
+					os.Rename(path, path+".bad")
+					continue
+				}
 				break // the log will say why; try again later
 			}
-			os.Remove(path)
+			// Appended: it must not be appended again.
+			if err := os.Remove(path); err != nil {
+				l.log.Error("audit log: cannot remove a spooled record once appended; spool draining stops", "file", path, "err", err)
+				return
+			}
 			syncDir(l.spool)
 		}
 	}
@@ -680,9 +761,11 @@ func (l *Log) Close(ctx context.Context) error {
 	}
 	l.stopOnce.Do(func() { close(l.stopped) })
 	l.cancel()
-	l.walMu.Lock()
-	l.wal.close()
-	l.walMu.Unlock()
+	select {
+	case <-l.runDone: // nobody writes any more
+		l.wal.close()
+	default: // a write hangs on the disk; the process exit closes the file
+	}
 	l.lock.Close()
 	return err
 }

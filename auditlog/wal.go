@@ -72,29 +72,39 @@ func segments(dir string) ([]uint64, error) {
 	return firsts, nil
 }
 
-// readWAL reads every frame of the write-ahead log in dir, in order. A
-// torn frame at the end of the last segment (a write cut by a crash) ends
-// the log; anything else out of place is an error.
+// readWAL reads the frames of the write-ahead log in dir, in index order.
+// Each segment is read up to its first torn frame (a write cut by a crash,
+// or one that failed). Gaps between segments are left for the caller to
+// judge: records below the tree's size may be missing (integrated and
+// removed), those above may not.
 func readWAL(dir string) ([]walEntry, error) {
 	firsts, err := segments(dir)
 	if err != nil {
 		return nil, err
 	}
 	var out []walEntry
-	for si, first := range firsts {
+	for _, first := range firsts {
 		b, err := os.ReadFile(filepath.Join(dir, segmentName(first)))
 		if err != nil {
 			return nil, err
 		}
-		last := si == len(firsts)-1
+		// A segment supersedes what earlier ones hold from its first index
+		// on: those are frames of a write that failed and could not be cut
+		// off (the segment was abandoned), never released.
+		for len(out) > 0 && out[len(out)-1].index >= first {
+			out = out[:len(out)-1]
+		}
 		next := first
 		for len(b) > 0 {
 			e, n, ok := parseFrame(b)
-			if !ok || e.index != next {
-				if last && (!ok || allZero(b)) {
-					break // torn tail
-				}
-				return nil, fmt.Errorf("write-ahead log: segment %s: bad frame for index %d", segmentName(first), next)
+			if !ok {
+				// A torn tail: the frames after it, if any, are those of a
+				// write that failed (the segment is then abandoned) or
+				// never completed. The next segment must follow on.
+				break
+			}
+			if e.index != next {
+				return nil, fmt.Errorf("write-ahead log: segment %s: frame for index %d where %d was due", segmentName(first), e.index, next)
 			}
 			out = append(out, e)
 			b = b[n:]
@@ -119,15 +129,6 @@ func parseFrame(b []byte) (walEntry, int, bool) {
 	return walEntry{index: binary.BigEndian.Uint64(b[8:]), entry: b[walFrameHeader : walFrameHeader+n]}, walFrameHeader + n, true
 }
 
-func allZero(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // startWAL removes every old segment (their records are integrated) and
 // starts a new one at index next.
 func startWAL(dir string, next uint64) (*wal, error) {
@@ -138,6 +139,9 @@ func startWAL(dir string, next uint64) (*wal, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A segment already named next (one left empty by the last run) is
+	// reopened, truncated, as the current one: never among the older.
+	firsts = slices.DeleteFunc(firsts, func(f uint64) bool { return f == next })
 	w := &wal{dir: dir, older: firsts}
 	if err := w.open(next); err != nil {
 		return nil, err
@@ -159,7 +163,9 @@ func (w *wal) open(first uint64) error {
 	}
 	if w.f != nil {
 		w.f.Close()
-		w.older = append(w.older, w.first)
+		if w.first != first {
+			w.older = append(w.older, w.first)
+		}
 	}
 	w.f, w.off, w.first = f, 0, first
 	return nil
@@ -190,6 +196,9 @@ func (w *wal) write(first uint64, entries [][]byte) error {
 	}
 	if err != nil {
 		if terr := w.f.Truncate(w.off); terr != nil {
+			// Frames of this failed write may remain past w.off: never
+			// write after them. The next write starts a new segment.
+			w.off = walSegmentMax
 			err = errors.Join(err, terr)
 		}
 		return err
@@ -205,18 +214,23 @@ func (w *wal) write(first uint64, entries [][]byte) error {
 // integrated.
 func (w *wal) remove(integrated uint64) {
 	keep := w.older[:0]
+	removed := false
 	for i, first := range w.older {
 		end := w.first
 		if i+1 < len(w.older) {
 			end = w.older[i+1]
 		}
-		if end <= integrated {
+		if end <= integrated && first != w.first {
 			os.Remove(filepath.Join(w.dir, segmentName(first)))
+			removed = true
 			continue
 		}
 		keep = append(keep, first)
 	}
 	w.older = keep
+	if removed {
+		syncDir(w.dir)
+	}
 }
 
 func (w *wal) close() error {

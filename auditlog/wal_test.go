@@ -184,3 +184,46 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestWALSegmentSurvivesEmptyRuns: a run that wrote nothing leaves an
+// empty segment named for the next record; the next run must write into
+// a segment that is on disk, not one it deleted (review finding).
+func TestWALSegmentSurvivesEmptyRuns(t *testing.T) {
+	ctx := context.Background()
+	s, _ := testSigner(t)
+	dir := t.TempDir() + "/log"
+	l := openTestLog(t, dir, s)
+	for i := range 3 {
+		l.Append(record(i)).Wait(ctx)
+	}
+	l.Close(ctx)
+	openTestLog(t, dir, s).Close(ctx) // no records
+	l = openTestLog(t, dir, s)
+	defer l.Close(ctx)
+	if idx, err := l.Append(record(3)).Wait(ctx); err != nil || idx != 3 {
+		t.Fatalf("append: %d %v", idx, err)
+	}
+	held, err := readWAL(WALDir(dir))
+	if err != nil || len(held) != 1 || held[0].index != 3 {
+		t.Fatalf("the write-ahead log on disk holds %+v (%v), want record 3", held, err)
+	}
+}
+
+// TestAppendRefusedWhenFarBehind: while integration fails, the records
+// waiting for it are bounded; past the bound Append refuses.
+func TestAppendRefusedWhenFarBehind(t *testing.T) {
+	ctx := context.Background()
+	s, _ := testSigner(t)
+	dir := t.TempDir() + "/log"
+	l := openTestLog(t, dir, s)
+	defer l.Close(ctx)
+	l.maxBehind = 1
+	l.behind.Add(1) // as if one byte were waiting for integration
+	if _, err := l.Append(record(0)).Wait(ctx); err != ErrOverloaded {
+		t.Fatalf("got %v, want ErrOverloaded", err)
+	}
+	if l.Healthy() != ErrOverloaded {
+		t.Fatal("healthy while far behind")
+	}
+	l.behind.Add(-1)
+}

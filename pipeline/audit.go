@@ -50,7 +50,7 @@ func (x *Exchange) release(ctx context.Context, status int, e *httperr.Error, h 
 	}
 	x.released = true
 	rec := x.Env.Audit
-	if rec == nil || x.Endpoint.Unaudited {
+	if rec == nil || (x.Endpoint.Unaudited && !refusedCredentials(e)) {
 		return "", nil
 	}
 	idx, durable, err := rec.Write(ctx, x.record(rec.Hasher(), status, e))
@@ -66,6 +66,9 @@ func (x *Exchange) release(ctx context.Context, status int, e *httperr.Error, h 
 			x.releaseErr = err
 		}
 		return "", x.releaseErr
+	}
+	if h != nil && x.Endpoint.Unaudited {
+		h.Set("X-Warden-Audit-Id", x.AuditID) // a refusal, recorded after all
 	}
 	if durable {
 		x.auditIndex, x.audited = idx, true
@@ -147,6 +150,13 @@ func (x *Exchange) record(h *auditlog.Hasher, status int, e *httperr.Error) *aud
 		r.Error = &auditlog.ErrorInfo{Type: e.Type, Code: e.Code}
 	}
 	return r
+}
+
+// refusedCredentials: an answer refusing who the caller is (401) or what
+// they may do (403). Reads of the log itself are recorded only then, so
+// that probing for audit access leaves a trace.
+func refusedCredentials(e *httperr.Error) bool {
+	return e != nil && (e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden)
 }
 
 // How a record says its exchange was cut short after the status was sent.

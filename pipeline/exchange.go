@@ -37,9 +37,10 @@ type Endpoint struct {
 	Name       string            // "chat.completions", "completions", "embeddings", "models"
 	Capability policy.Capability // "" for endpoints any principal may call
 	Streams    bool              // whether "stream": true is meaningful
-	// Unaudited endpoints write no audit record: reads of the audit log
-	// itself (checkpoints, tiles), which would otherwise grow it as fast
-	// as verifiers read it.
+	// Unaudited endpoints write no audit record when they serve: reads of
+	// the audit log itself (checkpoints, tiles), which would otherwise grow
+	// it as fast as verifiers read it. Their 401 and 403 refusals are
+	// recorded.
 	Unaudited bool
 }
 

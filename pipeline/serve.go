@@ -30,9 +30,11 @@ func Serve(env func() *Env, ep Endpoint, h Handler, observe Observer) http.Handl
 			x.ID = NewRequestID()
 			w.Header().Set("X-Request-Id", x.ID)
 		}
-		if e.Audit != nil && !ep.Unaudited {
+		if e.Audit != nil {
 			x.AuditID = auditlog.NewID(x.Start)
-			w.Header().Set("X-Warden-Audit-Id", x.AuditID)
+			if !ep.Unaudited {
+				w.Header().Set("X-Warden-Audit-Id", x.AuditID)
+			}
 		}
 		x.ClientIP = ClientIP(r, e.TrustedProxies)
 		sw := newStatusWriter(w, x.ID, e.WriteStall)

@@ -160,11 +160,10 @@ type auditStream struct {
 	line     []byte // the unfinished line, while it could be [DONE]
 	out      []byte // ready for the client
 	released bool
+	midLine  bool  // part of the current line was passed on already
 	dropped  bool  // the record failed: nothing more is sent
 	err      error // returned once out is drained
 }
-
-const maxHeldLine = 16 // len("data: [DONE]\r\n") rounded up
 
 func (s *auditStream) Read(p []byte) (int, error) {
 	for len(s.out) == 0 {
@@ -208,12 +207,30 @@ func (s *auditStream) scan(b []byte) {
 			}
 			return
 		}
-		i := bytes.IndexByte(b, '\n')
+		i := bytes.IndexAny(b, "\r\n") // SSE ends lines with CRLF, LF or CR
+		if s.midLine {
+			// The rest of a line already passed on: not a line start.
+			if i < 0 {
+				s.emit(b)
+				return
+			}
+			s.emit(b[:i+1])
+			s.midLine = false
+			b = b[i+1:]
+			continue
+		}
 		if i < 0 {
 			s.line = append(s.line, b...)
-			if len(s.line) > maxHeldLine { // cannot be the [DONE] line
+			switch {
+			case isDone(s.line):
+				// The [DONE] line has begun: release now, then let it
+				// through however it goes on.
+				s.releaseNow()
 				s.emit(s.line)
-				s.line = s.line[:0]
+				s.line, s.midLine = s.line[:0], true
+			case !mayBeDone(s.line):
+				s.emit(s.line)
+				s.line, s.midLine = s.line[:0], true
 			}
 			return
 		}
@@ -231,13 +248,34 @@ func (s *auditStream) scan(b []byte) {
 // emitLine sends a whole line, first releasing the exchange if it is the
 // [DONE] line.
 func (s *auditStream) emitLine(line []byte) {
-	if !s.released {
-		l := bytes.TrimRight(line, "\r\n")
-		if bytes.Equal(l, []byte("data: [DONE]")) || bytes.Equal(l, []byte("data:[DONE]")) {
-			s.releaseNow()
-		}
+	if !s.released && isDone(line) {
+		s.releaseNow()
 	}
 	s.emit(line)
+}
+
+// mayBeDone reports whether an unfinished line could still turn out to be
+// the [DONE] line (at most 64 bytes of it are held back).
+func mayBeDone(p []byte) bool {
+	if len(p) > 64 {
+		return false
+	}
+	const field = "data:"
+	if len(p) <= len(field) {
+		return string(p) == field[:len(p)]
+	}
+	if string(p[:len(field)]) != field {
+		return false
+	}
+	rest := bytes.TrimLeft(p[len(field):], " ")
+	return len(rest) <= len("[DONE]") && string(rest) == "[DONE]"[:len(rest)]
+}
+
+// isDone reports whether an SSE line is the final "data: [DONE]", however
+// spaced (clients match its data with a prefix test).
+func isDone(line []byte) bool {
+	data, ok := bytes.CutPrefix(line, []byte("data:"))
+	return ok && bytes.HasPrefix(bytes.TrimLeft(data, " "), []byte("[DONE]"))
 }
 
 func (s *auditStream) emit(b []byte) {

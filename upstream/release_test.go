@@ -60,8 +60,11 @@ func TestAuditStream(t *testing.T) {
 		{"done at EOF without a newline", ev + "data: [DONE]", ev + ": warden-audit-index 7\n\ndata: [DONE]"},
 		{"no done: released at the end", ev, ev + ": warden-audit-index 7\n\n"},
 		{"empty", "", ": warden-audit-index 7\n\n"},
-		{"a data line that only starts like done", "data: [DONE] and more\n\n", "data: [DONE] and more\n\n: warden-audit-index 7\n\n"},
+		{"a data line that starts like done is held as done", "data: [DONE] and more\n\n", ": warden-audit-index 7\n\ndata: [DONE] and more\n\n"},
 		{"long lines pass", "data: " + strings.Repeat("x", 5000) + "\n\ndata: [DONE]\n\n", "data: " + strings.Repeat("x", 5000) + "\n\n: warden-audit-index 7\n\ndata: [DONE]\n\n"},
+		{"done quoted inside a line", "data: {\"c\":\"data: [DONE] is the end marker\"}\n\ndata: [DONE]\n\n", "data: {\"c\":\"data: [DONE] is the end marker\"}\n\n: warden-audit-index 7\n\ndata: [DONE]\n\n"},
+		{"CR framing", "data: {}\r\rdata: [DONE]\r\r", "data: {}\r\r: warden-audit-index 7\n\ndata: [DONE]\r\r"},
+		{"done with trailing space", "data: [DONE] \n\n", ": warden-audit-index 7\n\ndata: [DONE] \n\n"},
 		{"after done, passed through", "data: [DONE]\n\ndata: late\n\n", ": warden-audit-index 7\n\ndata: [DONE]\n\ndata: late\n\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,11 +115,8 @@ func FuzzAuditStream(f *testing.F) {
 			t.Fatalf("stream changed: in %q, out %q", in, got)
 		}
 		// Nothing before the comment is a whole [DONE] line.
-		for _, l := range strings.SplitAfter(got[:i], "\n") {
-			if !strings.HasSuffix(l, "\n") {
-				continue
-			}
-			if l := strings.TrimRight(l, "\r\n"); l == "data: [DONE]" || l == "data:[DONE]" {
+		for _, l := range strings.FieldsFunc(got[:i], func(r rune) bool { return r == '\r' || r == '\n' }) {
+			if isDone([]byte(l)) {
 				t.Fatalf("[DONE] released before the record: %q", got)
 			}
 		}
