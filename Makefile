@@ -21,7 +21,7 @@ vet:
 	$(GO) vet ./...
 
 bench: ## end-to-end open-loop load test (direct, ReverseProxy floor, Warden) and Go benchmarks
-	$(GO) test -run '^$$' -bench . -benchmem ./auth ./policy ./pipeline ./store ./ratelimit ./tokens ./auditlog
+	$(GO) test -run '^$$' -bench . -benchmem ./auth ./policy ./pipeline ./store ./ratelimit ./tokens ./auditlog ./seal
 	$(GO) run ./bench/cmd/loadbench -max
 
 FUZZTIME ?= 30s
@@ -40,6 +40,7 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test ./auditlog -run '^$$' -fuzz '^FuzzPromptParts$$'  -fuzztime $(FUZZTIME)
 	$(GO) test ./auditlog -run '^$$' -fuzz '^FuzzRow$$'          -fuzztime $(FUZZTIME)
 	$(GO) test ./upstream -run '^$$' -fuzz '^FuzzAuditStream$$'  -fuzztime $(FUZZTIME)
+	$(GO) test ./seal     -run '^$$' -fuzz '^FuzzUnmarshal$$'    -fuzztime $(FUZZTIME)
 	$(GO) test ./auditlog/verify -run '^$$' -fuzz '^FuzzOpenCheckpoint$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./auditlog/verify -run '^$$' -fuzz '^FuzzBundle$$'  -fuzztime $(FUZZTIME)
 

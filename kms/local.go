@@ -1,8 +1,9 @@
 // Package kms holds Warden's key-encryption keys. This version provides the
 // local provider: a 256-bit master key in a file that must lie outside the
-// data directory. Keys for a purpose (hashing API keys, later HMACs of content
-// and key wrapping) are derived from the master key with HKDF-SHA256, so the
-// master key itself is used for nothing else.
+// data directory, and a key ring of named key-encryption keys beside it
+// (keyring.go). Keys for a purpose (hashing API keys, HMACs of content, the
+// key ring's files) are derived from the master key with HKDF-SHA256, so
+// the master key itself is used for nothing else.
 package kms
 
 import (

@@ -2,6 +2,8 @@ package kms_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,5 +72,45 @@ func TestLoadLocalRefuses(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), strings.TrimSpace(string(content))) {
 			t.Errorf("%s: error reveals key material", name)
 		}
+	}
+}
+
+// TestKeyRingShared: two processes' key rings over one directory agree on
+// a key whichever creates it, and a ring refuses a directory others can
+// read.
+func TestKeyRingShared(t *testing.T) {
+	dir := t.TempDir()
+	master := filepath.Join(dir, "master.key")
+	kms.GenerateLocal(master)
+	l, _ := kms.LoadLocal(master)
+	a, err := l.KeyRing(kms.KeyRingDir(master))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := l.KeyRing(kms.KeyRingDir(master))
+	ctx := context.Background()
+	if err := a.Ensure(ctx, "kek.x.20261231"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Ensure(ctx, "kek.x.20261231"); err != nil {
+		t.Fatal(err)
+	}
+	w, err := a.Wrap(ctx, "kek.x.20261231", []byte("data key"), []byte("aad"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.Unwrap(ctx, "kek.x.20261231", w, []byte("aad")); err != nil || string(got) != "data key" {
+		t.Fatalf("unwrap in the other ring: %q %v", got, err)
+	}
+	if _, err := b.Unwrap(ctx, "kek.x.20261231", w, []byte("other aad")); !errors.Is(err, kms.ErrUnwrap) {
+		t.Fatalf("unwrap with other associated data: %v", err)
+	}
+	if _, err := b.Unwrap(ctx, "kek.none", w, nil); !errors.Is(err, kms.ErrNoKey) {
+		t.Fatalf("unknown key: %v", err)
+	}
+	open := filepath.Join(dir, "open")
+	os.Mkdir(open, 0o755)
+	if _, err := l.KeyRing(open); err == nil {
+		t.Fatal("a key ring others can read was accepted")
 	}
 }
