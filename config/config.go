@@ -20,6 +20,35 @@ type Config struct {
 	Log       Log       `yaml:"log"`
 	Roles     []Role    `yaml:"roles"`
 	Models    []Model   `yaml:"models"`
+	// Classifications say what is kept of a model's prompts and responses
+	// and for how long; listed from least to most sensitive.
+	Classifications []Classification `yaml:"classifications"`
+}
+
+// Classification is a data classification (SPEC §2, §5).
+type Classification struct {
+	Name string `yaml:"name"`
+	// Store: full (payloads sealed and kept), hash_only (records carry
+	// keyed hashes only; the default) or none (not even hashes).
+	Store     string   `yaml:"store"`
+	Retention Duration `yaml:"retention"` // how long stored payloads are kept
+}
+
+// Classification store modes.
+const (
+	StoreFull     = "full"
+	StoreHashOnly = "hash_only"
+	StoreNone     = "none"
+)
+
+// Classification returns the named classification, or nil.
+func (c *Config) Classification(name string) *Classification {
+	for i := range c.Classifications {
+		if c.Classifications[i].Name == name {
+			return &c.Classifications[i]
+		}
+	}
+	return nil
 }
 
 // HasRole reports whether a role of that name is defined.
@@ -176,12 +205,15 @@ type Limits struct {
 
 // Model is one model clients may name, and where it is served.
 type Model struct {
-	Name      string   `yaml:"name"`
-	Version   string   `yaml:"version"`
-	Digest    string   `yaml:"digest"`
-	Namespace string   `yaml:"namespace"`
-	Builtin   string   `yaml:"builtin"` // "demo": the built-in demonstration model, no upstream
-	Upstream  Upstream `yaml:"upstream"`
+	Name      string `yaml:"name"`
+	Version   string `yaml:"version"`
+	Digest    string `yaml:"digest"`
+	Namespace string `yaml:"namespace"`
+	// Classification names the model's data classification (none: records
+	// carry keyed hashes, nothing is stored).
+	Classification string   `yaml:"classification"`
+	Builtin        string   `yaml:"builtin"` // "demo": the built-in demonstration model, no upstream
+	Upstream       Upstream `yaml:"upstream"`
 }
 
 // Upstream is an OpenAI-compatible model server.

@@ -50,10 +50,10 @@ models:
 		},
 		{
 			name: "keys from SPEC not in this version",
-			text: minimal + "content: {}\nclassifications: []\n",
+			text: minimal + "content: {}\napprovals: {}\n",
 			want: []wantProblem{
 				{"content", "unknown key (line 6)"},
-				{"classifications", "unknown key (line 7)"},
+				{"approvals", "unknown key (line 7)"},
 			},
 		},
 		{

@@ -92,6 +92,9 @@ func (c *Config) ApplyDefaults() {
 	}
 }
 
+// classRE: classification names also name encryption keys.
+var classRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$`)
 
 // Validate returns every problem in c; nil means c is valid. It checks that
@@ -116,6 +119,7 @@ func (c *Config) Validate() []Problem {
 	c.validateAudit(&v)
 	c.validateLog(&v)
 	c.validateRoles(&v)
+	c.validateClassifications(&v)
 	c.validateModels(&v)
 	return v.probs
 }
@@ -361,6 +365,9 @@ func (c *Config) validateModels(v *validator) {
 			v.add(p+".name", fmt.Sprintf("duplicate model %q", m.Name))
 		}
 		seen[m.Name] = true
+		if m.Classification != "" && c.Classification(m.Classification) == nil {
+			v.add(p+".classification", fmt.Sprintf("%q is not defined in classifications", m.Classification))
+		}
 		switch m.Builtin {
 		case "":
 			c.validateUpstream(v, p+".upstream", m.Upstream)
@@ -370,6 +377,36 @@ func (c *Config) validateModels(v *validator) {
 			}
 		default:
 			v.add(p+".builtin", fmt.Sprintf("unknown builtin %q (want demo)", m.Builtin))
+		}
+	}
+}
+
+func (c *Config) validateClassifications(v *validator) {
+	seen := map[string]bool{}
+	for i, cl := range c.Classifications {
+		p := fmt.Sprintf("classifications[%d]", i)
+		switch {
+		case cl.Name == "":
+			v.add(p+".name", "required")
+		case !classRE.MatchString(cl.Name):
+			v.add(p+".name", fmt.Sprintf("invalid name %q (lower-case letters, digits, '-' and '_')", cl.Name))
+		case seen[cl.Name]:
+			v.add(p+".name", fmt.Sprintf("duplicate classification %q", cl.Name))
+		}
+		seen[cl.Name] = true
+		switch cl.Store {
+		case StoreFull:
+			if cl.Retention <= 0 {
+				v.add(p+".retention", "required with store: full (how long payloads are kept, e.g. 30d)")
+			}
+		case StoreHashOnly, StoreNone:
+		case "":
+			v.add(p+".store", "required: full, hash_only or none")
+		default:
+			v.add(p+".store", fmt.Sprintf("%q is not full, hash_only or none", cl.Store))
+		}
+		if cl.Retention < 0 {
+			v.add(p+".retention", "must not be negative")
 		}
 	}
 }

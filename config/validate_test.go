@@ -672,3 +672,32 @@ func checkNoSecret(t *testing.T, probs []Problem, secret string) {
 		}
 	}
 }
+
+func TestValidateClassifications(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	for _, tt := range []struct {
+		name string
+		cls  []Classification
+		use  string
+		want []string
+	}{
+		{"none", nil, "", nil},
+		{"valid", []Classification{{Name: "public", Store: StoreHashOnly}, {Name: "confidential", Store: StoreFull, Retention: Duration(90 * 24 * time.Hour)}}, "confidential", nil},
+		{"full needs a retention", []Classification{{Name: "c", Store: StoreFull}}, "", []string{"classifications[0].retention"}},
+		{"bad store", []Classification{{Name: "c", Store: "some"}}, "", []string{"classifications[0].store"}},
+		{"no store", []Classification{{Name: "c"}}, "", []string{"classifications[0].store"}},
+		{"bad names", []Classification{{Name: "Secret", Store: StoreNone}, {Name: "a b", Store: StoreNone}, {Store: StoreNone}}, "", []string{"classifications[0].name", "classifications[1].name", "classifications[2].name"}},
+		{"duplicate", []Classification{{Name: "c", Store: StoreNone}, {Name: "c", Store: StoreNone}}, "", []string{"classifications[1].name"}},
+		{"negative retention", []Classification{{Name: "c", Store: StoreHashOnly, Retention: -1}}, "", []string{"classifications[0].retention"}},
+		{"undefined on a model", nil, "secret", []string{"models[0].classification"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validConfig(tr)
+			c.Classifications = tt.cls
+			c.Models[0].Classification = tt.use
+			if got := paths(c.Validate()); !slices.Equal(got, tt.want) {
+				t.Fatalf("problems %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -108,6 +108,7 @@ func (x *Exchange) record(h *auditlog.Hasher, status int, e *httperr.Error) *aud
 	if rt := x.Route; rt != nil {
 		r.Model = &auditlog.Model{Name: rt.Name, Version: auditlog.Opt(rt.Version), Digest: auditlog.Opt(rt.Digest)}
 		r.Namespace = auditlog.Opt(rt.Namespace)
+		r.Classification = auditlog.Opt(rt.Classification)
 	}
 	if x.AuthReason != "" {
 		r.Reasons = append(r.Reasons, string(x.AuthReason))

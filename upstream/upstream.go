@@ -34,8 +34,10 @@ type Route struct {
 	Version   string
 	Digest    string
 	Namespace string
-	Model     string // name the upstream expects
-	Builtin   bool   // served in-process (the demo model)
+	// Classification is the model's data classification ("" if none).
+	Classification string
+	Model          string // name the upstream expects
+	Builtin        bool   // served in-process (the demo model)
 
 	h         http.Handler
 	transport *http.Transport // nil for builtin models
@@ -73,7 +75,7 @@ func Build(models []config.Model, transport *http.Transport) (*Table, error) {
 	t := &Table{byName: make(map[string]*Route, len(models))}
 	var errs []error
 	for i, m := range models {
-		r := &Route{Name: m.Name, Version: m.Version, Digest: m.Digest, Namespace: m.Namespace, Model: m.Upstream.Model}
+		r := &Route{Name: m.Name, Version: m.Version, Digest: m.Digest, Namespace: m.Namespace, Classification: m.Classification, Model: m.Upstream.Model}
 		if m.Builtin == "demo" {
 			// The demo model is served in-process but through the same
 			// proxy as every upstream, so its answers are inspected,
