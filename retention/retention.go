@@ -1,0 +1,147 @@
+// Package retention keeps what classifications say to keep, for as long as
+// they say: it seals the prompts and responses of records whose
+// classification is store: full, stores them, opens them for an
+// authorised reader, and when their retention ends destroys the key they
+// were sealed under (crypto-shredding) and deletes them.
+package retention
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/seal"
+	"github.com/wardenhq/warden/store"
+)
+
+// Keeper keeps payloads under a configuration's classifications.
+type Keeper struct {
+	Sealer  *seal.Sealer
+	Store   *store.DB
+	Classes []config.Classification
+	Now     func() time.Time
+}
+
+// ErrNotKept: the record has no stored payload (its classification keeps
+// none, it was purged, or it never had one).
+var ErrNotKept = errors.New("retention: no payload is kept for this record")
+
+// class returns the named classification, or nil.
+func (k *Keeper) class(name string) *config.Classification {
+	for i := range k.Classes {
+		if k.Classes[i].Name == name {
+			return &k.Classes[i]
+		}
+	}
+	return nil
+}
+
+// Keeps reports whether records of classification are kept in full.
+func (k *Keeper) Keeps(classification string) bool {
+	c := k.class(classification)
+	return c != nil && c.Store == config.StoreFull
+}
+
+// PeriodEnd is when the retention of a record made at t ends: t plus the
+// retention, rounded up to the next UTC midnight, so each classification
+// has one key per day.
+func PeriodEnd(t time.Time, retention time.Duration) time.Time {
+	end := t.UTC().Add(retention)
+	day := end.Truncate(24 * time.Hour)
+	if day.Before(end) {
+		day = day.Add(24 * time.Hour)
+	}
+	return day
+}
+
+// Keep seals and stores the prompt and response of record recordID, made
+// at t, if its classification keeps them in full; otherwise it does
+// nothing.
+func (k *Keeper) Keep(ctx context.Context, recordID, classification string, t time.Time, prompt, response []byte) error {
+	c := k.class(classification)
+	if c == nil || c.Store != config.StoreFull {
+		return nil
+	}
+	end := PeriodEnd(t, c.Retention.D(0))
+	key := seal.KeyName(classification, end)
+	p, err := k.Sealer.Seal(ctx, key, recordID, classification, prompt)
+	if err != nil {
+		return err
+	}
+	row := store.Payload{RecordID: recordID, Classification: classification, Key: key, ExpiresAt: end,
+		Prompt: p.Marshal(), CreatedAt: k.now()}
+	if response != nil {
+		r, err := k.Sealer.Seal(ctx, key, recordID+"/response", classification, response)
+		if err != nil {
+			return err
+		}
+		row.Response = r.Marshal()
+	}
+	return k.Store.PutPayload(ctx, row)
+}
+
+// Open returns the stored prompt and response of record recordID.
+func (k *Keeper) Open(ctx context.Context, recordID string) (prompt, response []byte, err error) {
+	row, err := k.Store.GetPayload(ctx, recordID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, ErrNotKept
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	open := func(b []byte, id string) ([]byte, error) {
+		s, err := seal.Unmarshal(b)
+		if err != nil {
+			return nil, err
+		}
+		return k.Sealer.Open(ctx, s, id, row.Classification)
+	}
+	if prompt, err = open(row.Prompt, recordID); err != nil {
+		return nil, nil, err
+	}
+	if len(row.Response) > 0 {
+		if response, err = open(row.Response, recordID+"/response"); err != nil {
+			return nil, nil, err
+		}
+	}
+	return prompt, response, nil
+}
+
+// Report is what a retention run did.
+type Report struct {
+	Keys     []string // keys destroyed
+	Payloads int64    // payloads deleted
+}
+
+// Run destroys the key of every retention period that has ended, then
+// deletes the payloads sealed under it. The destruction comes first: once
+// it is done, the payloads are unreadable wherever copies of them are, and
+// deleting them only frees space.
+func (k *Keeper) Run(ctx context.Context) (Report, error) {
+	var rep Report
+	keys, err := k.Store.PayloadKeys(ctx, k.now())
+	if err != nil {
+		return rep, err
+	}
+	for _, key := range keys {
+		if err := k.Sealer.Shred(ctx, key); err != nil {
+			return rep, fmt.Errorf("retention: destroying %s: %w", key, err)
+		}
+		rep.Keys = append(rep.Keys, key)
+		n, err := k.Store.DeletePayloads(ctx, key)
+		rep.Payloads += n
+		if err != nil {
+			return rep, fmt.Errorf("retention: deleting the payloads of %s: %w", key, err)
+		}
+	}
+	return rep, nil
+}
+
+func (k *Keeper) now() time.Time {
+	if k.Now != nil {
+		return k.Now().UTC()
+	}
+	return time.Now().UTC()
+}

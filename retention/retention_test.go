@@ -1,0 +1,142 @@
+package retention_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/kms"
+	"github.com/wardenhq/warden/retention"
+	"github.com/wardenhq/warden/seal"
+	"github.com/wardenhq/warden/store"
+)
+
+var ctx = context.Background()
+
+type env struct {
+	keeper *retention.Keeper
+	dbPath string
+	ring   *kms.LocalKeyRing
+	now    time.Time
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	dir := t.TempDir()
+	master := filepath.Join(dir, "keys", "master.key")
+	os.MkdirAll(filepath.Dir(master), 0o700)
+	if err := kms.GenerateLocal(master); err != nil {
+		t.Fatal(err)
+	}
+	l, _ := kms.LoadLocal(master)
+	ring, err := l.KeyRing(kms.KeyRingDir(master))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbPath := filepath.Join(dir, "data", "warden.db")
+	os.MkdirAll(filepath.Dir(dbPath), 0o700)
+	db, err := store.Open(ctx, "sqlite", dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e := &env{dbPath: dbPath, ring: ring, now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
+	e.keeper = &retention.Keeper{
+		Sealer: &seal.Sealer{Ring: ring}, Store: db, Now: func() time.Time { return e.now },
+		Classes: []config.Classification{
+			{Name: "public", Store: config.StoreHashOnly},
+			{Name: "confidential", Store: config.StoreFull, Retention: config.Duration(30 * 24 * time.Hour)},
+		},
+	}
+	return e
+}
+
+func TestPeriodEnd(t *testing.T) {
+	at := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	if got := retention.PeriodEnd(at, 30*24*time.Hour); !got.Equal(time.Date(2026, 12, 23, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("got %v", got)
+	}
+	midnight := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	if got := retention.PeriodEnd(midnight, 24*time.Hour); !got.Equal(midnight.Add(24 * time.Hour)) {
+		t.Fatalf("got %v", got)
+	}
+}
+
+// TestKeepOpenPurge: a full classification's payloads are sealed, stored
+// and opened; other classifications keep nothing; a run before the period
+// ends keeps them, one after destroys their key and deletes them.
+func TestKeepOpenPurge(t *testing.T) {
+	e := newEnv(t)
+	k := e.keeper
+	prompt, response := []byte(`{"messages":[{"role":"user","content":"canary-7f3a"}]}`), []byte(`{"choices":[]}`)
+	if err := k.Keep(ctx, "aud_1", "confidential", e.now, prompt, response); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Keep(ctx, "aud_2", "public", e.now, prompt, response); err != nil {
+		t.Fatal(err)
+	}
+	p, r, err := k.Open(ctx, "aud_1")
+	if err != nil || !bytes.Equal(p, prompt) || !bytes.Equal(r, response) {
+		t.Fatalf("open: %q %q %v", p, r, err)
+	}
+	if _, _, err := k.Open(ctx, "aud_2"); !errors.Is(err, retention.ErrNotKept) {
+		t.Fatalf("hash_only payload: %v", err)
+	}
+	if db, _ := os.ReadFile(e.dbPath); bytes.Contains(db, []byte("canary-7f3a")) {
+		t.Fatal("the database holds the prompt in clear")
+	}
+
+	rep, err := k.Run(ctx)
+	if err != nil || len(rep.Keys) != 0 {
+		t.Fatalf("run before expiry: %+v %v", rep, err)
+	}
+	e.now = e.now.Add(31 * 24 * time.Hour)
+	rep, err = k.Run(ctx)
+	if err != nil || len(rep.Keys) != 1 || rep.Payloads != 1 {
+		t.Fatalf("run after expiry: %+v %v", rep, err)
+	}
+	if _, _, err := k.Open(ctx, "aud_1"); !errors.Is(err, retention.ErrNotKept) {
+		t.Fatalf("after the purge: %v", err)
+	}
+	// Sealing into the destroyed period is refused.
+	e.now = e.now.Add(-31 * 24 * time.Hour)
+	if err := k.Keep(ctx, "aud_3", "confidential", e.now, prompt, nil); !errors.Is(err, kms.ErrDestroyed) {
+		t.Fatalf("keep into a shredded period: %v", err)
+	}
+}
+
+// TestBackupUnreadableAfterPurge: a copy of the database taken before a
+// purge holds the sealed payloads, and after the purge they cannot be
+// opened from it.
+func TestBackupUnreadableAfterPurge(t *testing.T) {
+	e := newEnv(t)
+	k := e.keeper
+	if err := k.Keep(ctx, "aud_1", "confidential", e.now, []byte("the prompt"), nil); err != nil {
+		t.Fatal(err)
+	}
+	// A file-level backup: the database with its WAL, as copied by cp.
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if b, err := os.ReadFile(e.dbPath + suffix); err == nil {
+			os.WriteFile(backup+suffix, b, 0o600)
+		}
+	}
+	e.now = e.now.Add(31 * 24 * time.Hour)
+	if _, err := k.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	old, err := store.Open(ctx, "sqlite", backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	restored := &retention.Keeper{Sealer: k.Sealer, Store: old, Classes: k.Classes}
+	if _, _, err := restored.Open(ctx, "aud_1"); !errors.Is(err, seal.ErrShredded) {
+		t.Fatalf("opening the backup's payload after the purge: %v, want ErrShredded", err)
+	}
+}
