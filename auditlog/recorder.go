@@ -91,6 +91,10 @@ func (r *Recorder) Hasher() *Hasher { return r.hasher }
 // Log is the log records go to.
 func (r *Recorder) Log() *Log { return r.log }
 
+// FailOpen reports whether failures to record are tolerated (fail_mode
+// open).
+func (r *Recorder) FailOpen() bool { return r.failOpen }
+
 // Sync reports whether responses wait for their records (durability sync).
 func (r *Recorder) Sync() bool { return r.sync }
 

@@ -62,6 +62,9 @@ func TLSConfig(t *config.TLS) (*tls.Config, error) {
 	return tc, nil
 }
 
+// RetentionInterval is how often serve purges what is past retention.
+const RetentionInterval = time.Hour
+
 // Serve serves on ln until ctx is done, then shuts down gracefully: it stops
 // accepting, lets in-flight requests and streams finish up to the shutdown
 // timeout, closes what remains, and flushes key usage.
@@ -103,6 +106,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// request are resolved, checkpointed and indexed before Serve returns.
 	defer s.closeAudit()
 	go s.indexer.Run(loopCtx, 100*time.Millisecond) // small, frequent batches: no long CPU bursts
+	go s.retentionLoop(loopCtx, RetentionInterval)
 	errc := make(chan error, 1)
 	go func() {
 		if tc != nil {

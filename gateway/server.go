@@ -25,6 +25,7 @@ import (
 	"github.com/wardenhq/warden/pipeline"
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/ratelimit"
+	"github.com/wardenhq/warden/seal"
 	"github.com/wardenhq/warden/store"
 )
 
@@ -91,6 +92,12 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.deps.Audit = s.audit
+	if ring, err := opts.KMS.KeyRing(kms.KeyRingDir(cfg.KMS.Local.KeyFile)); err != nil {
+		s.closeAudit()
+		return nil, err
+	} else {
+		s.deps.Sealer, s.deps.Store = &seal.Sealer{Ring: ring}, opts.Store
+	}
 	s.metrics.watchAudit(s.audit)
 	st, err := Compile(cfg, s.deps)
 	if err != nil {
@@ -133,6 +140,7 @@ func (s *Server) routes() http.Handler {
 		mux.Handle(a.pattern, pipeline.Serve(s.env, ep, pipeline.Admin(a.h), s.observe))
 	}
 	s.auditRoutes(mux)
+	s.payloadRoutes(mux)
 	mux.Handle("GET /admin/v1/audit/proof/{index}", pipeline.Serve(s.env,
 		pipeline.Endpoint{Name: "admin.audit.proof", Capability: policy.CapAuditRead}, pipeline.Admin(s.auditProof), s.observe))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -7,16 +7,19 @@ package gateway
 import (
 	"errors"
 	"fmt"
-	"github.com/wardenhq/warden/auditlog"
 	"reflect"
 	"sync"
 	"time"
 
+	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/pipeline"
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/ratelimit"
+	"github.com/wardenhq/warden/retention"
+	"github.com/wardenhq/warden/seal"
+	"github.com/wardenhq/warden/store"
 	"github.com/wardenhq/warden/upstream"
 )
 
@@ -33,6 +36,8 @@ type Deps struct {
 	Limiter ratelimit.Limiter  // counters survive reloads
 	OIDC    *oidcCache         // keeps key sets and verified tokens across reloads
 	Audit   *auditlog.Recorder // nil: exchanges are not audited
+	Sealer  *seal.Sealer       // nil: nothing is kept (no key ring)
+	Store   *store.DB
 	Now     func() time.Time
 }
 
@@ -104,8 +109,23 @@ func Compile(c *config.Config, deps Deps) (*State, error) {
 			IPAllow:        ipAllow,
 			WriteStall:     c.Server.Timeouts.WriteStall.D(DefaultWriteStall),
 			Audit:          deps.Audit,
+			Keeper:         keeper(c, deps),
 		},
 	}, nil
+}
+
+// keeper keeps payloads as the config's classifications say; nil when no
+// classification keeps any.
+func keeper(c *config.Config, deps Deps) *retention.Keeper {
+	if deps.Sealer == nil || deps.Store == nil {
+		return nil
+	}
+	for _, cl := range c.Classifications {
+		if cl.Store == config.StoreFull {
+			return &retention.Keeper{Sealer: deps.Sealer, Store: deps.Store, Classes: c.Classifications, Now: deps.Now}
+		}
+	}
+	return nil
 }
 
 // authenticators lists the credential checkers in the order they are tried:

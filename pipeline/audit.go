@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -53,7 +54,15 @@ func (x *Exchange) release(ctx context.Context, status int, e *httperr.Error, h 
 	if rec == nil || (x.Endpoint.Unaudited && !refusedCredentials(e)) {
 		return "", nil
 	}
+	keepErr := x.keep(ctx, status)
+	if keepErr != nil && !rec.FailOpen() {
+		status, e = errAuditUnavailable.Status, errAuditUnavailable
+	}
 	idx, durable, err := rec.Write(ctx, x.record(rec.Hasher(), status, e))
+	if keepErr != nil && !rec.FailOpen() {
+		x.releaseErr = keepErr
+		return "", keepErr
+	}
 	if err != nil {
 		if errors.Is(err, auditlog.ErrUnavailable) {
 			if e != nil && x.Upstream == nil {
@@ -78,6 +87,21 @@ func (x *Exchange) release(ctx context.Context, status int, e *httperr.Error, h 
 		}
 	}
 	return x.releasedIndex, nil
+}
+
+// keep seals and stores the exchange's prompt and response when its
+// model's classification keeps them (store: full).
+func (x *Exchange) keep(ctx context.Context, status int) error {
+	k, u, rt := x.Env.Keeper, x.Upstream, x.Route
+	if k == nil || u == nil || rt == nil || status >= 400 || !k.Keeps(rt.Classification) {
+		return nil
+	}
+	err := k.Keep(context.WithoutCancel(ctx), x.AuditID, rt.Classification, x.Start, x.Body, u.Body)
+	if err != nil {
+		slog.Error("payload not kept", "audit_id", x.AuditID, "classification", rt.Classification, "err", err)
+		return errors.Join(auditlog.ErrUnavailable, err)
+	}
+	return nil
 }
 
 // record describes the exchange as it stands.

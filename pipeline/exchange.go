@@ -14,6 +14,7 @@ import (
 	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/ratelimit"
+	"github.com/wardenhq/warden/retention"
 	"github.com/wardenhq/warden/upstream"
 )
 
@@ -30,6 +31,7 @@ type Env struct {
 	IPAllow        []netip.Prefix     // global allowlist; empty = any
 	WriteStall     time.Duration      // longest one write to the client may block
 	Audit          *auditlog.Recorder // nil: exchanges are not audited (tests of other stages)
+	Keeper         *retention.Keeper  // nil: no classification keeps payloads
 }
 
 // Endpoint identifies an inference endpoint and the capability it needs.

@@ -219,6 +219,9 @@ func forward(w http.ResponseWriter, r *http.Request, x *Exchange) error {
 		body = x.Request.WithModel(body, x.Route.Model)
 	}
 	x.Upstream = &upstream.Outcome{CollectText: x.collectText}
+	if k := x.Env.Keeper; k != nil && k.Keeps(x.Route.Classification) {
+		x.Upstream.Keep = true
+	}
 	if x.Env.Audit != nil {
 		x.Upstream.Release = func(status int, e *httperr.Error, h http.Header) (string, error) {
 			return x.release(r.Context(), status, e, h)

@@ -45,7 +45,7 @@ func release(res *http.Response, o *Outcome) error {
 	if res.StatusCode == http.StatusOK && mt == "text/event-stream" {
 		u, _ := res.Body.(*usageReader)
 		if u != nil {
-			u.hashText = true
+			u.hashText, u.keepText = true, o.Keep
 		}
 		res.Body = &auditStream{rc: res.Body, o: o, usage: u, buf: make([]byte, 32<<10)}
 		o.Streaming = true
@@ -62,6 +62,9 @@ func release(res *http.Response, o *Outcome) error {
 		}
 		if mt == "application/json" {
 			o.Response = responseParts(b)
+		}
+		if o.Keep {
+			o.Body = b
 		}
 		res.Body = io.NopCloser(bytes.NewReader(b))
 		res.ContentLength = int64(len(b))

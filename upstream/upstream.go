@@ -142,6 +142,11 @@ type Outcome struct {
 	// Streaming is set once a stream's headers are about to go out while
 	// its release (before its final [DONE]) is still to come.
 	Streaming bool
+	// Keep (set by the caller) asks for the released response itself, in
+	// Body: a non-stream answer as received, or a stream's text as
+	// {"choices":[{"index":N,"text":"..."}]} (at most 4 MiB of text).
+	Keep bool
+	Body []byte
 
 	cancel context.CancelCauseFunc // ends the upstream exchange
 }

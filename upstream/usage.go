@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"mime"
+	"slices"
 )
 
 // Usage is the token usage an upstream reported for one response.
@@ -35,7 +36,13 @@ type usageReader struct {
 
 	hashText bool         // SSE: hash each choice's text (for the audit record)
 	texts    choiceHashes // per choice, with hashText
+	keepText bool         // SSE: keep each choice's text (Outcome.Keep)
+	kept     map[int][]byte
+	keptLen  int
 }
+
+// maxKeptText bounds the stream text kept for a payload.
+const maxKeptText = 4 << 20
 
 func newUsageReader(rc io.ReadCloser, contentType string, o *Outcome, done func(*Usage)) io.ReadCloser {
 	mt, _, _ := mime.ParseMediaType(contentType)
@@ -133,6 +140,15 @@ func (u *usageReader) event(line []byte) {
 		}
 		for _, c := range v.Choices {
 			u.texts.write(c.Index, c.Text+c.Delta.Content)
+			if u.keepText && u.keptLen < maxKeptText {
+				if u.kept == nil {
+					u.kept = map[int][]byte{}
+				}
+				t := c.Text + c.Delta.Content
+				t = t[:min(len(t), maxKeptText-u.keptLen)]
+				u.kept[c.Index] = append(u.kept[c.Index], t...)
+				u.keptLen += len(t)
+			}
 		}
 	}
 	if !collect {
@@ -160,6 +176,26 @@ func (u *usageReader) snapshot() {
 	if u.hashText {
 		u.o.Response = u.texts.parts()
 	}
+	if u.keepText {
+		u.o.Body = keptChoices(u.kept)
+	}
+}
+
+// keptChoices encodes a stream's kept text per choice.
+func keptChoices(kept map[int][]byte) []byte {
+	type choice struct {
+		Index int    `json:"index"`
+		Text  string `json:"text"`
+	}
+	out := struct {
+		Choices []choice `json:"choices"`
+	}{Choices: []choice{}}
+	for i, t := range kept {
+		out.Choices = append(out.Choices, choice{i, string(t)})
+	}
+	slices.SortFunc(out.Choices, func(a, b choice) int { return a.Index - b.Index })
+	b, _ := json.Marshal(out)
+	return b
 }
 
 func (u *usageReader) finish() {

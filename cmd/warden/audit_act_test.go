@@ -156,3 +156,17 @@ func TestKeysActWhileServing(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestRetentionRun: warden retention run purges (nothing, here) and
+// records the run.
+func TestRetentionRun(t *testing.T) {
+	e := newAuditEnv(t)
+	code, out, stderr := cli(t, "retention", "run", "--config", e.cfg, "--json")
+	if code != 0 || !strings.Contains(out, `"payloads_deleted":0`) {
+		t.Fatalf("retention run: %d %q %q", code, out, stderr)
+	}
+	code, out, _ = cli(t, "audit", "search", "--config", e.cfg, "--kind", "admin", "--format", "json")
+	if code != 0 || !strings.Contains(out, `"action":"retention.run"`) {
+		t.Fatalf("the run is not recorded: %s", out)
+	}
+}

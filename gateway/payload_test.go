@@ -1,0 +1,119 @@
+package gateway_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/wardentest"
+)
+
+// TestPayloadsKeptSealed: a model whose classification keeps payloads has
+// its prompts and responses sealed and stored; audit.decrypt opens them
+// (and each decrypt is recorded); and no byte of a canary prompt or
+// response is found in clear anywhere under data_dir, in the process's
+// logs or in /metrics (SPEC §5).
+func TestPayloadsKeptSealed(t *testing.T) {
+	t.Parallel()
+	roles := append(wardentest.DefaultRoles(), config.Role{Name: "reader", Capabilities: []string{"audit.read"}})
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: roles, Configure: func(c *config.Config) {
+		c.Classifications = []config.Classification{
+			{Name: "confidential", Store: config.StoreFull, Retention: config.Duration(30 * 24 * time.Hour)},
+		}
+		c.Models[0].Classification = "confidential" // gpt-test
+	}})
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	reader := g.NewKey(t, wardentest.KeyOptions{Role: "reader"}).Secret
+	do := func(secret, method, path, body string) (*http.Response, []byte) {
+		req, _ := http.NewRequest(method, strings.TrimSuffix(g.URL, "/v1")+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		res, err := g.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, b
+	}
+	const canary = "canary-5d1e9b"
+	var indexes []string
+	for _, stream := range []bool{false, true} {
+		body := `{"model":"gpt-test","stream":` + map[bool]string{false: "false", true: "true"}[stream] +
+			`,"messages":[{"role":"user","content":"Repeat ` + canary + `"}]}`
+		res, b := do(admin, "POST", "/v1/chat/completions", body)
+		idx := res.Header.Get("X-Warden-Audit-Index")
+		if stream {
+			if _, rest, ok := strings.Cut(string(b), ": warden-audit-index "); ok {
+				idx, _, _ = strings.Cut(rest, "\n")
+			}
+		}
+		if res.StatusCode != 200 || idx == "" {
+			t.Fatalf("chat (stream %v): %s %q", stream, res.Status, idx)
+		}
+		indexes = append(indexes, idx)
+	}
+
+	for i, idx := range indexes {
+		var res *http.Response
+		var b []byte
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			res, b = do(admin, "GET", "/admin/v1/audit/records/"+idx+"/payload", "")
+			if res.StatusCode != http.StatusNotFound || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond) // the search index follows the log
+		}
+		var p struct {
+			Prompt   json.RawMessage `json:"prompt"`
+			Response json.RawMessage `json:"response"`
+		}
+		if res.StatusCode != 200 || json.Unmarshal(b, &p) != nil || !bytes.Contains(p.Prompt, []byte(canary)) || len(p.Response) < 5 {
+			t.Fatalf("payload %d: %s %s", i, res.Status, b)
+		}
+		if res, _ := do(reader, "GET", "/admin/v1/audit/records/"+idx+"/payload", ""); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("decrypt without audit.decrypt: %s", res.Status)
+		}
+	}
+	res, b := do(admin, "POST", "/admin/v1/retention/run", "")
+	if res.StatusCode != 200 || !strings.Contains(string(b), `"payloads_deleted":0`) {
+		t.Fatalf("retention run: %s %s", res.Status, b)
+	}
+
+	// The decrypts are on the record.
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		_, b := do(admin, "GET", "/admin/v1/audit/records?kind=admin&limit=100", "")
+		if bytes.Count(b, []byte(`"action":"audit.decrypt"`)) >= 4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("decrypts not recorded: %s", b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	// The canary: nowhere in clear.
+	_, metrics := do(admin, "GET", "/metrics", "")
+	for what, b := range map[string][]byte{"the logs": []byte(g.Logs()), "/metrics": metrics} {
+		if bytes.Contains(b, []byte(canary)) {
+			t.Errorf("%s hold the canary", what)
+		}
+	}
+	filepath.WalkDir(g.Config.DataDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		b, _ := os.ReadFile(path)
+		if bytes.Contains(b, []byte(canary)) {
+			t.Errorf("%s holds the canary in clear", path)
+		}
+		return nil
+	})
+}
