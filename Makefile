@@ -21,7 +21,7 @@ vet:
 	$(GO) vet ./...
 
 bench: ## end-to-end open-loop load test (direct, ReverseProxy floor, Warden) and Go benchmarks
-	$(GO) test -run '^$$' -bench . -benchmem ./auth ./policy ./pipeline ./store ./ratelimit ./tokens ./auditlog ./seal
+	$(GO) test -run '^$$' -bench . -benchmem ./auth ./policy ./pipeline ./store ./ratelimit ./tokens ./auditlog ./seal ./retention
 	$(GO) run ./bench/cmd/loadbench -max
 
 FUZZTIME ?= 30s
