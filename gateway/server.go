@@ -25,6 +25,7 @@ import (
 	"github.com/wardenhq/warden/pipeline"
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/ratelimit"
+	"github.com/wardenhq/warden/retention"
 	"github.com/wardenhq/warden/seal"
 	"github.com/wardenhq/warden/store"
 )
@@ -97,6 +98,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		return nil, err
 	} else {
 		s.deps.Sealer, s.deps.Store = &seal.Sealer{Ring: ring}, opts.Store
+		s.deps.Writer = retention.NewWriter(opts.Store)
 	}
 	s.metrics.watchAudit(s.audit)
 	st, err := Compile(cfg, s.deps)

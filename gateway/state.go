@@ -38,6 +38,7 @@ type Deps struct {
 	Audit   *auditlog.Recorder // nil: exchanges are not audited
 	Sealer  *seal.Sealer       // nil: nothing is kept (no key ring)
 	Store   *store.DB
+	Writer  *retention.Writer // stores kept payloads by group commit
 	Now     func() time.Time
 }
 
@@ -122,7 +123,7 @@ func keeper(c *config.Config, deps Deps) *retention.Keeper {
 	}
 	for _, cl := range c.Classifications {
 		if cl.Store == config.StoreFull {
-			return &retention.Keeper{Sealer: deps.Sealer, Store: deps.Store, Classes: c.Classifications, Now: deps.Now}
+			return &retention.Keeper{Sealer: deps.Sealer, Store: deps.Store, Writer: deps.Writer, Classes: c.Classifications, Now: deps.Now}
 		}
 	}
 	return nil

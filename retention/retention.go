@@ -20,6 +20,7 @@ import (
 type Keeper struct {
 	Sealer  *seal.Sealer
 	Store   *store.DB
+	Writer  *Writer // stores payloads by group commit; nil: one transaction each
 	Classes []config.Classification
 	Now     func() time.Time
 }
@@ -78,6 +79,9 @@ func (k *Keeper) Keep(ctx context.Context, recordID, classification string, t ti
 			return err
 		}
 		row.Response = r.Marshal()
+	}
+	if k.Writer != nil {
+		return k.Writer.Put(ctx, row)
 	}
 	return k.Store.PutPayload(ctx, row)
 }

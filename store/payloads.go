@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -112,6 +113,82 @@ func (db *DB) PutPayload(ctx context.Context, p Payload) error {
 		return ErrExists
 	}
 	return nil
+}
+
+// PutPayloads stores several payloads in one transaction (what a group
+// commit hands over). It returns one error per payload: nil, ErrExists, or
+// why it was refused; err is set when the transaction itself failed, and
+// then nothing was stored.
+func (db *DB) PutPayloads(ctx context.Context, ps []Payload) (errs []error, err error) {
+	errs = make([]error, len(ps))
+	type row struct {
+		i                int
+		expires, created sql.NullInt64
+		response         []byte
+	}
+	rows := make([]row, 0, len(ps))
+	now := db.now()
+	for i := range ps {
+		p := &ps[i]
+		if e := checkPayload(p); e != nil {
+			errs[i] = fmt.Errorf("store: put payload %s: %w", p.RecordID, e)
+			continue
+		}
+		if p.CreatedAt.IsZero() {
+			p.CreatedAt = now
+		}
+		expires, e1 := nanos(p.ExpiresAt)
+		created, e2 := nanos(p.CreatedAt)
+		if e := errors.Join(e1, e2); e != nil {
+			errs[i] = fmt.Errorf("store: put payload %s: %w", p.RecordID, e)
+			continue
+		}
+		r := row{i: i, expires: expires, created: created}
+		if len(p.Response) > 0 {
+			r.response = p.Response
+		}
+		rows = append(rows, r)
+	}
+	if len(rows) == 0 {
+		return errs, nil
+	}
+	// One statement for the batch; RETURNING says which rows were new.
+	var q strings.Builder
+	q.WriteString(`INSERT INTO payloads (` + payloadCols + `) VALUES `)
+	args := make([]any, 0, len(rows)*7)
+	for j, r := range rows {
+		if j > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+		p := &ps[r.i]
+		args = append(args, p.RecordID, p.Classification, p.Key, r.expires, r.created, p.Prompt, r.response)
+	}
+	q.WriteString(` ON CONFLICT (record_id) DO NOTHING RETURNING record_id`)
+	inserted := make(map[string]bool, len(rows))
+	err = db.inTx(ctx, "put payloads", func(tx *sql.Tx) error {
+		res, err := tx.QueryContext(ctx, db.d.rebind(q.String()), args...)
+		if err != nil {
+			return err
+		}
+		defer res.Close()
+		for res.Next() {
+			var id string
+			if err := res.Scan(&id); err != nil {
+				return err
+			}
+			inserted[id] = true
+		}
+		return res.Err()
+	})
+	if err == nil {
+		for _, r := range rows {
+			if !inserted[ps[r.i].RecordID] {
+				errs[r.i] = ErrExists
+			}
+		}
+	}
+	return errs, err
 }
 
 // checkPayload checks what PutPayload requires of p.

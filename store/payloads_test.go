@@ -273,3 +273,29 @@ func TestPayloadKeysAndDelete(t *testing.T) {
 		mustPut(t, db, payload("aud_a1", kA, t0))
 	})
 }
+
+// TestPutPayloads: a batch stores what it can, and says per payload what it
+// could not (a duplicate, a refused payload), on both drivers.
+func TestPutPayloads(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		good := func(id string) Payload { return payload(id, "kek.legal.20260601", expires0) }
+		if err := db.PutPayload(ctx, good("aud_dup")); err != nil {
+			t.Fatal(err)
+		}
+		bad := good("aud_bad")
+		bad.Prompt = []byte("plaintext")
+		errs, err := db.PutPayloads(ctx, []Payload{good("aud_a"), good("aud_dup"), bad, good("aud_b")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if errs[0] != nil || errs[1] != ErrExists || errs[2] == nil || errs[3] != nil {
+			t.Fatalf("errs %v", errs)
+		}
+		for _, id := range []string{"aud_a", "aud_b"} {
+			if _, err := db.GetPayload(ctx, id); err != nil {
+				t.Fatalf("%s: %v", id, err)
+			}
+		}
+	})
+}
