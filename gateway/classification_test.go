@@ -2,9 +2,6 @@ package gateway_test
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,25 +21,14 @@ func TestClassificationRecorded(t *testing.T) {
 		c.Models[0].Classification = "confidential" // gpt-test
 	}})
 	key := g.NewKey(t, wardentest.KeyOptions{})
-	do := func(method, path, body string) (*http.Response, []byte) {
-		req, _ := http.NewRequest(method, strings.TrimSuffix(g.URL, "/v1")+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+key.Secret)
-		res, err := g.Client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res, b
-	}
-	res, _ := do("POST", "/v1/chat/completions", `{"model":"gpt-test","messages":[{"role":"user","content":"hi"}]}`)
+	res, _ := send(t, g, "POST", "/v1/chat/completions", key.Secret, `{"model":"gpt-test","messages":[{"role":"user","content":"hi"}]}`)
 	idx := res.Header.Get("X-Warden-Audit-Index")
 	if res.StatusCode != 200 || idx == "" {
 		t.Fatalf("chat: %s, index %q", res.Status, idx)
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		res, b := do("GET", "/admin/v1/audit/proof/"+idx, "")
+		res, b := send(t, g, "GET", "/admin/v1/audit/proof/"+idx, key.Secret, "")
 		if res.StatusCode == 200 {
 			var p struct {
 				Record struct {

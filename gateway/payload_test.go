@@ -3,7 +3,6 @@ package gateway_test
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -32,23 +31,12 @@ func TestPayloadsKeptSealed(t *testing.T) {
 	}})
 	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
 	reader := g.NewKey(t, wardentest.KeyOptions{Role: "reader"}).Secret
-	do := func(secret, method, path, body string) (*http.Response, []byte) {
-		req, _ := http.NewRequest(method, strings.TrimSuffix(g.URL, "/v1")+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+secret)
-		res, err := g.Client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res, b
-	}
 	const canary = "canary-5d1e9b"
 	var indexes []string
 	for _, stream := range []bool{false, true} {
 		body := `{"model":"gpt-test","stream":` + map[bool]string{false: "false", true: "true"}[stream] +
 			`,"messages":[{"role":"user","content":"Repeat ` + canary + `"}]}`
-		res, b := do(admin, "POST", "/v1/chat/completions", body)
+		res, b := send(t, g, "POST", "/v1/chat/completions", admin, body)
 		idx := res.Header.Get("X-Warden-Audit-Index")
 		if stream {
 			if _, rest, ok := strings.Cut(string(b), ": warden-audit-index "); ok {
@@ -65,7 +53,7 @@ func TestPayloadsKeptSealed(t *testing.T) {
 		var res *http.Response
 		var b []byte
 		for deadline := time.Now().Add(5 * time.Second); ; {
-			res, b = do(admin, "GET", "/admin/v1/audit/records/"+idx+"/payload", "")
+			res, b = send(t, g, "GET", "/admin/v1/audit/records/"+idx+"/payload", admin, "")
 			if res.StatusCode != http.StatusNotFound || time.Now().After(deadline) {
 				break
 			}
@@ -78,18 +66,18 @@ func TestPayloadsKeptSealed(t *testing.T) {
 		if res.StatusCode != 200 || json.Unmarshal(b, &p) != nil || !bytes.Contains(p.Prompt, []byte(canary)) || len(p.Response) < 5 {
 			t.Fatalf("payload %d: %s %s", i, res.Status, b)
 		}
-		if res, _ := do(reader, "GET", "/admin/v1/audit/records/"+idx+"/payload", ""); res.StatusCode != http.StatusForbidden {
+		if res, _ := send(t, g, "GET", "/admin/v1/audit/records/"+idx+"/payload", reader, ""); res.StatusCode != http.StatusForbidden {
 			t.Fatalf("decrypt without audit.decrypt: %s", res.Status)
 		}
 	}
-	res, b := do(admin, "POST", "/admin/v1/retention/run", "")
+	res, b := send(t, g, "POST", "/admin/v1/retention/run", admin, "")
 	if res.StatusCode != 200 || !strings.Contains(string(b), `"payloads_deleted":0`) {
 		t.Fatalf("retention run: %s %s", res.Status, b)
 	}
 
 	// The decrypts are on the record.
 	for deadline := time.Now().Add(5 * time.Second); ; {
-		_, b := do(admin, "GET", "/admin/v1/audit/records?kind=admin&limit=100", "")
+		_, b := send(t, g, "GET", "/admin/v1/audit/records?kind=admin&limit=100", admin, "")
 		if bytes.Count(b, []byte(`"action":"audit.decrypt"`)) >= 4 {
 			break
 		}
@@ -100,7 +88,7 @@ func TestPayloadsKeptSealed(t *testing.T) {
 	}
 
 	// The canary: nowhere in clear.
-	_, metrics := do(admin, "GET", "/metrics", "")
+	_, metrics := send(t, g, "GET", "/metrics", admin, "")
 	for what, b := range map[string][]byte{"the logs": []byte(g.Logs()), "/metrics": metrics} {
 		if bytes.Contains(b, []byte(canary)) {
 			t.Errorf("%s hold the canary", what)

@@ -117,19 +117,37 @@ func (k *Keeper) Open(ctx context.Context, recordID string) (prompt, response []
 type Report struct {
 	Keys     []string // keys destroyed
 	Payloads int64    // payloads deleted
+	Held     []string // expired keys kept because a legal hold covers some of their payloads
 }
 
 // Run destroys the key of every retention period that has ended, then
 // deletes the payloads sealed under it. The destruction comes first: once
 // it is done, the payloads are unreadable wherever copies of them are, and
-// deleting them only frees space.
+// deleting them only frees space. A period with a payload that an active
+// legal hold covers is kept whole (key and payloads) until the hold is
+// released; so is one with a payload whose record the search index does
+// not know yet, while any hold is active (whose it is cannot be told).
 func (k *Keeper) Run(ctx context.Context) (Report, error) {
 	var rep Report
 	keys, err := k.Store.PayloadKeys(ctx, k.now())
 	if err != nil {
 		return rep, err
 	}
+	holds, err := k.Store.ActiveHolds(ctx)
+	if err != nil {
+		return rep, err
+	}
 	for _, key := range keys {
+		if len(holds) > 0 {
+			held, err := k.held(ctx, key, holds)
+			if err != nil {
+				return rep, err
+			}
+			if held {
+				rep.Held = append(rep.Held, key)
+				continue
+			}
+		}
 		if err := k.Sealer.Shred(ctx, key); err != nil {
 			return rep, fmt.Errorf("retention: destroying %s: %w", key, err)
 		}
@@ -141,6 +159,25 @@ func (k *Keeper) Run(ctx context.Context) (Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// held reports whether a hold covers any payload sealed under key.
+func (k *Keeper) held(ctx context.Context, key string, holds []store.Hold) (bool, error) {
+	subjects, err := k.Store.PayloadSubjects(ctx, key)
+	if err != nil {
+		return false, err
+	}
+	for _, s := range subjects {
+		if !s.Indexed {
+			return true, nil
+		}
+		for i := range holds {
+			if holds[i].Covers(s.Principal, s.Namespace, s.Time) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 func (k *Keeper) now() time.Time {

@@ -210,3 +210,40 @@ func TestWriter(t *testing.T) {
 		t.Fatalf("after close: %v", err)
 	}
 }
+
+// TestHoldSurvivesPurge: a payload a legal hold covers survives a purge
+// after its retention ended, and is purged once the hold is released.
+func TestHoldSurvivesPurge(t *testing.T) {
+	e := newEnv(t)
+	k := e.keeper
+	if err := k.Keep(ctx, "aud_held", "confidential", e.now, []byte("the prompt"), nil); err != nil {
+		t.Fatal(err)
+	}
+	// The search index knows whose record it is.
+	entry := []byte(`{"id":"aud_held","time":"2026-11-22T12:00:00.000Z","kind":"request","principal":{"id":"apikey:key_1","type":"api_key","key_id":"key_1","groups":[]},"namespace":"legal","decision":"allow","status":200}`)
+	if err := k.Store.IndexAudit(ctx, "test/audit", []store.AuditRow{{Origin: "test/audit", Index: 0, ID: "aud_held",
+		Time: e.now, Kind: "request", PrincipalID: "apikey:key_1", Namespace: "legal", Decision: "allow", Status: 200, Entry: entry}}, 1); err != nil {
+		t.Fatal(err)
+	}
+	h, err := k.Store.CreateHold(ctx, store.Hold{Case: "case-1", Principal: "apikey:key_1", CreatedBy: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := k.Store.CreateHold(ctx, store.Hold{Case: "case-2", Principal: "apikey:someone-else", CreatedBy: "test"})
+	e.now = e.now.Add(31 * 24 * time.Hour)
+	rep, err := k.Run(ctx)
+	if err != nil || len(rep.Keys) != 0 || len(rep.Held) != 1 {
+		t.Fatalf("run under a hold: %+v %v", rep, err)
+	}
+	if p, _, err := k.Open(ctx, "aud_held"); err != nil || string(p) != "the prompt" {
+		t.Fatalf("held payload: %q %v", p, err)
+	}
+	if err := k.Store.ReleaseHold(ctx, h.ID, "test", e.now); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = k.Run(ctx)
+	if err != nil || len(rep.Keys) != 1 || rep.Payloads != 1 {
+		t.Fatalf("run after the release (another hold, on someone else, still active): %+v %v", rep, err)
+	}
+	_ = other
+}

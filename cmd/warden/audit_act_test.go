@@ -170,3 +170,33 @@ func TestRetentionRun(t *testing.T) {
 		t.Fatalf("the run is not recorded: %s", out)
 	}
 }
+
+// TestHoldsCLI: holds are placed, listed and released offline, each act
+// recorded.
+func TestHoldsCLI(t *testing.T) {
+	e := newAuditEnv(t)
+	code, out, stderr := cli(t, "holds", "create", "--config", e.cfg, "--case", "case-9", "--principal", "apikey:key_1", "--since", "2026-01-01", "--json")
+	var h struct {
+		ID     string `json:"id"`
+		Active bool   `json:"active"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &h) != nil || !h.Active {
+		t.Fatalf("create: %d %q %q", code, out, stderr)
+	}
+	if code, _, _ := cli(t, "holds", "create", "--config", e.cfg); code != 2 {
+		t.Fatal("a hold without a case")
+	}
+	if code, out, _ := cli(t, "holds", "list", "--config", e.cfg); code != 0 || !strings.Contains(out, h.ID) || !strings.Contains(out, "active") {
+		t.Fatalf("list: %s", out)
+	}
+	if code, _, stderr := cli(t, "holds", "release", "--config", e.cfg, h.ID); code != 0 {
+		t.Fatalf("release: %s", stderr)
+	}
+	if code, _, _ := cli(t, "holds", "release", "--config", e.cfg, h.ID); code != 1 {
+		t.Fatal("released twice")
+	}
+	_, out, _ = cli(t, "audit", "search", "--config", e.cfg, "--kind", "admin", "--format", "json")
+	if !strings.Contains(out, `"action":"holds.create"`) || !strings.Contains(out, `"action":"holds.release"`) {
+		t.Fatalf("hold acts not recorded: %s", out)
+	}
+}

@@ -1,0 +1,91 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/wardenhq/warden/internal/httperr"
+	"github.com/wardenhq/warden/pipeline"
+	"github.com/wardenhq/warden/policy"
+	"github.com/wardenhq/warden/store"
+)
+
+// holdRoutes serves the legal holds of the admin API (admin).
+func (s *Server) holdRoutes(mux *http.ServeMux) {
+	for _, a := range []struct {
+		pattern, name string
+		h             pipeline.Handler
+	}{
+		{"GET /admin/v1/holds", "admin.holds.list", s.listHolds},
+		{"POST /admin/v1/holds", "admin.holds.create", s.createHold},
+		{"POST /admin/v1/holds/{id}/release", "admin.holds.release", s.releaseHold},
+	} {
+		mux.Handle(a.pattern, pipeline.Serve(s.env, pipeline.Endpoint{Name: a.name, Capability: policy.CapAdmin}, pipeline.Admin(a.h), s.observe))
+	}
+}
+
+func (s *Server) listHolds(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
+	holds, err := s.opts.Store.ListHolds(r.Context())
+	if err != nil {
+		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
+	}
+	if holds == nil {
+		holds = []store.Hold{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": holds})
+	return nil
+}
+
+// createHold answers POST /admin/v1/holds {"case": ..., "principal": ...,
+// "namespace": ..., "since": ..., "until": ...}.
+func (s *Server) createHold(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
+	body, err := readSmall(r, 64<<10)
+	if err != nil {
+		return httperr.New(http.StatusBadRequest, "invalid_request", "could not read the request body")
+	}
+	var req struct {
+		Case, Principal, Namespace, Since, Until string
+	}
+	if err := json.Unmarshal(body, &req); err != nil || req.Case == "" {
+		return httperr.New(http.StatusBadRequest, "invalid_request", `send {"case": "...", and optionally "principal", "namespace", "since", "until"}`)
+	}
+	h := store.Hold{Case: req.Case, Principal: req.Principal, Namespace: req.Namespace}
+	if h.Since, err = ParseTime(req.Since, time.Now()); err != nil {
+		return httperr.New(http.StatusBadRequest, "invalid_request", "since: "+err.Error())
+	}
+	if h.Until, err = ParseTime(req.Until, time.Now()); err != nil {
+		return httperr.New(http.StatusBadRequest, "invalid_request", "until: "+err.Error())
+	}
+	if x.Identity != nil {
+		h.CreatedBy = x.Identity.ID
+	}
+	created, err := s.opts.Store.CreateHold(r.Context(), h)
+	if err != nil {
+		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
+	}
+	x.AuditAdmin("holds.create", created.ID, "case="+created.Case)
+	writeJSON(w, http.StatusCreated, created)
+	return nil
+}
+
+func (s *Server) releaseHold(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
+	id := r.PathValue("id")
+	x.AuditAdmin("holds.release", id, "")
+	by := ""
+	if x.Identity != nil {
+		by = x.Identity.ID
+	}
+	err := s.opts.Store.ReleaseHold(r.Context(), id, by, s.opts.Now().UTC())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return httperr.New(http.StatusNotFound, "hold_not_found", "no such hold")
+	case errors.Is(err, store.ErrReleased):
+		return httperr.New(http.StatusConflict, "hold_released", "the hold is released already")
+	case err != nil:
+		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "released": true})
+	return nil
+}
