@@ -111,8 +111,20 @@ func Compile(c *config.Config, deps Deps) (*State, error) {
 			WriteStall:     c.Server.Timeouts.WriteStall.D(DefaultWriteStall),
 			Audit:          deps.Audit,
 			Keeper:         keeper(c, deps),
+			NoHashes:       noHashes(c),
 		},
 	}, nil
+}
+
+// noHashes lists the classifications whose records carry no content hashes.
+func noHashes(c *config.Config) map[string]bool {
+	m := map[string]bool{}
+	for _, cl := range c.Classifications {
+		if cl.Store == config.StoreNone {
+			m[cl.Name] = true
+		}
+	}
+	return m
 }
 
 // keeper keeps payloads as the config's classifications say; nil when no

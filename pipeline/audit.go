@@ -140,7 +140,8 @@ func (x *Exchange) record(h *auditlog.Hasher, status int, e *httperr.Error) *aud
 	for _, reason := range x.Decision.Reasons {
 		r.Reasons = append(r.Reasons, string(reason))
 	}
-	if x.Request.Model != "" && len(x.Body) > 0 {
+	noHashes := x.Route != nil && x.Env.NoHashes[x.Route.Classification]
+	if x.Request.Model != "" && len(x.Body) > 0 && !noHashes {
 		if parts, err := auditlog.PromptParts(x.Body); err == nil {
 			r.PromptHash = auditlog.Opt(h.Sum(parts))
 		}
@@ -149,7 +150,7 @@ func (x *Exchange) record(h *auditlog.Hasher, status int, e *httperr.Error) *aud
 		if !u.Start.IsZero() {
 			r.LatencyMS.Upstream = auditlog.Millis(now.Sub(u.Start))
 		}
-		if len(u.Response) > 0 {
+		if len(u.Response) > 0 && !noHashes {
 			parts := make([]auditlog.HashedPart, len(u.Response))
 			for i, p := range u.Response {
 				parts[i] = auditlog.HashedPart{Role: p.Role, Text: p.Text}

@@ -32,6 +32,7 @@ type Env struct {
 	WriteStall     time.Duration      // longest one write to the client may block
 	Audit          *auditlog.Recorder // nil: exchanges are not audited (tests of other stages)
 	Keeper         *retention.Keeper  // nil: no classification keeps payloads
+	NoHashes       map[string]bool    // classifications with store: none (records carry no content hashes)
 }
 
 // Endpoint identifies an inference endpoint and the capability it needs.
