@@ -77,11 +77,11 @@ func jsonOrString(b []byte) any {
 // retentionRun answers POST /admin/v1/retention/run.
 func (s *Server) retentionRun(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
 	rep, err := s.runRetention(r)
-	x.AuditAdmin("retention.run", "", fmt.Sprintf("keys_destroyed=%d payloads_deleted=%d", len(rep.Keys), rep.Payloads))
+	x.AuditAdmin("retention.run", "", fmt.Sprintf("keys_destroyed=%d payloads_deleted=%d keys_held=%d", len(rep.Keys), rep.Payloads, len(rep.Held)))
 	if err != nil {
 		return httperr.Wrap(http.StatusInternalServerError, "retention_failed", "the retention run failed part way; run it again", err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"keys_destroyed": rep.Keys, "payloads_deleted": rep.Payloads})
+	writeJSON(w, http.StatusOK, map[string]any{"keys_destroyed": nonNil(rep.Keys), "payloads_deleted": rep.Payloads, "keys_held": nonNil(rep.Held)})
 	return nil
 }
 
@@ -114,4 +114,11 @@ func (s *Server) retentionLoop(ctx context.Context, interval time.Duration) {
 			s.auditSystem("retention.run", "", fmt.Sprintf("keys_destroyed=%d payloads_deleted=%d", len(rep.Keys), rep.Payloads), status)
 		}
 	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

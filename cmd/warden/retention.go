@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -41,16 +42,23 @@ payloads. warden serve does the same every hour. The run is recorded in the audi
 				defer al.close(ctx)
 				k := &retention.Keeper{Sealer: &seal.Sealer{Ring: ring}, Store: b.store}
 				rep, runErr := k.Run(ctx)
-				detail := fmt.Sprintf("keys_destroyed=%d payloads_deleted=%d", len(rep.Keys), rep.Payloads)
+				detail := fmt.Sprintf("keys_destroyed=%d payloads_deleted=%d keys_held=%d", len(rep.Keys), rep.Payloads, len(rep.Held))
 				aerr := al.record(ctx, "retention.run", "", detail)
 				if asJSON {
 					keys := rep.Keys
 					if keys == nil {
 						keys = []string{}
 					}
-					json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]any{"keys_destroyed": keys, "payloads_deleted": rep.Payloads})
+					held := rep.Held
+					if held == nil {
+						held = []string{}
+					}
+					json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]any{"keys_destroyed": keys, "payloads_deleted": rep.Payloads, "keys_held": held})
 				} else {
 					fmt.Fprintf(cmd.OutOrStdout(), "Destroyed %d key(s), deleted %d payload(s).\n", len(rep.Keys), rep.Payloads)
+					if len(rep.Held) > 0 {
+						fmt.Fprintf(cmd.OutOrStdout(), "Kept %d expired period(s) under legal hold: %s\n", len(rep.Held), strings.Join(rep.Held, ", "))
+					}
 				}
 				if runErr != nil {
 					return refused("retention run: %v (run it again)", runErr)
