@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -95,17 +94,9 @@ type auditQueries struct {
 	saveCheckpoint, checkpoint, get string
 }
 
-var (
-	sqliteAudit   = sync.OnceValue(func() *auditQueries { return sqliteDialect.auditQueries() })
-	postgresAudit = sync.OnceValue(func() *auditQueries { return postgresDialect.auditQueries() })
-)
+var aqQueries = newPerDialect(dialect.auditQueries)
 
-func (db *DB) aq() *auditQueries {
-	if db.d.dollar {
-		return postgresAudit()
-	}
-	return sqliteAudit()
-}
+func (db *DB) aq() *auditQueries { return aqQueries.of(db) }
 
 func (d dialect) auditQueries() *auditQueries {
 	q := &auditQueries{

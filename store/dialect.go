@@ -3,6 +3,7 @@ package store
 import (
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // dialect holds what differs between the SQL engines. Queries are written
@@ -74,4 +75,22 @@ func (d dialect) queries() queries {
 		touch: d.rebind(`UPDATE api_keys SET last_used_at = ?
 			WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`),
 	}
+}
+
+// perDialect builds a set of queries once for each dialect, on first use.
+type perDialect[T any] struct{ sqlite, postgres func() *T }
+
+func newPerDialect[T any](build func(dialect) *T) perDialect[T] {
+	return perDialect[T]{
+		sqlite:   sync.OnceValue(func() *T { return build(sqliteDialect) }),
+		postgres: sync.OnceValue(func() *T { return build(postgresDialect) }),
+	}
+}
+
+// of returns the set for db's dialect.
+func (p perDialect[T]) of(db *DB) *T {
+	if db.d.dollar {
+		return p.postgres()
+	}
+	return p.sqlite()
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/wardenhq/warden/seal"
@@ -45,17 +44,9 @@ type payloadQueries struct {
 	insert, get, keys, delete string
 }
 
-var (
-	sqlitePayloads   = sync.OnceValue(func() *payloadQueries { return sqliteDialect.payloadQueries() })
-	postgresPayloads = sync.OnceValue(func() *payloadQueries { return postgresDialect.payloadQueries() })
-)
+var pqQueries = newPerDialect(dialect.payloadQueries)
 
-func (db *DB) pq() *payloadQueries {
-	if db.d.dollar {
-		return postgresPayloads()
-	}
-	return sqlitePayloads()
-}
+func (db *DB) pq() *payloadQueries { return pqQueries.of(db) }
 
 func (d dialect) payloadQueries() *payloadQueries {
 	return &payloadQueries{
