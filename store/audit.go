@@ -94,9 +94,9 @@ type auditQueries struct {
 	saveCheckpoint, checkpoint, get string
 }
 
-var aqQueries = newPerDialect(dialect.auditQueries)
+var auditSQL = newPerDialect(dialect.auditQueries)
 
-func (db *DB) aq() *auditQueries { return aqQueries.of(db) }
+func (db *DB) aq() *auditQueries { return auditSQL.of(db) }
 
 func (d dialect) auditQueries() *auditQueries {
 	q := &auditQueries{

@@ -44,9 +44,9 @@ type payloadQueries struct {
 	insert, get, keys, delete string
 }
 
-var pqQueries = newPerDialect(dialect.payloadQueries)
+var payloadSQL = newPerDialect(dialect.payloadQueries)
 
-func (db *DB) pq() *payloadQueries { return pqQueries.of(db) }
+func (db *DB) pq() *payloadQueries { return payloadSQL.of(db) }
 
 func (d dialect) payloadQueries() *payloadQueries {
 	return &payloadQueries{
