@@ -193,6 +193,9 @@ type Role struct {
 	Capabilities []string `yaml:"capabilities"`
 	IPAllow      []string `yaml:"ip_allow"` // CIDRs or addresses; empty = any
 	Limits       Limits   `yaml:"limits"`
+	// Classification, if set, is the least sensitive classification this
+	// role's requests get: it raises a model's, never lowers it.
+	Classification string `yaml:"classification"`
 }
 
 // Limits bound what one principal may use; zero means unlimited.

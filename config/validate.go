@@ -334,6 +334,9 @@ func (c *Config) validateRoles(v *validator) {
 			}
 		}
 		v.prefixes(p+".ip_allow", r.IPAllow)
+		if r.Classification != "" && c.Classification(r.Classification) == nil {
+			v.add(p+".classification", fmt.Sprintf("%q is not defined in classifications", r.Classification))
+		}
 		// A slice, not a map: problems are listed in a stable order.
 		for _, l := range []struct {
 			name string

@@ -2,6 +2,8 @@ package gateway_test
 
 import (
 	"encoding/json"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,6 +59,72 @@ func TestClassificationRecorded(t *testing.T) {
 		}
 		if got := rec.PromptHash != nil && rec.ResponseHash != nil; got != tt.hashes {
 			t.Errorf("%s (store %s): content hashes present = %v", tt.model, tt.class, got)
+		}
+	}
+}
+
+// TestClassificationRaised: a role's classification and the request's
+// X-Warden-Classification raise a model's, and a request cannot lower it.
+func TestClassificationRaised(t *testing.T) {
+	t.Parallel()
+	roles := wardentest.DefaultRoles()
+	roles[1].Classification = "internal" // chat-only
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: roles, Configure: func(c *config.Config) {
+		c.Classifications = []config.Classification{
+			{Name: "public", Store: config.StoreHashOnly},
+			{Name: "internal", Store: config.StoreHashOnly},
+			{Name: "restricted", Store: config.StoreNone},
+		}
+		c.Models[0].Classification = "public" // gpt-test
+	}})
+	chat := g.NewKey(t, wardentest.KeyOptions{Role: "chat-only"}).Secret
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	body := `{"model":"gpt-test","messages":[{"role":"user","content":"hi"}]}`
+	classOf := func(secret, header string) (int, string) {
+		req, _ := http.NewRequest("POST", g.URL+"/chat/completions", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		if header != "" {
+			req.Header.Set("X-Warden-Classification", header)
+		}
+		res, err := g.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		idx := res.Header.Get("X-Warden-Audit-Index")
+		if res.StatusCode != 200 {
+			return res.StatusCode, ""
+		}
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			pres, b := send(t, g, "GET", "/admin/v1/audit/proof/"+idx, admin, "")
+			if pres.StatusCode == 200 {
+				var p struct {
+					Record struct {
+						Classification string `json:"classification"`
+					} `json:"record"`
+				}
+				json.Unmarshal(b, &p)
+				return 200, p.Record.Classification
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("proof %s: %s", idx, pres.Status)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	for _, tt := range []struct {
+		name, secret, header string
+		status               int
+		class                string
+	}{
+		{"the model's", admin, "", 200, "public"},
+		{"raised by the role", chat, "", 200, "internal"},
+		{"raised by the request", chat, "restricted", 200, "restricted"},
+		{"lowered by the request", chat, "public", 400, ""},
+		{"unknown", admin, "secret", 400, ""},
+	} {
+		if status, class := classOf(tt.secret, tt.header); status != tt.status || class != tt.class {
+			t.Errorf("%s: %d %q, want %d %q", tt.name, status, class, tt.status, tt.class)
 		}
 	}
 }

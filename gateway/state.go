@@ -112,6 +112,8 @@ func Compile(c *config.Config, deps Deps) (*State, error) {
 			Audit:          deps.Audit,
 			Keeper:         keeper(c, deps),
 			NoHashes:       noHashes(c),
+			ClassRank:      classRank(c),
+			RoleClass:      roleClass(c),
 		},
 	}, nil
 }
@@ -122,6 +124,24 @@ func noHashes(c *config.Config) map[string]bool {
 	for _, cl := range c.Classifications {
 		if cl.Store == config.StoreNone {
 			m[cl.Name] = true
+		}
+	}
+	return m
+}
+
+func classRank(c *config.Config) map[string]int {
+	m := make(map[string]int, len(c.Classifications))
+	for i, cl := range c.Classifications {
+		m[cl.Name] = i
+	}
+	return m
+}
+
+func roleClass(c *config.Config) map[string]string {
+	m := map[string]string{}
+	for _, r := range c.Roles {
+		if r.Classification != "" {
+			m[r.Name] = r.Classification
 		}
 	}
 	return m

@@ -92,13 +92,13 @@ func (x *Exchange) release(ctx context.Context, status int, e *httperr.Error, h 
 // keep seals and stores the exchange's prompt and response when its
 // model's classification keeps them (store: full).
 func (x *Exchange) keep(ctx context.Context, status int) error {
-	k, u, rt := x.Env.Keeper, x.Upstream, x.Route
-	if k == nil || u == nil || rt == nil || status >= 400 || !k.Keeps(rt.Classification) {
+	k, u := x.Env.Keeper, x.Upstream
+	if k == nil || u == nil || status >= 400 || !k.Keeps(x.Classification) {
 		return nil
 	}
-	err := k.Keep(context.WithoutCancel(ctx), x.AuditID, rt.Classification, x.Start, x.Body, u.Body)
+	err := k.Keep(context.WithoutCancel(ctx), x.AuditID, x.Classification, x.Start, x.Body, u.Body)
 	if err != nil {
-		slog.Error("payload not kept", "audit_id", x.AuditID, "classification", rt.Classification, "err", err)
+		slog.Error("payload not kept", "audit_id", x.AuditID, "classification", x.Classification, "err", err)
 		return errors.Join(auditlog.ErrUnavailable, err)
 	}
 	return nil
@@ -133,6 +133,9 @@ func (x *Exchange) record(h *auditlog.Hasher, status int, e *httperr.Error) *aud
 		r.Model = &auditlog.Model{Name: rt.Name, Version: auditlog.Opt(rt.Version), Digest: auditlog.Opt(rt.Digest)}
 		r.Namespace = auditlog.Opt(rt.Namespace)
 		r.Classification = auditlog.Opt(rt.Classification)
+		if x.Classification != "" {
+			r.Classification = auditlog.Opt(x.Classification)
+		}
 	}
 	if x.AuthReason != "" {
 		r.Reasons = append(r.Reasons, string(x.AuthReason))
@@ -140,7 +143,11 @@ func (x *Exchange) record(h *auditlog.Hasher, status int, e *httperr.Error) *aud
 	for _, reason := range x.Decision.Reasons {
 		r.Reasons = append(r.Reasons, string(reason))
 	}
-	noHashes := x.Route != nil && x.Env.NoHashes[x.Route.Classification]
+	class := x.Classification
+	if class == "" && x.Route != nil {
+		class = x.Route.Classification
+	}
+	noHashes := x.Env.NoHashes[class]
 	if x.Request.Model != "" && len(x.Body) > 0 && !noHashes {
 		if parts, err := auditlog.PromptParts(x.Body); err == nil {
 			r.PromptHash = auditlog.Opt(h.Sum(parts))

@@ -33,6 +33,8 @@ type Env struct {
 	Audit          *auditlog.Recorder // nil: exchanges are not audited (tests of other stages)
 	Keeper         *retention.Keeper  // nil: no classification keeps payloads
 	NoHashes       map[string]bool    // classifications with store: none (records carry no content hashes)
+	ClassRank      map[string]int     // classifications, least sensitive first
+	RoleClass      map[string]string  // a role's least classification (roles[].classification)
 }
 
 // Endpoint identifies an inference endpoint and the capability it needs.
@@ -81,6 +83,9 @@ type Exchange struct {
 	Route      *upstream.Route
 	Decision   policy.Decision
 	Upstream   *upstream.Outcome
+	// Classification is the exchange's data classification: the model's,
+	// raised by the role's and by the request's X-Warden-Classification.
+	Classification string
 
 	collectText bool // limit asks forward to measure streamed text
 

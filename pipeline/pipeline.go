@@ -184,8 +184,37 @@ func authorize(next Handler) Handler {
 		if !x.Decision.Allow {
 			return denied(x.Decision)
 		}
+		if err := x.classify(r); err != nil {
+			return err
+		}
 		return next(w, r, x)
 	}
+}
+
+// classify sets the exchange's classification: the model's, raised (never
+// lowered) by the role's and by the request's X-Warden-Classification.
+func (x *Exchange) classify(r *http.Request) error {
+	rank := func(name string) int {
+		if rk, ok := x.Env.ClassRank[name]; ok {
+			return rk
+		}
+		return -1
+	}
+	c := x.Route.Classification
+	if rc := x.Env.RoleClass[x.Decision.Role]; rank(rc) > rank(c) {
+		c = rc
+	}
+	if h := r.Header.Get("X-Warden-Classification"); h != "" {
+		switch rk, ok := x.Env.ClassRank[h]; {
+		case !ok:
+			return httperr.New(http.StatusBadRequest, "unknown_classification", "X-Warden-Classification names no configured classification")
+		case rk < rank(c):
+			return httperr.New(http.StatusBadRequest, "classification_lowered", "a request may raise its classification, never lower it")
+		}
+		c = h
+	}
+	x.Classification = c
+	return nil
 }
 
 // denied is the client's answer to a refused decision.
@@ -219,7 +248,7 @@ func forward(w http.ResponseWriter, r *http.Request, x *Exchange) error {
 		body = x.Request.WithModel(body, x.Route.Model)
 	}
 	x.Upstream = &upstream.Outcome{CollectText: x.collectText}
-	if k := x.Env.Keeper; k != nil && k.Keeps(x.Route.Classification) {
+	if k := x.Env.Keeper; k != nil && k.Keeps(x.Classification) {
 		x.Upstream.Keep = true
 	}
 	if x.Env.Audit != nil {
