@@ -102,8 +102,16 @@ type Storage struct {
 
 // KMS selects the key-encryption provider.
 type KMS struct {
-	Provider string   `yaml:"provider"` // local (default)
+	Provider string   `yaml:"provider"` // local (default) or vault
 	Local    LocalKMS `yaml:"local"`
+	Vault    VaultKMS `yaml:"vault"`
+}
+
+// VaultKMS is HashiCorp Vault's Transit secrets engine.
+type VaultKMS struct {
+	Address string `yaml:"address"` // e.g. https://vault.example.com:8200
+	Token   Secret `yaml:"token"`   // env:/file: reference to a token allowed the Transit paths
+	Mount   string `yaml:"mount"`   // the Transit mount; default "transit"
 }
 
 // LocalKMS is a master key in a file, which must lie outside data_dir.

@@ -275,8 +275,18 @@ func (c *Config) validateKMS(v *validator) {
 		if c.DataDir != "" && within(c.DataDir, f) {
 			v.add("kms.local.key_file", "must not lie inside data_dir: the key that protects the data never sits beside it")
 		}
-	case "pkcs11", "vault", "awskms", "gcpkms", "azurekeyvault":
-		v.add("kms.provider", fmt.Sprintf("%q is not available in this version; use local", c.KMS.Provider))
+	case "vault":
+		vk := c.KMS.Vault
+		if u, err := url.Parse(vk.Address); vk.Address == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			v.add("kms.vault.address", "required: the Vault server's URL, e.g. https://vault.example.com:8200")
+		}
+		if vk.Token == "" {
+			v.add("kms.vault.token", "required: an env: or file: reference to a Vault token")
+		} else if !vk.Token.IsRef() {
+			v.add("kms.vault.token", "must be an env: or file: reference, not the token itself")
+		}
+	case "pkcs11", "awskms", "gcpkms", "azurekeyvault":
+		v.add("kms.provider", fmt.Sprintf("%q is not available in this version; use local or vault", c.KMS.Provider))
 	default:
 		v.add("kms.provider", fmt.Sprintf("unknown provider %q", c.KMS.Provider))
 	}

@@ -25,7 +25,7 @@ func TestValidateListsEveryProblem(t *testing.T) {
 			Timeouts:       Timeouts{Read: -1, Shutdown: -1},
 		},
 		Storage:   Storage{Driver: "mysql"},
-		KMS:       KMS{Provider: "vault"},
+		KMS:       KMS{Provider: "pkcs11"},
 		RateLimit: RateLimit{Driver: "memcached"},
 		Auth: Auth{
 			IPAllow: []string{"10.0.0.0/8", "everywhere"},
@@ -248,7 +248,10 @@ func TestValidateKMS(t *testing.T) {
 		{"local", KMS{Provider: "local", Local: LocalKMS{KeyFile: tr.Master}}, nil},
 		{"no key file", KMS{Provider: "local"}, []wantProblem{{"kms.local.key_file", "required"}}},
 		{"missing key file", KMS{Provider: "local", Local: LocalKMS{KeyFile: tr.Master + ".old"}}, []wantProblem{{"kms.local.key_file", "no such file"}}},
-		{"vault not yet", KMS{Provider: "vault"}, []wantProblem{{"kms.provider", `"vault" is not available in this version`}}},
+		{"vault", KMS{Provider: "vault", Vault: VaultKMS{Address: "https://vault.example.com:8200", Token: "env:VAULT_TOKEN"}}, nil},
+		{"vault without address or token", KMS{Provider: "vault"}, []wantProblem{{"kms.vault.address", "required"}, {"kms.vault.token", "required"}}},
+		{"vault with an inline token and a bad address", KMS{Provider: "vault", Vault: VaultKMS{Address: "vault:8200", Token: "s.abc"}},
+			[]wantProblem{{"kms.vault.address", "required"}, {"kms.vault.token", "reference"}}},
 		{"pkcs11 not yet", KMS{Provider: "pkcs11"}, []wantProblem{{"kms.provider", "not available"}}},
 		{"unknown", KMS{Provider: "rot13"}, []wantProblem{{"kms.provider", `unknown provider "rot13"`}}},
 	}

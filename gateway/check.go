@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -10,7 +11,7 @@ import (
 
 // Check does everything that starting a server with c would do short of
 // opening the store and listening: it compiles c (resolving secrets), loads
-// the TLS certificate and the master key. `warden config check` uses it so
+// the TLS certificate and opens the KMS (a Vault KMS is contacted). `warden config check` uses it so
 // that a config it calls OK is one `warden serve` accepts.
 func Check(c *config.Config) error {
 	var errs []error
@@ -20,7 +21,7 @@ func Check(c *config.Config) error {
 	if _, err := TLSConfig(c.Server.TLS); err != nil {
 		errs = append(errs, err)
 	}
-	if _, err := kms.LoadLocal(c.KMS.Local.KeyFile); err != nil {
+	if _, err := kms.Open(context.Background(), c.KMS, c.DataDir); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

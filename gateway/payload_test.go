@@ -105,3 +105,41 @@ func TestPayloadsKeptSealed(t *testing.T) {
 		return nil
 	})
 }
+
+// TestVaultKMS: with kms.provider vault, the gateway keeps its root secret
+// wrapped by Vault beside the data, API keys work (their hashing key
+// derives from it), and kept payloads are sealed under Transit keys and
+// opened by audit.decrypt.
+func TestVaultKMS(t *testing.T) {
+	t.Parallel()
+	transit := wardentest.NewTransit(t)
+	tokenFile := filepath.Join(t.TempDir(), "vault-token")
+	os.WriteFile(tokenFile, []byte(transit.Token+"\n"), 0o600)
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Configure: func(c *config.Config) {
+		c.KMS = config.KMS{Provider: "vault", Vault: config.VaultKMS{Address: transit.URL, Token: config.Secret("file:" + tokenFile)}}
+		c.Classifications = []config.Classification{{Name: "confidential", Store: config.StoreFull, Retention: config.Duration(24 * time.Hour)}}
+		c.Models[0].Classification = "confidential"
+	}})
+	if b, err := os.ReadFile(filepath.Join(g.Config.DataDir, "kms-root.vault")); err != nil || !bytes.HasPrefix(b, []byte("vault:v1:")) {
+		t.Fatalf("wrapped root secret: %q %v", b, err)
+	}
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	res, _ := send(t, g, "POST", "/v1/chat/completions", admin, `{"model":"gpt-test","messages":[{"role":"user","content":"hi"}]}`)
+	idx := res.Header.Get("X-Warden-Audit-Index")
+	if res.StatusCode != 200 || idx == "" {
+		t.Fatalf("chat: %s", res.Status)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		res, b := send(t, g, "GET", "/admin/v1/audit/records/"+idx+"/payload", admin, "")
+		if res.StatusCode == 200 {
+			if !bytes.Contains(b, []byte(`"hi"`)) {
+				t.Fatalf("payload: %s", b)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("payload: %s %s", res.Status, b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -33,7 +33,7 @@ import (
 // Options are a Server's process-wide dependencies, wired by main.
 type Options struct {
 	Store  *store.DB
-	KMS    *kms.Local
+	KMS    kms.Provider
 	Logger *slog.Logger
 	// ConfigPath is reread on Reload; empty disables reloading.
 	ConfigPath string
@@ -93,13 +93,8 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.deps.Audit = s.audit
-	if ring, err := opts.KMS.KeyRing(kms.KeyRingDir(cfg.KMS.Local.KeyFile)); err != nil {
-		s.closeAudit()
-		return nil, err
-	} else {
-		s.deps.Sealer, s.deps.Store = &seal.Sealer{Ring: ring}, opts.Store
-		s.deps.Writer = retention.NewWriter(opts.Store)
-	}
+	s.deps.Sealer, s.deps.Store = &seal.Sealer{Ring: opts.KMS.KeyRing()}, opts.Store
+	s.deps.Writer = retention.NewWriter(opts.Store)
 	s.metrics.watchAudit(s.audit)
 	st, err := Compile(cfg, s.deps)
 	if err != nil {

@@ -75,7 +75,7 @@ type Gateway struct {
 	Addr       string          // listening address, "127.0.0.1:PORT"
 	Server     *gateway.Server // the server under test
 	Store      *store.DB       // its store
-	KMS        *kms.Local      // its master key
+	KMS        kms.Provider    // its KMS
 	Upstream   *Upstream       // the Upstream of the default models (nil if Models were given without one)
 	Config     *config.Config  // the configuration it started with; do not modify
 	Dir        string          // temporary directory holding everything
@@ -100,7 +100,7 @@ func NewGateway(t testing.TB, opts GatewayOptions) *Gateway {
 	ctx := context.Background()
 
 	var err error
-	if g.KMS, err = kms.LoadLocal(c.KMS.Local.KeyFile); err != nil {
+	if g.KMS, err = kms.Open(ctx, c.KMS, c.DataDir); err != nil {
 		t.Fatal(err)
 	}
 	if g.Store, err = store.Open(ctx, c.Storage.Driver, string(c.Storage.DSN)); err != nil {

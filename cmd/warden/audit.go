@@ -38,7 +38,7 @@ gateway does. The hash is keyed with the configured master key: see docs/audit.m
 			if err != nil {
 				return err
 			}
-			k, err := kms.LoadLocal(c.KMS.Local.KeyFile)
+			k, err := kms.Open(cmd.Context(), c.KMS, c.DataDir)
 			if err != nil {
 				return &exitError{exitUsage, err}
 			}

@@ -32,7 +32,7 @@ func loadConfig(cmd *cobra.Command) (*config.Config, string, error) {
 // backends are the process-wide dependencies a config names.
 type backends struct {
 	store   *store.DB
-	kms     *kms.Local
+	kms     kms.Provider
 	limiter ratelimit.Limiter // nil: the gateway's in-memory default
 	redis   *redis.Client
 }
@@ -78,7 +78,7 @@ func (b *backends) hasher() *auth.Hasher {
 
 // openBackends opens the KMS and the store the config names.
 func openBackends(ctx context.Context, c *config.Config) (*backends, error) {
-	k, err := kms.LoadLocal(c.KMS.Local.KeyFile)
+	k, err := kms.Open(ctx, c.KMS, c.DataDir)
 	if err != nil {
 		return nil, &exitError{exitUsage, err}
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wardenhq/warden/config"
-	"github.com/wardenhq/warden/kms"
 	"github.com/wardenhq/warden/retention"
 	"github.com/wardenhq/warden/seal"
 )
@@ -31,16 +30,12 @@ payloads. warden serve does the same every hour. The run is recorded in the audi
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withBackends(cmd, func(ctx context.Context, c *config.Config, b *backends) error {
-				ring, err := b.kms.KeyRing(kms.KeyRingDir(c.KMS.Local.KeyFile))
-				if err != nil {
-					return &exitError{exitUsage, err}
-				}
 				al, err := openActAudit(ctx, "retention run", c, b, cmd.ErrOrStderr())
 				if err != nil {
 					return err
 				}
 				defer al.close(ctx)
-				k := &retention.Keeper{Sealer: &seal.Sealer{Ring: ring}, Store: b.store}
+				k := &retention.Keeper{Sealer: &seal.Sealer{Ring: b.kms.KeyRing()}, Store: b.store}
 				rep, runErr := k.Run(ctx)
 				detail := fmt.Sprintf("keys_destroyed=%d payloads_deleted=%d keys_held=%d", len(rep.Keys), rep.Payloads, len(rep.Held))
 				aerr := al.record(ctx, "retention.run", "", detail)
