@@ -95,9 +95,6 @@ func (r *Recorder) Log() *Log { return r.log }
 // open).
 func (r *Recorder) FailOpen() bool { return r.failOpen }
 
-// Sync reports whether responses wait for their records (durability sync).
-func (r *Recorder) Sync() bool { return r.sync }
-
 // Ready returns nil when a request may go ahead: the log takes records, or
 // failures are tolerated (fail_mode open). Otherwise ErrUnavailable, with
 // the cause wrapped.

@@ -104,6 +104,15 @@ func (x *Exchange) keep(ctx context.Context, status int) error {
 	return nil
 }
 
+// class is the exchange's classification: as classified, or, for one
+// refused before that, its model's.
+func (x *Exchange) class() string {
+	if x.Classification == "" && x.Route != nil {
+		return x.Route.Classification
+	}
+	return x.Classification
+}
+
 // record describes the exchange as it stands.
 func (x *Exchange) record(h *auditlog.Hasher, status int, e *httperr.Error) *auditlog.Record {
 	now := time.Now()
@@ -132,10 +141,7 @@ func (x *Exchange) record(h *auditlog.Hasher, status int, e *httperr.Error) *aud
 	if rt := x.Route; rt != nil {
 		r.Model = &auditlog.Model{Name: rt.Name, Version: auditlog.Opt(rt.Version), Digest: auditlog.Opt(rt.Digest)}
 		r.Namespace = auditlog.Opt(rt.Namespace)
-		r.Classification = auditlog.Opt(rt.Classification)
-		if x.Classification != "" {
-			r.Classification = auditlog.Opt(x.Classification)
-		}
+		r.Classification = auditlog.Opt(x.class())
 	}
 	if x.AuthReason != "" {
 		r.Reasons = append(r.Reasons, string(x.AuthReason))
@@ -143,11 +149,7 @@ func (x *Exchange) record(h *auditlog.Hasher, status int, e *httperr.Error) *aud
 	for _, reason := range x.Decision.Reasons {
 		r.Reasons = append(r.Reasons, string(reason))
 	}
-	class := x.Classification
-	if class == "" && x.Route != nil {
-		class = x.Route.Classification
-	}
-	noHashes := x.Env.NoHashes[class]
+	noHashes := x.Env.NoHashes[x.class()]
 	if x.Request.Model != "" && len(x.Body) > 0 && !noHashes {
 		if parts, err := auditlog.PromptParts(x.Body); err == nil {
 			r.PromptHash = auditlog.Opt(h.Sum(parts))

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -68,15 +67,7 @@ func TestCrashKeepsReleasedRecords(t *testing.T) {
 		t.Skip("starts and kills the gateway")
 	}
 	dir, cfg := initDirT(t)
-	code, out, stderr := cli(t, "keys", "create", "--config", cfg, "--name", "t", "--role", "admin", "--json")
-	if code != 0 {
-		t.Fatalf("keys create: %s", stderr)
-	}
-	var key struct{ Key string }
-	json.Unmarshal([]byte(out), &key)
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln.Addr().String()
-	ln.Close()
+	key, addr := adminKeyAndAddr(t, cfg)
 
 	cmd := startServe(t, cfg, addr)
 	var (
@@ -95,7 +86,7 @@ func TestCrashKeepsReleasedRecords(t *testing.T) {
 				body := `{"model":"demo","stream":` + strconv.FormatBool(stream) + `,"messages":[{"role":"user","content":"crash test ` + strconv.Itoa(i) + `"}]}`
 				req, _ := http.NewRequestWithContext(ctx, "POST", "http://"+addr+"/v1/chat/completions", strings.NewReader(body))
 				if (w+i)%5 != 0 {
-					req.Header.Set("Authorization", "Bearer "+key.Key) // else a 401, recorded too
+					req.Header.Set("Authorization", "Bearer "+key) // else a 401, recorded too
 				}
 				res, err := client.Do(req)
 				if err != nil {

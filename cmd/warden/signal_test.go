@@ -24,20 +24,28 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// adminKeyAndAddr creates an admin API key offline and picks a free
+// address for a `warden serve` process to listen on.
+func adminKeyAndAddr(t *testing.T, cfg string) (key, addr string) {
+	t.Helper()
+	code, out, stderr := cli(t, "keys", "create", "--config", cfg, "--name", "t", "--role", "admin", "--json")
+	if code != 0 {
+		t.Fatalf("keys create: %s", stderr)
+	}
+	var k struct{ Key string }
+	json.Unmarshal([]byte(out), &k)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr = ln.Addr().String()
+	ln.Close()
+	return k.Key, addr
+}
+
 // TestServeSignals runs `warden serve` as a process: SIGHUP reloads the
 // config file (and a bad edit is refused while the old config serves), and
 // SIGTERM shuts down cleanly with exit status 0.
 func TestServeSignals(t *testing.T) {
 	_, cfg := initDirT(t)
-	code, out, stderr := cli(t, "keys", "create", "--config", cfg, "--name", "t", "--role", "admin", "--json")
-	if code != 0 {
-		t.Fatalf("keys create: %s", stderr)
-	}
-	var key struct{ Key string }
-	json.Unmarshal([]byte(out), &key)
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln.Addr().String()
-	ln.Close()
+	key, addr := adminKeyAndAddr(t, cfg)
 
 	cmd := exec.Command(os.Args[0], "serve", "--config", cfg, "--listen", addr)
 	cmd.Env = append(os.Environ(), "WARDEN_TEST_RUN_MAIN=1")
@@ -74,7 +82,7 @@ func TestServeSignals(t *testing.T) {
 	models := func() string {
 		t.Helper()
 		req, _ := http.NewRequest("GET", "http://"+addr+"/v1/models", nil)
-		req.Header.Set("Authorization", "Bearer "+key.Key)
+		req.Header.Set("Authorization", "Bearer "+key)
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
