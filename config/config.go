@@ -102,9 +102,27 @@ type Storage struct {
 
 // KMS selects the key-encryption provider.
 type KMS struct {
-	Provider string   `yaml:"provider"` // local (default) or vault
-	Local    LocalKMS `yaml:"local"`
-	Vault    VaultKMS `yaml:"vault"`
+	Provider      string    `yaml:"provider"` // local (default), pkcs11, vault, awskms, gcpkms or azurekeyvault
+	Local         LocalKMS  `yaml:"local"`
+	PKCS11        PKCS11KMS `yaml:"pkcs11"`
+	Vault         VaultKMS  `yaml:"vault"`
+	AWSKMS        CloudKMS  `yaml:"awskms"`
+	GCPKMS        CloudKMS  `yaml:"gcpkms"`
+	AzureKeyVault CloudKMS  `yaml:"azurekeyvault"`
+}
+
+// CloudKMS is a cloud KMS key that wraps the master key of a key ring kept
+// beside the key file (gocloud.dev/secrets URLs).
+type CloudKMS struct {
+	KeyURL  string `yaml:"key_url"`  // e.g. awskms://alias/warden?region=eu-central-1
+	KeyFile string `yaml:"key_file"` // the wrapped master key, outside data_dir; created on first use
+}
+
+// PKCS11KMS is a token (an HSM) reached through a PKCS#11 module.
+type PKCS11KMS struct {
+	Module     string `yaml:"module"`      // the module's shared library, e.g. /usr/lib/softhsm/libsofthsm2.so
+	TokenLabel string `yaml:"token_label"` // the token's label
+	PIN        Secret `yaml:"pin"`         // env:/file: reference to the user PIN
 }
 
 // VaultKMS is HashiCorp Vault's Transit secrets engine.

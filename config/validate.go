@@ -285,8 +285,32 @@ func (c *Config) validateKMS(v *validator) {
 		} else if !vk.Token.IsRef() {
 			v.add("kms.vault.token", "must be an env: or file: reference, not the token itself")
 		}
-	case "pkcs11", "awskms", "gcpkms", "azurekeyvault":
-		v.add("kms.provider", fmt.Sprintf("%q is not available in this version; use local or vault", c.KMS.Provider))
+	case "pkcs11":
+		pk := c.KMS.PKCS11
+		if pk.Module == "" {
+			v.add("kms.pkcs11.module", "required: the path of the token's PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so")
+		} else {
+			v.file("kms.pkcs11.module", pk.Module)
+		}
+		if pk.TokenLabel == "" {
+			v.add("kms.pkcs11.token_label", "required: the label of the token that holds Warden's keys")
+		}
+		if pk.PIN == "" {
+			v.add("kms.pkcs11.pin", "required: an env: or file: reference to the token's user PIN")
+		} else if !pk.PIN.IsRef() {
+			v.add("kms.pkcs11.pin", "must be an env: or file: reference, not the PIN itself")
+		}
+	case "awskms", "gcpkms", "azurekeyvault":
+		p := c.KMS.Provider
+		ck := map[string]CloudKMS{"awskms": c.KMS.AWSKMS, "gcpkms": c.KMS.GCPKMS, "azurekeyvault": c.KMS.AzureKeyVault}[p]
+		if !strings.HasPrefix(ck.KeyURL, p+"://") || len(ck.KeyURL) == len(p+"://") {
+			v.add("kms."+p+".key_url", fmt.Sprintf("required: the key's %s:// URL (see docs/encryption.md)", p))
+		}
+		if ck.KeyFile == "" {
+			v.add("kms."+p+".key_file", "required: where the wrapped master key is kept (created on first use)")
+		} else if c.DataDir != "" && within(c.DataDir, ck.KeyFile) {
+			v.add("kms."+p+".key_file", "must not lie inside data_dir: the key ring beside it never sits beside the data")
+		}
 	default:
 		v.add("kms.provider", fmt.Sprintf("unknown provider %q", c.KMS.Provider))
 	}

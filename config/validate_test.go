@@ -25,7 +25,7 @@ func TestValidateListsEveryProblem(t *testing.T) {
 			Timeouts:       Timeouts{Read: -1, Shutdown: -1},
 		},
 		Storage:   Storage{Driver: "mysql"},
-		KMS:       KMS{Provider: "pkcs11"},
+		KMS:       KMS{Provider: "pkcs12"},
 		RateLimit: RateLimit{Driver: "memcached"},
 		Auth: Auth{
 			IPAllow: []string{"10.0.0.0/8", "everywhere"},
@@ -252,7 +252,14 @@ func TestValidateKMS(t *testing.T) {
 		{"vault without address or token", KMS{Provider: "vault"}, []wantProblem{{"kms.vault.address", "required"}, {"kms.vault.token", "required"}}},
 		{"vault with an inline token and a bad address", KMS{Provider: "vault", Vault: VaultKMS{Address: "vault:8200", Token: "s.abc"}},
 			[]wantProblem{{"kms.vault.address", "required"}, {"kms.vault.token", "reference"}}},
-		{"pkcs11 not yet", KMS{Provider: "pkcs11"}, []wantProblem{{"kms.provider", "not available"}}},
+		{"pkcs11", KMS{Provider: "pkcs11", PKCS11: PKCS11KMS{Module: tr.Master, TokenLabel: "warden", PIN: "env:PKCS11_PIN"}}, nil},
+		{"pkcs11 without settings", KMS{Provider: "pkcs11"}, []wantProblem{{"kms.pkcs11.module", "required"}, {"kms.pkcs11.token_label", "required"}, {"kms.pkcs11.pin", "required"}}},
+		{"pkcs11 with an inline PIN and no module", KMS{Provider: "pkcs11", PKCS11: PKCS11KMS{Module: "/nope.so", TokenLabel: "warden", PIN: "1234"}},
+			[]wantProblem{{"kms.pkcs11.module", "no such file"}, {"kms.pkcs11.pin", "reference"}}},
+		{"awskms", KMS{Provider: "awskms", AWSKMS: CloudKMS{KeyURL: "awskms://alias/warden?region=eu-central-1", KeyFile: tr.Master + ".wrapped"}}, nil},
+		{"gcpkms with another provider's URL and a key file in data_dir", KMS{Provider: "gcpkms", GCPKMS: CloudKMS{KeyURL: "awskms://alias/warden", KeyFile: filepath.Join(tr.Data, "master.wrapped")}},
+			[]wantProblem{{"kms.gcpkms.key_url", "gcpkms://"}, {"kms.gcpkms.key_file", "inside data_dir"}}},
+		{"azurekeyvault without settings", KMS{Provider: "azurekeyvault"}, []wantProblem{{"kms.azurekeyvault.key_url", "required"}, {"kms.azurekeyvault.key_file", "required"}}},
 		{"unknown", KMS{Provider: "rot13"}, []wantProblem{{"kms.provider", `unknown provider "rot13"`}}},
 	}
 	for _, tt := range tests {

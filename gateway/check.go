@@ -21,8 +21,10 @@ func Check(c *config.Config) error {
 	if _, err := TLSConfig(c.Server.TLS); err != nil {
 		errs = append(errs, err)
 	}
-	if _, err := kms.Open(context.Background(), c.KMS, c.DataDir); err != nil {
+	if k, err := kms.Open(context.Background(), c.KMS, c.DataDir); err != nil {
 		errs = append(errs, err)
+	} else {
+		k.Close()
 	}
 	return errors.Join(errs...)
 }

@@ -106,21 +106,31 @@ func TestPayloadsKeptSealed(t *testing.T) {
 	})
 }
 
-// TestVaultKMS: with kms.provider vault, the gateway keeps its root secret
-// wrapped by Vault beside the data, API keys work (their hashing key
-// derives from it), and kept payloads are sealed under Transit keys and
-// opened by audit.decrypt.
-func TestVaultKMS(t *testing.T) {
-	t.Parallel()
-	transit := wardentest.NewTransit(t)
-	tokenFile := filepath.Join(t.TempDir(), "vault-token")
-	os.WriteFile(tokenFile, []byte(transit.Token+"\n"), 0o600)
+// TestRemoteKMS: with kms.provider vault or pkcs11, the gateway keeps its
+// root secret wrapped by the KMS beside the data, API keys work (their
+// hashing key derives from it), and kept payloads are sealed under keys
+// inside the KMS and opened by audit.decrypt.
+func TestRemoteKMS(t *testing.T) {
+	t.Run("vault", func(t *testing.T) {
+		t.Parallel()
+		transit := wardentest.NewTransit(t)
+		tokenFile := filepath.Join(t.TempDir(), "vault-token")
+		os.WriteFile(tokenFile, []byte(transit.Token+"\n"), 0o600)
+		testRemoteKMS(t, config.KMS{Provider: "vault", Vault: config.VaultKMS{Address: transit.URL, Token: config.Secret("file:" + tokenFile)}}, "kms-root.vault")
+	})
+	t.Run("pkcs11", func(t *testing.T) {
+		t.Parallel()
+		testRemoteKMS(t, config.KMS{Provider: "pkcs11", PKCS11: wardentest.SoftHSM(t)}, "kms-root.pkcs11")
+	})
+}
+
+func testRemoteKMS(t *testing.T, kc config.KMS, rootFile string) {
 	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Configure: func(c *config.Config) {
-		c.KMS = config.KMS{Provider: "vault", Vault: config.VaultKMS{Address: transit.URL, Token: config.Secret("file:" + tokenFile)}}
+		c.KMS = kc
 		c.Classifications = []config.Classification{{Name: "confidential", Store: config.StoreFull, Retention: config.Duration(24 * time.Hour)}}
 		c.Models[0].Classification = "confidential"
 	}})
-	if b, err := os.ReadFile(filepath.Join(g.Config.DataDir, "kms-root.vault")); err != nil || !bytes.HasPrefix(b, []byte("vault:v1:")) {
+	if b, err := os.ReadFile(filepath.Join(g.Config.DataDir, rootFile)); err != nil || !bytes.Contains(b, []byte(`"key":"warden-root"`)) {
 		t.Fatalf("wrapped root secret: %q %v", b, err)
 	}
 	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret

@@ -44,17 +44,14 @@ var (
 
 var keyName = regexp.MustCompile(`^[a-z0-9._-]{1,128}$`)
 
-// PurposeKeyRing derives the key that encrypts the local key ring's files.
-const PurposeKeyRing = "warden/v1/keyring"
-
 // LocalKeyRing keeps each KEK in a file of its own in a directory beside
 // the master key (outside data_dir, as the master key is), encrypted under
 // a key derived from the master key and bound to its name. Destroying a
 // key removes its file and leaves a tombstone. Unwrapped keys are cached
 // in memory as ready ciphers.
 type LocalKeyRing struct {
-	dir  string
-	file cipher.AEAD // encrypts key files
+	dir string
+	src *masters // wrap the key files
 
 	mu    sync.Mutex
 	cache map[string]cachedKey
@@ -81,11 +78,7 @@ func (l *Local) KeyRing(dir string) (*LocalKeyRing, error) {
 	if st.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("kms: key ring %s is accessible by group or others (mode %v); chmod 700 it", dir, st.Mode().Perm())
 	}
-	file, err := newAEAD(l.DeriveKey(PurposeKeyRing))
-	if err != nil {
-		return nil, err
-	}
-	return &LocalKeyRing{dir: dir, file: file, cache: map[string]cachedKey{}}, nil
+	return &LocalKeyRing{dir: dir, src: l.src, cache: map[string]cachedKey{}}, nil
 }
 
 // KeyRingDir is where the local key ring of a master key file lives: a
@@ -123,32 +116,27 @@ func (r *LocalKeyRing) Ensure(ctx context.Context, name string) error {
 	}
 	kek := make([]byte, 32)
 	rand.Read(kek)
-	nonce := make([]byte, r.file.NonceSize())
-	rand.Read(nonce)
-	sealed := r.file.Seal(nonce, nonce, kek, []byte(name))
-	tmp, err := os.CreateTemp(r.dir, ".tmp-*")
+	id, a, err := r.src.current()
+	if err != nil {
+		return err
+	}
+	// Link, not rename: a key another process created meanwhile wins.
+	err = writeFileAtomic(r.path(name), r.src.seal(id, a, kek, []byte(name)), true)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("kms: key ring: %w", err)
 	}
-	_, err = tmp.Write(sealed)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		// Link, not rename: a key another process created meanwhile wins.
-		err = os.Link(tmp.Name(), r.path(name))
-		if errors.Is(err, fs.ErrExist) {
-			err = nil
+	// A rotation may have replaced the master key while this file was
+	// written; its last pass happens after the replacement, so if the
+	// master key is still the same now, the rotation will see this file.
+	if now, _, err := r.src.current(); err == nil && now != id {
+		if _, err := rewrapFile(r.src, r.dir, name, now); err != nil {
+			return fmt.Errorf("kms: key ring: %w", err)
 		}
 	}
-	os.Remove(tmp.Name())
-	if err != nil {
-		return fmt.Errorf("kms: key ring: %w", err)
-	}
-	return syncDir(r.dir)
+	return nil
 }
 
 // aead returns the named key as a ready cipher.
@@ -179,13 +167,9 @@ func (r *LocalKeyRing) aead(name string) (cipher.AEAD, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kms: key ring: %w", err)
 	}
-	ns := r.file.NonceSize()
-	if len(b) < ns {
-		return nil, ErrUnwrap
-	}
-	kek, err := r.file.Open(nil, b[:ns], b[ns:], []byte(name))
+	kek, _, err := r.src.open(b, []byte(name))
 	if err != nil {
-		return nil, fmt.Errorf("kms: key %s: %w", name, ErrUnwrap)
+		return nil, fmt.Errorf("kms: key %s: %w", name, err)
 	}
 	a, err := newAEAD(kek)
 	if err != nil {
@@ -239,6 +223,43 @@ func (r *LocalKeyRing) Destroy(ctx context.Context, name string) error {
 		return fmt.Errorf("kms: key ring: %w", err)
 	}
 	return syncDir(r.dir)
+}
+
+// rewrapFile wraps the key ring file of key name under the known master
+// key id, unless it is already, and says whether it did. A key destroyed
+// meanwhile stays destroyed.
+func rewrapFile(src *masters, dir, name string, id keyID) (bool, error) {
+	a, err := src.lookup(id)
+	if err != nil {
+		return false, err
+	}
+	path := filepath.Join(dir, name+".key")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil // destroyed
+	}
+	if err != nil {
+		return false, err
+	}
+	kek, was, err := src.open(b, []byte(name))
+	if err != nil {
+		return false, fmt.Errorf("key %s: %w", name, err)
+	}
+	if was == id && len(b) != legacyWrapped {
+		return false, nil
+	}
+	if err := writeFileAtomic(path, src.seal(id, a, kek, []byte(name)), false); err != nil {
+		return false, err
+	}
+	// Destroy writes the tombstone, then removes the file: if the tombstone
+	// is there now, the file this wrote must go too.
+	if _, err := os.Stat(filepath.Join(dir, name+".destroyed")); err == nil {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return false, err
+		}
+		return false, syncDir(dir)
+	}
+	return true, nil
 }
 
 func syncDir(dir string) error {

@@ -3,12 +3,8 @@ package kms
 import (
 	"context"
 	"crypto/hkdf"
-	"crypto/rand"
 	"crypto/sha256"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/wardenhq/warden/config"
@@ -21,6 +17,8 @@ import (
 type Provider interface {
 	DeriveKey(purpose string) []byte
 	KeyRing() KeyRing
+	// Close releases the provider's connection to the KMS, if it holds one.
+	Close() error
 }
 
 // Open opens the provider cfg names. dataDir is where a provider whose
@@ -36,7 +34,21 @@ func Open(ctx context.Context, cfg config.KMS, dataDir string) (Provider, error)
 		if err != nil {
 			return nil, err
 		}
-		return localProvider{l, ring}, nil
+		return localProvider{Local: l, ring: ring}, nil
+	case "awskms", "gcpkms", "azurekeyvault":
+		m, keyFile, err := cloudMaster(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		l, err := loadLocal(keyFile, m)
+		if err == nil {
+			var ring *LocalKeyRing
+			if ring, err = l.KeyRing(KeyRingDir(keyFile)); err == nil {
+				return localProvider{Local: l, ring: ring, close: m.k.Close}, nil
+			}
+		}
+		m.k.Close()
+		return nil, err
 	case "vault":
 		token, err := cfg.Vault.Token.Resolve()
 		if err != nil {
@@ -48,24 +60,57 @@ func Open(ctx context.Context, cfg config.KMS, dataDir string) (Provider, error)
 			return nil, err
 		}
 		return rootProvider{root: root, ring: ring}, nil
+	case "pkcs11":
+		pin, err := cfg.PKCS11.PIN.Resolve()
+		if err != nil {
+			return nil, fmt.Errorf("kms.pkcs11.pin: %w", err)
+		}
+		ring, err := OpenPKCS11(cfg.PKCS11.Module, cfg.PKCS11.TokenLabel, pin)
+		if err != nil {
+			return nil, err
+		}
+		root, err := wrappedRoot(ctx, ring, filepath.Join(dataDir, "kms-root.pkcs11"))
+		if err != nil {
+			ring.Close()
+			return nil, err
+		}
+		return rootProvider{root: root, ring: ring, close: ring.Close}, nil
 	}
 	return nil, fmt.Errorf("kms: provider %q is not available in this version", cfg.Provider)
 }
 
+// localProvider is a local key ring under a master key: a plain key file
+// (local) or one wrapped by a cloud KMS.
 type localProvider struct {
 	*Local
-	ring *LocalKeyRing
+	ring  *LocalKeyRing
+	close func() error
 }
 
 func (p localProvider) KeyRing() KeyRing { return p.ring }
 
+func (p localProvider) Close() error {
+	if p.close == nil {
+		return nil
+	}
+	return p.close()
+}
+
 // rootProvider derives keys from a root secret the KMS unwrapped.
 type rootProvider struct {
-	root []byte
-	ring KeyRing
+	root  []byte
+	ring  KeyRing
+	close func() error
 }
 
 func (p rootProvider) KeyRing() KeyRing { return p.ring }
+
+func (p rootProvider) Close() error {
+	if p.close == nil {
+		return nil
+	}
+	return p.close()
+}
 
 func (p rootProvider) DeriveKey(purpose string) []byte {
 	k, err := hkdf.Key(sha256.New, p.root, nil, purpose, 32)
@@ -73,53 +118,4 @@ func (p rootProvider) DeriveKey(purpose string) []byte {
 		panic("kms: hkdf: " + err.Error())
 	}
 	return k
-}
-
-// rootKey names the KMS key that wraps a provider's root secret.
-const rootKey = "warden-root"
-
-var rootAAD = []byte("warden/v1/root")
-
-// wrappedRoot returns the root secret kept wrapped in path, creating it on
-// first use: 256 random bits, wrapped by the KMS key "warden-root". The
-// file is useless without the KMS, so it may sit beside the data.
-func wrappedRoot(ctx context.Context, ring KeyRing, path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		root, err := ring.Unwrap(ctx, rootKey, b, rootAAD)
-		if err != nil {
-			return nil, fmt.Errorf("kms: unwrapping the root secret in %s: %w", path, err)
-		}
-		return root, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("kms: %w", err)
-	}
-	if err := ring.Ensure(ctx, rootKey); err != nil {
-		return nil, err
-	}
-	root := make([]byte, 32)
-	rand.Read(root)
-	wrapped, err := ring.Wrap(ctx, rootKey, root, rootAAD)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("kms: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("kms: %w", err)
-	}
-	_, err = f.Write(wrapped)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, fmt.Errorf("kms: %w", err)
-	}
-	return root, nil
 }

@@ -103,6 +103,7 @@ func NewGateway(t testing.TB, opts GatewayOptions) *Gateway {
 	if g.KMS, err = kms.Open(ctx, c.KMS, c.DataDir); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { g.KMS.Close() })
 	if g.Store, err = store.Open(ctx, c.Storage.Driver, string(c.Storage.DSN)); err != nil {
 		t.Fatal(err)
 	}

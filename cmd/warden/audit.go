@@ -42,6 +42,7 @@ gateway does. The hash is keyed with the configured master key: see docs/audit.m
 			if err != nil {
 				return &exitError{exitUsage, err}
 			}
+			defer k.Close()
 			h := auditlog.NewHasher(k.DeriveKey(kms.PurposeAuditContent))
 			var parts []auditlog.Part
 			if messages != "" {

@@ -44,6 +44,9 @@ func (b *backends) Close() {
 	if b.redis != nil {
 		b.redis.Close()
 	}
+	if b.kms != nil {
+		b.kms.Close()
+	}
 }
 
 // openLimiter connects the rate limiter ratelimit.driver names.
@@ -86,17 +89,20 @@ func openBackends(ctx context.Context, c *config.Config) (*backends, error) {
 	switch c.Storage.Driver {
 	case "sqlite":
 		if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+			k.Close()
 			return nil, &exitError{exitUsage, fmt.Errorf("data_dir: %w", err)}
 		}
 	default:
 		if c.Storage.DSN.IsRef() {
 			if dsn, err = c.Storage.DSN.Resolve(); err != nil {
+				k.Close()
 				return nil, &exitError{exitUsage, fmt.Errorf("storage.dsn: %w", err)}
 			}
 		}
 	}
 	db, err := store.Open(ctx, c.Storage.Driver, dsn)
 	if err != nil {
+		k.Close()
 		return nil, &exitError{exitUsage, err}
 	}
 	return &backends{store: db, kms: k}, nil

@@ -1,0 +1,175 @@
+package kms
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// rootKey names the KMS key that wraps a provider's root secret at first;
+// each rotation makes the next generation, "warden-root.2" and so on.
+const rootKey = "warden-root"
+
+var rootAAD = []byte("warden/v1/root")
+
+// rootFile is what data_dir/kms-root.<provider> holds: the root secret,
+// wrapped by the named key of the KMS. A file written before rotation
+// existed holds the bare wrapped secret (key "warden-root").
+type rootFile struct {
+	Key     string `json:"key"`
+	Wrapped []byte `json:"wrapped"`
+}
+
+func readRootFile(path string) (rootFile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return rootFile{}, err
+	}
+	if !bytes.HasPrefix(b, []byte("{")) {
+		return rootFile{Key: rootKey, Wrapped: b}, nil
+	}
+	var f rootFile
+	if err := json.Unmarshal(b, &f); err != nil || !keyName.MatchString(f.Key) || len(f.Wrapped) == 0 {
+		return rootFile{}, fmt.Errorf("kms: %s is not a wrapped root secret", path)
+	}
+	return f, nil
+}
+
+// writeRootFile replaces path with f, atomically and durably.
+func writeRootFile(path string, f rootFile, exclusive bool) error {
+	b, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("kms: %w", err)
+	}
+	if err := writeFileAtomic(path, append(b, '\n'), exclusive); err != nil {
+		return fmt.Errorf("kms: %w", err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes b to path through a synced temporary file in the
+// same directory: renamed over path, or (exclusive) linked to it so that an
+// existing file wins with fs.ErrExist.
+func writeFileAtomic(path string, b []byte, exclusive bool) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(b)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if exclusive {
+		err = os.Link(tmp.Name(), path)
+	} else {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// wrappedRoot returns the root secret kept wrapped in path, creating it on
+// first use: 256 random bits, wrapped by the KMS key "warden-root". The
+// file is useless without the KMS, so it may sit beside the data.
+func wrappedRoot(ctx context.Context, ring KeyRing, path string) ([]byte, error) {
+	f, err := readRootFile(path)
+	if err == nil {
+		root, err := ring.Unwrap(ctx, f.Key, f.Wrapped, rootAAD)
+		if err != nil {
+			return nil, fmt.Errorf("kms: unwrapping the root secret in %s with key %s: %w", path, f.Key, err)
+		}
+		return root, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("kms: %w", err)
+	}
+	if err := ring.Ensure(ctx, rootKey); err != nil {
+		return nil, err
+	}
+	root := make([]byte, 32)
+	rand.Read(root)
+	wrapped, err := ring.Wrap(ctx, rootKey, root, rootAAD)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeRootFile(path, rootFile{Key: rootKey, Wrapped: wrapped}, true); err != nil {
+		if errors.Is(err, fs.ErrExist) { // another process made it first: use theirs
+			return wrappedRoot(ctx, ring, path)
+		}
+		return nil, err
+	}
+	return root, nil
+}
+
+// nextRootKey names the generation after name: warden-root, warden-root.2, …
+func nextRootKey(name string) string {
+	if n, err := strconv.Atoi(strings.TrimPrefix(name, rootKey+".")); err == nil && strings.HasPrefix(name, rootKey+".") {
+		return rootKey + "." + strconv.Itoa(n+1)
+	}
+	return rootKey + ".2"
+}
+
+// rotateWrappedRoot re-wraps the root secret in path under a new root key
+// of ring, and destroys the old one if asked. The secret stays the same, so
+// running gateways (which hold it in memory) are not disturbed.
+func rotateWrappedRoot(ctx context.Context, ring KeyRing, path string, destroyPrevious bool) (Rotation, error) {
+	f, err := readRootFile(path)
+	if err != nil {
+		return Rotation{}, fmt.Errorf("kms: %w", err)
+	}
+	root, err := ring.Unwrap(ctx, f.Key, f.Wrapped, rootAAD)
+	if err != nil {
+		return Rotation{}, fmt.Errorf("kms: unwrapping the root secret in %s with key %s: %w", path, f.Key, err)
+	}
+	next := nextRootKey(f.Key)
+	if err := ring.Ensure(ctx, next); err != nil {
+		return Rotation{}, err
+	}
+	wrapped, err := ring.Wrap(ctx, next, root, rootAAD)
+	if err != nil {
+		return Rotation{}, err
+	}
+	if err := writeRootFile(path, rootFile{Key: next, Wrapped: wrapped}, false); err != nil {
+		return Rotation{}, err
+	}
+	if again, err := wrappedRoot(ctx, ring, path); err != nil || !bytes.Equal(again, root) {
+		return Rotation{}, fmt.Errorf("kms: the re-wrapped root secret in %s does not read back (%v); the previous key %s is kept", path, err, f.Key)
+	}
+	r := Rotation{Previous: f.Key, Current: next, Rewrapped: 1}
+	if destroyPrevious {
+		if err := ring.Destroy(ctx, f.Key); err != nil {
+			return r, err
+		}
+		r.Destroyed = true
+	}
+	return r, nil
+}
+
+// Rotation is what a root key rotation did.
+type Rotation struct {
+	Previous  string `json:"previous"`  // the old root key
+	Current   string `json:"current"`   // the new one
+	Rewrapped int    `json:"rewrapped"` // what was re-wrapped under it: the root secret, and local key-encryption keys
+	Destroyed bool   `json:"destroyed"` // whether the old root key is gone
+}
