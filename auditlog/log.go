@@ -18,6 +18,8 @@ import (
 	"github.com/transparency-dev/tessera/storage/posix"
 	"golang.org/x/mod/sumdb/note"
 	"k8s.io/klog/v2"
+
+	"github.com/wardenhq/warden/internal/flock"
 )
 
 // Log is one replica's verifiable audit log: an RFC 6962 Merkle tree of
@@ -131,10 +133,10 @@ func Open(ctx context.Context, opts LogOptions) (*Log, error) {
 			return nil, fmt.Errorf("audit log: %w", err)
 		}
 	}
-	lock, err := lockFile(filepath.Join(walDir, "writer.lock"))
+	lock, err := flock.Try(filepath.Join(walDir, "writer.lock"))
 	if err != nil {
-		if errors.Is(err, ErrLocked) {
-			return nil, err
+		if errors.Is(err, flock.ErrLocked) {
+			return nil, ErrLocked
 		}
 		return nil, fmt.Errorf("audit log: %w", err)
 	}

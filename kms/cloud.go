@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/wardenhq/warden/config"
 )
@@ -47,7 +48,7 @@ func cloudMaster(ctx context.Context, cfg config.KMS) (*keeperMaster, string, er
 	if err != nil {
 		return nil, "", err
 	}
-	m := &keeperMaster{ctx: ctx, k: k}
+	m := &keeperMaster{k: k}
 	if _, err := os.Stat(c.KeyFile); errors.Is(err, fs.ErrNotExist) {
 		key := make([]byte, 32)
 		rand.Read(key)
@@ -76,14 +77,20 @@ type keeper interface {
 // the KMS's ciphertext. The file need not be private; the key ring beside
 // it must.
 type keeperMaster struct {
-	ctx context.Context
-	k   keeper
+	k keeper
 }
+
+// kmsTimeout bounds one call to a cloud KMS. Calls do not take the
+// caller's context: a key file read while the gateway shuts down must
+// still decode.
+const kmsTimeout = 30 * time.Second
 
 func (keeperMaster) private() bool { return false }
 
 func (m *keeperMaster) encode(key []byte) ([]byte, error) {
-	ct, err := m.k.Encrypt(m.ctx, key)
+	ctx, cancel := context.WithTimeout(context.Background(), kmsTimeout)
+	defer cancel()
+	ct, err := m.k.Encrypt(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("kms: wrapping the master key: %w", err)
 	}
@@ -95,7 +102,9 @@ func (m *keeperMaster) decode(b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, errors.New("kms: the master key file is not a wrapped key")
 	}
-	key, err := m.k.Decrypt(m.ctx, ct)
+	ctx, cancel := context.WithTimeout(context.Background(), kmsTimeout)
+	defer cancel()
+	key, err := m.k.Decrypt(ctx, ct)
 	if err != nil {
 		return nil, fmt.Errorf("kms: unwrapping the master key: %w", err)
 	}

@@ -37,7 +37,7 @@ func TestCloudMaster(t *testing.T) {
 	ctx := context.Background()
 	cloud := fakeKeeper{make([]byte, 32)}
 	rand.Read(cloud.key)
-	m := &keeperMaster{ctx: ctx, k: cloud}
+	m := &keeperMaster{k: cloud}
 	keyFile := filepath.Join(t.TempDir(), "master.wrapped")
 	key := make([]byte, 32)
 	rand.Read(key)
@@ -58,7 +58,7 @@ func TestCloudMaster(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, _ := ring.Wrap(ctx, "kek.c.20261122", []byte("dek"), nil)
-	other := &keeperMaster{ctx: ctx, k: fakeKeeper{make([]byte, 32)}}
+	other := &keeperMaster{k: fakeKeeper{make([]byte, 32)}}
 	if _, err := loadLocal(keyFile, other); err == nil {
 		t.Fatal("opened with another cloud key")
 	}

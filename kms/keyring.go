@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 )
@@ -43,6 +44,14 @@ var (
 )
 
 var keyName = regexp.MustCompile(`^[a-z0-9._-]{1,128}$`)
+
+// validName checks a key name. Names ending in ".destroyed" are the
+// markers that rings without tombstones leave, never keys.
+func validName(name string) bool {
+	return keyName.MatchString(name) && !strings.HasSuffix(name, destroyedSuffix)
+}
+
+const destroyedSuffix = ".destroyed"
 
 // LocalKeyRing keeps each KEK in a file of its own in a directory beside
 // the master key (outside data_dir, as the master key is), encrypted under
@@ -96,11 +105,11 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 }
 
 func (r *LocalKeyRing) path(name string) string { return filepath.Join(r.dir, name+".key") }
-func (r *LocalKeyRing) tomb(name string) string { return filepath.Join(r.dir, name+".destroyed") }
+func (r *LocalKeyRing) tomb(name string) string { return filepath.Join(r.dir, name+destroyedSuffix) }
 
 // Ensure creates the key named name unless it exists.
 func (r *LocalKeyRing) Ensure(ctx context.Context, name string) error {
-	if !keyName.MatchString(name) {
+	if !validName(name) {
 		return ErrBadName
 	}
 	r.mu.Lock()
@@ -131,17 +140,22 @@ func (r *LocalKeyRing) Ensure(ctx context.Context, name string) error {
 	// A rotation may have replaced the master key while this file was
 	// written; its last pass happens after the replacement, so if the
 	// master key is still the same now, the rotation will see this file.
-	if now, _, err := r.src.current(); err == nil && now != id {
-		if _, err := rewrapFile(r.src, r.dir, name, now); err != nil {
-			return fmt.Errorf("kms: key ring: %w", err)
-		}
+	now, _, err := r.src.current()
+	if err == nil && now != id {
+		_, err = rewrapFile(r.src, r.dir, name, now)
+	}
+	if err != nil {
+		// Nothing is sealed under the new key yet: take it back rather
+		// than leave it wrapped under a master key on its way out.
+		os.Remove(r.path(name))
+		return fmt.Errorf("kms: key ring: %w", err)
 	}
 	return nil
 }
 
 // aead returns the named key as a ready cipher.
 func (r *LocalKeyRing) aead(name string) (cipher.AEAD, error) {
-	if !keyName.MatchString(name) {
+	if !validName(name) {
 		return nil, ErrBadName
 	}
 	r.mu.Lock()
@@ -166,6 +180,12 @@ func (r *LocalKeyRing) aead(name string) (cipher.AEAD, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("kms: key ring: %w", err)
+	}
+	if _, err := os.Stat(r.tomb(name)); err == nil {
+		// A re-wrap cut short between its rename and its own check: the
+		// tombstone rules.
+		os.Remove(r.path(name))
+		return nil, ErrDestroyed
 	}
 	kek, _, err := r.src.open(b, []byte(name))
 	if err != nil {
@@ -210,7 +230,7 @@ func (r *LocalKeyRing) Unwrap(ctx context.Context, name string, wrapped, aad []b
 // Destroy removes the named key's file (synced) and leaves a tombstone.
 // Note what it cannot reach: a copy of the key ring directory itself.
 func (r *LocalKeyRing) Destroy(ctx context.Context, name string) error {
-	if !keyName.MatchString(name) {
+	if !validName(name) {
 		return ErrBadName
 	}
 	r.mu.Lock()
@@ -234,6 +254,10 @@ func rewrapFile(src *masters, dir, name string, id keyID) (bool, error) {
 		return false, err
 	}
 	path := filepath.Join(dir, name+".key")
+	tomb := filepath.Join(dir, name+destroyedSuffix)
+	if _, err := os.Stat(tomb); err == nil {
+		return false, nil // destroyed (its file goes with the next read)
+	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil // destroyed
@@ -253,7 +277,7 @@ func rewrapFile(src *masters, dir, name string, id keyID) (bool, error) {
 	}
 	// Destroy writes the tombstone, then removes the file: if the tombstone
 	// is there now, the file this wrote must go too.
-	if _, err := os.Stat(filepath.Join(dir, name+".destroyed")); err == nil {
+	if _, err := os.Stat(tomb); err == nil {
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return false, err
 		}

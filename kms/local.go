@@ -122,17 +122,19 @@ func masterID(key []byte) keyID {
 const PurposeKeyRing = "warden/v1/keyring"
 
 // masters are the master keys a local key ring knows, by id: the current
-// one, and during a rotation the next (in "<key file>.next"). A file
-// wrapped by a master it has not seen makes it read the key files again,
-// so a rotation by another process needs no restart.
+// one, and during a rotation the next ("<key file>.next") and the previous
+// ("<key file>.prev"). A file wrapped by a master it has not seen makes it
+// read the key files again, so a rotation by another process needs no
+// restart.
 type masters struct {
 	path  string
 	codec masterCodec
 
-	mu   sync.Mutex
-	cur  keyID
-	byID map[keyID]cipher.AEAD
-	key  map[keyID][]byte
+	mu      sync.Mutex
+	cur     keyID
+	byID    map[keyID]cipher.AEAD
+	key     map[keyID][]byte
+	decoded map[[32]byte]keyID // key file contents already decoded
 }
 
 // load reads the master key file at path and learns its key.
@@ -148,13 +150,26 @@ func (m *masters) load(path string) (keyID, error) {
 	if err != nil {
 		return keyID{}, fmt.Errorf("kms: master key: %w", err)
 	}
+	// A wrapped (cloud) master key costs a KMS call to decode: decode each
+	// file content once.
+	fp := sha256.Sum256(b)
+	m.mu.Lock()
+	id, seen := m.decoded[fp]
+	m.mu.Unlock()
+	if seen {
+		return id, nil
+	}
 	key, err := m.codec.decode(b)
 	if err != nil {
 		return keyID{}, err
 	}
-	id := masterID(key)
+	id = masterID(key)
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.decoded == nil {
+		m.decoded = map[[32]byte]keyID{}
+	}
+	m.decoded[fp] = id
 	if _, ok := m.byID[id]; !ok {
 		k, _ := hkdf.Key(sha256.New, key, nil, PurposeKeyRing, 32)
 		a, err := newAEAD(k)
@@ -191,7 +206,9 @@ func (m *masters) lookup(id keyID) (cipher.AEAD, error) {
 	if ok {
 		return a, nil
 	}
-	for _, p := range []string{m.path, m.path + ".next"} {
+	// In the order a rotation moves keys (.next → key file → .prev), so a
+	// move between two reads cannot hide the key from both.
+	for _, p := range []string{m.path + ".next", m.path, m.path + ".prev"} {
 		if got, err := m.load(p); err == nil && got == id {
 			m.mu.Lock()
 			a = m.byID[id]
@@ -199,7 +216,7 @@ func (m *masters) lookup(id keyID) (cipher.AEAD, error) {
 			return a, nil
 		}
 	}
-	return nil, fmt.Errorf("kms: wrapped by master key %s, which is neither the current nor the next one: %w", id, ErrUnwrap)
+	return nil, fmt.Errorf("kms: wrapped by master key %s, which is not in the key file (nor its .next or .prev): %w", id, ErrUnwrap)
 }
 
 // Wrapped files (key ring keys, the root secret) are "wk2", the master
@@ -225,9 +242,29 @@ func (m *masters) open(b, aad []byte) ([]byte, keyID, error) {
 	var id keyID
 	var a cipher.AEAD
 	if len(b) == legacyWrapped {
+		// Written before key ids existed, under the master key of the
+		// time: try each known one, the current first.
 		m.mu.Lock()
-		id, a = m.cur, m.byID[m.cur]
+		ids := []keyID{m.cur}
+		for k := range m.byID {
+			if k != m.cur {
+				ids = append(ids, k)
+			}
+		}
+		aeads := make([]cipher.AEAD, len(ids))
+		for i, k := range ids {
+			aeads[i] = m.byID[k]
+		}
 		m.mu.Unlock()
+		for i, a := range aeads {
+			if a == nil {
+				continue
+			}
+			if secret, err := a.Open(nil, b[:12], b[12:], aad); err == nil {
+				return secret, ids[i], nil
+			}
+		}
+		return nil, id, ErrUnwrap
 	} else {
 		if len(b) < len(wrappedMagic)+len(id)+12+16 || string(b[:len(wrappedMagic)]) != wrappedMagic {
 			return nil, id, ErrUnwrap

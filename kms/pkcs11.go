@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,8 +28,9 @@ const PKCS11Available = true
 type PKCS11KeyRing struct {
 	ctx *crypto11.Context
 
-	mu    sync.Mutex
-	cache map[string]pkcs11Keys
+	ensure sync.Mutex // one key generation at a time, so a label is made once
+	mu     sync.Mutex
+	cache  map[string]pkcs11Keys
 }
 
 // pkcs11Keys are the token's keys under one label, as ciphers, and when
@@ -57,7 +59,7 @@ func (r *PKCS11KeyRing) Close() error { return r.ctx.Close() }
 // only if two processes created it at once; Wrap uses the first, Unwrap
 // tries each).
 func (r *PKCS11KeyRing) keys(name string) ([]cipher.AEAD, error) {
-	if !keyName.MatchString(name) {
+	if !validName(name) {
 		return nil, ErrBadName
 	}
 	r.mu.Lock()
@@ -71,7 +73,7 @@ func (r *PKCS11KeyRing) keys(name string) ([]cipher.AEAD, error) {
 	}
 	if len(found) == 0 {
 		delete(r.cache, name)
-		dead, err := r.ctx.FindKeys(nil, []byte(name+".destroyed"))
+		dead, err := r.ctx.FindKeys(nil, []byte(name+destroyedSuffix))
 		if err != nil {
 			return nil, fmt.Errorf("kms: pkcs11: %w", err)
 		}
@@ -94,19 +96,25 @@ func (r *PKCS11KeyRing) keys(name string) ([]cipher.AEAD, error) {
 
 // Ensure generates the key named name on the token unless it exists.
 func (r *PKCS11KeyRing) Ensure(ctx context.Context, name string) error {
-	switch _, err := r.keys(name); {
-	case err == nil:
-		return nil
-	case !errors.Is(err, ErrNoKey):
+	if _, err := r.keys(name); !errors.Is(err, ErrNoKey) {
 		return err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.ensure.Lock()
+	defer r.ensure.Unlock()
+	if _, err := r.keys(name); !errors.Is(err, ErrNoKey) {
+		return err // made meanwhile (or destroyed)
+	}
 	if _, err := r.ctx.GenerateSecretKeyWithLabel([]byte(name), []byte(name), 256, crypto11.CipherAES); err != nil {
 		return fmt.Errorf("kms: pkcs11: generating key %s: %w", name, err)
 	}
-	delete(r.cache, name)
+	r.forget(name)
 	return nil
+}
+
+func (r *PKCS11KeyRing) forget(name string) {
+	r.mu.Lock()
+	delete(r.cache, name)
+	r.mu.Unlock()
 }
 
 // Wrap encrypts dek on the token under the named key, bound to aad:
@@ -128,34 +136,63 @@ func (r *PKCS11KeyRing) Wrap(ctx context.Context, name string, dek, aad []byte) 
 	return a.Seal(out, out, dek, aad), nil
 }
 
-// Unwrap reverses Wrap on the token.
+// Unwrap reverses Wrap on the token. A failure of the token itself is an
+// error of its own, not ErrUnwrap (which says the data or its binding is
+// wrong).
 func (r *PKCS11KeyRing) Unwrap(ctx context.Context, name string, wrapped, aad []byte) ([]byte, error) {
-	aeads, err := r.keys(name)
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range aeads {
-		ns := a.NonceSize()
-		if len(wrapped) < ns+a.Overhead() {
+	for attempt := 0; ; attempt++ {
+		aeads, err := r.keys(name)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range aeads {
+			ns := a.NonceSize()
+			if len(wrapped) < ns+a.Overhead() {
+				return nil, ErrUnwrap
+			}
+			dek, err := a.Open(nil, wrapped[:ns], wrapped[ns:], aad)
+			if err == nil {
+				return dek, nil
+			}
+			if tokenFailure(err) {
+				return nil, fmt.Errorf("kms: pkcs11: unwrapping under %s: %w", name, err)
+			}
+		}
+		if attempt > 0 {
 			return nil, ErrUnwrap
 		}
-		if dek, err := a.Open(nil, wrapped[:ns], wrapped[ns:], aad); err == nil {
-			return dek, nil
+		// Another process may have made a key of the same label since the
+		// list was cached: look again, once.
+		r.forget(name)
+	}
+}
+
+// tokenFailure reports a decryption that failed because of the token (it
+// is gone, out of sessions or memory, logged out), as opposed to the data:
+// tokens report a failed GCM tag variously (SoftHSM2: CKR_GENERAL_ERROR),
+// so the token's own failures are the ones named. crypto11 flattens the
+// PKCS#11 error into its message.
+func tokenFailure(err error) bool {
+	m := err.Error()
+	for _, code := range []string{"CKR_DEVICE_", "CKR_TOKEN_", "CKR_SESSION_", "CKR_USER_NOT_LOGGED_IN", "CKR_HOST_MEMORY",
+		"CKR_CRYPTOKI_", "CKR_KEY_HANDLE_INVALID", "CKR_OBJECT_HANDLE_INVALID", "CKR_FUNCTION_FAILED", "timeout", "closed"} {
+		if strings.Contains(m, code) {
+			return true
 		}
 	}
-	return nil, ErrUnwrap
+	return false
 }
 
 // Destroy leaves the marker key, then deletes every key labelled name from
 // the token.
 func (r *PKCS11KeyRing) Destroy(ctx context.Context, name string) error {
-	if !keyName.MatchString(name) {
+	if !validName(name) {
 		return ErrBadName
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.cache, name)
-	marker := name + ".destroyed"
+	r.ensure.Lock()
+	defer r.ensure.Unlock()
+	r.forget(name)
+	marker := name + destroyedSuffix
 	dead, err := r.ctx.FindKeys(nil, []byte(marker))
 	if err != nil {
 		return fmt.Errorf("kms: pkcs11: %w", err)

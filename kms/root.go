@@ -37,7 +37,7 @@ func readRootFile(path string) (rootFile, error) {
 		return rootFile{Key: rootKey, Wrapped: b}, nil
 	}
 	var f rootFile
-	if err := json.Unmarshal(b, &f); err != nil || !keyName.MatchString(f.Key) || len(f.Wrapped) == 0 {
+	if err := json.Unmarshal(b, &f); err != nil || !validName(f.Key) || len(f.Wrapped) == 0 {
 		return rootFile{}, fmt.Errorf("kms: %s is not a wrapped root secret", path)
 	}
 	return f, nil
@@ -122,17 +122,31 @@ func wrappedRoot(ctx context.Context, ring KeyRing, path string) ([]byte, error)
 	return root, nil
 }
 
-// nextRootKey names the generation after name: warden-root, warden-root.2, …
-func nextRootKey(name string) string {
-	if n, err := strconv.Atoi(strings.TrimPrefix(name, rootKey+".")); err == nil && strings.HasPrefix(name, rootKey+".") {
-		return rootKey + "." + strconv.Itoa(n+1)
+// rootGeneration is n for warden-root.n, 1 for warden-root, 0 for other
+// names.
+func rootGeneration(name string) int {
+	if name == rootKey {
+		return 1
 	}
-	return rootKey + ".2"
+	if rest, ok := strings.CutPrefix(name, rootKey+"."); ok {
+		if n, err := strconv.Atoi(rest); err == nil && n >= 2 && strconv.Itoa(n) == rest {
+			return n
+		}
+	}
+	return 0
+}
+
+func rootKeyName(gen int) string {
+	if gen == 1 {
+		return rootKey
+	}
+	return rootKey + "." + strconv.Itoa(gen)
 }
 
 // rotateWrappedRoot re-wraps the root secret in path under a new root key
-// of ring, and destroys the old one if asked. The secret stays the same, so
-// running gateways (which hold it in memory) are not disturbed.
+// of ring (the next generation), and destroys every older generation if
+// asked. The secret stays the same, so running gateways (which hold it in
+// memory) are not disturbed.
 func rotateWrappedRoot(ctx context.Context, ring KeyRing, path string, destroyPrevious bool) (Rotation, error) {
 	f, err := readRootFile(path)
 	if err != nil {
@@ -142,7 +156,11 @@ func rotateWrappedRoot(ctx context.Context, ring KeyRing, path string, destroyPr
 	if err != nil {
 		return Rotation{}, fmt.Errorf("kms: unwrapping the root secret in %s with key %s: %w", path, f.Key, err)
 	}
-	next := nextRootKey(f.Key)
+	gen := rootGeneration(f.Key)
+	if gen == 0 {
+		return Rotation{}, fmt.Errorf("kms: the root secret in %s is wrapped by %s, not a warden-root key", path, f.Key)
+	}
+	next := rootKeyName(gen + 1)
 	if err := ring.Ensure(ctx, next); err != nil {
 		return Rotation{}, err
 	}
@@ -158,18 +176,28 @@ func rotateWrappedRoot(ctx context.Context, ring KeyRing, path string, destroyPr
 	}
 	r := Rotation{Previous: f.Key, Current: next, Rewrapped: 1}
 	if destroyPrevious {
-		if err := ring.Destroy(ctx, f.Key); err != nil {
-			return r, err
-		}
-		r.Destroyed = true
+		r.Destroyed, err = retireRoots(ctx, ring, next)
 	}
-	return r, nil
+	return r, err
+}
+
+// retireRoots destroys every root key generation older than current.
+func retireRoots(ctx context.Context, ring KeyRing, current string) ([]string, error) {
+	var gone []string
+	for g := 1; g < rootGeneration(current); g++ {
+		name := rootKeyName(g)
+		if err := ring.Destroy(ctx, name); err != nil {
+			return gone, err
+		}
+		gone = append(gone, name)
+	}
+	return gone, nil
 }
 
 // Rotation is what a root key rotation did.
 type Rotation struct {
-	Previous  string `json:"previous"`  // the old root key
-	Current   string `json:"current"`   // the new one
-	Rewrapped int    `json:"rewrapped"` // what was re-wrapped under it: the root secret, and local key-encryption keys
-	Destroyed bool   `json:"destroyed"` // whether the old root key is gone
+	Previous  string   `json:"previous"`  // the old root key
+	Current   string   `json:"current"`   // the new one
+	Rewrapped int      `json:"rewrapped"` // what was re-wrapped under it: the root secret, and local key-encryption keys
+	Destroyed []string `json:"destroyed"` // the root keys destroyed
 }

@@ -54,7 +54,7 @@ func TestRotateLocal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Rewrapped != 3 || !r.Destroyed || r.Previous == r.Current { // root secret + two live keys
+	if r.Rewrapped != 3 || len(r.Destroyed) != 1 || r.Previous == r.Current { // root secret + two live keys
 		t.Fatalf("rotation: %+v", r)
 	}
 	if newMaster, _ := os.ReadFile(keyFile); bytes.Equal(newMaster, oldMaster) {
@@ -161,6 +161,8 @@ func TestRotateWrappedRoot(t *testing.T) {
 	})
 }
 
+func rootFileName(cfg config.KMS) string { return "kms-root." + cfg.Provider }
+
 func testRotateRoot(t *testing.T, cfg config.KMS) {
 	ctx := context.Background()
 	data := t.TempDir()
@@ -176,21 +178,46 @@ func testRotateRoot(t *testing.T, cfg config.KMS) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Previous != "warden-root" || r.Current != "warden-root.2" || r.Destroyed {
+	if r.Previous != "warden-root" || r.Current != "warden-root.2" || len(r.Destroyed) != 0 {
 		t.Fatalf("rotation: %+v", r)
 	}
 	if err := ring.Ensure(ctx, "warden-root"); err != nil {
 		t.Fatalf("the previous root key was destroyed unasked: %v", err)
 	}
-	r, err = kms.Rotate(ctx, cfg, data, true)
+	// A replica's copy of the file from before the rotation still opens,
+	// until the previous keys are destroyed.
+	replica := t.TempDir()
+	old, _ := os.ReadFile(filepath.Join(data, rootFileName(cfg)))
+	r, err = kms.Rotate(ctx, cfg, data, false)
+	if err != nil || r.Current != "warden-root.3" {
+		t.Fatalf("second rotation: %+v %v", r, err)
+	}
+	os.WriteFile(filepath.Join(replica, rootFileName(cfg)), old, 0o600)
+	if p, err := kms.Open(ctx, cfg, replica); err != nil {
+		t.Fatalf("a replica's unrotated root file: %v", err)
+	} else {
+		p.Close()
+	}
+	gone, err := kms.DestroyPrevious(ctx, cfg, data)
+	if err != nil || strings.Join(gone, ",") != "warden-root,warden-root.2" {
+		t.Fatalf("destroy-previous: %q %v", gone, err)
+	}
+	fresh, err := kms.Open(ctx, cfg, data) // (a ring caches a key's presence for a second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Previous != "warden-root.2" || r.Current != "warden-root.3" || !r.Destroyed {
-		t.Fatalf("rotation: %+v", r)
+	defer fresh.Close()
+	for _, k := range gone {
+		if err := fresh.KeyRing().Ensure(ctx, k); !errors.Is(err, kms.ErrDestroyed) {
+			t.Fatalf("%s survived destroy-previous: %v", k, err)
+		}
 	}
-	if err := ring.Ensure(ctx, "warden-root.2"); !errors.Is(err, kms.ErrDestroyed) {
-		t.Fatalf("the previous root key survived --destroy-previous: %v", err)
+	if _, err := kms.Open(ctx, cfg, replica); err == nil {
+		t.Fatal("a root file wrapped by a destroyed key opened")
+	}
+	r, err = kms.Rotate(ctx, cfg, data, true)
+	if err != nil || r.Current != "warden-root.4" || strings.Join(r.Destroyed, ",") != "warden-root,warden-root.2,warden-root.3" {
+		t.Fatalf("rotation with --destroy-previous: %+v %v", r, err)
 	}
 	again, err := kms.Open(ctx, cfg, data)
 	if err != nil {
@@ -199,5 +226,105 @@ func testRotateRoot(t *testing.T, cfg config.KMS) {
 	defer again.Close()
 	if !bytes.Equal(again.DeriveKey(kms.PurposeAuditContent), derived) {
 		t.Fatal("derived keys changed with the root key")
+	}
+}
+
+// TestRotateLocalCrashAfterRename: a key a gateway made under the old
+// master key after the rotation's first pass, left so by a crash right
+// after the rename, still opens (the old key waits in .prev), and the next
+// rotation finishes the job.
+func TestRotateLocalCrashAfterRename(t *testing.T) {
+	ctx := context.Background()
+	dir, other := t.TempDir(), t.TempDir()
+	keyFile := filepath.Join(dir, "master.key")
+	kms.GenerateLocal(keyFile)
+	b, _ := os.ReadFile(keyFile)
+	otherKey := filepath.Join(other, "master.key")
+	os.WriteFile(otherKey, b, 0o600)
+	cfg := config.KMS{Provider: "local", Local: config.LocalKMS{KeyFile: keyFile}}
+	// The same master key over another directory makes the file the
+	// gateway would have made under the old key.
+	l2, _ := kms.LoadLocal(otherKey)
+	r2, _ := l2.KeyRing(kms.KeyRingDir(otherKey))
+	r2.Ensure(ctx, "kek.c.late")
+	wrapped, _ := r2.Wrap(ctx, "kek.c.late", []byte("dek"), []byte("aad"))
+
+	if _, err := kms.Rotate(ctx, cfg, "", false); err != nil {
+		t.Fatal(err)
+	}
+	// The crash: the old key still in .prev, the late file not re-wrapped.
+	os.WriteFile(keyFile+".prev", b, 0o600)
+	late, _ := os.ReadFile(filepath.Join(kms.KeyRingDir(otherKey), "kek.c.late.key"))
+	os.WriteFile(filepath.Join(kms.KeyRingDir(keyFile), "kek.c.late.key"), late, 0o600)
+
+	fresh, err := kms.Open(ctx, cfg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fresh.KeyRing().Unwrap(ctx, "kek.c.late", wrapped, []byte("aad")); err != nil {
+		t.Fatalf("a restarted gateway: %v", err)
+	}
+	for range 2 {
+		if _, err := kms.Rotate(ctx, cfg, "", false); err != nil {
+			t.Fatalf("re-running the rotation: %v", err)
+		}
+	}
+	if _, err := os.Stat(keyFile + ".prev"); !os.IsNotExist(err) {
+		t.Fatalf("the previous master key is left: %v", err)
+	}
+	again, _ := kms.Open(ctx, cfg, "")
+	if _, err := again.KeyRing().Unwrap(ctx, "kek.c.late", wrapped, []byte("aad")); err != nil {
+		t.Fatalf("after the rotations: %v", err)
+	}
+}
+
+// TestDestroyedStaysDestroyed: a key file back beside its tombstone (a
+// re-wrap cut short) is not read; the tombstone rules.
+func TestDestroyedStaysDestroyed(t *testing.T) {
+	ctx := context.Background()
+	keyFile := filepath.Join(t.TempDir(), "master.key")
+	kms.GenerateLocal(keyFile)
+	l, _ := kms.LoadLocal(keyFile)
+	ring, _ := l.KeyRing(kms.KeyRingDir(keyFile))
+	ring.Ensure(ctx, "kek.c.1")
+	w, _ := ring.Wrap(ctx, "kek.c.1", []byte("dek"), nil)
+	path := filepath.Join(kms.KeyRingDir(keyFile), "kek.c.1.key")
+	b, _ := os.ReadFile(path)
+	ring.Destroy(ctx, "kek.c.1")
+	os.WriteFile(path, b, 0o600)
+	l2, _ := kms.LoadLocal(keyFile)
+	ring2, _ := l2.KeyRing(kms.KeyRingDir(keyFile))
+	if _, err := ring2.Unwrap(ctx, "kek.c.1", w, nil); !errors.Is(err, kms.ErrDestroyed) {
+		t.Fatalf("a destroyed key: %v", err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatal("the resurrected file was not removed")
+	}
+}
+
+// TestMarkerNames: names ending in ".destroyed" are markers, never keys.
+func TestMarkerNames(t *testing.T) {
+	ctx := context.Background()
+	transit := wardentest.NewTransit(t)
+	rings := map[string]kms.KeyRing{"vault": &kms.VaultKeyRing{Address: transit.URL, Token: transit.Token}}
+	if kms.PKCS11Available {
+		cfg := wardentest.SoftHSM(t)
+		pin, _ := cfg.PIN.Resolve()
+		r, err := kms.OpenPKCS11(cfg.Module, cfg.TokenLabel, pin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		rings["pkcs11"] = r
+	}
+	for name, ring := range rings {
+		if err := ring.Ensure(ctx, "kek.x.destroyed"); !errors.Is(err, kms.ErrBadName) {
+			t.Errorf("%s: a key named like a marker: %v", name, err)
+		}
+		ring.Ensure(ctx, "kek.y")
+		ring.Destroy(ctx, "kek.y")
+		if _, err := ring.Wrap(ctx, "kek.y.destroyed", []byte("dek"), nil); !errors.Is(err, kms.ErrBadName) {
+			t.Errorf("%s: the marker used as a key: %v", name, err)
+		}
 	}
 }

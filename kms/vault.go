@@ -100,10 +100,10 @@ func (v *VaultKeyRing) exists(ctx context.Context, name string) (bool, error) {
 
 // Ensure creates the Transit key named name unless it exists.
 func (v *VaultKeyRing) Ensure(ctx context.Context, name string) error {
-	if !keyName.MatchString(name) {
+	if !validName(name) {
 		return ErrBadName
 	}
-	if dead, err := v.exists(ctx, name+".destroyed"); err != nil {
+	if dead, err := v.exists(ctx, name+destroyedSuffix); err != nil {
 		return err
 	} else if dead {
 		return ErrDestroyed
@@ -115,7 +115,7 @@ func (v *VaultKeyRing) Ensure(ctx context.Context, name string) error {
 
 // Wrap encrypts dek with Vault, bound to aad.
 func (v *VaultKeyRing) Wrap(ctx context.Context, name string, dek, aad []byte) ([]byte, error) {
-	if !keyName.MatchString(name) {
+	if !validName(name) {
 		return nil, ErrBadName
 	}
 	var out struct {
@@ -133,7 +133,7 @@ func (v *VaultKeyRing) Wrap(ctx context.Context, name string, dek, aad []byte) (
 
 // Unwrap decrypts a data key with Vault.
 func (v *VaultKeyRing) Unwrap(ctx context.Context, name string, wrapped, aad []byte) ([]byte, error) {
-	if !keyName.MatchString(name) {
+	if !validName(name) {
 		return nil, ErrBadName
 	}
 	var out struct {
@@ -165,7 +165,7 @@ func (v *VaultKeyRing) keyError(ctx context.Context, name string, err error) err
 	if ok, xerr := v.exists(ctx, name); xerr != nil || ok {
 		return err
 	}
-	if dead, _ := v.exists(ctx, name+".destroyed"); dead {
+	if dead, _ := v.exists(ctx, name+destroyedSuffix); dead {
 		return ErrDestroyed
 	}
 	return ErrNoKey
@@ -174,11 +174,11 @@ func (v *VaultKeyRing) keyError(ctx context.Context, name string, err error) err
 // Destroy marks the key destroyed, then deletes it from Vault (which
 // needs its deletion_allowed set first).
 func (v *VaultKeyRing) Destroy(ctx context.Context, name string) error {
-	if !keyName.MatchString(name) {
+	if !validName(name) {
 		return ErrBadName
 	}
 	p := "keys/" + url.PathEscape(name)
-	if _, err := v.call(ctx, http.MethodPost, "keys/"+url.PathEscape(name+".destroyed"), map[string]any{"type": "aes256-gcm96"}, nil); err != nil {
+	if _, err := v.call(ctx, http.MethodPost, "keys/"+url.PathEscape(name+destroyedSuffix), map[string]any{"type": "aes256-gcm96"}, nil); err != nil {
 		return err
 	}
 	if _, err := v.call(ctx, http.MethodPost, p+"/config", map[string]any{"deletion_allowed": true}, nil); err != nil {

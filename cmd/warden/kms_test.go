@@ -5,11 +5,14 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wardenhq/warden/wardentest"
 )
 
 // TestKMSRotateWhileServing rotates the master key twice while a `warden
@@ -108,4 +111,38 @@ func TestKMSRotateWhileServing(t *testing.T) {
 	startServe(t, cfg, addr)
 	payload(before, "sealed before the rotation")
 	payload(after, "sealed after the rotation")
+}
+
+// TestKMSRotateVault: with Vault, kms rotate re-wraps the root secret
+// under warden-root.2 and keeps warden-root until kms destroy-previous;
+// both are recorded.
+func TestKMSRotateVault(t *testing.T) {
+	_, cfg := initDirT(t)
+	transit := wardentest.NewTransit(t)
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	os.WriteFile(tokenFile, []byte(transit.Token), 0o600)
+	b, _ := os.ReadFile(cfg)
+	y := strings.Replace(string(b), "provider: local", "provider: vault\n  vault: {address: \""+transit.URL+"\", token: \"file:"+tokenFile+"\"}", 1)
+	os.WriteFile(cfg, []byte(y), 0o600)
+
+	code, out, stderr := cli(t, "kms", "rotate", "--config", cfg)
+	if code != 0 || !strings.Contains(out, "warden-root -> warden-root.2") || !strings.Contains(out, "destroy-previous") {
+		t.Fatalf("kms rotate: %d %q %q", code, out, stderr)
+	}
+	code, out, stderr = cli(t, "kms", "destroy-previous", "--config", cfg, "--json")
+	if code != 0 || !strings.Contains(out, `{"destroyed":["warden-root"]}`) {
+		t.Fatalf("kms destroy-previous: %d %q %q", code, out, stderr)
+	}
+	if code, _, stderr := cli(t, "keys", "list", "--config", cfg); code != 0 {
+		t.Fatalf("the rotated root secret does not open: %s", stderr)
+	}
+	_, out, _ = cli(t, "audit", "search", "--config", cfg, "--kind", "admin", "--format", "json")
+	if !strings.Contains(out, `"action":"kms.rotate"`) || !strings.Contains(out, `"action":"kms.destroy_previous"`) {
+		t.Fatalf("not recorded: %s", out)
+	}
+	// Local rotation has no previous keys to destroy.
+	_, cfg2 := initDirT(t)
+	if code, _, stderr := cli(t, "kms", "destroy-previous", "--config", cfg2); code != 1 || !strings.Contains(stderr, "keeps no previous root keys") {
+		t.Fatalf("destroy-previous with a local key: %d %q", code, stderr)
+	}
 }

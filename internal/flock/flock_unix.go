@@ -1,6 +1,9 @@
 //go:build unix
 
-package auditlog
+// Package flock takes exclusive, advisory locks on files, so that two
+// processes do not both write what only one may (an audit log, a key
+// rotation).
+package flock
 
 import (
 	"errors"
@@ -8,10 +11,13 @@ import (
 	"syscall"
 )
 
-// lockFile takes an exclusive lock on path (created if missing) without
+// ErrLocked: another process holds the lock.
+var ErrLocked = errors.New("locked by another process")
+
+// Try takes an exclusive lock on path (created if missing, 0600) without
 // waiting; ErrLocked if another process holds it. Closing the file
 // releases it, as does the process's exit.
-func lockFile(path string) (*os.File, error) {
+func Try(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, err
