@@ -27,7 +27,7 @@ vet:
 	$(GO) vet -tags 'pkcs11 cloudkms' ./kms ./cmd/warden
 
 bench: ## end-to-end open-loop load test (direct, ReverseProxy floor, Warden) and Go benchmarks
-	$(GO) test -run '^$$' -bench . -benchmem ./auth ./policy ./pipeline ./store ./ratelimit ./tokens ./auditlog ./seal ./retention
+	$(GO) test -run '^$$' -bench . -benchmem ./auth ./policy ./pipeline ./store ./ratelimit ./tokens ./auditlog ./seal ./retention ./content
 	$(GO) run ./bench/cmd/loadbench -max
 
 FUZZTIME ?= 30s
@@ -49,6 +49,9 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test ./seal     -run '^$$' -fuzz '^FuzzUnmarshal$$'    -fuzztime $(FUZZTIME)
 	$(GO) test ./auditlog/verify -run '^$$' -fuzz '^FuzzOpenCheckpoint$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./auditlog/verify -run '^$$' -fuzz '^FuzzBundle$$'  -fuzztime $(FUZZTIME)
+	$(GO) test ./content  -run '^$$' -fuzz '^FuzzDetect$$'        -fuzztime $(FUZZTIME)
+	$(GO) test ./content  -run '^$$' -fuzz '^FuzzSanitize$$'      -fuzztime $(FUZZTIME)
+	$(GO) test ./content  -run '^$$' -fuzz '^FuzzRewriteStrings$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin .warden-dev

@@ -23,6 +23,38 @@ type Config struct {
 	// Classifications say what is kept of a model's prompts and responses
 	// and for how long; listed from least to most sensitive.
 	Classifications []Classification `yaml:"classifications"`
+	// Content says what happens to sensitive values and forbidden content
+	// in requests and responses.
+	Content Content `yaml:"content"`
+}
+
+// Content is the content-control policy (SPEC §2 content).
+type Content struct {
+	Request  ContentStage `yaml:"request"`
+	Response ContentStage `yaml:"response"`
+	// PhoneRegions: national phone numbers (without +country code) are
+	// checked against these regions' number plans (ISO 3166; default US).
+	PhoneRegions []string `yaml:"phone_regions"`
+}
+
+// ContentStage is the policy of one direction.
+type ContentStage struct {
+	// PII maps an entity (email, phone, credit_card, us_ssn, iban,
+	// ip_address, secret) to an action (allow, flag, mask, hash, redact,
+	// block).
+	PII  map[string]string `yaml:"pii"`
+	Deny []DenyRule        `yaml:"deny"`
+	// Injection screening: block, flag or off (the default).
+	Injection string `yaml:"injection"`
+}
+
+// DenyRule refuses (or redacts, or flags) content matching a regular
+// expression (RE2 syntax) or containing one of a list of phrases.
+type DenyRule struct {
+	Name    string   `yaml:"name"`
+	Pattern string   `yaml:"pattern"`
+	Phrases []string `yaml:"phrases"`
+	Action  string   `yaml:"action"` // block (default), redact or flag
 }
 
 // Classification is a data classification (SPEC §2, §5).

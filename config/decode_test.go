@@ -50,9 +50,9 @@ models:
 		},
 		{
 			name: "keys from SPEC not in this version",
-			text: minimal + "content: {}\napprovals: {}\n",
+			text: minimal + "alerts: {}\napprovals: {}\n",
 			want: []wantProblem{
-				{"content", "unknown key (line 6)"},
+				{"alerts", "unknown key (line 6)"},
 				{"approvals", "unknown key (line 7)"},
 			},
 		},

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"net/url"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/wardenhq/warden/content"
 )
 
 // Defaults applied by ApplyDefaults.
@@ -121,6 +124,7 @@ func (c *Config) Validate() []Problem {
 	c.validateRoles(&v)
 	c.validateClassifications(&v)
 	c.validateModels(&v)
+	c.validateContent(&v)
 	return v.probs
 }
 
@@ -617,4 +621,67 @@ func secureURL(s string) bool {
 		return err == nil && a.IsLoopback()
 	}
 	return false
+}
+
+func (c *Config) validateContent(v *validator) {
+	for _, st := range []struct {
+		path  string
+		stage *ContentStage
+	}{{"content.request", &c.Content.Request}, {"content.response", &c.Content.Response}} {
+		for _, ent := range slices.Sorted(maps.Keys(st.stage.PII)) {
+			p := st.path + ".pii." + ent
+			if _, ok := content.ParseEntity(ent); !ok {
+				v.add(p, fmt.Sprintf("unknown entity %q (want one of %s)", ent, strings.Join(content.Entities(), ", ")))
+			}
+			if _, ok := content.ParseAction(st.stage.PII[ent]); !ok {
+				v.add(p, fmt.Sprintf("unknown action %q (want allow, flag, mask, hash, redact or block)", st.stage.PII[ent]))
+			}
+		}
+		names := map[string]bool{}
+		for i, r := range st.stage.Deny {
+			p := fmt.Sprintf("%s.deny[%d]", st.path, i)
+			switch {
+			case r.Name == "":
+				v.add(p+".name", "required")
+			case !content.RuleName(r.Name):
+				v.add(p+".name", "use 1-64 characters of a-z, 0-9, '-', '_' and '.': the name appears in errors and records")
+			case names[r.Name]:
+				v.add(p+".name", fmt.Sprintf("duplicate rule name %q", r.Name))
+			}
+			names[r.Name] = true
+			if (r.Pattern == "") == (len(r.Phrases) == 0) {
+				v.add(p, "set one of pattern or phrases")
+			}
+			if r.Pattern != "" {
+				if _, err := regexp.Compile(r.Pattern); err != nil {
+					v.add(p+".pattern", "not a valid regular expression (RE2 syntax)")
+				}
+			}
+			for j, ph := range r.Phrases {
+				if strings.TrimSpace(ph) == "" {
+					v.add(fmt.Sprintf("%s.phrases[%d]", p, j), "empty phrase")
+				}
+			}
+			switch r.Action {
+			case "", "block", "redact", "flag":
+			default:
+				v.add(p+".action", fmt.Sprintf("unknown action %q (want block, redact or flag)", r.Action))
+			}
+		}
+		switch st.stage.Injection {
+		case "", "off":
+		case "block", "flag":
+			v.add(st.path+".injection", "prompt-injection screening is not available in this version; use off")
+		default:
+			v.add(st.path+".injection", fmt.Sprintf("unknown mode %q (want block, flag or off)", st.stage.Injection))
+		}
+	}
+	if len(c.Content.Response.PII) > 0 || len(c.Content.Response.Deny) > 0 {
+		v.add("content.response", "response filtering is not available in this version; filter requests with content.request")
+	}
+	for i, r := range c.Content.PhoneRegions {
+		if !content.Region(r) {
+			v.add(fmt.Sprintf("content.phone_regions[%d]", i), fmt.Sprintf("unknown region %q (want an ISO 3166 code such as US, DE or GB)", r))
+		}
+	}
 }

@@ -78,7 +78,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, log: opts.Logger, usage: auth.NewUsage(), metrics: newMetrics(),
 		hasher: auth.NewHasher(opts.KMS.DeriveKey(kms.PurposeAPIKeyHash))}
-	s.deps = Deps{Limiter: opts.Limiter, OIDC: &oidcCache{}, Now: opts.Now}
+	s.deps = Deps{Limiter: opts.Limiter, OIDC: &oidcCache{}, Now: opts.Now, ContentKey: opts.KMS.DeriveKey(kms.PurposeContentHash)}
 	if s.deps.Limiter == nil {
 		s.deps.Limiter = ratelimit.NewMemory()
 	}

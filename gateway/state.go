@@ -39,7 +39,9 @@ type Deps struct {
 	Sealer  *seal.Sealer       // nil: nothing is kept (no key ring)
 	Store   *store.DB
 	Writer  *retention.Writer // stores kept payloads by group commit
-	Now     func() time.Time
+	// ContentKey keys the content controls' hash action.
+	ContentKey []byte
+	Now        func() time.Time
 }
 
 // oidcCache hands out one *auth.OIDC per auth.oidc configuration, so a
@@ -114,6 +116,7 @@ func Compile(c *config.Config, deps Deps) (*State, error) {
 			NoHashes:       noHashes(c),
 			ClassRank:      classRank(c),
 			RoleClass:      roleClass(c),
+			RequestContent: contentPolicy(c.Content.Request, c.Content.PhoneRegions, deps.ContentKey),
 		},
 	}, nil
 }

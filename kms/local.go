@@ -25,6 +25,7 @@ import (
 const (
 	PurposeAPIKeyHash   = "warden/v1/api-key-hash"
 	PurposeAuditContent = "warden/v1/audit-content-hmac" // prompt_hash, response_hash
+	PurposeContentHash  = "warden/v1/content-hash"       // the content controls' hash action
 )
 
 // Local is a master key loaded from a file, and the root secret it guards.

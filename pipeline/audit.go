@@ -149,6 +149,10 @@ func (x *Exchange) record(h *auditlog.Hasher, status int, e *httperr.Error) *aud
 	for _, reason := range x.Decision.Reasons {
 		r.Reasons = append(r.Reasons, string(reason))
 	}
+	if x.Blocked != "" {
+		r.Reasons = append(r.Reasons, "content."+x.Blocked)
+	}
+	r.Filters = x.Filters
 	noHashes := x.Env.NoHashes[x.class()]
 	if x.Request.Model != "" && len(x.Body) > 0 && !noHashes {
 		if parts, err := auditlog.PromptParts(x.Body); err == nil {

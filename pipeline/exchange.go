@@ -11,6 +11,7 @@ import (
 
 	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/auth"
+	"github.com/wardenhq/warden/content"
 	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/ratelimit"
@@ -35,6 +36,7 @@ type Env struct {
 	NoHashes       map[string]bool    // classifications with store: none (records carry no content hashes)
 	ClassRank      map[string]int     // classifications, least sensitive first
 	RoleClass      map[string]string  // a role's least classification (roles[].classification)
+	RequestContent *content.Policy    // content.request (nil: only invisible characters are stripped)
 }
 
 // Endpoint identifies an inference endpoint and the capability it needs.
@@ -65,6 +67,7 @@ const (
 	DecisionAllow Decision = "allow" // forwarded (whatever the upstream then did)
 	DecisionDeny  Decision = "deny"  // refused by authentication or policy
 	DecisionError Decision = "error" // refused as malformed, unknown, or failed inside Warden
+	DecisionBlock Decision = "block" // refused by a content control
 )
 
 // Exchange is one request's facts.
@@ -94,6 +97,9 @@ type Exchange struct {
 	ClientGone bool           // the client disconnected or stopped reading
 	Err        *httperr.Error // the error answered, if any
 
+	Filters []auditlog.Filter // what content controls did
+	Blocked string            // the content rule that blocked the request, if one did
+
 	// The audit record (audit.go).
 	admin         *auditlog.Admin
 	released      bool
@@ -108,6 +114,8 @@ func (x *Exchange) Outcome() Decision {
 	switch {
 	case x.Upstream != nil:
 		return DecisionAllow
+	case x.Blocked != "":
+		return DecisionBlock
 	case x.AuthReason != "" || (len(x.Decision.Reasons) > 0 && !x.Decision.Allow):
 		return DecisionDeny
 	case x.Err == nil:

@@ -26,6 +26,7 @@ func Inference() Handler {
 		route,
 		authorize,
 		auditReady,
+		screen,
 		limit,
 	)
 }

@@ -1,0 +1,572 @@
+package content
+
+import (
+	"net/netip"
+	"slices"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Kind says what found a finding.
+type Kind uint8
+
+// Kinds of finding.
+const (
+	KindPII  Kind = iota // a detector: Entity says which
+	KindDeny             // a deny rule: Rule names it
+)
+
+// Finding is a sensitive value or forbidden content at text[Start:End].
+type Finding struct {
+	Start, End int
+	Kind       Kind
+	Entity     Entity // for KindPII
+	Rule       string // the secret rule or deny rule that matched, or the entity's name
+	deny       *DenyRule
+}
+
+// Detector finds the entities it is asked for. It is safe for concurrent
+// use; build it once per configuration.
+type Detector struct {
+	on      [numEntities]bool
+	regions []string // national phone numbers are tried in these regions
+	nanp    bool     // one of them is in the North American Numbering Plan
+	secrets *automaton
+}
+
+// NewDetector returns a detector for the given entities. Phone numbers
+// without a country code are checked against the number plans of regions
+// (ISO 3166 codes; default US).
+func NewDetector(entities []Entity, regions []string) *Detector {
+	d := &Detector{regions: regions}
+	if len(d.regions) == 0 {
+		d.regions = []string{"US"}
+	}
+	for _, e := range entities {
+		d.on[e] = true
+	}
+	for _, r := range d.regions {
+		if phonenumbers.GetCountryCodeForRegion(r) == 1 {
+			d.nanp = true
+		}
+	}
+	if d.on[Secret] {
+		d.secrets = secretAutomaton
+	}
+	return d
+}
+
+// Find appends the findings in text to dst, ordered by start, without
+// overlaps (an earlier start wins, then the longer match).
+func (d *Detector) Find(text []byte, dst []Finding) []Finding {
+	base := len(dst)
+	n := len(text)
+	for i := 0; i < n; i++ {
+		c := text[i]
+		if !trigger[c] {
+			continue // most bytes: lower-case letters past a-f, spaces, punctuation
+		}
+		tokenStart := i == 0 || !isWordByte(text[i-1])
+		if d.on[IPAddress] && tokenStart && (isHex(c) || c == ':') && (i == 0 || text[i-1] != ':') && colonSoon(text, i) {
+			if e, ok := ipv6(text, i); ok {
+				dst = append(dst, pii(i, e, IPAddress))
+				i = e - 1
+				continue
+			}
+		}
+		switch {
+		case c == '@':
+			if d.on[Email] {
+				if s, e, ok := email(text, i); ok {
+					dst = append(dst, pii(s, e, Email))
+					i = e - 1
+				}
+			}
+		case isDigit(c) && tokenStart:
+			end, f, ok := d.number(text, i)
+			if ok {
+				dst = append(dst, f)
+			}
+			if end > i+1 {
+				i = end - 1
+			}
+			continue
+		case (c == '+' || c == '(') && tokenStart && i+1 < n && isDigit(text[i+1]):
+			if d.on[Phone] {
+				if e, ok := d.phone(text, i); ok {
+					dst = append(dst, pii(i, e, Phone))
+					i = e - 1
+					continue
+				}
+			}
+		case isUpper(c) && tokenStart:
+			if d.on[IBAN] {
+				if e, ok := iban(text, i); ok {
+					dst = append(dst, pii(i, e, IBAN))
+					i = e - 1
+					continue
+				}
+			}
+		}
+	}
+	if d.secrets != nil {
+		dst = findSecrets(text, dst)
+	}
+	return resolve(dst, base)
+}
+
+// trigger marks the bytes at which a detector may start: digits, upper
+// case letters (IBAN), hex letters and ':' (IPv6), '@', '+' and '('.
+var trigger = func() (t [256]bool) {
+	for c := range 256 {
+		b := byte(c)
+		t[c] = isDigit(b) || isUpper(b) || isHex(b) || b == ':' || b == '@' || b == '+' || b == '('
+	}
+	return t
+}()
+
+func pii(s, e int, ent Entity) Finding {
+	return Finding{Start: s, End: e, Kind: KindPII, Entity: ent, Rule: entityNames[ent]}
+}
+
+// resolve sorts dst[base:] by start and drops findings that overlap an
+// earlier (or, at the same start, a longer) one.
+func resolve(dst []Finding, base int) []Finding {
+	fs := dst[base:]
+	if len(fs) < 2 {
+		return dst
+	}
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		if a.Start != b.Start {
+			return a.Start - b.Start
+		}
+		return b.End - a.End
+	})
+	out := fs[:1]
+	for _, f := range fs[1:] {
+		if f.Start < out[len(out)-1].End {
+			continue
+		}
+		out = append(out, f)
+	}
+	return dst[:base+len(out)]
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }
+func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
+func isAlpha(c byte) bool { return isUpper(c) || isLower(c) }
+func isAlnum(c byte) bool { return isDigit(c) || isAlpha(c) }
+func isHex(c byte) bool   { return isDigit(c) || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F') }
+
+// isWordByte: letters, digits, '_' and any byte of a multi-byte UTF-8
+// character, so a value glued to a word is not taken out of it.
+func isWordByte(c byte) bool { return isAlnum(c) || c == '_' || c >= 0x80 }
+
+// --- email
+
+func isLocalByte(c byte) bool {
+	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c == '\'' || c == '!' || c == '#' || c == '$' || c == '&' || c == '*' || c == '=' || c == '?' || c == '^' || c == '`' || c == '{' || c == '|' || c == '}' || c == '~' || c == '/'
+}
+
+// email matches local@domain.tld around the '@' at at.
+func email(text []byte, at int) (start, end int, ok bool) {
+	s := at
+	for s > 0 && at-s < 64 && isLocalByte(text[s-1]) {
+		s--
+	}
+	for s < at && (text[s] == '.' || !isAlnum(text[s]) && text[s] != '_') { // no leading dot or punctuation
+		s++
+	}
+	if s == at || text[at-1] == '.' || (s > 0 && isWordByte(text[s-1]) && text[s-1] >= 0x80) {
+		return 0, 0, false
+	}
+	// domain: labels of [a-z0-9-], dot-separated, a final label of letters
+	e, labels, lastAlpha, lastLen := at+1, 0, false, 0
+	for e < len(text) && e-at < 255 {
+		ls := e
+		for e < len(text) && (isAlnum(text[e]) || text[e] == '-') {
+			e++
+		}
+		l := e - ls
+		if l == 0 || l > 63 || text[ls] == '-' || text[e-1] == '-' {
+			e = ls
+			break
+		}
+		labels++
+		lastAlpha, lastLen = true, l
+		for _, c := range text[ls:e] {
+			if !isAlpha(c) {
+				lastAlpha = false
+				break
+			}
+		}
+		if e+1 < len(text) && text[e] == '.' && isAlnum(text[e+1]) {
+			e++
+			continue
+		}
+		break
+	}
+	if labels < 2 || !lastAlpha || lastLen < 2 {
+		return 0, 0, false
+	}
+	if e < len(text) && (isWordByte(text[e]) || text[e] == '@') {
+		return 0, 0, false
+	}
+	return s, e, true
+}
+
+// --- numbers: IPv4, SSN, payment cards, national phone numbers
+
+// digitRun describes a run of digit groups with single separators between
+// them, such as "4111 1111 1111 1111", "078-05-1120" or "192.168.0.1".
+type digitRun struct {
+	end    int
+	digits int
+	groups [8]uint8 // lengths of the first groups
+	ngroup int
+	sep    byte // the separator if all are the same, 0 if none, 1 if mixed
+	value  [24]byte
+}
+
+func scanRun(text []byte, i int) (r digitRun) {
+	e := i
+	g := 0
+	for e < len(text) {
+		c := text[e]
+		if isDigit(c) {
+			if r.digits < len(r.value) {
+				r.value[r.digits] = c
+			}
+			r.digits++
+			g++
+			e++
+			continue
+		}
+		if (c == ' ' || c == '-' || c == '.') && g > 0 && e+1 < len(text) && isDigit(text[e+1]) && r.digits < 24 {
+			if r.ngroup < len(r.groups) {
+				r.groups[r.ngroup] = uint8(min(g, 255))
+			}
+			r.ngroup++
+			g = 0
+			switch r.sep {
+			case 0:
+				r.sep = c
+			case c:
+			default:
+				r.sep = 1
+			}
+			e++
+			continue
+		}
+		break
+	}
+	if r.ngroup < len(r.groups) {
+		r.groups[r.ngroup] = uint8(min(g, 255))
+	}
+	r.ngroup++
+	r.end = e
+	return r
+}
+
+func (r *digitRun) shape(lens ...uint8) bool {
+	if r.ngroup != len(lens) {
+		return false
+	}
+	for i, l := range lens {
+		if r.groups[i] != l {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *Detector) number(text []byte, i int) (end int, f Finding, ok bool) {
+	r := scanRun(text, i)
+	end = r.end
+	// A run glued to letters (an id like "A1234567B") is not a value.
+	if end < len(text) && isWordByte(text[end]) {
+		return end, f, false
+	}
+	switch {
+	case r.sep == '.' && r.ngroup == 4:
+		if d.on[IPAddress] && ipv4(text[i:end]) {
+			return end, pii(i, end, IPAddress), true
+		}
+		return end, f, false
+	case r.sep == '.' && r.ngroup > 1:
+		return end, f, false // decimals, versions
+	}
+	if d.on[USSSN] && (r.shape(3, 2, 4) && (r.sep == '-' || r.sep == ' ') || r.ngroup == 1 && r.digits == 9 && near(text, i, ssnWords)) {
+		if ssn(r.value[:9]) {
+			return end, pii(i, end, USSSN), true
+		}
+	}
+	if d.on[CreditCard] && r.digits >= 13 && r.digits <= 19 && r.sep != 1 && r.sep != '.' && card(r.value[:r.digits]) {
+		return end, pii(i, end, CreditCard), true
+	}
+	if d.on[Phone] && r.digits >= 7 && r.digits <= 15 && r.sep != 1 {
+		// A bare run of digits is an order number until context says it is
+		// a phone number; a formatted one must read as a phone number.
+		if (r.ngroup > 1 || near(text, i, phoneWords)) && d.nationalShape(r.value[:min(r.digits, len(r.value))]) && !near(text, i, notPhoneWords) {
+			if d.validPhone(text[i:end]) {
+				return end, pii(i, end, Phone), true
+			}
+		}
+	}
+	return end, f, false
+}
+
+// phone matches a number that starts with '+' or '(' at i.
+func (d *Detector) phone(text []byte, i int) (int, bool) {
+	e := i + 1
+	digits := 0
+	for e < len(text) && e-i < 32 {
+		c := text[e]
+		switch {
+		case isDigit(c):
+			digits++
+		case (c == ' ' || c == '-' || c == '.' || c == ')' || c == '(') && e+1 < len(text) && (isDigit(text[e+1]) || text[e+1] == '(' || c == ')' && text[e+1] == ' '):
+		default:
+			goto done
+		}
+		e++
+	}
+done:
+	for e > i && !isDigit(text[e-1]) {
+		e--
+	}
+	if digits < 7 || digits > 15 || e < len(text) && isWordByte(text[e]) || near(text, i, notPhoneWords) {
+		return 0, false
+	}
+	return e, d.validPhone(text[i:e])
+}
+
+// nationalShape is a cheap test before the number plans: a national number
+// is ten digits with NANP's shape (area code and exchange starting 2-9)
+// where NANP regions are configured, or otherwise starts with a trunk
+// prefix 0 and has 9 to 12 digits. Dates and amounts fail it.
+func (d *Detector) nationalShape(v []byte) bool {
+	if len(v) == 10 && v[0] >= '2' && v[3] >= '2' && d.nanp {
+		return true
+	}
+	return v[0] == '0' && len(v) >= 9 && len(v) <= 12 && v[1] != '0'
+}
+
+func (d *Detector) validPhone(s []byte) bool {
+	str := string(s)
+	if s[0] == '+' {
+		n, err := phonenumbers.Parse(str, "ZZ")
+		return err == nil && phonenumbers.IsValidNumber(n)
+	}
+	for _, region := range d.regions {
+		if n, err := phonenumbers.Parse(str, region); err == nil && phonenumbers.IsValidNumber(n) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	phoneWords    = []string{"phone", "tel", "mobile", "cell", "call", "fax", "whatsapp", "sms", "contact"}
+	notPhoneWords = []string{"order", "invoice", "tracking", "ref", "account", "acct", "id", "no.", "number #", "#", "isbn", "serial", "sku", "ticket"}
+	ssnWords      = []string{"ssn", "social security", "soc sec", "taxpayer"}
+)
+
+// near reports whether one of words (lower case) ends within 24 bytes
+// before i, case-insensitively.
+func near(text []byte, i int, words []string) bool {
+	from := max(0, i-24)
+	window := text[from:i]
+	for _, w := range words {
+		if indexFold(window, w) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// indexFold finds the word w (lower case) in s, case-insensitively and
+// not inside a longer word.
+func indexFold(s []byte, w string) int {
+	for i := 0; i+len(w) <= len(s); i++ {
+		j := 0
+		for j < len(w) && fold(s[i+j]) == w[j] {
+			j++
+		}
+		if j < len(w) {
+			continue
+		}
+		if isAlpha(w[0]) && i > 0 && isAlpha(s[i-1]) {
+			continue
+		}
+		if isAlpha(w[len(w)-1]) && i+len(w) < len(s) && isAlpha(s[i+len(w)]) {
+			continue
+		}
+		return i
+	}
+	return -1
+}
+
+func ipv4(s []byte) bool {
+	a, err := netip.ParseAddr(string(s))
+	return err == nil && a.Is4()
+}
+
+// ssn applies the SSA's rules: no area 000, 666 or 900-999, no group 00,
+// no serial 0000.
+func ssn(d []byte) bool {
+	area := int(d[0]-'0')*100 + int(d[1]-'0')*10 + int(d[2]-'0')
+	if area == 0 || area == 666 || area >= 900 {
+		return false
+	}
+	if d[3] == '0' && d[4] == '0' {
+		return false
+	}
+	return !(d[5] == '0' && d[6] == '0' && d[7] == '0' && d[8] == '0')
+}
+
+// card: the Luhn checksum, and a length that the issuer's range allows.
+func card(d []byte) bool {
+	sum, dbl := 0, false
+	for i := len(d) - 1; i >= 0; i-- {
+		v := int(d[i] - '0')
+		if dbl {
+			v *= 2
+			if v > 9 {
+				v -= 9
+			}
+		}
+		sum += v
+		dbl = !dbl
+	}
+	if sum%10 != 0 {
+		return false
+	}
+	p := func(n int) int { // the first n digits as a number
+		v := 0
+		for _, c := range d[:n] {
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	l := len(d)
+	switch {
+	case d[0] == '4': // Visa
+		return l == 13 || l == 16 || l == 19
+	case p(2) >= 51 && p(2) <= 55, p(4) >= 2221 && p(4) <= 2720: // Mastercard
+		return l == 16
+	case p(2) == 34 || p(2) == 37: // American Express
+		return l == 15
+	case p(4) == 6011, p(2) == 65, p(3) >= 644 && p(3) <= 649: // Discover
+		return l >= 16 && l <= 19
+	case p(4) >= 3528 && p(4) <= 3589: // JCB
+		return l >= 16 && l <= 19
+	case p(3) >= 300 && p(3) <= 305, p(2) == 36, p(2) == 38, p(2) == 39: // Diners Club
+		return l >= 14 && l <= 19
+	case p(2) == 62: // UnionPay
+		return l >= 16 && l <= 19
+	case p(2) == 50, p(2) >= 56 && p(2) <= 69: // Maestro
+		return l >= 12 && l <= 19
+	}
+	return false
+}
+
+// --- IBAN
+
+// ibanLengths: the length of each country's IBAN (SWIFT IBAN registry).
+var ibanLengths = map[[2]byte]uint8{
+	{'A', 'D'}: 24, {'A', 'E'}: 23, {'A', 'L'}: 28, {'A', 'T'}: 20, {'A', 'Z'}: 28, {'B', 'A'}: 20, {'B', 'E'}: 16,
+	{'B', 'G'}: 22, {'B', 'H'}: 22, {'B', 'R'}: 29, {'B', 'Y'}: 28, {'C', 'H'}: 21, {'C', 'R'}: 22, {'C', 'Y'}: 28,
+	{'C', 'Z'}: 24, {'D', 'E'}: 22, {'D', 'K'}: 18, {'D', 'O'}: 28, {'E', 'E'}: 20, {'E', 'G'}: 29, {'E', 'S'}: 24,
+	{'F', 'I'}: 18, {'F', 'O'}: 18, {'F', 'R'}: 27, {'G', 'B'}: 22, {'G', 'E'}: 22, {'G', 'I'}: 23, {'G', 'L'}: 18,
+	{'G', 'R'}: 27, {'G', 'T'}: 28, {'H', 'R'}: 21, {'H', 'U'}: 28, {'I', 'E'}: 22, {'I', 'L'}: 23, {'I', 'Q'}: 23,
+	{'I', 'S'}: 26, {'I', 'T'}: 27, {'J', 'O'}: 30, {'K', 'W'}: 30, {'K', 'Z'}: 20, {'L', 'B'}: 28, {'L', 'C'}: 32,
+	{'L', 'I'}: 21, {'L', 'T'}: 20, {'L', 'U'}: 20, {'L', 'V'}: 21, {'M', 'C'}: 27, {'M', 'D'}: 24, {'M', 'E'}: 22,
+	{'M', 'K'}: 19, {'M', 'R'}: 27, {'M', 'T'}: 31, {'M', 'U'}: 30, {'N', 'L'}: 18, {'N', 'O'}: 15, {'P', 'K'}: 24,
+	{'P', 'L'}: 28, {'P', 'S'}: 29, {'P', 'T'}: 25, {'Q', 'A'}: 29, {'R', 'O'}: 24, {'R', 'S'}: 22, {'S', 'A'}: 24,
+	{'S', 'C'}: 31, {'S', 'E'}: 24, {'S', 'I'}: 19, {'S', 'K'}: 24, {'S', 'M'}: 27, {'S', 'T'}: 25, {'S', 'V'}: 28,
+	{'T', 'L'}: 23, {'T', 'N'}: 24, {'T', 'R'}: 26, {'U', 'A'}: 29, {'V', 'A'}: 22, {'V', 'G'}: 24, {'X', 'K'}: 20,
+}
+
+// iban matches an IBAN at i, compact or in groups of four separated by
+// single spaces, with its country's length and a valid mod-97 check.
+func iban(text []byte, i int) (int, bool) {
+	if i+4 > len(text) || !isUpper(text[i+1]) || !isDigit(text[i+2]) || !isDigit(text[i+3]) {
+		return 0, false
+	}
+	want, ok := ibanLengths[[2]byte{text[i], text[i+1]}]
+	if !ok {
+		return 0, false
+	}
+	var buf [34]byte
+	n, e := 0, i
+	for e < len(text) && n < int(want) {
+		c := text[e]
+		switch {
+		case isDigit(c) || isUpper(c):
+			buf[n] = c
+			n++
+			e++
+		case c == ' ' && n%4 == 0 && e+1 < len(text) && isAlnum(text[e+1]):
+			e++
+		default:
+			return 0, false
+		}
+	}
+	if n != int(want) || e < len(text) && isWordByte(text[e]) {
+		return 0, false
+	}
+	// mod 97 of the rearranged number, letters as 10..35
+	rem := 0
+	for k := range n {
+		c := buf[(k+4)%n]
+		if isDigit(c) {
+			rem = (rem*10 + int(c-'0')) % 97
+		} else {
+			rem = (rem*100 + int(c-'A'+10)) % 97
+		}
+	}
+	return e, rem == 1
+}
+
+// --- IPv6
+
+// colonSoon: a ':' within the first five bytes of a hex run at i.
+func colonSoon(text []byte, i int) bool {
+	for k := i; k < len(text) && k-i < 5; k++ {
+		if text[k] == ':' {
+			return true
+		}
+		if !isHex(text[k]) {
+			return false
+		}
+	}
+	return false
+}
+
+func ipv6(text []byte, i int) (int, bool) {
+	e, colons := i, 0
+	for e < len(text) && e-i < 45 {
+		c := text[e]
+		if c == ':' {
+			colons++
+		} else if !isHex(c) && c != '.' {
+			break
+		}
+		e++
+	}
+	for e > i && (text[e-1] == '.' || text[e-1] == ':' && (e-2 < i || text[e-2] != ':')) {
+		e-- // sentence punctuation, not part of the address
+	}
+	if colons < 2 || e < len(text) && isWordByte(text[e]) {
+		return 0, false
+	}
+	a, err := netip.ParseAddr(string(text[i:e]))
+	if err != nil || !a.Is6() {
+		return 0, false
+	}
+	// "::" alone, or a clock like 12:30:45 (not an address anyway), are
+	// not worth a redaction.
+	return e, e-i > 2
+}

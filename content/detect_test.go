@@ -1,0 +1,149 @@
+package content
+
+import (
+	"strings"
+	"testing"
+)
+
+// found returns the texts of what d finds in s, as "entity:value".
+func found(d *Detector, s string) []string {
+	var out []string
+	for _, f := range d.Find([]byte(s), nil) {
+		out = append(out, f.Rule+":"+s[f.Start:f.End])
+	}
+	return out
+}
+
+// foundCase is a text and what a detector must find in it.
+type foundCase struct {
+	text string
+	want []string
+}
+
+func checkFound(t *testing.T, d *Detector, tests []foundCase) {
+	t.Helper()
+	for _, tt := range tests {
+		got := found(d, tt.text)
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("%q: found %q, want %q", tt.text, got, tt.want)
+		}
+	}
+}
+
+func all() *Detector {
+	return NewDetector([]Entity{Email, Phone, CreditCard, USSSN, IBAN, IPAddress, Secret}, []string{"US", "DE", "GB"})
+}
+
+// TestDetectors: for each detector, texts it must find (exactly the value)
+// and texts it must leave.
+func TestDetectors(t *testing.T) {
+	d := all()
+	tests := []foundCase{
+		// email
+		{"mail jane.doe+tag@example.co.uk today", []string{"email:jane.doe+tag@example.co.uk"}},
+		{"<a.b@sub.example.org>.", []string{"email:a.b@sub.example.org"}},
+		{"user@localhost and @handle and a@b.c", nil},
+		{"name@example.com1", nil},
+		{"x@-bad.com", nil},
+		// payment cards: Luhn and issuer ranges, separators
+		{"card 4111 1111 1111 1111 exp", []string{"credit_card:4111 1111 1111 1111"}},
+		{"card 4111-1111-1111-1111", []string{"credit_card:4111-1111-1111-1111"}},
+		{"amex 378282246310005", []string{"credit_card:378282246310005"}},
+		{"mc 5555555555554444 and 2223003122003222", []string{"credit_card:5555555555554444", "credit_card:2223003122003222"}},
+		{"bad luhn 4111 1111 1111 1112", nil},
+		{"no issuer 9111111111111115", nil},
+		{"mixed 4111-1111 1111-1111", nil},
+		{"id A4111111111111111", nil},
+		// US SSN: area, group and serial rules
+		{"ssn 078-05-1120.", []string{"us_ssn:078-05-1120"}},
+		{"SSN: 123456789", []string{"us_ssn:123456789"}},
+		{"000-12-3456 666-12-3456 912-12-3456 123-00-4567 123-45-0000", nil},
+		{"zip 123456789", nil},
+		// IBAN: country length and mod 97
+		{"IBAN DE89 3704 0044 0532 0130 00 ok", []string{"iban:DE89 3704 0044 0532 0130 00"}},
+		{"GB82WEST12345698765432", []string{"iban:GB82WEST12345698765432"}},
+		{"DE89 3704 0044 0532 0130 01", nil}, // wrong check
+		{"DE8937040044053201300", nil},       // short
+		{"XX89370400440532013000", nil},      // no such country
+		// IP addresses
+		{"host 192.168.1.20, then", []string{"ip_address:192.168.1.20"}},
+		{"v6 2001:db8::8a2e:370:7334 and fe80::1.", []string{"ip_address:2001:db8::8a2e:370:7334", "ip_address:fe80::1"}},
+		{"version 1.2.3 or 1.2.3.4.5 or 999.1.1.1 at 12:30:45", nil},
+		// phone numbers: international, formatted national, context
+		{"call +1 415-555-2671 now", []string{"phone:+1 415-555-2671"}},
+		{"Tel. +49 30 901820", []string{"phone:+49 30 901820"}},
+		{"ring (415) 555-2671", []string{"phone:(415) 555-2671"}},
+		{"phone: 4155552671", []string{"phone:4155552671"}},
+		{"order 4155552671 shipped", nil},
+		{"order #415-555-2671", nil},
+		{"ref 4155552671", nil},
+		{"+1 555-0100-9", nil},
+		{"the year 2026 and 12345", nil},
+	}
+	checkFound(t, d, tests)
+}
+
+// TestSecrets: each rule finds its credential (exactly), and leaves
+// look-alikes.
+func TestSecrets(t *testing.T) {
+	d := NewDetector([]Entity{Secret}, nil)
+	tests := []foundCase{
+		{"key AKIAIOSFODNN7EXAMPLE here", []string{"aws-access-key-id:AKIAIOSFODNN7EXAMPLE"}},
+		{"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", []string{"aws-secret-access-key:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}},
+		{"token ghp_0123456789abcdefghijklmnopqrstuvwxyz", []string{"github-token:ghp_0123456789abcdefghijklmnopqrstuvwxyz"}},
+		{"glpat-abcdefghij0123456789", []string{"gitlab-token:glpat-abcdefghij0123456789"}},
+		{"xoxb-1234567890-abcdefghij", []string{"slack-token:xoxb-1234567890-abcdefghij"}},
+		{"https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX", []string{"slack-webhook:https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"}},
+		{"OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuvwx", []string{"openai-api-key:sk-proj-abcdefghijklmnopqrstuvwx"}},
+		{"sk_live_abcdefghijklmnop1234", []string{"stripe-secret-key:sk_live_abcdefghijklmnop1234"}},
+		{"AIzaSyA-abcdefghijklmnopqrstuvwxyz01234", []string{"google-api-key:AIzaSyA-abcdefghijklmnopqrstuvwxyz01234"}},
+		{"bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U end",
+			[]string{"jwt:eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"}},
+		{"alg none eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9. done", []string{"jwt:eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9."}},
+		{"-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\nafter", []string{"private-key:-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----"}},
+		{"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk", []string{"private-key:-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk"}},
+		{"dsn postgres://app:s3cr3t@db.internal:5432/prod?sslmode=require.", []string{"credential-url:postgres://app:s3cr3t@db.internal:5432/prod?sslmode=require"}},
+		{`{"db_password": "Tr0ub4dor&3x"}`, []string{"generic-credential:Tr0ub4dor&3x"}},
+		{"AccountKey=" + strings.Repeat("A", 86) + "==;", []string{"azure-storage-key:" + strings.Repeat("A", 86) + "=="}},
+		{"wdn_abcdefghijklmnopqrstuvwx0123", []string{"warden-api-key:wdn_abcdefghijklmnopqrstuvwx0123"}},
+		// look-alikes
+		{"-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----", nil},
+		{"https://example.com/path and ftp://host/x and mailto:a@b.c", nil},
+		{"password: required, password=${DB_PASSWORD}, password: <your-password>", nil},
+		{"task-abcdefghijklmnopqrstuvwxyz and risk-free", nil},
+		{"AKIAshort and ghp_tooShort and eyJhbGciOiJIUzI1NiJ9", nil},
+		{"the secret: is out", nil},
+	}
+	checkFound(t, d, tests)
+}
+
+func TestSanitize(t *testing.T) {
+	tests := []struct {
+		in, want string
+		removed  int
+	}{
+		{"plain ascii", "plain ascii", 0},
+		{"ign\u200bore prev\u200dious", "ignore previous", 2},
+		{"a\U000E0041\U000E0042b", "ab", 2},      // tag characters smuggle ASCII
+		{"\u202Eevil\u202C", "evil", 2},          // bidi override
+		{"ｆｕｌｌ width ﬁ ①", "full width fi 1", 0}, // NFKC
+		{"jane\u00AD@exam\u2060ple.com", "jane@example.com", 2},
+	}
+	for _, tt := range tests {
+		got, n := Sanitize([]byte(tt.in))
+		if string(got) != tt.want || n != tt.removed {
+			t.Errorf("Sanitize(%q) = %q, %d; want %q, %d", tt.in, got, n, tt.want, tt.removed)
+		}
+	}
+	in := []byte("all ascii")
+	if out, _ := Sanitize(in); &out[0] != &in[0] {
+		t.Error("ASCII text was copied")
+	}
+}
+
+func TestSanitizeKeepsNormalText(t *testing.T) {
+	in := []byte("Grüße, 東京")
+	if out, n := Sanitize(in); n != 0 || &out[0] != &in[0] {
+		t.Fatalf("normal text was copied: %q %d", out, n)
+	}
+}

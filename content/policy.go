@@ -1,0 +1,267 @@
+package content
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// DenyRule refuses (or redacts, or flags) text that matches a regular
+// expression or contains one of a list of phrases.
+type DenyRule struct {
+	Name    string
+	Action  Action // Block, Redact or Flag
+	Pattern *regexp.Regexp
+	Phrases []string
+}
+
+// Policy is what one direction (request or response) does with content:
+// an action per entity, and deny rules. Build it once per configuration;
+// it is safe for concurrent use.
+type Policy struct {
+	actions  [numEntities]Action
+	detector *Detector
+	deny     []*DenyRule
+	phrases  *automaton
+	phraseOf []*DenyRule
+	hashKey  []byte
+}
+
+// PolicyOptions configure a policy.
+type PolicyOptions struct {
+	Actions      map[Entity]Action
+	Deny         []*DenyRule
+	PhoneRegions []string // national phone numbers are tried in these regions (default US)
+	HashKey      []byte   // for Hash: a key only the KMS holds
+}
+
+// NewPolicy compiles a policy.
+func NewPolicy(o PolicyOptions) *Policy {
+	p := &Policy{deny: o.Deny, hashKey: o.HashKey}
+	var on []Entity
+	for e, a := range o.Actions {
+		p.actions[e] = a
+		if a != Allow {
+			on = append(on, e)
+		}
+	}
+	if len(on) > 0 {
+		p.detector = NewDetector(on, o.PhoneRegions)
+	}
+	var pats [][]byte
+	for _, r := range o.Deny {
+		for _, ph := range r.Phrases {
+			pats = append(pats, []byte(ph))
+			p.phraseOf = append(p.phraseOf, r)
+		}
+	}
+	if len(pats) > 0 {
+		p.phrases = newAutomaton(pats)
+	}
+	return p
+}
+
+// Active reports whether the policy can change or stop anything.
+func (p *Policy) Active() bool {
+	return p != nil && (p.detector != nil || len(p.deny) > 0)
+}
+
+// Session applies a policy to the texts of one request (or one response):
+// placeholders are numbered consistently across them ([EMAIL_1] is the
+// same address everywhere in the request), and what was done is counted.
+type Session struct {
+	p       *Policy
+	values  [numEntities]map[string]int
+	counts  []Count
+	blocked string
+	found   []Finding
+}
+
+// Count is how often an action was taken on one entity or rule.
+type Count struct {
+	Type   string // "pii", "deny" or "sanitize"
+	Entity string // the entity, or the deny rule's name
+	Action string
+	N      int
+}
+
+// NewSession starts applying p.
+func (p *Policy) NewSession() *Session { return &Session{p: p} }
+
+// Blocked returns the name of the rule that blocked ("pii.credit_card",
+// "deny.model-dump"), or "".
+func (s *Session) Blocked() string { return s.blocked }
+
+// Counts returns what was done, in the order first done.
+func (s *Session) Counts() []Count { return s.counts }
+
+func (s *Session) count(typ, entity string, a Action) {
+	for i := range s.counts {
+		c := &s.counts[i]
+		if c.Type == typ && c.Entity == entity && c.Action == a.String() {
+			c.N++
+			return
+		}
+	}
+	s.counts = append(s.counts, Count{Type: typ, Entity: entity, Action: a.String(), N: 1})
+}
+
+// CountSanitized records that n invisible characters were removed.
+func (s *Session) CountSanitized(n int) {
+	if n > 0 {
+		for i := range s.counts {
+			if s.counts[i].Type == "sanitize" {
+				s.counts[i].N += n
+				return
+			}
+		}
+		s.counts = append(s.counts, Count{Type: "sanitize", Entity: "invisible", Action: "strip", N: n})
+	}
+}
+
+// Apply applies the policy to text and returns the text to use instead
+// (text itself if nothing changed). Once a rule blocks, Blocked says which
+// and the rest of the text is not looked at.
+func (s *Session) Apply(text []byte) []byte {
+	p := s.p
+	if !p.Active() || s.blocked != "" {
+		return text
+	}
+	s.found = s.found[:0]
+	for _, r := range p.deny {
+		if r.Pattern == nil {
+			continue
+		}
+		for _, m := range r.Pattern.FindAllIndex(text, -1) {
+			s.found = append(s.found, Finding{Start: m[0], End: m[1], Kind: KindDeny, Rule: r.Name, deny: r})
+		}
+	}
+	p.phrases.each(text, func(k, at int) bool {
+		end := at + p.phrases.lens[k]
+		if (at > 0 && isWordByte(text[at-1]) && isWordByte(text[at])) || (end < len(text) && isWordByte(text[end]) && isWordByte(text[end-1])) {
+			return true // inside a longer word
+		}
+		r := p.phraseOf[k]
+		s.found = append(s.found, Finding{Start: at, End: end, Kind: KindDeny, Rule: r.Name, deny: r})
+		return true
+	})
+	for _, f := range s.found {
+		if f.deny.Action == Block {
+			s.blocked = "deny." + f.Rule
+			s.count("deny", f.Rule, Block)
+			return text
+		}
+	}
+	if p.detector != nil {
+		s.found = p.detector.Find(text, s.found)
+	}
+	s.found = resolve(s.found, 0)
+	var out []byte
+	last := 0
+	for _, f := range s.found {
+		var a Action
+		typ, name := "pii", f.Rule
+		if f.Kind == KindDeny {
+			a, typ = f.deny.Action, "deny"
+		} else {
+			a, name = p.actions[f.Entity], entityNames[f.Entity]
+		}
+		switch a {
+		case Allow:
+			continue
+		case Block:
+			s.blocked = typ + "." + name
+			s.count(typ, name, a)
+			return text
+		case Flag:
+			s.count(typ, name, a)
+			continue
+		}
+		s.count(typ, name, a)
+		if out == nil {
+			out = make([]byte, 0, len(text)+16)
+		}
+		out = append(out, text[last:f.Start]...)
+		out = s.replacement(out, f, a, text[f.Start:f.End])
+		last = f.End
+	}
+	if out == nil {
+		return text
+	}
+	return append(out, text[last:]...)
+}
+
+// replacement appends what stands for value.
+func (s *Session) replacement(out []byte, f Finding, a Action, value []byte) []byte {
+	if f.Kind == KindDeny {
+		return append(append(append(out, "[DENIED:"...), f.Rule...), ']')
+	}
+	tag := entityTags[f.Entity]
+	switch a {
+	case Mask:
+		keep := 0
+		for i := len(value) - 1; i >= 0 && keep < 4; i-- {
+			if isAlnum(value[i]) {
+				keep++
+			}
+		}
+		left, hide := 0, countAlnum(value)-keep
+		for _, c := range value {
+			if isAlnum(c) && left < hide {
+				out = append(out, '*')
+				left++
+			} else {
+				out = append(out, c)
+			}
+		}
+		return out
+	case Hash:
+		m := hmac.New(sha256.New, s.p.hashKey)
+		m.Write(value)
+		sum := m.Sum(nil)
+		out = append(append(out, '['), tag...)
+		out = append(out, ':')
+		out = hex.AppendEncode(out, sum[:8])
+		return append(out, ']')
+	}
+	m := s.values[f.Entity]
+	if m == nil {
+		m = map[string]int{}
+		s.values[f.Entity] = m
+	}
+	n, ok := m[string(value)]
+	if !ok {
+		n = len(m) + 1
+		m[string(value)] = n
+	}
+	out = append(append(out, '['), tag...)
+	out = append(out, '_')
+	out = strconv.AppendInt(out, int64(n), 10)
+	return append(out, ']')
+}
+
+func countAlnum(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if isAlnum(c) {
+			n++
+		}
+	}
+	return n
+}
+
+// BlockedMessage is the client's message for a block by rule: it names the
+// rule, never the content.
+func BlockedMessage(rule string) string {
+	return fmt.Sprintf("the content was blocked by rule %s", rule)
+}
+
+// RuleName checks a deny rule's name: it appears in errors, records and
+// placeholders, so it is kept plain.
+func RuleName(name string) bool {
+	return name != "" && len(name) <= 64 && strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789-_.") == ""
+}

@@ -1,0 +1,177 @@
+package gateway_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/wardentest"
+)
+
+// contentGateway is a gateway whose requests are filtered: emails
+// redacted, phones masked, secrets hashed, cards blocked, and a deny rule.
+func contentGateway(t *testing.T) *wardentest.Gateway {
+	return wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles(), Configure: func(c *config.Config) {
+		c.Content = config.Content{
+			Request: config.ContentStage{
+				PII: map[string]string{"email": "redact", "phone": "mask", "secret": "hash", "credit_card": "block", "us_ssn": "redact", "ip_address": "flag"},
+				Deny: []config.DenyRule{
+					{Name: "model-dump", Pattern: "(?i)dump (all|the) (model )?weights"},
+					{Name: "codenames", Phrases: []string{"Project Nightingale", "Operation Bluebird"}, Action: "redact"},
+				},
+			},
+			PhoneRegions: []string{"US", "DE"},
+		}
+	}})
+}
+
+// TestContentRedaction: what the upstream receives has every value the
+// policy names replaced, in chat messages (plain and multi-part), tool-call
+// arguments, completions prompts and embeddings inputs; fields that are
+// not content pass untouched; the same address gets the same placeholder
+// throughout the request; the record counts what was done, never what.
+func TestContentRedaction(t *testing.T) {
+	g := contentGateway(t)
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	log := openAuditLog(t, g, admin)
+
+	chat := `{"model":"gpt-test","user":"ops","messages":[
+	  {"role":"system","content":"You help jane@example.com."},
+	  {"role":"user","content":[{"type":"text","text":"Mail jane@example.com and bob@example.org, call +1 415-555-2671, about Project Nightingale. SSN 078-05-1120. Host 10.1.2.3."}]},
+	  {"role":"assistant","content":null,"tool_calls":[{"id":"call_jane@example.com","type":"function","function":{"name":"send_mail","arguments":"{\"to\":\"jane@example.com\",\"key\":\"AKIAIOSFODNN7EXAMPLE\"}"}}]},
+	  {"role":"tool","tool_call_id":"call_1","content":"sent to bob@example.org"}],
+	 "tools":[{"type":"function","function":{"name":"send_mail","description":"Send mail","parameters":{"type":"object","properties":{"to":{"type":"string","pattern":"^.+@.+$"}}}}}]}`
+	res, b := send(t, g, http.MethodPost, "/v1/chat/completions", admin, chat)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("chat: %s %s", res.Status, b)
+	}
+	got, _ := g.Upstream.LastRequest()
+	body := string(got.Body)
+	for _, leaked := range []string{"to\\\":\\\"jane", "jane@example.com.", "jane@example.com and", "bob@example.org", "415-555", "078-05-1120", "Nightingale", "AKIAIOSFODNN7EXAMPLE"} {
+		if strings.Contains(body, leaked) {
+			t.Errorf("the upstream received %q:\n%s", leaked, body)
+		}
+	}
+	for _, want := range []string{
+		`"content":"You help [EMAIL_1]."`,
+		`Mail [EMAIL_1] and [EMAIL_2], call +* ***-***-2671, about [DENIED:codenames]. SSN [US_SSN_1]. Host 10.1.2.3.`,
+		`{\"to\":\"[EMAIL_1]\",\"key\":\"[SECRET:`,
+		`"content":"sent to [EMAIL_2]"`,
+		`"id":"call_jane@example.com"`, // an id, not content
+		`"pattern":"^.+@.+$"`,           // a schema, not content
+		`"model":"upstream-model"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the upstream's body lacks %s:\n%s", want, body)
+		}
+	}
+	var parsed map[string]any
+	if err := json.Unmarshal(got.Body, &parsed); err != nil {
+		t.Fatalf("the forwarded body is not JSON: %v", err)
+	}
+	args := parsed["messages"].([]any)[2].(map[string]any)["tool_calls"].([]any)[0].(map[string]any)["function"].(map[string]any)["arguments"].(string)
+	if err := json.Unmarshal([]byte(args), &map[string]any{}); err != nil {
+		t.Errorf("the redacted tool-call arguments are not JSON any more: %s", args)
+	}
+
+	rec := log.released(t, res)
+	if rec.Decision != "allow" {
+		t.Errorf("decision %q", rec.Decision)
+	}
+	want := map[string]int{"pii/email/redact": 5, "pii/phone/mask": 1, "pii/us_ssn/redact": 1, "pii/ip_address/flag": 1, "pii/secret/hash": 1, "deny/codenames/redact": 1}
+	for _, f := range rec.Filters {
+		k := f.Type + "/" + f.Entity + "/" + f.Action
+		if f.Stage != "request" || want[k] != f.Count {
+			t.Errorf("filter %+v, want count %d", f, want[k])
+		}
+		delete(want, k)
+	}
+	if len(want) > 0 {
+		t.Errorf("filters missing: %v (got %+v)", want, rec.Filters)
+	}
+	if strings.Contains(string(rec.Entry), "example.com") || strings.Contains(string(rec.Entry), "2671") {
+		t.Errorf("the record holds a found value: %s", rec.Entry)
+	}
+
+	for _, tt := range []struct{ path, body, want string }{
+		{"/v1/completions", `{"model":"gpt-test","prompt":["write to jane@example.com","and x@y.io"]}`, `"prompt":["write to [EMAIL_1]","and [EMAIL_2]"]`},
+		{"/v1/embeddings", `{"model":"gpt-test","input":"jane@example.com"}`, `"input":"[EMAIL_1]"`},
+	} {
+		res, b := send(t, g, http.MethodPost, tt.path, admin, tt.body)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %s %s", tt.path, res.Status, b)
+		}
+		got, _ := g.Upstream.LastRequest()
+		if !strings.Contains(string(got.Body), tt.want) {
+			t.Errorf("%s: the upstream received %s, want %s", tt.path, got.Body, tt.want)
+		}
+	}
+}
+
+// TestContentBlocked: a blocked request never reaches the upstream; the
+// client gets 403 content_blocked naming the rule and never the content;
+// the record says block, with the rule and the count.
+func TestContentBlocked(t *testing.T) {
+	g := contentGateway(t)
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	log := openAuditLog(t, g, admin)
+	before := len(g.Upstream.Requests())
+	for _, tt := range []struct{ name, body, rule, secret string }{
+		{"card", chatBody("gpt-test", "charge 4111 1111 1111 1111 now", false), "pii.credit_card", "4111"},
+		{"card in a tool call", `{"model":"gpt-test","messages":[{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"pay","arguments":"{\"card\":\"5555555555554444\"}"}}]}]}`, "pii.credit_card", "5555"},
+		{"deny pattern", chatBody("gpt-test", "please DUMP ALL MODEL WEIGHTS to disk", false), "deny.model-dump", "WEIGHTS"},
+		{"escaped", `{"model":"gpt-test","messages":[{"role":"user","content":"dump the w\u0065ights"}]}`, "deny.model-dump", "weights"},
+		{"split by an invisible character", chatBody("gpt-test", "dump the wei\u200bghts", false), "deny.model-dump", "weights"},
+		{"in Unicode tags", chatBody("gpt-test", "4111\U000E0020 1111 1111 1111", false), "", ""},
+	} {
+		res, b := send(t, g, http.MethodPost, "/v1/chat/completions", admin, tt.body)
+		if tt.rule == "" { // the tag characters are stripped: "4111 1111 1111 1111" is a card
+			if res.StatusCode != http.StatusForbidden {
+				t.Errorf("%s: %s %s", tt.name, res.Status, b)
+			}
+			continue
+		}
+		if res.StatusCode != http.StatusForbidden || errorCode(b) != "content_blocked" || !strings.Contains(string(b), tt.rule) {
+			t.Errorf("%s: %s %s", tt.name, res.Status, b)
+		}
+		if strings.Contains(strings.ToLower(string(b)), strings.ToLower(tt.secret)) {
+			t.Errorf("%s: the error echoes the content: %s", tt.name, b)
+		}
+		rec := log.released(t, res)
+		if rec.Decision != "block" || !strings.Contains(strings.Join(rec.Reasons, ","), "content."+tt.rule) || len(rec.Filters) == 0 || rec.Filters[len(rec.Filters)-1].Action != "block" {
+			t.Errorf("%s: record %s", tt.name, rec.Entry)
+		}
+	}
+	if after := len(g.Upstream.Requests()); after != before {
+		t.Fatalf("%d blocked requests reached the upstream", after-before)
+	}
+}
+
+// TestContentSanitize: invisible characters are stripped and text is
+// normalised even with no content policy; the record counts them.
+func TestContentSanitize(t *testing.T) {
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles()})
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	log := openAuditLog(t, g, admin)
+	res, b := send(t, g, http.MethodPost, "/v1/chat/completions", admin,
+		`{"model":"gpt-test","messages":[{"role":"user","content":"hello\u200b wor\u202eld\udb40\udc41\udb40\udc42 ｆｕｌｌ"}]}`)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("%s %s", res.Status, b)
+	}
+	got, _ := g.Upstream.LastRequest()
+	if !strings.Contains(string(got.Body), `"content":"hello world full"`) {
+		t.Fatalf("the upstream received %s", got.Body)
+	}
+	rec := log.released(t, res)
+	if len(rec.Filters) != 1 || rec.Filters[0].Type != "sanitize" || rec.Filters[0].Count != 4 {
+		t.Fatalf("filters %+v", rec.Filters)
+	}
+	// Plain requests pass byte for byte.
+	plain := `{"model":"gpt-test",  "messages":[{"role":"user","content":"héllo"}]}`
+	send(t, g, http.MethodPost, "/v1/chat/completions", admin, plain)
+	if got, _ := g.Upstream.LastRequest(); string(got.Body) != strings.Replace(plain, "gpt-test", "upstream-model", 1) {
+		t.Fatalf("a plain request was changed: %s", got.Body)
+	}
+}

@@ -1,0 +1,95 @@
+package pipeline
+
+import (
+	"net/http"
+
+	"github.com/wardenhq/warden/auditlog"
+	"github.com/wardenhq/warden/content"
+	"github.com/wardenhq/warden/internal/httperr"
+)
+
+// screen applies content controls to the request body: every string value
+// a model reads (messages and their parts, tool-call arguments, prompts,
+// embedding inputs; not model names, roles, ids or schemas) is stripped of
+// invisible characters, normalised (NFKC), and put through the request
+// policy: redacted, masked or hashed in place, or the request is refused
+// with 403 content_blocked before anything reaches the upstream. What was
+// done goes into the record's filters, never what was found.
+func screen(next Handler) Handler {
+	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
+		s := x.Env.RequestContent.NewSession()
+		body, err := content.RewriteStrings(x.Body, notContent, func(_ content.Path, text []byte) []byte {
+			t, n := content.Sanitize(text)
+			s.CountSanitized(n)
+			return s.Apply(t)
+		})
+		if err != nil {
+			return httperr.Wrap(http.StatusBadRequest, "invalid_request", ErrNotJSON.Error(), err)
+		}
+		x.Filters = appendFilters(x.Filters, "request", s.Counts())
+		if rule := s.Blocked(); rule != "" {
+			x.Blocked = rule
+			return httperr.New(http.StatusForbidden, "content_blocked", content.BlockedMessage(rule))
+		}
+		if len(body) != len(x.Body) || len(body) > 0 && &body[0] != &x.Body[0] {
+			req, err := ParseRequest(body)
+			if err != nil { // cannot happen: only string contents changed
+				return httperr.Wrap(http.StatusInternalServerError, "internal_error", "the filtered request is malformed", err)
+			}
+			x.Body, x.Request = body, req
+		}
+		return next(w, r, x)
+	}
+}
+
+func appendFilters(fs []auditlog.Filter, stage string, counts []content.Count) []auditlog.Filter {
+	for _, c := range counts {
+		fs = append(fs, auditlog.Filter{Stage: stage, Type: c.Type, Entity: c.Entity, Action: c.Action, Count: c.N})
+	}
+	return fs
+}
+
+// notContentPaths are the request fields that name, identify or describe
+// rather than say something: model and role names, ids, types, tool
+// names and JSON schemas, images and audio.
+var notContentPaths = []content.Path{
+	{"model"},
+	{"messages", "[]", "role"},
+	{"messages", "[]", "tool_call_id"},
+	{"messages", "[]", "tool_calls", "[]", "id"},
+	{"messages", "[]", "tool_calls", "[]", "type"},
+	{"messages", "[]", "tool_calls", "[]", "function", "name"},
+	{"messages", "[]", "function_call", "name"},
+	{"messages", "[]", "content", "[]", "type"},
+	{"messages", "[]", "content", "[]", "image_url"},
+	{"messages", "[]", "content", "[]", "input_audio"},
+	{"messages", "[]", "content", "[]", "file"},
+	{"tools", "[]", "type"},
+	{"tools", "[]", "function", "name"},
+	{"tools", "[]", "function", "parameters"},
+	{"functions", "[]", "name"},
+	{"functions", "[]", "parameters"},
+	{"tool_choice"},
+	{"function_call"},
+	{"response_format"},
+	{"encoding_format"},
+	{"service_tier"},
+	{"reasoning_effort"},
+	{"modalities"},
+}
+
+func notContent(p content.Path) bool {
+next:
+	for _, pat := range notContentPaths {
+		if len(p) < len(pat) {
+			continue
+		}
+		for i := range pat {
+			if p[i] != pat[i] {
+				continue next
+			}
+		}
+		return true
+	}
+	return false
+}
