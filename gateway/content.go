@@ -7,6 +7,12 @@ import (
 	"github.com/wardenhq/warden/content"
 )
 
+// RequestContentPolicy is the content.request policy of c, as the gateway
+// applies it; key keys the hash action (kms.PurposeContentHash).
+func RequestContentPolicy(c *config.Config, key []byte) *content.Policy {
+	return contentPolicy(c.Content.Request, c.Content.PhoneRegions, key)
+}
+
 // contentPolicy compiles one direction of the content configuration
 // (validated already). key is the keyed-hash action's key.
 func contentPolicy(st config.ContentStage, regions []string, key []byte) *content.Policy {

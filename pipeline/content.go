@@ -17,12 +17,7 @@ import (
 // done goes into the record's filters, never what was found.
 func screen(next Handler) Handler {
 	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
-		s := x.Env.RequestContent.NewSession()
-		body, err := content.RewriteStrings(x.Body, notContent, func(_ content.Path, text []byte) []byte {
-			t, n := content.Sanitize(text)
-			s.CountSanitized(n)
-			return s.Apply(t)
-		})
+		body, s, err := FilterRequest(x.Env.RequestContent, x.Body)
 		if err != nil {
 			return httperr.Wrap(http.StatusBadRequest, "invalid_request", ErrNotJSON.Error(), err)
 		}
@@ -40,6 +35,24 @@ func screen(next Handler) Handler {
 		}
 		return next(w, r, x)
 	}
+}
+
+// FilterRequest applies p (nil: only sanitising) to the content of a
+// request body, as the gateway does; the session says what was done and
+// whether a rule blocked. `warden content test` shows it to operators.
+func FilterRequest(p *content.Policy, body []byte) ([]byte, *content.Session, error) {
+	s := p.NewSession()
+	out, err := content.RewriteStrings(body, notContent, func(_ content.Path, text []byte) []byte {
+		return FilterText(s, text)
+	})
+	return out, s, err
+}
+
+// FilterText sanitises text and applies s's policy to it.
+func FilterText(s *content.Session, text []byte) []byte {
+	t, n := content.Sanitize(text)
+	s.CountSanitized(n)
+	return s.Apply(t)
 }
 
 func appendFilters(fs []auditlog.Filter, stage string, counts []content.Count) []auditlog.Filter {

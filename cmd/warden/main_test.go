@@ -270,3 +270,33 @@ func TestAuditHash(t *testing.T) {
 		t.Fatalf("no text: %d %q", code, stderr)
 	}
 }
+
+// TestContentTest: warden content test shows what the request policy
+// does to a text and to a request body, and exits 1 on a block.
+func TestContentTest(t *testing.T) {
+	_, cfg := initDirT(t)
+	b, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, append(b, []byte(`
+content:
+  request:
+    pii: {email: redact, credit_card: block, phone: mask}
+    deny: [{name: codenames, phrases: ["Project Nightingale"], action: redact}]
+`)...), 0o600)
+	code, out, stderr := cli(t, "content", "test", "--config", cfg, "mail jane@example.com about Project Nightingale, call +1 415-555-2671")
+	if code != 0 || !strings.Contains(out, "mail [EMAIL_1] about [DENIED:codenames], call +* ***-***-2671") || !strings.Contains(out, "email") {
+		t.Fatalf("text: %d %q %q", code, out, stderr)
+	}
+	body := filepath.Join(t.TempDir(), "body.json")
+	os.WriteFile(body, []byte(`{"model":"demo","messages":[{"role":"user","content":"to jane@example.com"}]}`), 0o600)
+	code, out, _ = cli(t, "content", "test", "--config", cfg, "--body", body, "--json")
+	if code != 0 || !strings.Contains(out, `"output":"{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"to [EMAIL_1]\"}]}"`) {
+		t.Fatalf("body: %d %q", code, out)
+	}
+	code, out, stderr = cli(t, "content", "test", "--config", cfg, "card 4111 1111 1111 1111")
+	if code != 1 || !strings.Contains(out, "BLOCKED by pii.credit_card") || strings.Contains(out+stderr, "4111") {
+		t.Fatalf("block: %d %q %q", code, out, stderr)
+	}
+	if code, _, _ := cli(t, "content", "test", "--config", cfg); code != 2 {
+		t.Fatal("no text")
+	}
+}
