@@ -60,7 +60,7 @@ func TestContentRedaction(t *testing.T) {
 		`{\"to\":\"[EMAIL_1]\",\"key\":\"[SECRET:`,
 		`"content":"sent to [EMAIL_2]"`,
 		`"id":"call_jane@example.com"`, // an id, not content
-		`"pattern":"^.+@.+$"`,           // a schema, not content
+		`"pattern":"^.+@.+$"`,          // a schema, not content
 		`"model":"upstream-model"`,
 	} {
 		if !strings.Contains(body, want) {
