@@ -52,6 +52,7 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test ./content  -run '^$$' -fuzz '^FuzzDetect$$'        -fuzztime $(FUZZTIME)
 	$(GO) test ./content  -run '^$$' -fuzz '^FuzzSanitize$$'      -fuzztime $(FUZZTIME)
 	$(GO) test ./content  -run '^$$' -fuzz '^FuzzRewriteStrings$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./upstream -run '^$$' -fuzz '^FuzzFilterStream$$'  -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin .warden-dev

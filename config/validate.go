@@ -676,9 +676,6 @@ func (c *Config) validateContent(v *validator) {
 			v.add(st.path+".injection", fmt.Sprintf("unknown mode %q (want block, flag or off)", st.stage.Injection))
 		}
 	}
-	if len(c.Content.Response.PII) > 0 || len(c.Content.Response.Deny) > 0 {
-		v.add("content.response", "response filtering is not available in this version; filter requests with content.request")
-	}
 	for i, r := range c.Content.PhoneRegions {
 		if !content.Region(r) {
 			v.add(fmt.Sprintf("content.phone_regions[%d]", i), fmt.Sprintf("unknown region %q (want an ISO 3166 code such as US, DE or GB)", r))

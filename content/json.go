@@ -3,13 +3,58 @@ package content
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"unicode/utf8"
 )
 
-// Path is where a string sits in a JSON document: object keys, and "[]"
-// for any array element (messages[].content is {"messages", "[]",
+// Path is where a string sits in a JSON document: object keys, and "[n]"
+// for array element n (messages[1].content is {"messages", "[1]",
 // "content"}).
 type Path []string
+
+// Match reports whether p lies within pattern, whose "[]" elements match
+// any array element: {"messages", "[]", "role"} matches messages[3].role.
+func (p Path) Match(pattern Path) bool {
+	if len(p) < len(pattern) {
+		return false
+	}
+	for i, e := range pattern {
+		if e != p[i] && !(e == "[]" && len(p[i]) > 0 && p[i][0] == '[') {
+			return false
+		}
+	}
+	return true
+}
+
+// Index returns the array index at p[i] ("[3]" → 3), or -1.
+func (p Path) Index(i int) int {
+	if i >= len(p) || len(p[i]) < 3 || p[i][0] != '[' {
+		return -1
+	}
+	n := 0
+	for _, c := range p[i][1 : len(p[i])-1] {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// indexNames are the path elements of the first array indexes.
+var indexNames = func() (n [64]string) {
+	for i := range n {
+		n[i] = "[" + strconv.Itoa(i) + "]"
+	}
+	return n
+}()
+
+func indexName(i int) string {
+	if i < len(indexNames) {
+		return indexNames[i]
+	}
+	return "[" + strconv.Itoa(i) + "]"
+}
 
 // ErrJSON: the document is not the JSON it was said to be.
 var ErrJSON = errors.New("content: malformed JSON")
@@ -103,9 +148,10 @@ func (w *rewriter) value(i int) (int, error) {
 		if i < len(d) && d[i] == ']' {
 			return i + 1, nil
 		}
-		w.path = append(w.path, "[]")
+		w.path = append(w.path, "")
 		defer func() { w.path = w.path[:len(w.path)-1] }()
-		for {
+		for n := 0; ; n++ {
+			w.path[len(w.path)-1] = indexName(n)
 			var err error
 			if i, err = w.value(i); err != nil {
 				return 0, err

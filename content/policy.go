@@ -28,6 +28,7 @@ type Policy struct {
 	deny     []*DenyRule
 	phrases  *automaton
 	phraseOf []*DenyRule
+	longest  int // the longest deny phrase, in bytes
 	hashKey  []byte
 }
 
@@ -57,6 +58,7 @@ func NewPolicy(o PolicyOptions) *Policy {
 		for _, ph := range r.Phrases {
 			pats = append(pats, []byte(ph))
 			p.phraseOf = append(p.phraseOf, r)
+			p.longest = max(p.longest, len(ph))
 		}
 	}
 	if len(pats) > 0 {
@@ -123,6 +125,14 @@ func (s *Session) CountSanitized(n int) {
 	}
 }
 
+// Filter sanitises text (Sanitize) and applies the policy to it: what the
+// gateway does to every string of content.
+func (s *Session) Filter(text []byte) []byte {
+	t, n := Sanitize(text)
+	s.CountSanitized(n)
+	return s.Apply(t)
+}
+
 // Apply applies the policy to text and returns the text to use instead
 // (text itself if nothing changed). Once a rule blocks, Blocked says which
 // and the rest of the text is not looked at.
@@ -131,33 +141,13 @@ func (s *Session) Apply(text []byte) []byte {
 	if !p.Active() || s.blocked != "" {
 		return text
 	}
-	s.found = s.found[:0]
-	for _, r := range p.deny {
-		if r.Pattern == nil {
-			continue
-		}
-		for _, m := range r.Pattern.FindAllIndex(text, -1) {
-			s.found = append(s.found, Finding{Start: m[0], End: m[1], Kind: KindDeny, Rule: r.Name, deny: r})
-		}
-	}
-	p.phrases.each(text, func(k, at int) bool {
-		end := at + p.phrases.lens[k]
-		if (at > 0 && isWordByte(text[at-1]) && isWordByte(text[at])) || (end < len(text) && isWordByte(text[end]) && isWordByte(text[end-1])) {
-			return true // inside a longer word
-		}
-		r := p.phraseOf[k]
-		s.found = append(s.found, Finding{Start: at, End: end, Kind: KindDeny, Rule: r.Name, deny: r})
-		return true
-	})
+	s.found = s.find(text, s.found[:0])
 	for _, f := range s.found {
-		if f.deny.Action == Block {
+		if f.Kind == KindDeny && f.deny.Action == Block {
 			s.blocked = "deny." + f.Rule
 			s.count("deny", f.Rule, Block)
 			return text
 		}
-	}
-	if p.detector != nil {
-		s.found = p.detector.Find(text, s.found)
 	}
 	s.found = resolve(s.found, 0)
 	var out []byte
@@ -193,6 +183,33 @@ func (s *Session) Apply(text []byte) []byte {
 		return text
 	}
 	return append(out, text[last:]...)
+}
+
+// find appends the deny-rule matches and detector findings in text to dst
+// (overlapping: resolve orders them and drops overlaps).
+func (s *Session) find(text []byte, dst []Finding) []Finding {
+	p := s.p
+	for _, r := range p.deny {
+		if r.Pattern == nil {
+			continue
+		}
+		for _, m := range r.Pattern.FindAllIndex(text, -1) {
+			dst = append(dst, Finding{Start: m[0], End: m[1], Kind: KindDeny, Rule: r.Name, deny: r})
+		}
+	}
+	p.phrases.each(text, func(k, at int) bool {
+		end := at + p.phrases.lens[k]
+		if (at > 0 && isWordByte(text[at-1]) && isWordByte(text[at])) || (end < len(text) && isWordByte(text[end]) && isWordByte(text[end-1])) {
+			return true // inside a longer word
+		}
+		r := p.phraseOf[k]
+		dst = append(dst, Finding{Start: at, End: end, Kind: KindDeny, Rule: r.Name, deny: r})
+		return true
+	})
+	if p.detector != nil {
+		dst = p.detector.Find(text, dst)
+	}
+	return dst
 }
 
 // replacement appends what stands for value.

@@ -1,11 +1,15 @@
 package gateway_test
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/openai/openai-go/v3/option"
+
+	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/wardentest"
 )
@@ -173,5 +177,116 @@ func TestContentSanitize(t *testing.T) {
 	send(t, g, http.MethodPost, "/v1/chat/completions", admin, plain)
 	if got, _ := g.Upstream.LastRequest(); string(got.Body) != strings.Replace(plain, "gpt-test", "upstream-model", 1) {
 		t.Fatalf("a plain request was changed: %s", got.Body)
+	}
+}
+
+// responseGateway filters responses: emails redacted, cards blocked.
+func responseGateway(t *testing.T) *wardentest.Gateway {
+	return wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles(), Configure: func(c *config.Config) {
+		c.Content = config.Content{Response: config.ContentStage{
+			PII:  map[string]string{"email": "redact", "credit_card": "block", "phone": "mask"},
+			Deny: []config.DenyRule{{Name: "codenames", Phrases: []string{"Project Nightingale"}, Action: "redact"}},
+		}}
+	}})
+}
+
+// TestContentResponse: a whole answer is filtered before release; one
+// with a blocked value is withheld with 403, and the record says so.
+func TestContentResponse(t *testing.T) {
+	g := responseGateway(t)
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	log := openAuditLog(t, g, admin)
+	g.Upstream.SetStream([]string{"Write to jane@example.com", " about Project Nightingale."}, 0)
+	res, b := send(t, g, http.MethodPost, "/v1/chat/completions", admin, chatBody("gpt-test", "hi", false))
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(b), `"content":"Write to [EMAIL_1] about [DENIED:codenames]."`) || !strings.Contains(string(b), `"id":"chatcmpl-fake"`) {
+		t.Fatalf("%s %s", res.Status, b)
+	}
+	rec := log.released(t, res)
+	if rec.Decision != "allow" || len(rec.Filters) != 2 || rec.Filters[0].Stage != "response" {
+		t.Fatalf("record %s", rec.Entry)
+	}
+	if rec.ResponseHash != auditlog.Opt(contentHasher(g).SumHashed([]auditlog.HashedPart{{Role: "assistant", Text: sha256.Sum256([]byte("Write to [EMAIL_1] about [DENIED:codenames]."))}})) {
+		t.Errorf("response_hash is not of the released text: %s", rec.Entry)
+	}
+
+	g.Upstream.SetStream([]string{"Your card 4111 1111 1111 1111 is on file."}, 0)
+	res, b = send(t, g, http.MethodPost, "/v1/chat/completions", admin, chatBody("gpt-test", "hi", false))
+	if res.StatusCode != http.StatusForbidden || errorCode(b) != "content_blocked" || strings.Contains(string(b), "4111") {
+		t.Fatalf("%s %s", res.Status, b)
+	}
+	rec = log.released(t, res)
+	if rec.Decision != "block" || rec.Status != 403 || !strings.Contains(strings.Join(rec.Reasons, ","), "content.pii.credit_card") {
+		t.Fatalf("record %s", rec.Entry)
+	}
+}
+
+// TestContentStream: a streamed answer is filtered as it passes, with
+// values split across events; the official SDK reads the stream whole;
+// the first text arrives long before the end; a blocked value ends the
+// stream with an error event, nothing of it released.
+func TestContentStream(t *testing.T) {
+	g := responseGateway(t)
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	log := openAuditLog(t, g, admin)
+	text := "Thank you for your question. Our team looked into it carefully and here is the answer. " +
+		"Please write to jane.doe@example.com or call +1 415-555-2671 about Project Nightingale, and copy jane.doe@example.com."
+	var pieces []string
+	for i := 0; i < len(text); i += 4 {
+		pieces = append(pieces, text[i:min(i+4, len(text))])
+	}
+	g.Upstream.SetStream(pieces, 0)
+	var res *http.Response
+	c := newClient(g, admin)
+	stream := c.Chat.Completions.NewStreaming(testContext(t), chatParams("gpt-test"), option.WithResponseInto(&res))
+	var got strings.Builder
+	events, firstAt := 0, -1
+	for stream.Next() {
+		ch := stream.Current()
+		if len(ch.Choices) > 0 && ch.Choices[0].Delta.Content != "" && firstAt < 0 {
+			firstAt = events
+		}
+		events++
+		if len(ch.Choices) > 0 {
+			got.WriteString(ch.Choices[0].Delta.Content)
+		}
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.NewReplacer("jane.doe@example.com", "[EMAIL_1]", "+1 415-555-2671", "+* ***-***-2671", "Project Nightingale", "[DENIED:codenames]").Replace(text)
+	if got.String() != want {
+		t.Fatalf("streamed:\n%s\nwant\n%s", got.String(), want)
+	}
+	if firstAt < 0 || firstAt > 20 {
+		t.Errorf("the first text came in event %d of %d", firstAt, events)
+	}
+	streamed := func(res *http.Response) logged {
+		t.Helper()
+		recs := byRequest(log.all(t), res.Header.Get("X-Request-Id"))
+		if len(recs) != 1 {
+			t.Fatalf("%d records of the stream", len(recs))
+		}
+		return recs[0]
+	}
+	rec := streamed(res)
+	if rec.Decision != "allow" || !strings.Contains(string(rec.Entry), `"stage":"response","type":"pii","entity":"email","action":"redact","count":2`) {
+		t.Errorf("record %s", rec.Entry)
+	}
+
+	// A card split across events: nothing of it reaches the client.
+	card := "Here it is: 4111 1111 1111 1111. Done and more words after the card so that it is not at the end."
+	pieces = pieces[:0]
+	for i := 0; i < len(card); i += 3 {
+		pieces = append(pieces, card[i:min(i+3, len(card))])
+	}
+	g.Upstream.SetStream(pieces, 0)
+	res2, b := send(t, g, http.MethodPost, "/v1/chat/completions", admin, chatBody("gpt-test", "hi", true))
+	if res2.StatusCode != http.StatusOK || strings.Contains(string(b), "4111") || strings.Contains(string(b), "1111") ||
+		!strings.Contains(string(b), `"code":"content_blocked"`) || strings.Contains(string(b), "[DONE]") {
+		t.Fatalf("blocked stream: %s\n%s", res2.Status, b)
+	}
+	rec = streamed(res2)
+	if rec.Decision != "block" || !strings.Contains(strings.Join(rec.Reasons, ","), "content.pii.credit_card") {
+		t.Fatalf("record %s", rec.Entry)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -153,6 +154,12 @@ func (x *Exchange) record(h *auditlog.Hasher, status int, e *httperr.Error) *aud
 		r.Reasons = append(r.Reasons, "content."+x.Blocked)
 	}
 	r.Filters = x.Filters
+	if u := x.Upstream; u != nil && u.Filter != nil {
+		r.Filters = appendFilters(slices.Clip(r.Filters), "response", u.Filter.Counts())
+		if u.Blocked != "" {
+			r.Reasons = append(r.Reasons, "content."+u.Blocked)
+		}
+	}
 	noHashes := x.Env.NoHashes[x.class()]
 	if x.Request.Model != "" && len(x.Body) > 0 && !noHashes {
 		if parts, err := auditlog.PromptParts(x.Body); err == nil {

@@ -43,16 +43,9 @@ func screen(next Handler) Handler {
 func FilterRequest(p *content.Policy, body []byte) ([]byte, *content.Session, error) {
 	s := p.NewSession()
 	out, err := content.RewriteStrings(body, notContent, func(_ content.Path, text []byte) []byte {
-		return FilterText(s, text)
+		return s.Filter(text)
 	})
 	return out, s, err
-}
-
-// FilterText sanitises text and applies s's policy to it.
-func FilterText(s *content.Session, text []byte) []byte {
-	t, n := content.Sanitize(text)
-	s.CountSanitized(n)
-	return s.Apply(t)
 }
 
 func appendFilters(fs []auditlog.Filter, stage string, counts []content.Count) []auditlog.Filter {
@@ -92,17 +85,10 @@ var notContentPaths = []content.Path{
 }
 
 func notContent(p content.Path) bool {
-next:
 	for _, pat := range notContentPaths {
-		if len(p) < len(pat) {
-			continue
+		if p.Match(pat) {
+			return true
 		}
-		for i := range pat {
-			if p[i] != pat[i] {
-				continue next
-			}
-		}
-		return true
 	}
 	return false
 }

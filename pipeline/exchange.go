@@ -23,20 +23,21 @@ import (
 // builds one per config version and swaps it atomically; an Exchange keeps
 // the Env it started with, so a reload never changes a request midway.
 type Env struct {
-	Authenticators []auth.Authenticator
-	Limiter        ratelimit.Limiter
-	Policy         *policy.Policy
-	Routes         *upstream.Table
-	MaxBodyBytes   int64
-	TrustedProxies []netip.Prefix
-	IPAllow        []netip.Prefix     // global allowlist; empty = any
-	WriteStall     time.Duration      // longest one write to the client may block
-	Audit          *auditlog.Recorder // nil: exchanges are not audited (tests of other stages)
-	Keeper         *retention.Keeper  // nil: no classification keeps payloads
-	NoHashes       map[string]bool    // classifications with store: none (records carry no content hashes)
-	ClassRank      map[string]int     // classifications, least sensitive first
-	RoleClass      map[string]string  // a role's least classification (roles[].classification)
-	RequestContent *content.Policy    // content.request (nil: only invisible characters are stripped)
+	Authenticators  []auth.Authenticator
+	Limiter         ratelimit.Limiter
+	Policy          *policy.Policy
+	Routes          *upstream.Table
+	MaxBodyBytes    int64
+	TrustedProxies  []netip.Prefix
+	IPAllow         []netip.Prefix     // global allowlist; empty = any
+	WriteStall      time.Duration      // longest one write to the client may block
+	Audit           *auditlog.Recorder // nil: exchanges are not audited (tests of other stages)
+	Keeper          *retention.Keeper  // nil: no classification keeps payloads
+	NoHashes        map[string]bool    // classifications with store: none (records carry no content hashes)
+	ClassRank       map[string]int     // classifications, least sensitive first
+	RoleClass       map[string]string  // a role's least classification (roles[].classification)
+	RequestContent  *content.Policy    // content.request (nil: only invisible characters are stripped)
+	ResponseContent *content.Policy    // content.response (nil: responses pass as they are)
 }
 
 // Endpoint identifies an inference endpoint and the capability it needs.
@@ -112,6 +113,8 @@ type Exchange struct {
 // Outcome classifies the exchange once it is over.
 func (x *Exchange) Outcome() Decision {
 	switch {
+	case x.Upstream != nil && x.Upstream.Blocked != "":
+		return DecisionBlock
 	case x.Upstream != nil:
 		return DecisionAllow
 	case x.Blocked != "":

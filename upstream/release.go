@@ -61,6 +61,11 @@ func release(res *http.Response, o *Outcome) error {
 			return errResponseTooLarge
 		}
 		if mt == "application/json" {
+			if o.Filter != nil {
+				if b, err = filterBody(b, o); err != nil {
+					return err
+				}
+			}
 			o.Response = responseParts(b)
 		}
 		if o.Keep {
@@ -308,4 +313,9 @@ func (s *auditStream) releaseNow() {
 		s.out = append(s.out, index...)
 		s.out = append(s.out, "\n\n"...)
 	}
+}
+
+func isEventStream(h http.Header) bool {
+	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	return mt == "text/event-stream"
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/content"
 	"github.com/wardenhq/warden/internal/httperr"
 )
 
@@ -142,6 +143,11 @@ type Outcome struct {
 	// Streaming is set once a stream's headers are about to go out while
 	// its release (before its final [DONE]) is still to come.
 	Streaming bool
+	// Filter (set by the caller) applies the response content policy:
+	// to a whole answer before its release, to a stream as it passes.
+	// Blocked is set to the rule if one blocked the response.
+	Filter  *content.Session
+	Blocked string
 	// Keep (set by the caller) asks for the released response itself, in
 	// Body: a non-stream answer as received, or a stream's text as
 	// {"choices":[{"index":N,"text":"..."}]} (at most 4 MiB of text).
@@ -231,6 +237,9 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 				res.Body = newIdleBody(res.Body, idle, func() { o.cancel(ErrIdleTimeout) })
 			}
 			if res.StatusCode == http.StatusOK {
+				if o.Filter != nil && isEventStream(res.Header) {
+					res.Body = newFilterStream(res.Body, o)
+				}
 				res.Body = newUsageReader(res.Body, res.Header.Get("Content-Type"), o, func(u *Usage) { o.Usage = u })
 			}
 			scrubResponseHeaders(res.Header)
@@ -249,7 +258,8 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			o := outcomeOf(r)
-			if o.Err == nil && !errors.Is(err, ErrAuditUnavailable) {
+			var be *BlockedError
+			if o.Err == nil && !errors.Is(err, ErrAuditUnavailable) && !errors.As(err, &be) {
 				o.Err = err
 			}
 			if r.Context().Err() != nil && errors.Is(err, context.Canceled) {
@@ -303,7 +313,10 @@ func scrubResponseHeaders(h http.Header) {
 // ErrorFor maps a forwarding failure to the client's error.
 func ErrorFor(err error) *httperr.Error {
 	var ne net.Error
+	var be *BlockedError
 	switch {
+	case errors.As(err, &be):
+		return blockedError(be.Rule)
 	case errors.Is(err, ErrAuditUnavailable):
 		e := httperr.Wrap(http.StatusServiceUnavailable, "audit_unavailable", "the audit log cannot record requests; try again shortly", err)
 		e.RetryAfter = 1

@@ -73,7 +73,7 @@ and nothing is recorded. Exit status 1 if a rule would block.`,
 					}
 				}
 				s = p.NewSession()
-				out = pipeline.FilterText(s, in)
+				out = s.Filter(in)
 			}
 			counts := s.Counts()
 			if counts == nil {
