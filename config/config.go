@@ -44,8 +44,10 @@ type ContentStage struct {
 	// block).
 	PII  map[string]string `yaml:"pii"`
 	Deny []DenyRule        `yaml:"deny"`
-	// Injection screening: block, flag or off (the default).
-	Injection string `yaml:"injection"`
+	// Injection screening: block, flag or off (the default), from a
+	// score of InjectionThreshold (default 1).
+	Injection          string  `yaml:"injection"`
+	InjectionThreshold float64 `yaml:"injection_threshold"`
 }
 
 // DenyRule refuses (or redacts, or flags) content matching a regular

@@ -671,9 +671,14 @@ func (c *Config) validateContent(v *validator) {
 		switch st.stage.Injection {
 		case "", "off":
 		case "block", "flag":
-			v.add(st.path+".injection", "prompt-injection screening is not available in this version; use off")
+			if st.path == "content.response" {
+				v.add(st.path+".injection", "injection screening applies to requests; set content.request.injection")
+			}
 		default:
 			v.add(st.path+".injection", fmt.Sprintf("unknown mode %q (want block, flag or off)", st.stage.Injection))
+		}
+		if t := st.stage.InjectionThreshold; t < 0 || t > 10 {
+			v.add(st.path+".injection_threshold", "must be between 0 (the default, 1) and 10")
 		}
 	}
 	for i, r := range c.Content.PhoneRegions {

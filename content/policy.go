@@ -30,6 +30,9 @@ type Policy struct {
 	phraseOf []*DenyRule
 	longest  int // the longest deny phrase, in bytes
 	hashKey  []byte
+
+	injection Action // Allow (off), Flag or Block
+	threshold float64
 }
 
 // PolicyOptions configure a policy.
@@ -38,11 +41,18 @@ type PolicyOptions struct {
 	Deny         []*DenyRule
 	PhoneRegions []string // national phone numbers are tried in these regions (default US)
 	HashKey      []byte   // for Hash: a key only the KMS holds
+	// Injection screening: Allow (off), Flag or Block, from a score of
+	// InjectionThreshold (0: the default, 1).
+	Injection          Action
+	InjectionThreshold float64
 }
 
 // NewPolicy compiles a policy.
 func NewPolicy(o PolicyOptions) *Policy {
-	p := &Policy{deny: o.Deny, hashKey: o.HashKey}
+	p := &Policy{deny: o.Deny, hashKey: o.HashKey, injection: o.Injection, threshold: o.InjectionThreshold}
+	if p.threshold <= 0 {
+		p.threshold = InjectionThreshold
+	}
 	var on []Entity
 	for e, a := range o.Actions {
 		p.actions[e] = a
@@ -69,7 +79,31 @@ func NewPolicy(o PolicyOptions) *Policy {
 
 // Active reports whether the policy can change or stop anything.
 func (p *Policy) Active() bool {
-	return p != nil && (p.detector != nil || len(p.deny) > 0)
+	return p != nil && (p.detector != nil || len(p.deny) > 0 || p.injection != Allow)
+}
+
+// Screen scores text for prompt injection, if the policy screens: a score
+// from the threshold is counted (type "injection", entity the strongest
+// signal: override, reveal, jailbreak, ...) and, with Block, blocks.
+func (s *Session) Screen(text []byte) {
+	p := s.p
+	if p == nil || p.injection == Allow || s.blocked != "" {
+		return
+	}
+	score, signals := ScoreInjection(text)
+	if score < p.threshold {
+		return
+	}
+	top := signals[0]
+	for _, sg := range signals[1:] {
+		if sg.Score > top.Score {
+			top = sg
+		}
+	}
+	s.count("injection", top.Name, p.injection)
+	if p.injection == Block {
+		s.blocked = "injection." + top.Name
+	}
 }
 
 // Session applies a policy to the texts of one request (or one response):

@@ -16,7 +16,13 @@ func RequestContentPolicy(c *config.Config, key []byte) *content.Policy {
 // contentPolicy compiles one direction of the content configuration
 // (validated already). key is the keyed-hash action's key.
 func contentPolicy(st config.ContentStage, regions []string, key []byte) *content.Policy {
-	o := content.PolicyOptions{Actions: map[content.Entity]content.Action{}, PhoneRegions: regions, HashKey: key}
+	o := content.PolicyOptions{Actions: map[content.Entity]content.Action{}, PhoneRegions: regions, HashKey: key, InjectionThreshold: st.InjectionThreshold}
+	switch st.Injection {
+	case "block":
+		o.Injection = content.Block
+	case "flag":
+		o.Injection = content.Flag
+	}
 	for name, act := range st.PII {
 		e, _ := content.ParseEntity(name)
 		a, _ := content.ParseAction(act)

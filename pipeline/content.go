@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/wardenhq/warden/auditlog"
@@ -42,10 +43,34 @@ func screen(next Handler) Handler {
 // whether a rule blocked. `warden content test` shows it to operators.
 func FilterRequest(p *content.Policy, body []byte) ([]byte, *content.Session, error) {
 	s := p.NewSession()
-	out, err := content.RewriteStrings(body, notContent, func(_ content.Path, text []byte) []byte {
-		return s.Filter(text)
+	roles := messageRoles(body)
+	out, err := content.RewriteStrings(body, notContent, func(path content.Path, text []byte) []byte {
+		out := s.Filter(text)
+		// The operator's own instructions are not screened for injection:
+		// they are the instructions.
+		if i := path.Index(1); len(path) == 0 || path[0] != "messages" || i < 0 || i >= len(roles) || roles[i] != "system" && roles[i] != "developer" {
+			s.Screen(out)
+		}
+		return out
 	})
 	return out, s, err
+}
+
+// messageRoles returns the role of each message of a chat request.
+func messageRoles(body []byte) []string {
+	var v struct {
+		Messages []struct {
+			Role string `json:"role"`
+		} `json:"messages"`
+	}
+	if json.Unmarshal(body, &v) != nil {
+		return nil
+	}
+	roles := make([]string, len(v.Messages))
+	for i, m := range v.Messages {
+		roles[i] = m.Role
+	}
+	return roles
 }
 
 func appendFilters(fs []auditlog.Filter, stage string, counts []content.Count) []auditlog.Filter {
