@@ -264,6 +264,15 @@ type Limits struct {
 	TokensPerMinute   int64 `yaml:"tokens_per_minute"`
 	TokensPerDay      int64 `yaml:"tokens_per_day"`
 	TokensPerMonth    int64 `yaml:"tokens_per_month"`
+	// Size limits of one request (0: none).
+	MaxPromptTokens int64 `yaml:"max_prompt_tokens"` // the prompt, estimated
+	MaxTokens       int64 `yaml:"max_tokens"`        // completion tokens asked for per choice
+}
+
+// ModelLimits are a model's size limits of one request (0: none).
+type ModelLimits struct {
+	MaxPromptTokens int64 `yaml:"max_prompt_tokens"`
+	MaxTokens       int64 `yaml:"max_tokens"`
 }
 
 // Model is one model clients may name, and where it is served.
@@ -274,9 +283,10 @@ type Model struct {
 	Namespace string `yaml:"namespace"`
 	// Classification names the model's data classification (none: records
 	// carry keyed hashes, nothing is stored).
-	Classification string   `yaml:"classification"`
-	Builtin        string   `yaml:"builtin"` // "demo": the built-in demonstration model, no upstream
-	Upstream       Upstream `yaml:"upstream"`
+	Classification string      `yaml:"classification"`
+	Builtin        string      `yaml:"builtin"` // "demo": the built-in demonstration model, no upstream
+	Upstream       Upstream    `yaml:"upstream"`
+	Limits         ModelLimits `yaml:"limits"`
 }
 
 // Upstream is an OpenAI-compatible model server.

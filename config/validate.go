@@ -380,7 +380,8 @@ func (c *Config) validateRoles(v *validator) {
 			name string
 			n    int64
 		}{{"requests_per_minute", r.Limits.RequestsPerMinute}, {"tokens_per_minute", r.Limits.TokensPerMinute},
-			{"tokens_per_day", r.Limits.TokensPerDay}, {"tokens_per_month", r.Limits.TokensPerMonth}} {
+			{"tokens_per_day", r.Limits.TokensPerDay}, {"tokens_per_month", r.Limits.TokensPerMonth},
+			{"max_prompt_tokens", r.Limits.MaxPromptTokens}, {"max_tokens", r.Limits.MaxTokens}} {
 			if l.n < 0 {
 				v.add(p+".limits."+l.name, "must not be negative (0 = unlimited)")
 			}
@@ -406,6 +407,12 @@ func (c *Config) validateModels(v *validator) {
 			v.add(p+".name", fmt.Sprintf("duplicate model %q", m.Name))
 		}
 		seen[m.Name] = true
+		if m.Limits.MaxPromptTokens < 0 {
+			v.add(p+".limits.max_prompt_tokens", "must not be negative (0 = unlimited)")
+		}
+		if m.Limits.MaxTokens < 0 {
+			v.add(p+".limits.max_tokens", "must not be negative (0 = unlimited)")
+		}
 		if m.Classification != "" && c.Classification(m.Classification) == nil {
 			v.add(p+".classification", fmt.Sprintf("%q is not defined in classifications", m.Classification))
 		}

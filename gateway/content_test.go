@@ -338,3 +338,40 @@ func TestContentInjection(t *testing.T) {
 		})
 	}
 }
+
+// TestSizeLimits: the role's and the model's size limits, the lower one
+// applying: too long a prompt and too many tokens asked for are refused
+// before the upstream, and a request that asks for none gets max_tokens.
+func TestSizeLimits(t *testing.T) {
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Configure: func(c *config.Config) {
+		c.Models[0].Limits = config.ModelLimits{MaxPromptTokens: 50, MaxTokens: 500}
+		for i := range c.Roles {
+			c.Roles[i].Limits.MaxTokens = 200
+		}
+	}})
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	before := len(g.Upstream.Requests())
+	res, b := send(t, g, http.MethodPost, "/v1/chat/completions", admin, chatBody("gpt-test", strings.Repeat("many words here ", 40), false))
+	if res.StatusCode != http.StatusBadRequest || errorCode(b) != "prompt_too_long" {
+		t.Fatalf("long prompt: %s %s", res.Status, b)
+	}
+	res, b = send(t, g, http.MethodPost, "/v1/chat/completions", admin, `{"model":"gpt-test","max_completion_tokens":300,"messages":[{"role":"user","content":"hi"}]}`)
+	if res.StatusCode != http.StatusBadRequest || errorCode(b) != "max_tokens_exceeded" || !strings.Contains(string(b), "at most 200") {
+		t.Fatalf("too many tokens: %s %s", res.Status, b)
+	}
+	if len(g.Upstream.Requests()) != before {
+		t.Fatal("a refused request reached the upstream")
+	}
+	res, b = send(t, g, http.MethodPost, "/v1/chat/completions", admin, chatBody("gpt-test", "hi", false))
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("%s %s", res.Status, b)
+	}
+	if got, _ := g.Upstream.LastRequest(); !strings.HasPrefix(string(got.Body), `{"max_tokens":200,`) {
+		t.Fatalf("the upstream received %s", got.Body)
+	}
+	// The other model has no limits of its own: the role's apply.
+	res, _ = send(t, g, http.MethodPost, "/v1/chat/completions", admin, `{"model":"gpt-other","max_tokens":150,"messages":[{"role":"user","content":"`+strings.Repeat("word ", 100)+`"}]}`)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("gpt-other: %s", res.Status)
+	}
+}

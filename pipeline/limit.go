@@ -1,8 +1,10 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"net"
@@ -231,4 +233,73 @@ func appendReset(b []byte, d time.Duration) []byte {
 		return append(strconv.AppendInt(b, d.Milliseconds(), 10), "ms"...)
 	}
 	return append(b, d.Round(time.Millisecond).String()...)
+}
+
+// sizeLimit applies the size limits of the role and of the model (the
+// lower where both are set): a prompt estimated above max_prompt_tokens is
+// refused with 400 prompt_too_long, a request asking for more than
+// max_tokens completion tokens per choice with 400 max_tokens_exceeded,
+// and one that asks for none is given max_tokens, so the model stops
+// there.
+func sizeLimit(next Handler) Handler {
+	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
+		maxPrompt := lower(x.Decision.Limits.MaxPromptTokens, x.Route.MaxPromptTokens)
+		maxTokens := lower(x.Decision.Limits.MaxTokens, x.Route.MaxTokens)
+		if maxPrompt > 0 {
+			prompt, _, err := tokens.Estimate(x.Body, 0)
+			if err != nil {
+				return httperr.Wrap(http.StatusBadRequest, "invalid_request", "the request body does not have the shape of this endpoint's requests", err)
+			}
+			if prompt > maxPrompt {
+				return httperr.New(http.StatusBadRequest, "prompt_too_long",
+					fmt.Sprintf("the prompt has about %d tokens; at most %d are allowed for this model and role", prompt, maxPrompt))
+			}
+		}
+		if maxTokens > 0 && x.Endpoint.Name != Embeddings.Name {
+			n, set, err := tokens.MaxCompletion(x.Body)
+			if err != nil {
+				return httperr.Wrap(http.StatusBadRequest, "invalid_request", err.Error(), err)
+			}
+			switch {
+			case set && n > maxTokens:
+				return httperr.New(http.StatusBadRequest, "max_tokens_exceeded",
+					fmt.Sprintf("max_tokens is %d; at most %d are allowed for this model and role", n, maxTokens))
+			case !set:
+				body := withMember(x.Body, "max_tokens", strconv.FormatInt(maxTokens, 10))
+				req, err := ParseRequest(body)
+				if err != nil {
+					return httperr.Wrap(http.StatusInternalServerError, "internal_error", "the limited request is malformed", err)
+				}
+				x.Body, x.Request = body, req
+			}
+		}
+		return next(w, r, x)
+	}
+}
+
+// lower is the lower of two limits, 0 meaning none.
+func lower(a, b int64) int64 {
+	switch {
+	case a == 0:
+		return b
+	case b == 0:
+		return a
+	}
+	return min(a, b)
+}
+
+// withMember returns the JSON object body with "name": value added first.
+func withMember(body []byte, name, value string) []byte {
+	i := bytes.IndexByte(body, '{')
+	rest := bytes.TrimLeft(body[i+1:], " \t\r\n")
+	out := make([]byte, 0, len(body)+len(name)+len(value)+4)
+	out = append(out, body[:i+1]...)
+	out = append(out, '"')
+	out = append(out, name...)
+	out = append(out, '"', ':')
+	out = append(out, value...)
+	if len(rest) > 0 && rest[0] != '}' {
+		out = append(out, ',')
+	}
+	return append(out, body[i+1:]...)
 }

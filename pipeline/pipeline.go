@@ -27,6 +27,7 @@ func Inference() Handler {
 		authorize,
 		auditReady,
 		screen,
+		sizeLimit,
 		limit,
 	)
 }

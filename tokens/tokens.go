@@ -9,6 +9,7 @@ package tokens
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 )
@@ -166,4 +167,23 @@ func Text(sample string, total int64) int64 {
 		c.skipped += rest
 	}
 	return c.total()
+}
+
+// MaxCompletion returns the completion tokens a request asks for per
+// choice: max_completion_tokens or max_tokens (the larger if both are set);
+// set is false if it sets neither.
+func MaxCompletion(body []byte) (n int64, set bool, err error) {
+	var req struct {
+		MaxTokens           *int64 `json:"max_tokens"`
+		MaxCompletionTokens *int64 `json:"max_completion_tokens"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		return 0, false, fmt.Errorf("tokens: %w", err)
+	}
+	a, err1 := option("max_tokens", req.MaxTokens, 0, 0)
+	b, err2 := option("max_completion_tokens", req.MaxCompletionTokens, 0, 0)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, false, fmt.Errorf("tokens: %w", err)
+	}
+	return max(a, b), req.MaxTokens != nil || req.MaxCompletionTokens != nil, nil
 }

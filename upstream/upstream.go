@@ -39,6 +39,8 @@ type Route struct {
 	Classification string
 	Model          string // name the upstream expects
 	Builtin        bool   // served in-process (the demo model)
+	// Size limits of one request (models[].limits; 0: none).
+	MaxPromptTokens, MaxTokens int64
 
 	h         http.Handler
 	transport *http.Transport // nil for builtin models
@@ -76,7 +78,8 @@ func Build(models []config.Model, transport *http.Transport) (*Table, error) {
 	t := &Table{byName: make(map[string]*Route, len(models))}
 	var errs []error
 	for i, m := range models {
-		r := &Route{Name: m.Name, Version: m.Version, Digest: m.Digest, Namespace: m.Namespace, Classification: m.Classification, Model: m.Upstream.Model}
+		r := &Route{Name: m.Name, Version: m.Version, Digest: m.Digest, Namespace: m.Namespace, Classification: m.Classification, Model: m.Upstream.Model,
+			MaxPromptTokens: m.Limits.MaxPromptTokens, MaxTokens: m.Limits.MaxTokens}
 		if m.Builtin == "demo" {
 			// The demo model is served in-process but through the same
 			// proxy as every upstream, so its answers are inspected,
