@@ -48,6 +48,26 @@ type ContentStage struct {
 	// score of InjectionThreshold (default 1).
 	Injection          string  `yaml:"injection"`
 	InjectionThreshold float64 `yaml:"injection_threshold"`
+	// Fields narrows which JSON fields are filtered (content.* only).
+	Fields FieldRules `yaml:"fields"`
+}
+
+// FieldRules select the JSON fields a content policy filters, beyond the
+// built-in rule that names, ids, schemas and images are not content:
+// with Include, only fields within one of those paths; never fields
+// within an Exclude path. Paths: messages[*].content, tools[*].function.name.
+type FieldRules struct {
+	Include []string `yaml:"include"`
+	Exclude []string `yaml:"exclude"`
+}
+
+// ContentOverride is a role's or a model's own content policy: its pii
+// actions replace the global ones entity by entity (a role's over a
+// model's), its deny rules are added, and its injection mode, if set,
+// replaces the global one.
+type ContentOverride struct {
+	Request  ContentStage `yaml:"request"`
+	Response ContentStage `yaml:"response"`
 }
 
 // DenyRule refuses (or redacts, or flags) content matching a regular
@@ -256,6 +276,8 @@ type Role struct {
 	// Classification, if set, is the least sensitive classification this
 	// role's requests get: it raises a model's, never lowers it.
 	Classification string `yaml:"classification"`
+	// Content overrides content.* for this role's requests.
+	Content *ContentOverride `yaml:"content"`
 }
 
 // Limits bound what one principal may use; zero means unlimited.
@@ -287,6 +309,8 @@ type Model struct {
 	Builtin        string      `yaml:"builtin"` // "demo": the built-in demonstration model, no upstream
 	Upstream       Upstream    `yaml:"upstream"`
 	Limits         ModelLimits `yaml:"limits"`
+	// Content overrides content.* for this model's requests.
+	Content *ContentOverride `yaml:"content"`
 }
 
 // Upstream is an OpenAI-compatible model server.

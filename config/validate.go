@@ -631,61 +631,18 @@ func secureURL(s string) bool {
 }
 
 func (c *Config) validateContent(v *validator) {
-	for _, st := range []struct {
-		path  string
-		stage *ContentStage
-	}{{"content.request", &c.Content.Request}, {"content.response", &c.Content.Response}} {
-		for _, ent := range slices.Sorted(maps.Keys(st.stage.PII)) {
-			p := st.path + ".pii." + ent
-			if _, ok := content.ParseEntity(ent); !ok {
-				v.add(p, fmt.Sprintf("unknown entity %q (want one of %s)", ent, strings.Join(content.Entities(), ", ")))
-			}
-			if _, ok := content.ParseAction(st.stage.PII[ent]); !ok {
-				v.add(p, fmt.Sprintf("unknown action %q (want allow, flag, mask, hash, redact or block)", st.stage.PII[ent]))
-			}
+	validateStage(v, "content.request", &c.Content.Request, true)
+	validateStage(v, "content.response", &c.Content.Response, false)
+	for i, r := range c.Roles {
+		if r.Content != nil {
+			validateStage(v, fmt.Sprintf("roles[%d].content.request", i), &r.Content.Request, true)
+			validateStage(v, fmt.Sprintf("roles[%d].content.response", i), &r.Content.Response, false)
 		}
-		names := map[string]bool{}
-		for i, r := range st.stage.Deny {
-			p := fmt.Sprintf("%s.deny[%d]", st.path, i)
-			switch {
-			case r.Name == "":
-				v.add(p+".name", "required")
-			case !content.RuleName(r.Name):
-				v.add(p+".name", "use 1-64 characters of a-z, 0-9, '-', '_' and '.': the name appears in errors and records")
-			case names[r.Name]:
-				v.add(p+".name", fmt.Sprintf("duplicate rule name %q", r.Name))
-			}
-			names[r.Name] = true
-			if (r.Pattern == "") == (len(r.Phrases) == 0) {
-				v.add(p, "set one of pattern or phrases")
-			}
-			if r.Pattern != "" {
-				if _, err := regexp.Compile(r.Pattern); err != nil {
-					v.add(p+".pattern", "not a valid regular expression (RE2 syntax)")
-				}
-			}
-			for j, ph := range r.Phrases {
-				if strings.TrimSpace(ph) == "" {
-					v.add(fmt.Sprintf("%s.phrases[%d]", p, j), "empty phrase")
-				}
-			}
-			switch r.Action {
-			case "", "block", "redact", "flag":
-			default:
-				v.add(p+".action", fmt.Sprintf("unknown action %q (want block, redact or flag)", r.Action))
-			}
-		}
-		switch st.stage.Injection {
-		case "", "off":
-		case "block", "flag":
-			if st.path == "content.response" {
-				v.add(st.path+".injection", "injection screening applies to requests; set content.request.injection")
-			}
-		default:
-			v.add(st.path+".injection", fmt.Sprintf("unknown mode %q (want block, flag or off)", st.stage.Injection))
-		}
-		if t := st.stage.InjectionThreshold; t < 0 || t > 10 {
-			v.add(st.path+".injection_threshold", "must be between 0 (the default, 1) and 10")
+	}
+	for i, m := range c.Models {
+		if m.Content != nil {
+			validateStage(v, fmt.Sprintf("models[%d].content.request", i), &m.Content.Request, true)
+			validateStage(v, fmt.Sprintf("models[%d].content.response", i), &m.Content.Response, false)
 		}
 	}
 	for i, r := range c.Content.PhoneRegions {
@@ -693,4 +650,94 @@ func (c *Config) validateContent(v *validator) {
 			v.add(fmt.Sprintf("content.phone_regions[%d]", i), fmt.Sprintf("unknown region %q (want an ISO 3166 code such as US, DE or GB)", r))
 		}
 	}
+}
+
+// validateStage checks one direction of a content policy at path.
+func validateStage(v *validator, path string, stage *ContentStage, request bool) {
+	for _, ent := range slices.Sorted(maps.Keys(stage.PII)) {
+		p := path + ".pii." + ent
+		if _, ok := content.ParseEntity(ent); !ok {
+			v.add(p, fmt.Sprintf("unknown entity %q (want one of %s)", ent, strings.Join(content.Entities(), ", ")))
+		}
+		if _, ok := content.ParseAction(stage.PII[ent]); !ok {
+			v.add(p, fmt.Sprintf("unknown action %q (want allow, flag, mask, hash, redact or block)", stage.PII[ent]))
+		}
+	}
+	names := map[string]bool{}
+	for i, r := range stage.Deny {
+		p := fmt.Sprintf("%s.deny[%d]", path, i)
+		switch {
+		case r.Name == "":
+			v.add(p+".name", "required")
+		case !content.RuleName(r.Name):
+			v.add(p+".name", "use 1-64 characters of a-z, 0-9, '-', '_' and '.': the name appears in errors and records")
+		case names[r.Name]:
+			v.add(p+".name", fmt.Sprintf("duplicate rule name %q", r.Name))
+		}
+		names[r.Name] = true
+		if (r.Pattern == "") == (len(r.Phrases) == 0) {
+			v.add(p, "set one of pattern or phrases")
+		}
+		if r.Pattern != "" {
+			if _, err := regexp.Compile(r.Pattern); err != nil {
+				v.add(p+".pattern", "not a valid regular expression (RE2 syntax)")
+			}
+		}
+		for j, ph := range r.Phrases {
+			if strings.TrimSpace(ph) == "" {
+				v.add(fmt.Sprintf("%s.phrases[%d]", p, j), "empty phrase")
+			}
+		}
+		switch r.Action {
+		case "", "block", "redact", "flag":
+		default:
+			v.add(p+".action", fmt.Sprintf("unknown action %q (want block, redact or flag)", r.Action))
+		}
+	}
+	switch stage.Injection {
+	case "", "off":
+	case "block", "flag":
+		if !request {
+			v.add(path+".injection", "injection screening applies to requests; set it under request")
+		}
+	default:
+		v.add(path+".injection", fmt.Sprintf("unknown mode %q (want block, flag or off)", stage.Injection))
+	}
+	if t := stage.InjectionThreshold; t < 0 || t > 10 {
+		v.add(path+".injection_threshold", "must be between 0 (the default, 1) and 10")
+	}
+	for _, f := range []struct {
+		name  string
+		paths []string
+	}{{"include", stage.Fields.Include}, {"exclude", stage.Fields.Exclude}} {
+		for j, fp := range f.paths {
+			if _, ok := ParseFieldPath(fp); !ok {
+				v.add(fmt.Sprintf("%s.fields.%s[%d]", path, f.name, j), fmt.Sprintf("%q is not a field path (write messages[*].content, tools[*].function.name)", fp))
+			}
+		}
+	}
+}
+
+// ParseFieldPath reads a field path such as messages[*].content or
+// prompt: object keys joined by dots, [*] for any array element. It
+// returns the path's elements, "[]" standing for [*].
+func ParseFieldPath(s string) ([]string, bool) {
+	if s == "" {
+		return nil, false
+	}
+	var out []string
+	for _, part := range strings.Split(s, ".") {
+		key, arrays := part, 0
+		for strings.HasSuffix(key, "[*]") {
+			key, arrays = strings.TrimSuffix(key, "[*]"), arrays+1
+		}
+		if key == "" || strings.ContainsAny(key, "[]*") {
+			return nil, false
+		}
+		out = append(out, key)
+		for range arrays {
+			out = append(out, "[]")
+		}
+	}
+	return out, true
 }

@@ -711,3 +711,37 @@ func TestValidateClassifications(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateContent(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	c := validConfig(tr)
+	c.Content = Content{
+		Request: ContentStage{
+			PII:                map[string]string{"email": "redact", "passport": "redact", "phone": "shred"},
+			Deny:               []DenyRule{{Name: "x", Pattern: "("}, {Name: "x", Phrases: []string{" "}}, {Name: "Bad Name", Pattern: "a", Phrases: []string{"b"}, Action: "burn"}},
+			Injection:          "sometimes",
+			InjectionThreshold: 11,
+			Fields:             FieldRules{Include: []string{"messages[*].content"}, Exclude: []string{"messages[*", ""}},
+		},
+		Response:     ContentStage{Injection: "block"},
+		PhoneRegions: []string{"US", "XX"},
+	}
+	c.Roles[0].Content = &ContentOverride{Request: ContentStage{PII: map[string]string{"secret": "maybe"}}}
+	checkProblems(t, c.Validate(), []wantProblem{
+		{"content.request.pii.passport", "unknown entity"},
+		{"content.request.pii.phone", `unknown action "shred"`},
+		{"content.request.deny[0].pattern", "not a valid regular expression"},
+		{"content.request.deny[1].name", "duplicate rule name"},
+		{"content.request.deny[1].phrases[0]", "empty phrase"},
+		{"content.request.deny[2].name", "use 1-64 characters"},
+		{"content.request.deny[2]", "set one of pattern or phrases"},
+		{"content.request.deny[2].action", `unknown action "burn"`},
+		{"content.request.injection", `unknown mode "sometimes"`},
+		{"content.request.injection_threshold", "between 0"},
+		{"content.request.fields.exclude[0]", "is not a field path"},
+		{"content.request.fields.exclude[1]", "is not a field path"},
+		{"content.response.injection", "applies to requests"},
+		{"roles[0].content.request.pii.secret", `unknown action "maybe"`},
+		{"content.phone_regions[1]", "unknown region"},
+	})
+}

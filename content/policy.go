@@ -33,6 +33,8 @@ type Policy struct {
 
 	injection Action // Allow (off), Flag or Block
 	threshold float64
+
+	include, exclude []Path // field rules
 }
 
 // PolicyOptions configure a policy.
@@ -45,11 +47,15 @@ type PolicyOptions struct {
 	// InjectionThreshold (0: the default, 1).
 	Injection          Action
 	InjectionThreshold float64
+	// Field rules: with Include, only strings within one of those paths
+	// are filtered; never strings within an Exclude path ("[]": any
+	// array element).
+	Include, Exclude []Path
 }
 
 // NewPolicy compiles a policy.
 func NewPolicy(o PolicyOptions) *Policy {
-	p := &Policy{deny: o.Deny, hashKey: o.HashKey, injection: o.Injection, threshold: o.InjectionThreshold}
+	p := &Policy{deny: o.Deny, hashKey: o.HashKey, injection: o.Injection, threshold: o.InjectionThreshold, include: o.Include, exclude: o.Exclude}
 	if p.threshold <= 0 {
 		p.threshold = InjectionThreshold
 	}
@@ -81,6 +87,30 @@ func NewPolicy(o PolicyOptions) *Policy {
 func (p *Policy) Active() bool {
 	return p != nil && (p.detector != nil || len(p.deny) > 0 || p.injection != Allow)
 }
+
+// Skip reports whether the field rules leave the string at path alone.
+func (p *Policy) Skip(path Path) bool {
+	if p == nil {
+		return false
+	}
+	for _, x := range p.exclude {
+		if path.Match(x) {
+			return true
+		}
+	}
+	if len(p.include) == 0 {
+		return false
+	}
+	for _, in := range p.include {
+		if path.Match(in) {
+			return false
+		}
+	}
+	return true
+}
+
+// Skip reports whether the session's field rules leave path alone.
+func (s *Session) Skip(path Path) bool { return s.p.Skip(path) }
 
 // Screen scores text for prompt injection, if the policy screens: a score
 // from the threshold is counted (type "injection", entity the strongest

@@ -1,16 +1,100 @@
 package gateway
 
 import (
+	"maps"
 	"regexp"
+	"sync"
 
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/content"
 )
 
+// contentPolicies compiles the content policy of each (role, model) pair
+// on first use: content.* with the model's overrides, then the role's.
+// Without overrides every pair shares the global policies.
+type contentPolicies struct {
+	c         *config.Config
+	key       []byte
+	req, resp *content.Policy
+	overrides bool
+	cache     sync.Map // role + "\x00" + model → [2]*content.Policy
+}
+
+func newContentPolicies(c *config.Config, key []byte) *contentPolicies {
+	cp := &contentPolicies{c: c, key: key}
+	cp.req = contentPolicy(c.Content.Request, c.Content.PhoneRegions, key)
+	cp.resp = contentPolicy(c.Content.Response, c.Content.PhoneRegions, key)
+	for _, r := range c.Roles {
+		cp.overrides = cp.overrides || r.Content != nil
+	}
+	for _, m := range c.Models {
+		cp.overrides = cp.overrides || m.Content != nil
+	}
+	return cp
+}
+
+// For returns the request and response policies of role's requests to
+// model.
+func (cp *contentPolicies) For(role, model string) (*content.Policy, *content.Policy) {
+	if !cp.overrides {
+		return cp.req, cp.resp
+	}
+	k := role + "\x00" + model
+	if v, ok := cp.cache.Load(k); ok {
+		p := v.([2]*content.Policy)
+		return p[0], p[1]
+	}
+	var overs []*config.ContentOverride
+	for _, m := range cp.c.Models {
+		if m.Name == model && m.Content != nil {
+			overs = append(overs, m.Content)
+		}
+	}
+	for _, r := range cp.c.Roles {
+		if r.Name == role && r.Content != nil {
+			overs = append(overs, r.Content)
+		}
+	}
+	p := [2]*content.Policy{cp.req, cp.resp}
+	if len(overs) > 0 {
+		req, resp := cp.c.Content.Request, cp.c.Content.Response
+		for _, o := range overs {
+			req, resp = mergeStage(req, o.Request), mergeStage(resp, o.Response)
+		}
+		p = [2]*content.Policy{contentPolicy(req, cp.c.Content.PhoneRegions, cp.key), contentPolicy(resp, cp.c.Content.PhoneRegions, cp.key)}
+	}
+	cp.cache.Store(k, p)
+	return p[0], p[1]
+}
+
+// mergeStage lays over on base: pii entity by entity, deny rules added,
+// injection and field rules replaced where set.
+func mergeStage(base, over config.ContentStage) config.ContentStage {
+	out := base
+	out.PII = maps.Clone(base.PII)
+	if out.PII == nil {
+		out.PII = map[string]string{}
+	}
+	maps.Copy(out.PII, over.PII)
+	out.Deny = append(append([]config.DenyRule(nil), base.Deny...), over.Deny...)
+	if over.Injection != "" {
+		out.Injection = over.Injection
+	}
+	if over.InjectionThreshold != 0 {
+		out.InjectionThreshold = over.InjectionThreshold
+	}
+	if len(over.Fields.Include) > 0 || len(over.Fields.Exclude) > 0 {
+		out.Fields = over.Fields
+	}
+	return out
+}
+
 // RequestContentPolicy is the content.request policy of c, as the gateway
-// applies it; key keys the hash action (kms.PurposeContentHash).
-func RequestContentPolicy(c *config.Config, key []byte) *content.Policy {
-	return contentPolicy(c.Content.Request, c.Content.PhoneRegions, key)
+// applies it to requests of role to model ("" for none); key keys the
+// hash action (kms.PurposeContentHash).
+func RequestContentPolicy(c *config.Config, key []byte, role, model string) *content.Policy {
+	req, _ := newContentPolicies(c, key).For(role, model)
+	return req
 }
 
 // contentPolicy compiles one direction of the content configuration
@@ -28,6 +112,7 @@ func contentPolicy(st config.ContentStage, regions []string, key []byte) *conten
 		a, _ := content.ParseAction(act)
 		o.Actions[e] = a
 	}
+	names := map[string]int{} // a rule of the same name replaces the earlier one
 	for _, d := range st.Deny {
 		a := content.Block
 		if d.Action != "" {
@@ -37,7 +122,20 @@ func contentPolicy(st config.ContentStage, regions []string, key []byte) *conten
 		if d.Pattern != "" {
 			r.Pattern = regexp.MustCompile(d.Pattern)
 		}
+		if i, ok := names[d.Name]; ok {
+			o.Deny[i] = r
+			continue
+		}
+		names[d.Name] = len(o.Deny)
 		o.Deny = append(o.Deny, r)
+	}
+	for _, f := range st.Fields.Include {
+		p, _ := config.ParseFieldPath(f)
+		o.Include = append(o.Include, p)
+	}
+	for _, f := range st.Fields.Exclude {
+		p, _ := config.ParseFieldPath(f)
+		o.Exclude = append(o.Exclude, p)
 	}
 	return content.NewPolicy(o)
 }

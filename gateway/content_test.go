@@ -375,3 +375,51 @@ func TestSizeLimits(t *testing.T) {
 		t.Fatalf("gpt-other: %s", res.Status)
 	}
 }
+
+// TestContentOverrides: a model's content policy replaces the global
+// actions entity by entity and a role's replaces the model's; deny rules
+// add up; field rules narrow what is filtered.
+func TestContentOverrides(t *testing.T) {
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Configure: func(c *config.Config) {
+		c.Content.Request = config.ContentStage{
+			PII:    map[string]string{"email": "redact", "ip_address": "redact"},
+			Fields: config.FieldRules{Exclude: []string{"messages[*].name"}},
+		}
+		// gpt-other is a local model: addresses may go to it, a codename
+		// may not.
+		c.Models[1].Content = &config.ContentOverride{Request: config.ContentStage{
+			PII:  map[string]string{"email": "allow"},
+			Deny: []config.DenyRule{{Name: "codenames", Phrases: []string{"Nightingale"}}},
+		}}
+		c.Roles = append(c.Roles, config.Role{Name: "secops", Groups: []string{"secops"}, Models: []string{"*"}, Capabilities: []string{"chat"},
+			Content: &config.ContentOverride{Request: config.ContentStage{PII: map[string]string{"ip_address": "allow"}}}})
+	}})
+	user := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	secops := g.NewKey(t, wardentest.KeyOptions{Role: "secops"}).Secret
+	body := func(model string) string {
+		return `{"model":"` + model + `","messages":[{"role":"user","name":"jane@example.com","content":"jane@example.com at 10.0.0.1"}]}`
+	}
+	for _, tt := range []struct {
+		key, model, want string
+	}{
+		{user, "gpt-test", `"name":"jane@example.com","content":"[EMAIL_1] at [IP_ADDRESS_1]"`},
+		{user, "gpt-other", `"content":"jane@example.com at [IP_ADDRESS_1]"`},
+		{secops, "gpt-test", `"content":"[EMAIL_1] at 10.0.0.1"`},
+		{secops, "gpt-other", `"content":"jane@example.com at 10.0.0.1"`},
+	} {
+		res, b := send(t, g, http.MethodPost, "/v1/chat/completions", tt.key, body(tt.model))
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %s %s", tt.model, res.Status, b)
+		}
+		if got, _ := g.Upstream.LastRequest(); !strings.Contains(string(got.Body), tt.want) {
+			t.Errorf("%s: the upstream received %s, want %s", tt.model, got.Body, tt.want)
+		}
+	}
+	res, b := send(t, g, http.MethodPost, "/v1/chat/completions", user, chatBody("gpt-other", "about Nightingale", false))
+	if res.StatusCode != http.StatusForbidden || !strings.Contains(string(b), "deny.codenames") {
+		t.Fatalf("the model's deny rule: %s %s", res.Status, b)
+	}
+	if res, _ := send(t, g, http.MethodPost, "/v1/chat/completions", user, chatBody("gpt-test", "about Nightingale", false)); res.StatusCode != http.StatusOK {
+		t.Fatalf("another model's deny rule applied: %s", res.Status)
+	}
+}

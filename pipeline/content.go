@@ -18,7 +18,11 @@ import (
 // done goes into the record's filters, never what was found.
 func screen(next Handler) Handler {
 	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
-		body, s, err := FilterRequest(x.Env.RequestContent, x.Body)
+		var p *content.Policy
+		if x.Env.Content != nil {
+			p, _ = x.Env.Content.For(x.Decision.Role, x.Route.Name)
+		}
+		body, s, err := FilterRequest(p, x.Body)
 		if err != nil {
 			return httperr.Wrap(http.StatusBadRequest, "invalid_request", ErrNotJSON.Error(), err)
 		}
@@ -44,7 +48,8 @@ func screen(next Handler) Handler {
 func FilterRequest(p *content.Policy, body []byte) ([]byte, *content.Session, error) {
 	s := p.NewSession()
 	roles := messageRoles(body)
-	out, err := content.RewriteStrings(body, notContent, func(path content.Path, text []byte) []byte {
+	skip := func(path content.Path) bool { return notContent(path) || p.Skip(path) }
+	out, err := content.RewriteStrings(body, skip, func(path content.Path, text []byte) []byte {
 		out := s.Filter(text)
 		// The operator's own instructions are not screened for injection:
 		// they are the instructions.
@@ -71,6 +76,12 @@ func messageRoles(body []byte) []string {
 		roles[i] = m.Role
 	}
 	return roles
+}
+
+// ContentPolicies give the content policies of a role's requests to a
+// model (content.*, with the role's and the model's overrides).
+type ContentPolicies interface {
+	For(role, model string) (request, response *content.Policy)
 }
 
 func appendFilters(fs []auditlog.Filter, stage string, counts []content.Count) []auditlog.Filter {

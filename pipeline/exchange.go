@@ -11,7 +11,6 @@ import (
 
 	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/auth"
-	"github.com/wardenhq/warden/content"
 	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/ratelimit"
@@ -23,21 +22,20 @@ import (
 // builds one per config version and swaps it atomically; an Exchange keeps
 // the Env it started with, so a reload never changes a request midway.
 type Env struct {
-	Authenticators  []auth.Authenticator
-	Limiter         ratelimit.Limiter
-	Policy          *policy.Policy
-	Routes          *upstream.Table
-	MaxBodyBytes    int64
-	TrustedProxies  []netip.Prefix
-	IPAllow         []netip.Prefix     // global allowlist; empty = any
-	WriteStall      time.Duration      // longest one write to the client may block
-	Audit           *auditlog.Recorder // nil: exchanges are not audited (tests of other stages)
-	Keeper          *retention.Keeper  // nil: no classification keeps payloads
-	NoHashes        map[string]bool    // classifications with store: none (records carry no content hashes)
-	ClassRank       map[string]int     // classifications, least sensitive first
-	RoleClass       map[string]string  // a role's least classification (roles[].classification)
-	RequestContent  *content.Policy    // content.request (nil: only invisible characters are stripped)
-	ResponseContent *content.Policy    // content.response (nil: responses pass as they are)
+	Authenticators []auth.Authenticator
+	Limiter        ratelimit.Limiter
+	Policy         *policy.Policy
+	Routes         *upstream.Table
+	MaxBodyBytes   int64
+	TrustedProxies []netip.Prefix
+	IPAllow        []netip.Prefix     // global allowlist; empty = any
+	WriteStall     time.Duration      // longest one write to the client may block
+	Audit          *auditlog.Recorder // nil: exchanges are not audited (tests of other stages)
+	Keeper         *retention.Keeper  // nil: no classification keeps payloads
+	NoHashes       map[string]bool    // classifications with store: none (records carry no content hashes)
+	ClassRank      map[string]int     // classifications, least sensitive first
+	RoleClass      map[string]string  // a role's least classification (roles[].classification)
+	Content        ContentPolicies    // content.* (nil: only invisible characters are stripped from requests)
 }
 
 // Endpoint identifies an inference endpoint and the capability it needs.

@@ -250,8 +250,10 @@ func forward(w http.ResponseWriter, r *http.Request, x *Exchange) error {
 		body = x.Request.WithModel(body, x.Route.Model)
 	}
 	x.Upstream = &upstream.Outcome{CollectText: x.collectText}
-	if p := x.Env.ResponseContent; p.Active() {
-		x.Upstream.Filter = p.NewSession()
+	if x.Env.Content != nil {
+		if _, p := x.Env.Content.For(x.Decision.Role, x.Route.Name); p.Active() {
+			x.Upstream.Filter = p.NewSession()
+		}
 	}
 	if k := x.Env.Keeper; k != nil && k.Keeps(x.Classification) {
 		x.Upstream.Keep = true

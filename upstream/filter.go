@@ -49,7 +49,8 @@ func notResponseContent(p content.Path) bool {
 
 // filterBody applies the response policy to a whole JSON answer.
 func filterBody(b []byte, o *Outcome) ([]byte, error) {
-	out, err := content.RewriteStrings(b, notResponseContent, func(_ content.Path, text []byte) []byte {
+	skip := func(p content.Path) bool { return notResponseContent(p) || o.Filter.Skip(p) }
+	out, err := content.RewriteStrings(b, skip, func(_ content.Path, text []byte) []byte {
 		return o.Filter.Filter(text)
 	})
 	if err != nil {
@@ -178,7 +179,8 @@ func (f *filterStream) event(line []byte) {
 		}
 	}
 	carried := map[streamKey]bool{}
-	out, err := content.RewriteStrings(trimmed, notResponseContent, func(p content.Path, text []byte) []byte {
+	skip := func(p content.Path) bool { return notResponseContent(p) || f.o.Filter.Skip(p) }
+	out, err := content.RewriteStrings(trimmed, skip, func(p content.Path, text []byte) []byte {
 		ci := p.Index(1)
 		if len(p) < 3 || p[0] != "choices" || ci < 0 || ci >= len(ev.Choices) {
 			return f.o.Filter.Filter(text)

@@ -23,7 +23,7 @@ func newContent() *cobra.Command {
 }
 
 func newContentTest() *cobra.Command {
-	var bodyFile string
+	var bodyFile, role, model string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "test [TEXT|-]",
@@ -51,7 +51,7 @@ and nothing is recorded. Exit status 1 if a rule would block.`,
 				rand.Read(key)
 				fmt.Fprintf(cmd.ErrOrStderr(), "warden: content test: the KMS is not available (%s); hashes are shown under a throw-away key\n", oneLine(err.Error()))
 			}
-			p := gateway.RequestContentPolicy(c, key)
+			p := gateway.RequestContentPolicy(c, key, role, model)
 			var out []byte
 			var s *content.Session
 			if bodyFile != "" {
@@ -104,6 +104,8 @@ and nothing is recorded. Exit status 1 if a rule would block.`,
 	}
 	cmd.Flags().StringVar(&bodyFile, "body", "", "a request body (JSON) to filter, or - for standard input")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	cmd.Flags().StringVar(&role, "role", "", "apply the policy as for requests of this role (with its content overrides)")
+	cmd.Flags().StringVar(&model, "model", "", "apply the policy as for requests to this model (with its content overrides)")
 	return cmd
 }
 
