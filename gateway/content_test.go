@@ -98,6 +98,11 @@ func TestContentRedaction(t *testing.T) {
 	if strings.Contains(string(rec.Entry), "example.com") || strings.Contains(string(rec.Entry), "2671") {
 		t.Errorf("the record holds a found value: %s", rec.Entry)
 	}
+	for _, v := range []string{"jane@example.com", "415-555-2671", "078-05-1120", "AKIAIOSFODNN7EXAMPLE", "Nightingale"} {
+		if strings.Contains(g.Logs(), v) {
+			t.Errorf("the gateway's log holds %q", v)
+		}
+	}
 
 	for _, tt := range []struct{ path, body, want string }{
 		{"/v1/completions", `{"model":"gpt-test","prompt":["write to jane@example.com","and x@y.io"]}`, `"prompt":["write to [EMAIL_1]","and [EMAIL_2]"]`},
