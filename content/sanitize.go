@@ -21,22 +21,34 @@ func Sanitize(text []byte) ([]byte, int) {
 	if i == len(text) {
 		return text, 0
 	}
-	out := make([]byte, i, len(text))
-	copy(out, text[:i])
+	// Copy only from the first invisible character on.
+	var out []byte
 	removed := 0
 	for i < len(text) {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			if out != nil {
+				out = append(out, c)
+			}
+			i++
+			continue
+		}
 		r, n := utf8.DecodeRune(text[i:])
 		if invisible(r) {
+			if out == nil {
+				out = make([]byte, i, len(text))
+				copy(out, text[:i])
+			}
 			removed++
-		} else {
+		} else if out != nil {
 			out = append(out, text[i:i+n]...)
 		}
 		i += n
 	}
+	if out == nil {
+		out = text
+	}
 	if norm.NFKC.IsNormal(out) {
-		if removed == 0 {
-			return text, 0 // nothing to do: the caller's slice, unchanged
-		}
 		return out, removed
 	}
 	return norm.NFKC.Bytes(out), removed
@@ -45,6 +57,9 @@ func Sanitize(text []byte) ([]byte, int) {
 // invisible reports characters that render as nothing (or reorder what
 // renders) and are used to hide instructions or split values.
 func invisible(r rune) bool {
+	if r < 0xAD || r > 0xE01EF || r > 0x3164 && r < 0xFE00 {
+		return false
+	}
 	switch {
 	case r >= 0xE0000 && r <= 0xE007F: // tags
 		return true
