@@ -3,6 +3,8 @@ package content
 import (
 	"net/netip"
 	"slices"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -66,7 +68,7 @@ func (d *Detector) Find(text []byte, dst []Finding) []Finding {
 		if !trigger[c] {
 			continue // most bytes: lower-case letters past a-f, spaces, punctuation
 		}
-		tokenStart := i == 0 || !isWordByte(text[i-1])
+		tokenStart := !wordBefore(text, i)
 		if d.on[IPAddress] && tokenStart && (isHex(c) || c == ':') && (i == 0 || text[i-1] != ':') && colonSoon(text, i) {
 			if e, ok := ipv6(text, i); ok {
 				dst = append(dst, pii(i, e, IPAddress))
@@ -159,9 +161,35 @@ func isAlpha(c byte) bool { return isUpper(c) || isLower(c) }
 func isAlnum(c byte) bool { return isDigit(c) || isAlpha(c) }
 func isHex(c byte) bool   { return isDigit(c) || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F') }
 
-// isWordByte: letters, digits, '_' and any byte of a multi-byte UTF-8
-// character, so a value glued to a word is not taken out of it.
-func isWordByte(c byte) bool { return isAlnum(c) || c == '_' || c >= 0x80 }
+// wordBefore reports whether the character before text[i] belongs to a
+// word, so a value starting at i would be glued to it; wordAfter, the
+// character at text[i]. Words are ASCII letters, digits and '_', and
+// letters and digits of scripts that separate words with spaces (below
+// U+2E80): a value next to a quotation mark, a dash, a combining mark or
+// CJK text stands apart.
+func wordBefore(text []byte, i int) bool {
+	if i <= 0 {
+		return false
+	}
+	if c := text[i-1]; c < utf8.RuneSelf {
+		return isAlnum(c) || c == '_'
+	}
+	r, _ := utf8.DecodeLastRune(text[:i])
+	return wordRune(r)
+}
+
+func wordAfter(text []byte, i int) bool {
+	if i >= len(text) {
+		return false
+	}
+	if c := text[i]; c < utf8.RuneSelf {
+		return isAlnum(c) || c == '_'
+	}
+	r, _ := utf8.DecodeRune(text[i:])
+	return wordRune(r)
+}
+
+func wordRune(r rune) bool { return r < 0x2E80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) }
 
 // --- email
 
@@ -172,13 +200,13 @@ func isLocalByte(c byte) bool {
 // email matches local@domain.tld around the '@' at at.
 func email(text []byte, at int) (start, end int, ok bool) {
 	s := at
-	for s > 0 && at-s < 64 && isLocalByte(text[s-1]) {
+	for s > 0 && at-s < 256 && isLocalByte(text[s-1]) { // (longer than RFC 5321's 64: redacted whole all the same)
 		s--
 	}
 	for s < at && (text[s] == '.' || !isAlnum(text[s]) && text[s] != '_') { // no leading dot or punctuation
 		s++
 	}
-	if s == at || text[at-1] == '.' || (s > 0 && isWordByte(text[s-1]) && text[s-1] >= 0x80) {
+	if s == at || text[at-1] == '.' || (s > 0 && text[s-1] >= 0x80 && wordBefore(text, s)) {
 		return 0, 0, false
 	}
 	// domain: labels of [a-z0-9-], dot-separated, a final label of letters
@@ -210,7 +238,7 @@ func email(text []byte, at int) (start, end int, ok bool) {
 	if labels < 2 || !lastAlpha || lastLen < 2 {
 		return 0, 0, false
 	}
-	if e < len(text) && (isWordByte(text[e]) || text[e] == '@') {
+	if wordAfter(text, e) || e < len(text) && text[e] == '@' {
 		return 0, 0, false
 	}
 	return s, e, true
@@ -285,7 +313,7 @@ func (d *Detector) number(text []byte, i int) (end int, f Finding, ok bool) {
 	r := scanRun(text, i)
 	end = r.end
 	// A run glued to letters (an id like "A1234567B") is not a value.
-	if end < len(text) && isWordByte(text[end]) {
+	if wordAfter(text, end) {
 		return end, f, false
 	}
 	switch {
@@ -336,7 +364,7 @@ done:
 	for e > i && !isDigit(text[e-1]) {
 		e--
 	}
-	if digits < 7 || digits > 15 || e < len(text) && isWordByte(text[e]) || near(text, i, notPhoneWords) {
+	if digits < 7 || digits > 15 || wordAfter(text, e) || near(text, i, notPhoneWords) {
 		return 0, false
 	}
 	return e, d.validPhone(text[i:e])
@@ -514,7 +542,7 @@ func iban(text []byte, i int) (int, bool) {
 			return 0, false
 		}
 	}
-	if n != int(want) || e < len(text) && isWordByte(text[e]) {
+	if n != int(want) || wordAfter(text, e) {
 		return 0, false
 	}
 	// mod 97 of the rearranged number, letters as 10..35
@@ -559,8 +587,11 @@ func ipv6(text []byte, i int) (int, bool) {
 	for e > i && (text[e-1] == '.' || text[e-1] == ':' && (e-2 < i || text[e-2] != ':')) {
 		e-- // sentence punctuation, not part of the address
 	}
-	if colons < 2 || e < len(text) && isWordByte(text[e]) {
+	if colons < 2 || wordAfter(text, e) {
 		return 0, false
+	}
+	if !hasDigit(text[i:e]) {
+		return 0, false // "face::add", "dead::beef": words, not addresses
 	}
 	a, err := netip.ParseAddr(string(text[i:e]))
 	if err != nil || !a.Is6() {

@@ -78,13 +78,18 @@ func RewriteStrings(doc []byte, skip func(Path) bool, f func(Path, []byte) []byt
 	return append(w.out, doc[w.last:]...), nil
 }
 
+// maxDepth bounds the nesting RewriteStrings follows: deeper documents are
+// refused, not recursed into (an upstream answer is not checked first).
+const maxDepth = 1000
+
 type rewriter struct {
-	doc  []byte
-	skip func(Path) bool
-	f    func(Path, []byte) []byte
-	path Path
-	out  []byte // nil until something changes
-	last int    // doc[:last] is in out
+	depth int
+	doc   []byte
+	skip  func(Path) bool
+	f     func(Path, []byte) []byte
+	path  Path
+	out   []byte // nil until something changes
+	last  int    // doc[:last] is in out
 }
 
 func skipWS(b []byte, i int) int {
@@ -99,6 +104,13 @@ func (w *rewriter) value(i int) (int, error) {
 	d := w.doc
 	if i >= len(d) {
 		return 0, ErrJSON
+	}
+	switch d[i] {
+	case '{', '[':
+		if w.depth++; w.depth > maxDepth {
+			return 0, ErrJSON
+		}
+		defer func() { w.depth-- }()
 	}
 	switch d[i] {
 	case '{':

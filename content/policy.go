@@ -158,6 +158,15 @@ type Count struct {
 // NewSession starts applying p.
 func (p *Policy) NewSession() *Session { return &Session{p: p} }
 
+// Block blocks the session by rule (one of the caller's own, such as
+// content that cannot be read), unless a rule blocked already.
+func (s *Session) Block(rule string) {
+	if s.blocked == "" {
+		s.blocked = rule
+		s.counts = append(s.counts, Count{Type: "policy", Entity: rule, Action: Block.String(), N: 1})
+	}
+}
+
 // Blocked returns the name of the rule that blocked ("pii.credit_card",
 // "deny.model-dump"), or "".
 func (s *Session) Blocked() string { return s.blocked }
@@ -189,12 +198,19 @@ func (s *Session) CountSanitized(n int) {
 	}
 }
 
-// Filter sanitises text (Sanitize) and applies the policy to it: what the
-// gateway does to every string of content.
+// Filter strips text of invisible characters and applies the policy to
+// its NFKC form (Sanitize): what the gateway does to every string of
+// content. Unless the policy replaced something, the text is returned
+// stripped but not normalised, so "x²" and "H₂O" keep their forms.
 func (s *Session) Filter(text []byte) []byte {
-	t, n := Sanitize(text)
+	stripped, n := Strip(text)
 	s.CountSanitized(n)
-	return s.Apply(t)
+	normal := nfkc(stripped)
+	out := s.Apply(normal)
+	if len(out) == len(normal) && (len(out) == 0 || &out[0] == &normal[0]) {
+		return stripped
+	}
+	return out
 }
 
 // Apply applies the policy to text and returns the text to use instead
@@ -206,31 +222,28 @@ func (s *Session) Apply(text []byte) []byte {
 		return text
 	}
 	s.found = s.find(text, s.found[:0])
-	for _, f := range s.found {
-		if f.Kind == KindDeny && f.deny.Action == Block {
-			s.blocked = "deny." + f.Rule
-			s.count("deny", f.Rule, Block)
-			return text
+	// A block wins whatever it overlaps: checked before overlaps are
+	// resolved, deny rules first.
+	for pass := range 2 {
+		for _, f := range s.found {
+			if (pass == 0) != (f.Kind == KindDeny) {
+				continue
+			}
+			if typ, name, a := s.action(f); a == Block {
+				s.blocked = typ + "." + name
+				s.count(typ, name, Block)
+				return text
+			}
 		}
 	}
 	s.found = resolve(s.found, 0)
 	var out []byte
 	last := 0
 	for _, f := range s.found {
-		var a Action
-		typ, name := "pii", f.Rule
-		if f.Kind == KindDeny {
-			a, typ = f.deny.Action, "deny"
-		} else {
-			a, name = p.actions[f.Entity], entityNames[f.Entity]
-		}
+		typ, name, a := s.action(f)
 		switch a {
 		case Allow:
 			continue
-		case Block:
-			s.blocked = typ + "." + name
-			s.count(typ, name, a)
-			return text
 		case Flag:
 			s.count(typ, name, a)
 			continue
@@ -249,6 +262,15 @@ func (s *Session) Apply(text []byte) []byte {
 	return append(out, text[last:]...)
 }
 
+// action is what the policy does with f, and the type and name it is
+// counted under.
+func (s *Session) action(f Finding) (typ, name string, a Action) {
+	if f.Kind == KindDeny {
+		return "deny", f.Rule, f.deny.Action
+	}
+	return "pii", entityNames[f.Entity], s.p.actions[f.Entity]
+}
+
 // find appends the deny-rule matches and detector findings in text to dst
 // (overlapping: resolve orders them and drops overlaps).
 func (s *Session) find(text []byte, dst []Finding) []Finding {
@@ -263,7 +285,7 @@ func (s *Session) find(text []byte, dst []Finding) []Finding {
 	}
 	p.phrases.each(text, func(k, at int) bool {
 		end := at + p.phrases.lens[k]
-		if (at > 0 && isWordByte(text[at-1]) && isWordByte(text[at])) || (end < len(text) && isWordByte(text[end]) && isWordByte(text[end-1])) {
+		if wordBefore(text, at) && wordAfter(text, at) || wordAfter(text, end) && wordBefore(text, end) {
 			return true // inside a longer word
 		}
 		r := p.phraseOf[k]

@@ -10,10 +10,27 @@ import (
 // normalises it to NFKC, so that detectors and rules see what a model
 // reads: Unicode tag characters (U+E0000–U+E007F, which carry hidden ASCII),
 // zero-width characters, bidirectional overrides and isolates, soft
-// hyphens and other format characters that render as nothing. It returns
-// text itself when there is nothing to do (all ASCII, the common case),
-// and how many characters it removed.
+// hyphens, variation selectors and other format characters that render as
+// nothing. It returns text itself when there is nothing to do (all ASCII,
+// the common case), and how many characters it removed.
 func Sanitize(text []byte) ([]byte, int) {
+	stripped, n := Strip(text)
+	return nfkc(stripped), n
+}
+
+func nfkc(text []byte) []byte {
+	if norm.NFKC.IsNormal(text) {
+		return text
+	}
+	return norm.NFKC.Bytes(text)
+}
+
+// Strip removes the invisible characters of Sanitize without normalising.
+// Zero-width (non-)joiners between two non-ASCII characters (emoji
+// sequences, Persian and Indic text) and an emoji presentation selector
+// after one are kept: they are how those scripts are written, and cannot
+// split an ASCII value or hide ASCII text.
+func Strip(text []byte) ([]byte, int) {
 	i := 0
 	for i < len(text) && text[i] < utf8.RuneSelf {
 		i++
@@ -24,34 +41,63 @@ func Sanitize(text []byte) ([]byte, int) {
 	// Copy only from the first invisible character on.
 	var out []byte
 	removed := 0
+	prevWide := i > 0 && text[i-1] >= utf8.RuneSelf // the last character kept is non-ASCII
 	for i < len(text) {
 		c := text[i]
 		if c < utf8.RuneSelf {
 			if out != nil {
 				out = append(out, c)
 			}
+			prevWide = false
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRune(text[i:])
-		if invisible(r) {
+		if invisible(r) && !writtenWith(text, i+n, r, prevWide) {
 			if out == nil {
 				out = make([]byte, i, len(text))
 				copy(out, text[:i])
 			}
 			removed++
-		} else if out != nil {
-			out = append(out, text[i:i+n]...)
+		} else {
+			if out != nil {
+				out = append(out, text[i:i+n]...)
+			}
+			prevWide = true
 		}
 		i += n
 	}
 	if out == nil {
-		out = text
+		return text, 0
 	}
-	if norm.NFKC.IsNormal(out) {
-		return out, removed
+	return out, removed
+}
+
+// writtenWith reports the joiners and selectors that non-ASCII writing
+// needs (see Strip): r, followed by text[next:], after a kept non-ASCII
+// character if prevWide. A joiner needs a visible non-ASCII character
+// after it too (other invisible characters, which go, do not count).
+func writtenWith(text []byte, next int, r rune, prevWide bool) bool {
+	switch r {
+	case 0x200C, 0x200D:
+		if !prevWide {
+			return false
+		}
+		for next < len(text) {
+			if text[next] < utf8.RuneSelf {
+				return false
+			}
+			r, n := utf8.DecodeRune(text[next:])
+			if !invisible(r) {
+				return true
+			}
+			next += n
+		}
+		return false
+	case 0xFE0E, 0xFE0F:
+		return prevWide
 	}
-	return norm.NFKC.Bytes(out), removed
+	return false
 }
 
 // invisible reports characters that render as nothing (or reorder what

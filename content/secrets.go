@@ -34,7 +34,7 @@ var secretRules = []secretRule{
 	{"jwt", []string{"eyJ"}, jwt},
 	{"private-key", []string{"-----BEGIN "}, privateKey},
 	{"credential-url", []string{"://"}, credentialURL},
-	{genericRule, []string{"password", "passwd", "pwd", "secret", "api_key", "apikey", "api-key", "access_token", "auth_token", "client_secret", "private_key"}, assigned(credentialByte, 8, 200)},
+	{genericRule, []string{"password", "passwd", "pwd", "secret", "api_key", "apikey", "api-key", "access_token", "auth_token", "client_secret", "private_key", "token", "passphrase"}, assigned(credentialByte, 8, 200)},
 }
 
 var (
@@ -123,7 +123,7 @@ func span(text []byte, i int, set func(byte) bool, max int) int {
 // max bytes of set and a boundary.
 func token(set func(byte) bool, min, max int) func([]byte, int, string) (int, int, bool) {
 	return func(text []byte, kw int, keyword string) (int, int, bool) {
-		if !bytes.HasPrefix(text[kw:], []byte(keyword)) || kw > 0 && isWordByte(text[kw-1]) && keyword[0] != '-' {
+		if !bytes.HasPrefix(text[kw:], []byte(keyword)) || wordBefore(text, kw) && keyword[0] != '-' {
 			return 0, 0, false
 		}
 		s := kw + len(keyword)
@@ -226,7 +226,9 @@ func accountKey(text []byte, kw int, keyword string) (int, int, bool) {
 // jwt matches header.payload.signature, both first parts JSON objects
 // ("eyJ" is base64url of `{"`); the signature may be empty (alg none).
 func jwt(text []byte, kw int, _ string) (int, int, bool) {
-	if !bytes.HasPrefix(text[kw:], []byte("eyJ")) || kw > 0 && isWordByte(text[kw-1]) {
+	// At a token start only: a run of base64url characters is scanned once,
+	// from its start, not again from every "eyJ" inside it.
+	if !bytes.HasPrefix(text[kw:], []byte("eyJ")) || kw > 0 && urlSafe(text[kw-1]) || wordBefore(text, kw) {
 		return 0, 0, false
 	}
 	a := span(text, kw, urlSafe, 4096)
@@ -242,22 +244,22 @@ func jwt(text []byte, kw int, _ string) (int, int, bool) {
 }
 
 // privateKey matches a PEM private key block: from its BEGIN line to its
-// END line, or to the end of the text if it was cut.
+// END line, or to the end of the text if it was cut. The BEGIN line is
+// read within its first 64 bytes, ended by a newline or by a literal \n
+// (a key inside JSON text).
 func privateKey(text []byte, kw int, _ string) (int, int, bool) {
-	line := text[kw:]
-	if nl := bytes.IndexByte(line, '\n'); nl >= 0 {
-		line = line[:nl]
-	}
-	if len(line) > 64 || !bytes.Contains(line, []byte("PRIVATE KEY")) {
+	head := text[kw:min(len(text), kw+64)]
+	h := bytes.Index(head, []byte("PRIVATE KEY-----"))
+	if h < 0 {
 		return 0, 0, false
 	}
-	rest := text[kw+len(line):]
+	rest := text[kw+h+len("PRIVATE KEY-----"):]
 	end := bytes.Index(rest, []byte("-----END "))
 	if end < 0 {
 		return kw, len(text), true
 	}
-	e := kw + len(line) + end + len("-----END ")
-	if k := bytes.Index(text[e:], []byte("-----")); k >= 0 && k < 64 {
+	e := len(text) - len(rest) + end + len("-----END ")
+	if k := bytes.Index(text[e:min(len(text), e+64)], []byte("-----")); k >= 0 {
 		e += k + len("-----")
 	}
 	return kw, e, true

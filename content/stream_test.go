@@ -55,3 +55,54 @@ func TestStreamTextBlock(t *testing.T) {
 		t.Fatalf("blocked %q, released %q", s.Blocked(), out.String())
 	}
 }
+
+// TestStreamTextUnicode: full-width digits, a phrase split by zero-width
+// spaces, CJK text without spaces and compact JSON: values are held whole,
+// the text flows, and it comes out as it would whole.
+func TestStreamTextUnicode(t *testing.T) {
+	p := NewPolicy(PolicyOptions{Actions: map[Entity]Action{CreditCard: Redact, Email: Redact},
+		Deny: []*DenyRule{{Name: "code", Action: Block, Phrases: []string{"Project Nightingale"}}}})
+	card := strings.Repeat("word ", 20) + "card \uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 " + strings.Repeat("tail ", 20)
+	phrase := strings.Repeat("word ", 20) + "Project " + strings.Repeat("\u200b", 30) + "Nightingale " + strings.Repeat("tail ", 30)
+	cjk := strings.Repeat("这是一个很长的中文句子，没有空格。", 30) + "邮箱jane@example.com谢谢" + strings.Repeat("更多文字。", 30)
+	compact := strings.Repeat(`{"k":"v","n":12345},`, 200) + `{"mail":"jane@example.com"}`
+	for _, size := range []int{1, 2, 3, 5, 17, 64} {
+		for _, text := range []string{card, phrase, cjk, compact} {
+			s := p.NewSession()
+			st := s.Stream()
+			var out strings.Builder
+			first := -1
+			for i := 0; i < len(text); i += size {
+				if got := st.Push([]byte(text[i:min(i+size, len(text))])); len(got) > 0 && first < 0 {
+					first = i
+				}
+			}
+			out.Write(st.Flush())
+			o := out.String()
+			if strings.Contains(o, "4111 1111 1111 1111") || strings.Contains(o, "Nightingale") || strings.Contains(o, "jane@") {
+				t.Fatalf("pieces of %d: released %q", size, o)
+			}
+			if text == phrase && s.Blocked() != "deny.code" {
+				t.Fatalf("pieces of %d: the phrase did not block", size)
+			}
+			if text != phrase && (first < 0 || first > 1024) {
+				t.Errorf("pieces of %d: the first text came out after %d bytes", size, first)
+			}
+		}
+	}
+}
+
+// TestStreamTextLinear: a long text without a place to cut is released
+// anyway past maxHeld, and pushing it piece by piece stays linear.
+func TestStreamTextLinear(t *testing.T) {
+	st := NewPolicy(PolicyOptions{Actions: map[Entity]Action{Email: Redact}}).NewSession().Stream()
+	blob := strings.Repeat("QUFBQUFB", 40000) // 320 KB of base64
+	n := 0
+	for i := 0; i < len(blob); i += 4 {
+		n += len(st.Push([]byte(blob[i : i+4])))
+	}
+	n += len(st.Flush())
+	if n != len(blob) || st.Held() != 0 {
+		t.Fatalf("released %d of %d", n, len(blob))
+	}
+}

@@ -170,15 +170,16 @@ func TestContentSanitize(t *testing.T) {
 		t.Fatalf("%s %s", res.Status, b)
 	}
 	got, _ := g.Upstream.LastRequest()
-	if !strings.Contains(string(got.Body), `"content":"hello world full"`) {
+	if !strings.Contains(string(got.Body), `"content":"hello world ｆｕｌｌ"`) {
 		t.Fatalf("the upstream received %s", got.Body)
 	}
 	rec := log.released(t, res)
 	if len(rec.Filters) != 1 || rec.Filters[0].Type != "sanitize" || rec.Filters[0].Count != 4 {
 		t.Fatalf("filters %+v", rec.Filters)
 	}
-	// Plain requests pass byte for byte.
-	plain := `{"model":"gpt-test",  "messages":[{"role":"user","content":"héllo"}]}`
+	// Plain requests pass byte for byte, emoji sequences, Persian joiners
+	// and superscripts included.
+	plain := `{"model":"gpt-test",  "messages":[{"role":"user","content":"héllo x² + y² = z², H₂O, family 👨‍👩‍👧, می‌خواهم ❤️"}]}`
 	send(t, g, http.MethodPost, "/v1/chat/completions", admin, plain)
 	if got, _ := g.Upstream.LastRequest(); string(got.Body) != strings.Replace(plain, "gpt-test", "upstream-model", 1) {
 		t.Fatalf("a plain request was changed: %s", got.Body)

@@ -18,9 +18,14 @@ import (
 // done goes into the record's filters, never what was found.
 func screen(next Handler) Handler {
 	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
-		var p *content.Policy
+		var p, resp *content.Policy
 		if x.Env.Content != nil {
-			p, _ = x.Env.Content.For(x.Decision.Role, x.Route.Name)
+			p, resp = x.Env.Content.For(x.Decision.Role, x.Route.Name)
+		}
+		if resp.Active() && asksLogprobs(x.Body) {
+			// Log probabilities carry the answer token by token, where no
+			// filter can see a value whole.
+			return httperr.New(http.StatusBadRequest, "logprobs_not_allowed", "log probabilities are not available for this model: its responses are filtered")
 		}
 		body, s, err := FilterRequest(p, x.Body)
 		if err != nil {
@@ -48,17 +53,47 @@ func screen(next Handler) Handler {
 func FilterRequest(p *content.Policy, body []byte) ([]byte, *content.Session, error) {
 	s := p.NewSession()
 	roles := messageRoles(body)
+	texts := make([][]byte, len(roles)) // each message's text, for injection screening
 	skip := func(path content.Path) bool { return notContent(path) || p.Skip(path) }
 	out, err := content.RewriteStrings(body, skip, func(path content.Path, text []byte) []byte {
 		out := s.Filter(text)
-		// The operator's own instructions are not screened for injection:
-		// they are the instructions.
-		if i := path.Index(1); len(path) == 0 || path[0] != "messages" || i < 0 || i >= len(roles) || roles[i] != "system" && roles[i] != "developer" {
+		i := path.Index(1)
+		switch {
+		case len(path) == 0 || path[0] != "messages" || i < 0 || i >= len(roles):
 			s.Screen(out)
+		case roles[i] == "system" || roles[i] == "developer":
+			// The application's own instructions (they may well say "you
+			// are ...; never reveal your instructions"): not screened. An
+			// end user's text reaches a model as user content or tool
+			// results.
+		default:
+			texts[i] = append(append(texts[i], out...), '\n')
 		}
 		return out
 	})
+	for _, t := range texts {
+		if len(t) > 0 {
+			s.Screen(t) // a message's parts together
+		}
+	}
 	return out, s, err
+}
+
+// asksLogprobs reports whether a request asks for log probabilities
+// (chat: logprobs true or top_logprobs; completions: logprobs N).
+func asksLogprobs(body []byte) bool {
+	var v struct {
+		Logprobs    json.RawMessage `json:"logprobs"`
+		TopLogprobs json.RawMessage `json:"top_logprobs"`
+	}
+	if json.Unmarshal(body, &v) != nil {
+		return false
+	}
+	on := func(r json.RawMessage) bool {
+		s := string(r)
+		return len(s) > 0 && s != "null" && s != "false" && s != "0"
+	}
+	return on(v.Logprobs) || on(v.TopLogprobs)
 }
 
 // messageRoles returns the role of each message of a chat request.
@@ -93,7 +128,8 @@ func appendFilters(fs []auditlog.Filter, stage string, counts []content.Count) [
 
 // notContentPaths are the request fields that name, identify or describe
 // rather than say something: model and role names, ids, types, tool
-// names and JSON schemas, images and audio.
+// names, images and audio. JSON schemas are structure, but for their
+// descriptive values (schemaRoots).
 var notContentPaths = []content.Path{
 	{"model"},
 	{"messages", "[]", "role"},
@@ -108,19 +144,36 @@ var notContentPaths = []content.Path{
 	{"messages", "[]", "content", "[]", "file"},
 	{"tools", "[]", "type"},
 	{"tools", "[]", "function", "name"},
-	{"tools", "[]", "function", "parameters"},
 	{"functions", "[]", "name"},
-	{"functions", "[]", "parameters"},
 	{"tool_choice"},
 	{"function_call"},
-	{"response_format"},
 	{"encoding_format"},
 	{"service_tier"},
 	{"reasoning_effort"},
 	{"modalities"},
 }
 
+// schemaRoots hold JSON schemas: in them only the values of descriptive
+// keywords are text a model reads.
+var schemaRoots = []content.Path{
+	{"tools", "[]", "function", "parameters"},
+	{"functions", "[]", "parameters"},
+	{"response_format"},
+}
+
+var schemaText = map[string]bool{"description": true, "title": true, "enum": true, "default": true, "examples": true, "const": true}
+
 func notContent(p content.Path) bool {
+	for _, root := range schemaRoots {
+		if p.Match(root) {
+			for i := len(p) - 1; i >= len(root); i-- {
+				if p[i][0] != '[' {
+					return !schemaText[p[i]]
+				}
+			}
+			return true
+		}
+	}
 	for _, pat := range notContentPaths {
 		if p.Match(pat) {
 			return true

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -265,7 +264,7 @@ func sizeLimit(next Handler) Handler {
 				return httperr.New(http.StatusBadRequest, "max_tokens_exceeded",
 					fmt.Sprintf("max_tokens is %d; at most %d are allowed for this model and role", n, maxTokens))
 			case !set:
-				body := withMember(x.Body, "max_tokens", strconv.FormatInt(maxTokens, 10))
+				body := setMember(x.Body, "max_tokens", strconv.FormatInt(maxTokens, 10))
 				req, err := ParseRequest(body)
 				if err != nil {
 					return httperr.Wrap(http.StatusInternalServerError, "internal_error", "the limited request is malformed", err)
@@ -288,18 +287,40 @@ func lower(a, b int64) int64 {
 	return min(a, b)
 }
 
-// withMember returns the JSON object body with "name": value added first.
-func withMember(body []byte, name, value string) []byte {
-	i := bytes.IndexByte(body, '{')
-	rest := bytes.TrimLeft(body[i+1:], " \t\r\n")
+// setMember returns the JSON object body with its top-level member name
+// set to value: replaced where it is ("max_tokens": null), added first
+// otherwise.
+func setMember(body []byte, name, value string) []byte {
+	i := skipSpace(body, 0)
+	if i >= len(body) || body[i] != '{' {
+		return body
+	}
+	open := i
+	i = skipSpace(body, i+1)
+	for i < len(body) && body[i] == '"' {
+		ke := skipString(body, i)
+		key := string(body[i+1 : ke-1])
+		vs := skipSpace(body, skipSpace(body, ke)+1) // past the ':'
+		ve := skipValue(body, vs)
+		if key == name {
+			out := make([]byte, 0, len(body)+len(value))
+			out = append(append(append(out, body[:vs]...), value...), body[ve:]...)
+			return out
+		}
+		i = skipSpace(body, ve)
+		if i < len(body) && body[i] == ',' {
+			i = skipSpace(body, i+1)
+		}
+	}
+	rest := skipSpace(body, open+1)
 	out := make([]byte, 0, len(body)+len(name)+len(value)+4)
-	out = append(out, body[:i+1]...)
+	out = append(out, body[:open+1]...)
 	out = append(out, '"')
 	out = append(out, name...)
 	out = append(out, '"', ':')
 	out = append(out, value...)
-	if len(rest) > 0 && rest[0] != '}' {
+	if rest < len(body) && body[rest] != '}' {
 		out = append(out, ',')
 	}
-	return append(out, body[i+1:]...)
+	return append(out, body[open+1:]...)
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/wardenhq/warden/content"
 	"github.com/wardenhq/warden/internal/httperr"
@@ -25,7 +27,6 @@ func blockedError(rule string) *httperr.Error {
 var responseNotContent = []content.Path{
 	{"id"}, {"object"}, {"model"}, {"system_fingerprint"}, {"service_tier"}, {"usage"}, {"data"},
 	{"choices", "[]", "finish_reason"},
-	{"choices", "[]", "logprobs"},
 	{"choices", "[]", "message", "role"},
 	{"choices", "[]", "message", "tool_calls", "[]", "id"},
 	{"choices", "[]", "message", "tool_calls", "[]", "type"},
@@ -47,14 +48,16 @@ func notResponseContent(p content.Path) bool {
 	return false
 }
 
-// filterBody applies the response policy to a whole JSON answer.
+// filterBody applies the response policy to a whole JSON answer. An answer
+// that is not JSON cannot be filtered, and is withheld.
 func filterBody(b []byte, o *Outcome) ([]byte, error) {
 	skip := func(p content.Path) bool { return notResponseContent(p) || o.Filter.Skip(p) }
 	out, err := content.RewriteStrings(b, skip, func(_ content.Path, text []byte) []byte {
 		return o.Filter.Filter(text)
 	})
 	if err != nil {
-		return b, nil // not JSON after all: nothing Warden can filter
+		o.Blocked = ruleUnfilterable
+		return nil, &BlockedError{ruleUnfilterable}
 	}
 	if rule := o.Filter.Blocked(); rule != "" {
 		o.Blocked = rule
@@ -63,36 +66,45 @@ func filterBody(b []byte, o *Outcome) ([]byte, error) {
 	return out, nil
 }
 
-// filterStream filters a stream's events as they pass: each choice's
-// content (and text, for completions) and each tool call's arguments go
-// through a content.StreamText, which holds back the last few dozen bytes
-// so a value split across events is seen whole. A choice's held text is
-// released with its finishing event (or in an event of its own just
-// before it, or before the stream's end). When a rule blocks, the stream
-// ends with an error event and no [DONE].
+// ruleUnfilterable blocks what the response policy cannot read: an answer
+// or a stream event that is not JSON (fail closed).
+const ruleUnfilterable = "response.unfilterable"
+
+// filterStream filters a stream's events as they pass. It reads the
+// stream as SSE clients do: lines end in CRLF, LF or CR; an event is the
+// lines up to a blank line; its data lines are joined with newlines. Each
+// choice's streamed strings (content, text, reasoning, refusals, tool-call
+// arguments, ...) go through a content.StreamText, which holds back the
+// last few dozen bytes so a value split across events is seen whole. A
+// choice's held text is released with its finishing event (or in an event
+// of Warden's own just before it, or before the stream's end). An event
+// whose data is not JSON, or a rule that blocks, ends the stream with an
+// error event and no [DONE].
 type filterStream struct {
 	rc    io.ReadCloser
 	o     *Outcome
-	texts map[streamKey]*content.StreamText
+	texts map[string]*streamed
+	order []string // keys of texts, first seen first
 	buf   []byte
-	line  []byte // an unfinished line
+	line  []byte   // an unfinished line
+	cr    bool     // the last line ended in CR: an LF next belongs to it
+	lines [][]byte // the event's lines so far, with their line ends
 	out   []byte
-	env   envelope // of the last event, for events Warden writes
+	env   map[string]json.RawMessage // id, object, created, model of the last event
 	err   error
 	ended bool
 }
 
-type streamKey struct{ choice, tool int } // tool -1: the choice's content
-
-type envelope struct {
-	ID      string `json:"id"`
-	Object  string `json:"object"`
-	Created int64  `json:"created"`
-	Model   string `json:"model"`
+// streamed is one streamed string of a choice and where it sits in an
+// event (for the events Warden writes itself).
+type streamed struct {
+	st     *content.StreamText
+	choice json.RawMessage // the choice's "index"
+	path   []string        // below the choice; "[k]" for tool call k (its "index")
 }
 
 func newFilterStream(rc io.ReadCloser, o *Outcome) *filterStream {
-	return &filterStream{rc: rc, o: o, texts: map[streamKey]*content.StreamText{}, buf: make([]byte, 32<<10)}
+	return &filterStream{rc: rc, o: o, texts: map[string]*streamed{}, buf: make([]byte, 32<<10)}
 }
 
 func (f *filterStream) Read(p []byte) (int, error) {
@@ -103,9 +115,13 @@ func (f *filterStream) Read(p []byte) (int, error) {
 		n, err := f.rc.Read(f.buf)
 		f.scan(f.buf[:n])
 		if err == io.EOF && !f.ended {
+			f.cr = false
 			if len(f.line) > 0 {
-				f.event(f.line)
+				f.addLine(f.line)
 				f.line = nil
+			}
+			if len(f.lines) > 0 {
+				f.event()
 			}
 			f.flushAll()
 		}
@@ -120,168 +136,283 @@ func (f *filterStream) Read(p []byte) (int, error) {
 
 func (f *filterStream) Close() error { return f.rc.Close() }
 
+// maxEvent bounds one event: a stream that never ends a line or an event
+// is not held without limit.
+const maxEvent = 4 << 20
+
 func (f *filterStream) scan(b []byte) {
 	for len(b) > 0 && !f.ended {
-		i := bytes.IndexByte(b, '\n')
+		if f.cr { // a line ended in CR at the end of the last read
+			f.cr = false
+			if b[0] == '\n' {
+				f.line = append(f.line, '\n')
+				b = b[1:]
+			}
+			f.addLine(f.line)
+			f.line = f.line[:0]
+			continue
+		}
+		i := bytes.IndexAny(b, "\r\n")
 		if i < 0 {
 			f.line = append(f.line, b...)
+			if len(f.line) > maxEvent {
+				f.fail()
+			}
 			return
 		}
-		line := b[:i+1]
+		end := i + 1
+		if b[i] == '\r' {
+			if i+1 == len(b) { // CR or CRLF: the next read tells
+				f.line = append(f.line, b...)
+				f.cr = true
+				return
+			}
+			if b[i+1] == '\n' {
+				end++
+			}
+		}
+		line := b[:end]
 		if len(f.line) > 0 {
 			f.line = append(f.line, line...)
 			line = f.line
 		}
-		f.event(line)
+		f.addLine(line)
 		f.line = f.line[:0]
-		b = b[i+1:]
+		b = b[end:]
 	}
 }
 
-// event handles one line of the stream (with its line ending).
-func (f *filterStream) event(line []byte) {
-	data, ok := bytes.CutPrefix(line, []byte("data:"))
-	if !ok {
-		f.out = append(f.out, line...)
+// addLine adds a line to the event; a blank line ends it.
+func (f *filterStream) addLine(line []byte) {
+	if len(bytes.TrimRight(line, "\r\n")) == 0 {
+		f.lines = append(f.lines, append([]byte(nil), line...))
+		f.event()
 		return
 	}
-	trimmed := bytes.TrimSpace(data)
-	if bytes.HasPrefix(trimmed, []byte("[DONE]")) {
+	f.lines = append(f.lines, append([]byte(nil), line...))
+	size := 0
+	for _, l := range f.lines {
+		size += len(l)
+	}
+	if size > maxEvent {
+		f.fail()
+	}
+}
+
+// event handles a whole event (its lines, the blank one last if any).
+func (f *filterStream) event() {
+	lines := f.lines
+	f.lines = nil
+	var data [][]byte
+	var other []byte
+	for _, l := range lines {
+		body := bytes.TrimRight(l, "\r\n")
+		if v, ok := bytes.CutPrefix(body, []byte("data:")); ok {
+			data = append(data, bytes.TrimPrefix(v, []byte(" ")))
+			continue
+		}
+		if len(body) > 0 {
+			other = append(other, l...)
+		}
+	}
+	end := []byte("\n")
+	if n := len(lines); n > 0 {
+		if e := lineEnd(lines[n-1]); len(e) > 0 {
+			end = e
+		}
+	}
+	if len(data) == 0 {
+		for _, l := range lines {
+			f.out = append(f.out, l...)
+		}
+		return
+	}
+	joined := bytes.Join(data, []byte("\n"))
+	trimmed := bytes.TrimSpace(joined)
+	switch {
+	case bytes.Equal(trimmed, []byte("[DONE]")):
 		f.flushAll()
 		if !f.ended {
-			f.out = append(f.out, line...)
+			f.out = append(f.out, other...)
+			f.out = append(f.out, "data: [DONE]"...)
+			f.out = append(f.out, end...)
+			f.out = append(f.out, end...)
+		}
+		return
+	case len(trimmed) == 0:
+		for _, l := range lines {
+			f.out = append(f.out, l...)
 		}
 		return
 	}
-	var ev struct {
-		envelope
-		Choices []struct {
-			Index        int             `json:"index"`
-			FinishReason json.RawMessage `json:"finish_reason"`
-			Delta        struct {
-				ToolCalls []struct {
-					Index int `json:"index"`
-				} `json:"tool_calls"`
-			} `json:"delta"`
-		} `json:"choices"`
-	}
-	if json.Unmarshal(trimmed, &ev) != nil {
-		f.out = append(f.out, line...) // not an event Warden knows: as it is
+	out, ok := f.filterEvent(trimmed)
+	if !ok {
+		f.fail()
 		return
-	}
-	if ev.ID != "" || ev.Model != "" {
-		f.env = ev.envelope
-	}
-	finishing := map[int]bool{}
-	for _, c := range ev.Choices {
-		if len(c.FinishReason) > 0 && string(c.FinishReason) != "null" {
-			finishing[c.Index] = true
-		}
-	}
-	carried := map[streamKey]bool{}
-	skip := func(p content.Path) bool { return notResponseContent(p) || f.o.Filter.Skip(p) }
-	out, err := content.RewriteStrings(trimmed, skip, func(p content.Path, text []byte) []byte {
-		ci := p.Index(1)
-		if len(p) < 3 || p[0] != "choices" || ci < 0 || ci >= len(ev.Choices) {
-			return f.o.Filter.Filter(text)
-		}
-		c := ev.Choices[ci]
-		k, ok := streamKey{c.Index, -1}, false
-		switch {
-		case len(p) == 4 && p[2] == "delta" && p[3] == "content", len(p) == 3 && p[2] == "text":
-			ok = true
-		case len(p) == 7 && p[2] == "delta" && p[3] == "tool_calls" && p[5] == "function" && p[6] == "arguments":
-			if ti := p.Index(4); ti >= 0 && ti < len(c.Delta.ToolCalls) {
-				k.tool, ok = c.Delta.ToolCalls[ti].Index, true
-			}
-		}
-		if !ok {
-			return f.o.Filter.Filter(text)
-		}
-		st := f.texts[k]
-		if st == nil {
-			st = f.o.Filter.Stream()
-			f.texts[k] = st
-		}
-		carried[k] = true
-		rel := st.Push(text)
-		if finishing[k.choice] {
-			rel = append(rel, st.Flush()...)
-		}
-		if rel == nil {
-			rel = []byte{}
-		}
-		return rel
-	})
-	if err != nil {
-		f.out = append(f.out, line...)
-		return
-	}
-	// Text still held for a finishing choice goes out just before its
-	// finishing event.
-	for k, st := range f.texts {
-		if finishing[k.choice] && !carried[k] && st.Held() > 0 {
-			f.emit(k, st.Flush())
-		}
 	}
 	if f.block() {
 		return
 	}
+	f.out = append(f.out, other...)
 	f.out = append(f.out, "data: "...)
 	f.out = append(f.out, out...)
-	f.out = append(f.out, lineEnd(line)...)
+	f.out = append(f.out, end...)
+	f.out = append(f.out, end...)
+}
+
+// filterEvent filters one event's JSON data; false if it is not JSON.
+func (f *filterStream) filterEvent(data []byte) ([]byte, bool) {
+	var ev struct {
+		ID      json.RawMessage `json:"id"`
+		Object  json.RawMessage `json:"object"`
+		Created json.RawMessage `json:"created"`
+		Model   json.RawMessage `json:"model"`
+		Choices []struct {
+			Index        json.RawMessage `json:"index"`
+			FinishReason json.RawMessage `json:"finish_reason"`
+			Delta        struct {
+				ToolCalls []struct {
+					Index json.RawMessage `json:"index"`
+				} `json:"tool_calls"`
+			} `json:"delta"`
+		} `json:"choices"`
+	}
+	if json.Unmarshal(data, &ev) != nil {
+		// Valid JSON of another shape is filtered string by string;
+		// anything else cannot be.
+		if !json.Valid(data) {
+			return nil, false
+		}
+		ev.Choices = nil
+	}
+	if len(ev.ID) > 0 || len(ev.Model) > 0 {
+		f.env = map[string]json.RawMessage{"id": ev.ID, "object": ev.Object, "created": ev.Created, "model": ev.Model}
+	}
+	choiceIndex := func(i int) json.RawMessage {
+		if idx := ev.Choices[i].Index; len(idx) > 0 {
+			return idx
+		}
+		return json.RawMessage(strconv.Itoa(i))
+	}
+	finishing := map[string]bool{}
+	for i, c := range ev.Choices {
+		if len(c.FinishReason) > 0 && string(c.FinishReason) != "null" {
+			finishing[string(choiceIndex(i))] = true
+		}
+	}
+	carried := map[string]bool{}
+	skip := func(p content.Path) bool { return notResponseContent(p) || f.o.Filter.Skip(p) }
+	out, err := content.RewriteStrings(data, skip, func(p content.Path, text []byte) []byte {
+		ci := p.Index(1)
+		if len(p) < 3 || p[0] != "choices" || ci < 0 || ci >= len(ev.Choices) {
+			return f.o.Filter.Filter(text)
+		}
+		idx := choiceIndex(ci)
+		// Below the choice; a tool call is known by its own "index".
+		rel := append([]string(nil), p[2:]...)
+		if len(rel) > 2 && rel[0] == "delta" && rel[1] == "tool_calls" {
+			if ti := p.Index(4); ti >= 0 && ti < len(ev.Choices[ci].Delta.ToolCalls) && len(ev.Choices[ci].Delta.ToolCalls[ti].Index) > 0 {
+				rel[2] = "[" + string(ev.Choices[ci].Delta.ToolCalls[ti].Index) + "]"
+			}
+		}
+		key := string(idx) + "|" + strings.Join(rel, ".")
+		sd := f.texts[key]
+		if sd == nil {
+			sd = &streamed{st: f.o.Filter.Stream(), choice: idx, path: rel}
+			f.texts[key] = sd
+			f.order = append(f.order, key)
+		}
+		carried[key] = true
+		released := sd.st.Push(text)
+		if finishing[string(idx)] {
+			released = append(released, sd.st.Flush()...)
+		}
+		if released == nil {
+			released = []byte{}
+		}
+		return released
+	})
+	if err != nil {
+		return nil, false
+	}
+	// Text still held for a finishing choice goes out just before its
+	// finishing event.
+	for _, k := range f.order {
+		sd := f.texts[k]
+		if finishing[string(sd.choice)] && !carried[k] && sd.st.Held() > 0 {
+			f.emit(sd, sd.st.Flush())
+		}
+	}
+	return out, true
 }
 
 // flushAll releases every held text before the stream ends.
 func (f *filterStream) flushAll() {
-	for k, st := range f.texts {
-		if st.Held() > 0 {
-			f.emit(k, st.Flush())
+	for _, k := range f.order {
+		if sd := f.texts[k]; sd.st.Held() > 0 {
+			f.emit(sd, sd.st.Flush())
 		}
 	}
 	f.block()
 }
 
-// emit writes an event of Warden's own carrying text for k, in the shape
-// of the stream's own events.
-func (f *filterStream) emit(k streamKey, text []byte) {
+// emit writes an event of Warden's own carrying text for sd, in the shape
+// of the stream's own events: {..., "choices": [{"index": i, <path>: text,
+// "finish_reason": null}]}, a tool call as {"index": k, ...} in an array.
+func (f *filterStream) emit(sd *streamed, text []byte) {
 	if len(text) == 0 || f.o.Filter.Blocked() != "" {
 		return
 	}
-	type fn struct {
-		Arguments string `json:"arguments"`
+	t, _ := json.Marshal(string(text))
+	var v []byte = t
+	for i := len(sd.path) - 1; i >= 0; i-- {
+		e := sd.path[i]
+		if strings.HasPrefix(e, "[") { // a tool call (or another array element)
+			continue
+		}
+		k, _ := json.Marshal(e)
+		obj := []byte("{")
+		if i+1 < len(sd.path) && strings.HasPrefix(sd.path[i+1], "[") {
+			idx := strings.Trim(sd.path[i+1], "[]")
+			v = append(append([]byte(`{"index":`+idx+`,`), v[1:]...), nil...)
+			obj = append(obj, k...)
+			obj = append(obj, ":["...)
+			obj = append(obj, v...)
+			obj = append(obj, "]}"...)
+		} else {
+			obj = append(obj, k...)
+			obj = append(obj, ':')
+			obj = append(obj, v...)
+			obj = append(obj, '}')
+		}
+		v = obj
 	}
-	type call struct {
-		Index    int `json:"index"`
-		Function fn  `json:"function"`
+	choice := append([]byte(`{"index":`), sd.choice...)
+	choice = append(choice, ',')
+	choice = append(choice, v[1:len(v)-1]...)
+	choice = append(choice, `,"finish_reason":null}`...)
+	ev := []byte("{")
+	for _, name := range []string{"id", "object", "created", "model"} {
+		if raw := f.env[name]; len(raw) > 0 {
+			ev = append(ev, `"`+name+`":`...)
+			ev = append(ev, raw...)
+			ev = append(ev, ',')
+		}
 	}
-	type delta struct {
-		Content   *string `json:"content,omitempty"`
-		ToolCalls []call  `json:"tool_calls,omitempty"`
-	}
-	type choice struct {
-		Index        int     `json:"index"`
-		Delta        *delta  `json:"delta,omitempty"`
-		Text         *string `json:"text,omitempty"`
-		FinishReason *string `json:"finish_reason"`
-	}
-	c := choice{Index: k.choice}
-	s := string(text)
-	switch {
-	case k.tool >= 0:
-		c.Delta = &delta{ToolCalls: []call{{Index: k.tool, Function: fn{Arguments: s}}}}
-	case f.env.Object == "text_completion":
-		c.Text = &s
-	default:
-		c.Delta = &delta{Content: &s}
-	}
-	b, _ := json.Marshal(struct {
-		envelope
-		Choices []choice `json:"choices"`
-	}{f.env, []choice{c}})
+	ev = append(ev, `"choices":[`...)
+	ev = append(ev, choice...)
+	ev = append(ev, "]}"...)
 	f.out = append(f.out, "data: "...)
-	f.out = append(f.out, b...)
+	f.out = append(f.out, ev...)
 	f.out = append(f.out, "\n\n"...)
+}
+
+// fail ends the stream: what cannot be read cannot be filtered.
+func (f *filterStream) fail() {
+	if !f.ended {
+		f.o.Filter.Block(ruleUnfilterable)
+		f.block()
+	}
 }
 
 // block ends the stream if a rule blocked: an error event, then the end
@@ -297,13 +428,19 @@ func (f *filterStream) block() bool {
 		f.out = append(f.out, httperr.Body(blockedError(rule))...)
 		f.out = append(f.out, "\n\n"...)
 		f.err = io.EOF
+		f.lines, f.line = nil, nil
 	}
 	return true
 }
 
 func lineEnd(line []byte) []byte {
-	if bytes.HasSuffix(line, []byte("\r\n")) {
+	switch {
+	case bytes.HasSuffix(line, []byte("\r\n")):
 		return []byte("\r\n")
+	case bytes.HasSuffix(line, []byte("\r")):
+		return []byte("\r")
+	case bytes.HasSuffix(line, []byte("\n")):
+		return []byte("\n")
 	}
-	return []byte("\n")
+	return nil
 }

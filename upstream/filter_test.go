@@ -147,3 +147,59 @@ func BenchmarkFilterStreamEvent(b *testing.B) {
 		f.out = f.out[:0]
 	}
 }
+
+func cardOutcome() *Outcome {
+	p := content.NewPolicy(content.PolicyOptions{Actions: map[content.Entity]content.Action{content.CreditCard: content.Redact, content.Email: content.Redact}})
+	return &Outcome{Filter: p.NewSession()}
+}
+
+func ev(inner string) string {
+	return `data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[` + inner + `]}`
+}
+
+// TestFilterStreamReadsAsClientsDo: line ends, multi-line data, loose
+// types, every streamed field of a choice and log probabilities: no way
+// around the filter.
+func TestFilterStreamReadsAsClientsDo(t *testing.T) {
+	cases := map[string]string{
+		"cr-only": ev(`{"index":0,"delta":{"content":"card 4111 1111 1111 1111"},"finish_reason":null}`) + "\r\r" + "data: [DONE]\r\r",
+		"multi-line data": `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,` + "\n" +
+			`data: "delta":{"content":"card 4111 1111 1111 1111"},"finish_reason":null}]}` + "\n\ndata: [DONE]\n\n",
+		"index as string":  ev(`{"index":"0","delta":{"content":"card 4111 1111 1111 1111"},"finish_reason":null}`) + "\n\ndata: [DONE]\n\n",
+		"created as float": `data: {"id":"c","object":"chat.completion.chunk","created":1.5,"choices":[{"index":0,"delta":{"content":"card 4111 1111 1111 1111"}}]}` + "\n\ndata: [DONE]\n\n",
+		"refusal split": ev(`{"index":0,"delta":{"refusal":"card 4111 1111 "},"finish_reason":null}`) + "\n\n" +
+			ev(`{"index":0,"delta":{"refusal":"1111 1111 ok"},"finish_reason":null}`) + "\n\ndata: [DONE]\n\n",
+		"reasoning split": ev(`{"index":0,"delta":{"reasoning_content":"mail jane@exa"},"finish_reason":null}`) + "\n\n" +
+			ev(`{"index":0,"delta":{"reasoning_content":"mple.com ok"},"finish_reason":null}`) + "\n\ndata: [DONE]\n\n",
+		"logprobs": ev(`{"index":0,"delta":{"content":"4111 1111 1111 1111"},"logprobs":{"content":[{"token":"4111 1111 1111 1111","logprob":0,"bytes":[52],"top_logprobs":[]}]},"finish_reason":"stop"}`) + "\n\ndata: [DONE]\n\n",
+	}
+	for name, in := range cases {
+		for _, chunk := range []int{1, 3, 1 << 20} {
+			out := readAllFiltered(t, in, cardOutcome(), chunk)
+			joined := strings.NewReplacer(`"}`, "", "data: ", "", "\n", "", "\r", "", `","`, "").Replace(out)
+			if strings.Contains(out, "4111 1111 1111 1111") || strings.Contains(joined, "4111 1111 1111 1111") || strings.Contains(out, "jane@exa") {
+				t.Errorf("%s, reads of %d: value released:\n%q", name, chunk, out)
+			}
+		}
+	}
+	// What is not JSON cannot be filtered: the stream ends.
+	o := cardOutcome()
+	out := readAllFiltered(t, "data: {not json\n\ndata: [DONE]\n\n", o, 1<<20)
+	if o.Blocked != ruleUnfilterable || strings.Contains(out, "not json") || strings.Contains(out, "[DONE]") {
+		t.Errorf("unfilterable event: %q (blocked %q)", out, o.Blocked)
+	}
+}
+
+// TestFilterBodyLogprobsAndGarbage: log probabilities in a whole answer
+// are filtered too, and an answer that is not JSON is withheld.
+func TestFilterBodyLogprobsAndGarbage(t *testing.T) {
+	b := []byte(`{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"4111 1111 1111 1111"},"logprobs":{"content":[{"token":"4111 1111 1111 1111","logprob":0,"bytes":[52]}]},"finish_reason":"stop"}]}`)
+	out, err := filterBody(b, cardOutcome())
+	if err != nil || strings.Contains(string(out), "4111 1111 1111 1111") {
+		t.Errorf("err %v:\n%s", err, out)
+	}
+	o := cardOutcome()
+	if _, err := filterBody([]byte("card 4111 1111 1111 1111"), o); err == nil || o.Blocked != ruleUnfilterable {
+		t.Errorf("a non-JSON answer: %v", err)
+	}
+}

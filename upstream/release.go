@@ -38,11 +38,14 @@ type ResponsePart struct {
 // its record committed before a byte is sent; a stream is released as it
 // comes, its record committed before its final "data: [DONE]".
 func release(res *http.Response, o *Outcome) error {
-	if o.Release == nil {
+	if o.Release == nil && o.Filter == nil {
 		return nil
 	}
 	mt, _, _ := mime.ParseMediaType(res.Header.Get("Content-Type"))
 	if res.StatusCode == http.StatusOK && mt == "text/event-stream" {
+		if o.Release == nil {
+			return nil // filtered as it passes (filterStream); nothing to record
+		}
 		u, _ := res.Body.(*usageReader)
 		if u != nil {
 			u.hashText, u.keepText = true, o.Keep
@@ -74,6 +77,9 @@ func release(res *http.Response, o *Outcome) error {
 		res.Body = io.NopCloser(bytes.NewReader(b))
 		res.ContentLength = int64(len(b))
 		res.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	}
+	if o.Release == nil {
+		return nil
 	}
 	if _, err := o.Release(res.StatusCode, nil, res.Header); err != nil {
 		return errors.Join(ErrAuditUnavailable, err)
