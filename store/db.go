@@ -117,8 +117,18 @@ func openPostgres(dsn string) (*DB, error) {
 // init checks the connection (the writer first: it creates the SQLite file
 // and switches it to WAL), migrates, and prepares the hot-path statement.
 func (db *DB) init(ctx context.Context) error {
-	if err := db.w.PingContext(ctx); err != nil {
-		return fmt.Errorf("store: connect %s: %w", db.d.name, err)
+	// Switching a new SQLite file to WAL takes a lock that SQLite does not
+	// wait for (busy_timeout does not apply): processes opening one file
+	// at once retry for a while.
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		err := db.w.PingContext(ctx)
+		if err == nil {
+			break
+		}
+		if !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("store: connect %s: %w", db.d.name, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if err := db.migrate(ctx); err != nil {
 		return err

@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestApprovals(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+		a, err := db.CreateApproval(ctx, Approval{Binding: "b1", Principal: "apikey:key_1", Model: "gpt", Reasons: []string{"rule:big"},
+			Preview: "summarise [EMAIL_1]", RequestID: "req_1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.LatestApproval(ctx, "b1")
+		if err != nil || got.ID != a.ID || got.State(now) != ApprovalPending || got.Reasons[0] != "rule:big" || got.Preview != "summarise [EMAIL_1]" {
+			t.Fatalf("latest: %+v %v", got, err)
+		}
+		if got.State(now.Add(2*time.Hour)) != ApprovalExpired {
+			t.Fatal("a pending approval past its expiry")
+		}
+		if err := db.UseApproval(ctx, a.ID, now); !errors.Is(err, ErrDecided) {
+			t.Fatalf("using a pending approval: %v", err)
+		}
+		if err := db.DecideApproval(ctx, a.ID, true, "apikey:key_2", "ok", now.Add(time.Minute), now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DecideApproval(ctx, a.ID, false, "apikey:key_2", "", now.Add(time.Minute), time.Time{}); !errors.Is(err, ErrDecided) {
+			t.Fatalf("deciding twice: %v", err)
+		}
+		if err := db.DecideApproval(ctx, "apr_nope", true, "x", "", now, now); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("unknown: %v", err)
+		}
+		for range 2 {
+			if err := db.UseApproval(ctx, a.ID, now.Add(2*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.UseApproval(ctx, a.ID, now.Add(2*time.Hour)); !errors.Is(err, ErrDecided) {
+			t.Fatalf("using a lapsed approval: %v", err)
+		}
+		got, _ = db.GetApproval(ctx, a.ID)
+		if got.Status != ApprovalApproved || got.Uses != 2 || got.DecidedBy != "apikey:key_2" || got.Note != "ok" {
+			t.Fatalf("after use: %+v", got)
+		}
+		late, _ := db.CreateApproval(ctx, Approval{Binding: "b2", CreatedAt: now, ExpiresAt: now.Add(time.Minute)})
+		if err := db.DecideApproval(ctx, late.ID, true, "x", "", now.Add(2*time.Minute), now.Add(time.Hour)); !errors.Is(err, ErrDecided) {
+			t.Fatalf("deciding a lapsed approval: %v", err)
+		}
+		list, err := db.ListApprovals(ctx, now.Add(-time.Hour), 10)
+		if err != nil || len(list) != 2 {
+			t.Fatalf("list: %d %v", len(list), err)
+		}
+	})
+}
