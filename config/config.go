@@ -26,6 +26,43 @@ type Config struct {
 	// Content says what happens to sensitive values and forbidden content
 	// in requests and responses.
 	Content Content `yaml:"content"`
+	// Approvals hold high-risk requests for a human decision.
+	Approvals Approvals `yaml:"approvals"`
+}
+
+// Approvals configure just-in-time approval of high-risk requests.
+type Approvals struct {
+	// Approvers are the roles whose principals may decide (they also need
+	// the approve capability); empty: any role with approve.
+	Approvers []string `yaml:"approvers"`
+	// TTL is how long a decision stands: an approved request may be sent
+	// again, identical, by the same principal until then (default 1h). A
+	// pending approval lapses after it too.
+	TTL Duration `yaml:"ttl"`
+	// Hold is how long a held request waits for a decision before it is
+	// answered 403 approval_required (default 0: at once; at most 5m).
+	Hold Duration `yaml:"hold"`
+	// SelfApproval lets a principal approve its own requests.
+	SelfApproval bool           `yaml:"self_approval"`
+	Rules        []ApprovalRule `yaml:"rules"`
+}
+
+// ApprovalRule says which requests need approval: all of its set
+// conditions must hold.
+type ApprovalRule struct {
+	Name            string   `yaml:"name"`
+	Models          []string `yaml:"models"`       // globs
+	Namespaces      []string `yaml:"namespaces"`   // the model's namespace
+	Capabilities    []string `yaml:"capabilities"` // the endpoint's: chat, completions, embeddings
+	Roles           []string `yaml:"roles"`        // the role that allowed the request
+	Entities        []string `yaml:"entities"`     // the content controls found one of these (pii entities)
+	Injection       bool     `yaml:"injection"`    // the content controls flagged an injection
+	MinPromptTokens int64    `yaml:"min_prompt_tokens"`
+}
+
+// ModelApproval is a model's own approval requirement.
+type ModelApproval struct {
+	Required bool `yaml:"required"` // every request to the model needs approval
 }
 
 // Content is the content-control policy (SPEC §2 content).
@@ -311,6 +348,8 @@ type Model struct {
 	Limits         ModelLimits `yaml:"limits"`
 	// Content overrides content.* for this model's requests.
 	Content *ContentOverride `yaml:"content"`
+	// Approval: whether every request to the model needs approval.
+	Approval ModelApproval `yaml:"approval"`
 }
 
 // Upstream is an OpenAI-compatible model server.

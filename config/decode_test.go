@@ -28,7 +28,7 @@ roles:
   - name: a
   - name: b
     groupz: [legal]
-    approval: {}
+    approvall: {}
 models:
   - name: m
     upstream:
@@ -39,7 +39,7 @@ models:
 				{"colour", "unknown key (line 3)"},
 				{"server.tls.ciphers", "unknown key (line 8)"},
 				{"roles[1].groupz", "unknown key (line 14)"},
-				{"roles[1].approval", "unknown key (line 15)"},
+				{"roles[1].approvall", "unknown key (line 15)"},
 				{"models[0].upstream.headers", "unknown key (line 20)"},
 			},
 		},
@@ -50,10 +50,10 @@ models:
 		},
 		{
 			name: "keys from SPEC not in this version",
-			text: minimal + "alerts: {}\napprovals: {}\n",
+			text: minimal + "alerts: {}\napprovalz: {}\n",
 			want: []wantProblem{
 				{"alerts", "unknown key (line 6)"},
-				{"approvals", "unknown key (line 7)"},
+				{"approvalz", "unknown key (line 7)"},
 			},
 		},
 		{

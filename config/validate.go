@@ -125,6 +125,7 @@ func (c *Config) Validate() []Problem {
 	c.validateClassifications(&v)
 	c.validateModels(&v)
 	c.validateContent(&v)
+	c.validateApprovals(&v)
 	return v.probs
 }
 
@@ -740,4 +741,52 @@ func ParseFieldPath(s string) ([]string, bool) {
 		}
 	}
 	return out, true
+}
+
+func (c *Config) validateApprovals(v *validator) {
+	a := c.Approvals
+	roles := map[string]bool{}
+	for _, r := range c.Roles {
+		roles[r.Name] = true
+	}
+	for i, r := range a.Approvers {
+		if !roles[r] {
+			v.add(fmt.Sprintf("approvals.approvers[%d]", i), fmt.Sprintf("%q is not defined in roles", r))
+		}
+	}
+	if d := a.Hold.D(0); d < 0 || d > 5*time.Minute {
+		v.add("approvals.hold", "must be between 0 and 5m")
+	}
+	if a.TTL < 0 {
+		v.add("approvals.ttl", "must not be negative")
+	}
+	names := map[string]bool{}
+	for i, r := range a.Rules {
+		p := fmt.Sprintf("approvals.rules[%d]", i)
+		switch {
+		case r.Name == "" || !content.RuleName(r.Name):
+			v.add(p+".name", "required: 1-64 characters of a-z, 0-9, '-', '_' and '.' (it appears in records)")
+		case names[r.Name]:
+			v.add(p+".name", fmt.Sprintf("duplicate rule name %q", r.Name))
+		}
+		names[r.Name] = true
+		for j, cp := range r.Capabilities {
+			if cp != "chat" && cp != "completions" && cp != "embeddings" {
+				v.add(fmt.Sprintf("%s.capabilities[%d]", p, j), fmt.Sprintf("%q: want chat, completions or embeddings", cp))
+			}
+		}
+		for j, rn := range r.Roles {
+			if !roles[rn] {
+				v.add(fmt.Sprintf("%s.roles[%d]", p, j), fmt.Sprintf("%q is not defined in roles", rn))
+			}
+		}
+		for j, e := range r.Entities {
+			if _, ok := content.ParseEntity(e); !ok {
+				v.add(fmt.Sprintf("%s.entities[%d]", p, j), fmt.Sprintf("unknown entity %q (want one of %s)", e, strings.Join(content.Entities(), ", ")))
+			}
+		}
+		if r.MinPromptTokens < 0 {
+			v.add(p+".min_prompt_tokens", "must not be negative")
+		}
+	}
 }

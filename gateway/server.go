@@ -78,7 +78,8 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, log: opts.Logger, usage: auth.NewUsage(), metrics: newMetrics(),
 		hasher: auth.NewHasher(opts.KMS.DeriveKey(kms.PurposeAPIKeyHash))}
-	s.deps = Deps{Limiter: opts.Limiter, OIDC: &oidcCache{}, Now: opts.Now, ContentKey: opts.KMS.DeriveKey(kms.PurposeContentHash)}
+	s.deps = Deps{Limiter: opts.Limiter, OIDC: &oidcCache{}, Now: opts.Now, ContentKey: opts.KMS.DeriveKey(kms.PurposeContentHash),
+		ApprovalKey: opts.KMS.DeriveKey(kms.PurposeApprovalBinding)}
 	if s.deps.Limiter == nil {
 		s.deps.Limiter = ratelimit.NewMemory()
 	}
@@ -93,6 +94,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.deps.Audit = s.audit
+	s.deps.AuditAct = func(action, target, detail string) { s.auditSystem(action, target, detail, 0) }
 	s.deps.Sealer, s.deps.Store = &seal.Sealer{Ring: opts.KMS.KeyRing()}, opts.Store
 	s.deps.Writer = retention.NewWriter(opts.Store)
 	s.metrics.watchAudit(s.audit)
@@ -139,6 +141,7 @@ func (s *Server) routes() http.Handler {
 	s.auditRoutes(mux)
 	s.payloadRoutes(mux)
 	s.holdRoutes(mux)
+	s.approvalRoutes(mux)
 	mux.Handle("GET /admin/v1/audit/proof/{index}", pipeline.Serve(s.env,
 		pipeline.Endpoint{Name: "admin.audit.proof", Capability: policy.CapAuditRead}, pipeline.Admin(s.auditProof), s.observe))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

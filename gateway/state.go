@@ -41,7 +41,11 @@ type Deps struct {
 	Writer  *retention.Writer // stores kept payloads by group commit
 	// ContentKey keys the content controls' hash action.
 	ContentKey []byte
-	Now        func() time.Time
+	// ApprovalKey keys the binding of an approval to its request.
+	ApprovalKey []byte
+	// AuditAct records a system act (an approval being requested).
+	AuditAct func(action, target, detail string)
+	Now      func() time.Time
 }
 
 // oidcCache hands out one *auth.OIDC per auth.oidc configuration, so a
@@ -117,6 +121,7 @@ func Compile(c *config.Config, deps Deps) (*State, error) {
 			ClassRank:      classRank(c),
 			RoleClass:      roleClass(c),
 			Content:        newContentPolicies(c, deps.ContentKey),
+			Approvals:      approvals(c, deps),
 		},
 	}, nil
 }
@@ -211,4 +216,29 @@ func restartOnly(old, new *config.Config) error {
 	check("log", old.Log, new.Log)
 	check("audit", old.Audit, new.Audit)
 	return errors.Join(errs...)
+}
+
+// approvals compiles approvals.* and models[].approval (nil if no request
+// can need approval, or there is no store to keep approvals in).
+func approvals(c *config.Config, deps Deps) *pipeline.Approvals {
+	a := &pipeline.Approvals{Required: map[string]bool{}, TTL: c.Approvals.TTL.D(time.Hour), Hold: c.Approvals.Hold.D(0),
+		Key: deps.ApprovalKey, Record: deps.AuditAct, Now: deps.Now}
+	for _, m := range c.Models {
+		if m.Approval.Required {
+			a.Required[m.Name] = true
+		}
+	}
+	for _, r := range c.Approvals.Rules {
+		rule := pipeline.ApprovalRule{Name: r.Name, Models: r.Models, Namespaces: r.Namespaces, Roles: r.Roles,
+			Entities: r.Entities, Injection: r.Injection, MinPromptTokens: r.MinPromptTokens}
+		for _, cp := range r.Capabilities {
+			rule.Capabilities = append(rule.Capabilities, policy.Capability(cp))
+		}
+		a.Rules = append(a.Rules, rule)
+	}
+	if len(a.Rules) == 0 && len(a.Required) == 0 || deps.Store == nil {
+		return nil
+	}
+	a.Store = deps.Store
+	return a
 }

@@ -23,9 +23,10 @@ import (
 
 // Purposes for derived keys. Each purpose yields an independent key.
 const (
-	PurposeAPIKeyHash   = "warden/v1/api-key-hash"
-	PurposeAuditContent = "warden/v1/audit-content-hmac" // prompt_hash, response_hash
-	PurposeContentHash  = "warden/v1/content-hash"       // the content controls' hash action
+	PurposeAPIKeyHash      = "warden/v1/api-key-hash"
+	PurposeAuditContent    = "warden/v1/audit-content-hmac" // prompt_hash, response_hash
+	PurposeContentHash     = "warden/v1/content-hash"       // the content controls' hash action
+	PurposeApprovalBinding = "warden/v1/approval-binding"   // binds an approval to its request
 )
 
 // Local is a master key loaded from a file, and the root secret it guards.

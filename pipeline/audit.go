@@ -153,6 +153,9 @@ func (x *Exchange) record(h *auditlog.Hasher, status int, e *httperr.Error) *aud
 	if x.Blocked != "" {
 		r.Reasons = append(r.Reasons, "content."+x.Blocked)
 	}
+	if x.ApprovalReason != "" {
+		r.Reasons = append(r.Reasons, string(x.ApprovalReason))
+	}
 	r.Filters = x.Filters
 	if u := x.Upstream; u != nil && u.Filter != nil {
 		r.Filters = appendFilters(slices.Clip(r.Filters), "response", u.Filter.Counts())

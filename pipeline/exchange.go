@@ -36,6 +36,7 @@ type Env struct {
 	ClassRank      map[string]int     // classifications, least sensitive first
 	RoleClass      map[string]string  // a role's least classification (roles[].classification)
 	Content        ContentPolicies    // content.* (nil: only invisible characters are stripped from requests)
+	Approvals      *Approvals         // approvals (nil: no request needs one)
 }
 
 // Endpoint identifies an inference endpoint and the capability it needs.
@@ -98,6 +99,9 @@ type Exchange struct {
 
 	Filters []auditlog.Filter // what content controls did
 	Blocked string            // the content rule that blocked the request, if one did
+
+	ApprovalID     string        // the approval the request needed, if it did
+	ApprovalReason policy.Reason // what came of it
 
 	// The audit record (audit.go).
 	admin         *auditlog.Admin

@@ -28,6 +28,7 @@ func Inference() Handler {
 		auditReady,
 		screen,
 		sizeLimit,
+		approve,
 		limit,
 	)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wardenhq/warden/auditlog"
+	"github.com/wardenhq/warden/store"
 )
 
 // TestKeysActsAreAudited: keys create, rotate and revoke, done offline,
@@ -198,5 +199,39 @@ func TestHoldsCLI(t *testing.T) {
 	_, out, _ = cli(t, "audit", "search", "--config", e.cfg, "--kind", "admin", "--format", "json")
 	if !strings.Contains(out, `"action":"holds.create"`) || !strings.Contains(out, `"action":"holds.release"`) {
 		t.Fatalf("hold acts not recorded: %s", out)
+	}
+}
+
+// TestApprovalsCLI: approvals are listed and decided offline, each
+// decision recorded.
+func TestApprovalsCLI(t *testing.T) {
+	e := newAuditEnv(t)
+	ctx := context.Background()
+	db, err := store.Open(ctx, e.c.Storage.Driver, string(e.c.Storage.DSN))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	a, _ := db.CreateApproval(ctx, store.Approval{Binding: "b", Principal: "apikey:key_1", Model: "demo", Reasons: []string{"model"}, Preview: "hello [EMAIL_1]", CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+	d, _ := db.CreateApproval(ctx, store.Approval{Binding: "c", Principal: "apikey:key_1", Model: "demo", CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+	db.Close()
+	if code, out, _ := cli(t, "approvals", "list", "--config", e.cfg); code != 0 || !strings.Contains(out, a.ID) || !strings.Contains(out, "hello [EMAIL_1]") {
+		t.Fatalf("list: %d %s", code, out)
+	}
+	if code, out, stderr := cli(t, "approvals", "approve", "--config", e.cfg, a.ID, "--reason", "fine"); code != 0 || !strings.Contains(out, "approved") {
+		t.Fatalf("approve: %d %q %q", code, out, stderr)
+	}
+	if code, _, _ := cli(t, "approvals", "approve", "--config", e.cfg, a.ID); code != 1 {
+		t.Fatal("approved twice")
+	}
+	if code, out, _ := cli(t, "approvals", "deny", "--config", e.cfg, d.ID, "--json"); code != 0 || !strings.Contains(out, `"status":"denied"`) {
+		t.Fatalf("deny: %d %s", code, out)
+	}
+	if code, _, _ := cli(t, "approvals", "deny", "--config", e.cfg, "apr_nope"); code != 1 {
+		t.Fatal("an unknown approval")
+	}
+	_, out, _ := cli(t, "audit", "search", "--config", e.cfg, "--kind", "admin", "--format", "json")
+	if !strings.Contains(out, `"action":"approvals.approve"`) || !strings.Contains(out, `"action":"approvals.deny"`) {
+		t.Fatalf("decisions not recorded: %s", out)
 	}
 }

@@ -1,0 +1,117 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/wardenhq/warden/internal/httperr"
+	"github.com/wardenhq/warden/pipeline"
+	"github.com/wardenhq/warden/policy"
+	"github.com/wardenhq/warden/store"
+)
+
+// approvalRoutes serves the approvals of the admin API (approve).
+func (s *Server) approvalRoutes(mux *http.ServeMux) {
+	for _, a := range []struct {
+		pattern, name string
+		h             pipeline.Handler
+	}{
+		{"GET /admin/v1/approvals", "admin.approvals.list", s.listApprovals},
+		{"GET /admin/v1/approvals/{id}", "admin.approvals.get", s.getApproval},
+		{"POST /admin/v1/approvals/{id}/approve", "admin.approvals.approve", s.decideApproval(true)},
+		{"POST /admin/v1/approvals/{id}/deny", "admin.approvals.deny", s.decideApproval(false)},
+	} {
+		mux.Handle(a.pattern, pipeline.Serve(s.env, pipeline.Endpoint{Name: a.name, Capability: policy.CapApprove}, pipeline.Admin(a.h), s.observe))
+	}
+}
+
+// listApprovals answers GET /admin/v1/approvals: the pending ones, or with
+// ?status=all every one of the last ?days (default 7).
+func (s *Server) listApprovals(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
+	days := 7
+	if d, err := strconv.Atoi(r.URL.Query().Get("days")); err == nil && d > 0 && d <= 366 {
+		days = d
+	}
+	now := s.opts.Now()
+	list, err := s.opts.Store.ListApprovals(r.Context(), now.AddDate(0, 0, -days), 1000)
+	if err != nil {
+		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
+	}
+	all := r.URL.Query().Get("status") == "all"
+	data := []map[string]any{}
+	for _, a := range list {
+		if all || a.State(now) == store.ApprovalPending {
+			data = append(data, a.View(now))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
+	return nil
+}
+
+func (s *Server) getApproval(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
+	a, err := s.opts.Store.GetApproval(r.Context(), r.PathValue("id"))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return httperr.New(http.StatusNotFound, "approval_not_found", "no such approval")
+	case err != nil:
+		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
+	}
+	writeJSON(w, http.StatusOK, a.View(s.opts.Now()))
+	return nil
+}
+
+// decideApproval answers POST /admin/v1/approvals/{id}/approve and /deny
+// (optional body {"reason": "..."}): by an approver (approvals.approvers,
+// if set), never by the principal who asked (unless self_approval).
+func (s *Server) decideApproval(approve bool) pipeline.Handler {
+	action := "approvals.deny"
+	if approve {
+		action = "approvals.approve"
+	}
+	return func(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
+		id := r.PathValue("id")
+		x.AuditAdmin(action, id, "")
+		var req struct{ Reason string }
+		if body, err := readSmall(r, 16<<10); err == nil && len(body) > 0 {
+			if json.Unmarshal(body, &req) != nil {
+				return httperr.New(http.StatusBadRequest, "invalid_request", `send nothing, or {"reason": "..."}`)
+			}
+		}
+		cfg := s.State().Config.Approvals
+		if len(cfg.Approvers) > 0 && !slices.Contains(cfg.Approvers, x.Decision.Role) {
+			return httperr.New(http.StatusForbidden, "not_an_approver", "your role is not one of approvals.approvers")
+		}
+		ctx := r.Context()
+		a, err := s.opts.Store.GetApproval(ctx, id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return httperr.New(http.StatusNotFound, "approval_not_found", "no such approval")
+		case err != nil:
+			return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
+		}
+		if a.Principal == x.Identity.ID && !cfg.SelfApproval {
+			return httperr.New(http.StatusForbidden, "self_approval", "you cannot decide on your own request")
+		}
+		now := s.opts.Now()
+		var validTo time.Time
+		if approve {
+			validTo = now.Add(cfg.TTL.D(time.Hour))
+		}
+		err = s.opts.Store.DecideApproval(ctx, id, approve, x.Identity.ID, req.Reason, now, validTo)
+		switch {
+		case errors.Is(err, store.ErrDecided):
+			return httperr.New(http.StatusConflict, "approval_decided", "the approval was decided already, or has lapsed")
+		case err != nil:
+			return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
+		}
+		x.AuditAdmin(action, id, fmt.Sprintf("principal=%s model=%s", a.Principal, a.Model))
+		a, _ = s.opts.Store.GetApproval(ctx, id)
+		writeJSON(w, http.StatusOK, a.View(now))
+		return nil
+	}
+}
