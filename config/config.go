@@ -45,6 +45,18 @@ type Approvals struct {
 	// SelfApproval lets a principal approve its own requests.
 	SelfApproval bool           `yaml:"self_approval"`
 	Rules        []ApprovalRule `yaml:"rules"`
+	// Notify are told of every new approval request.
+	Notify []NotifyTarget `yaml:"notify"`
+}
+
+// NotifyTarget is a webhook that notifications are posted to.
+type NotifyTarget struct {
+	Name string `yaml:"name"`
+	Type string `yaml:"type"` // slack (Slack-compatible {"text": ...}) or webhook (signed JSON)
+	// URL: an env:/file: reference, or for type webhook an https URL
+	// without credentials (a Slack webhook URL is itself a secret).
+	URL    Secret `yaml:"url"`
+	Secret Secret `yaml:"secret"` // webhook: env:/file: reference to the HMAC key of X-Warden-Signature
 }
 
 // ApprovalRule says which requests need approval: all of its set

@@ -760,6 +760,7 @@ func (c *Config) validateApprovals(v *validator) {
 	if a.TTL < 0 {
 		v.add("approvals.ttl", "must not be negative")
 	}
+	validateNotify(v, "approvals.notify", a.Notify)
 	names := map[string]bool{}
 	for i, r := range a.Rules {
 		p := fmt.Sprintf("approvals.rules[%d]", i)
@@ -787,6 +788,40 @@ func (c *Config) validateApprovals(v *validator) {
 		}
 		if r.MinPromptTokens < 0 {
 			v.add(p+".min_prompt_tokens", "must not be negative")
+		}
+	}
+}
+
+// validateNotify checks notification targets at path.
+func validateNotify(v *validator, path string, targets []NotifyTarget) {
+	names := map[string]bool{}
+	for i, t := range targets {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		switch {
+		case t.Name == "" || !content.RuleName(t.Name):
+			v.add(p+".name", "required: 1-64 characters of a-z, 0-9, '-', '_' and '.'")
+		case names[t.Name]:
+			v.add(p+".name", fmt.Sprintf("duplicate target %q", t.Name))
+		}
+		names[t.Name] = true
+		switch t.Type {
+		case "slack":
+			if !t.URL.IsRef() {
+				v.add(p+".url", "a Slack webhook URL is a secret: write env:NAME or file:/path")
+			}
+		case "webhook":
+			if t.URL == "" {
+				v.add(p+".url", "required")
+			} else if !t.URL.IsRef() {
+				if u, err := url.Parse(string(t.URL)); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+					v.add(p+".url", "want an https:// URL, or an env: or file: reference")
+				} else if u.User != nil || u.RawQuery != "" {
+					v.add(p+".url", "a URL with credentials or a query is a secret: write env:NAME or file:/path")
+				}
+			}
+			v.secret(p+".secret", t.Secret)
+		default:
+			v.add(p+".type", fmt.Sprintf("unknown type %q (want slack or webhook)", t.Type))
 		}
 	}
 }

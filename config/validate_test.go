@@ -745,3 +745,31 @@ func TestValidateContent(t *testing.T) {
 		{"content.phone_regions[1]", "unknown region"},
 	})
 }
+
+func TestValidateApprovals(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	c := validConfig(tr)
+	c.Approvals = Approvals{
+		Approvers: []string{"nobody"},
+		Hold:      Duration(10 * time.Minute),
+		Rules: []ApprovalRule{{Name: "Bad Name", Capabilities: []string{"admin"}, Roles: []string{"ghost"}, Entities: []string{"passport"}, MinPromptTokens: -1},
+			{Name: "ok"}, {Name: "ok"}},
+		Notify: []NotifyTarget{{Name: "s", Type: "slack", URL: "https://hooks.slack.com/services/T/B/X"},
+			{Name: "w", Type: "webhook", URL: "https://user:pw@soc.example.com/h", Secret: "inline"},
+			{Name: "x", Type: "pager"}},
+	}
+	checkProblems(t, c.Validate(), []wantProblem{
+		{"approvals.approvers[0]", "not defined in roles"},
+		{"approvals.hold", "between 0 and 5m"},
+		{"approvals.notify[0].url", "is a secret"},
+		{"approvals.notify[1].url", "credentials"},
+		{"approvals.notify[1].secret", "inline secrets are refused"},
+		{"approvals.notify[2].type", `unknown type "pager"`},
+		{"approvals.rules[0].name", "required"},
+		{"approvals.rules[0].capabilities[0]", "want chat, completions or embeddings"},
+		{"approvals.rules[0].roles[0]", "not defined in roles"},
+		{"approvals.rules[0].entities[0]", "unknown entity"},
+		{"approvals.rules[0].min_prompt_tokens", "must not be negative"},
+		{"approvals.rules[2].name", "duplicate rule name"},
+	})
+}

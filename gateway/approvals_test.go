@@ -2,13 +2,18 @@ package gateway_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/notify"
 	"github.com/wardenhq/warden/wardentest"
 )
 
@@ -166,5 +171,50 @@ func TestApprovalHold(t *testing.T) {
 	wg.Wait()
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("the held request: %s %s", res.Status, b)
+	}
+}
+
+// TestApprovalNotify: approvers' webhook gets the new approval, signed;
+// a receiver that is down does not hold the request up.
+func TestApprovalNotify(t *testing.T) {
+	secret := "hook-secret"
+	got := make(chan []byte, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if !notify.Verify([]byte(secret), b, r.Header.Get(notify.SignatureHeader), time.Now(), time.Minute) {
+			t.Errorf("bad signature on %s", b)
+		}
+		got <- b
+	}))
+	defer hook.Close()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }))
+	defer down.Close()
+	secretFile := filepath.Join(t.TempDir(), "secret")
+	os.WriteFile(secretFile, []byte(secret), 0o600)
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Configure: func(c *config.Config) {
+		c.Models[0].Approval.Required = true
+		c.Approvals.Notify = []config.NotifyTarget{
+			{Name: "down", Type: "webhook", URL: config.Secret(down.URL)},
+			{Name: "soc", Type: "webhook", URL: config.Secret(hook.URL), Secret: config.Secret("file:" + secretFile)},
+		}
+	}})
+	user := g.NewKey(t, wardentest.KeyOptions{Role: "chat-only"}).Secret
+	res, _ := send(t, g, http.MethodPost, "/v1/chat/completions", user, chatBody("gpt-test", "mail jane@example.com", false))
+	id := res.Header.Get("X-Warden-Approval-Id")
+	if res.StatusCode != http.StatusForbidden || id == "" {
+		t.Fatalf("held: %s", res.Status)
+	}
+	select {
+	case b := <-got:
+		var ev struct {
+			Kind   string
+			Fields map[string]string
+		}
+		json.Unmarshal(b, &ev)
+		if ev.Kind != "approval.requested" || ev.Fields["id"] != id || ev.Fields["model"] != "gpt-test" || strings.Contains(string(b), "jane@example.com") {
+			t.Fatalf("notification %s", b)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no notification")
 	}
 }

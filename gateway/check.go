@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/wardenhq/warden/config"
@@ -20,6 +21,15 @@ func Check(c *config.Config) error {
 	}
 	if _, err := TLSConfig(c.Server.TLS); err != nil {
 		errs = append(errs, err)
+	}
+	for i, t := range c.Approvals.Notify {
+		for name, sec := range map[string]config.Secret{"url": t.URL, "secret": t.Secret} {
+			if sec.IsRef() {
+				if _, err := sec.Resolve(); err != nil {
+					errs = append(errs, fmt.Errorf("approvals.notify[%d].%s: %w", i, name, err))
+				}
+			}
+		}
 	}
 	if k, err := kms.Open(context.Background(), c.KMS, c.DataDir); err != nil {
 		errs = append(errs, err)

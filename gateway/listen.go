@@ -105,6 +105,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// Runs after the listener has drained: the records of every answered
 	// request are resolved, checkpointed and indexed before Serve returns.
 	defer s.closeAudit()
+	defer s.notifier.Close()
 	defer s.deps.Writer.Close()                     // after the listener drained: every kept payload is written
 	go s.indexer.Run(loopCtx, 100*time.Millisecond) // small, frequent batches: no long CPU bursts
 	go s.retentionLoop(loopCtx, RetentionInterval)

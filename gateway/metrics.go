@@ -21,6 +21,7 @@ type metrics struct {
 	authFailures *prometheus.CounterVec
 	reloads      *prometheus.CounterVec
 	auditWait    prometheus.Histogram
+	notified     *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -47,7 +48,10 @@ func newMetrics() *metrics {
 		Name: "warden_audit_wait_seconds", Help: "Time a response waited for its audit record to be durable (durability sync).",
 		Buckets: []float64{.0005, .001, .002, .003, .005, .0075, .01, .015, .025, .05, .1, .25, 1},
 	})
-	m.reg.MustRegister(m.auditWait)
+	m.notified = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "warden_notifications_total", Help: "Notifications by target and result (delivered, failed: given up after retries, or dropped).",
+	}, []string{"target", "result"})
+	m.reg.MustRegister(m.auditWait, m.notified)
 	m.reg.MustRegister(m.requests, m.duration, m.upstream, m.authFailures, m.reloads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -103,4 +107,13 @@ func (m *metrics) watchAudit(r *auditlog.Recorder) {
 			return 1
 		}),
 	)
+}
+
+// notificationSent counts a notification delivered or given up.
+func (m *metrics) notificationSent(target string, ok bool) {
+	result := "failed"
+	if ok {
+		result = "delivered"
+	}
+	m.notified.WithLabelValues(target, result).Inc()
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/kms"
+	"github.com/wardenhq/warden/notify"
 	"github.com/wardenhq/warden/pipeline"
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/ratelimit"
@@ -61,6 +62,7 @@ type Server struct {
 	handler http.Handler
 
 	audit    *auditlog.Recorder
+	notifier *notify.Notifier // approvals.notify (nil: none)
 	auditKey auditlog.Key
 	indexer  *auditlog.Indexer
 }
@@ -94,6 +96,10 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.deps.Audit = s.audit
+	if err := s.openNotifier(cfg); err != nil {
+		s.closeAudit()
+		return nil, err
+	}
 	s.deps.AuditAct = func(action, target, detail string) { s.auditSystem(action, target, detail, 0) }
 	s.deps.Sealer, s.deps.Store = &seal.Sealer{Ring: opts.KMS.KeyRing()}, opts.Store
 	s.deps.Writer = retention.NewWriter(opts.Store)

@@ -45,7 +45,9 @@ type Deps struct {
 	ApprovalKey []byte
 	// AuditAct records a system act (an approval being requested).
 	AuditAct func(action, target, detail string)
-	Now      func() time.Time
+	// Notify tells approvers of a new approval request (nil: nobody).
+	Notify func(a store.Approval)
+	Now    func() time.Time
 }
 
 // oidcCache hands out one *auth.OIDC per auth.oidc configuration, so a
@@ -215,6 +217,7 @@ func restartOnly(old, new *config.Config) error {
 	check("ratelimit", old.RateLimit, new.RateLimit)
 	check("log", old.Log, new.Log)
 	check("audit", old.Audit, new.Audit)
+	check("approvals.notify", old.Approvals.Notify, new.Approvals.Notify)
 	return errors.Join(errs...)
 }
 
@@ -222,7 +225,7 @@ func restartOnly(old, new *config.Config) error {
 // can need approval, or there is no store to keep approvals in).
 func approvals(c *config.Config, deps Deps) *pipeline.Approvals {
 	a := &pipeline.Approvals{Required: map[string]bool{}, TTL: c.Approvals.TTL.D(time.Hour), Hold: c.Approvals.Hold.D(0),
-		Key: deps.ApprovalKey, Record: deps.AuditAct, Now: deps.Now}
+		Key: deps.ApprovalKey, Record: deps.AuditAct, Notify: deps.Notify, Now: deps.Now}
 	for _, m := range c.Models {
 		if m.Approval.Required {
 			a.Required[m.Name] = true
