@@ -28,6 +28,22 @@ type Config struct {
 	Content Content `yaml:"content"`
 	// Approvals hold high-risk requests for a human decision.
 	Approvals Approvals `yaml:"approvals"`
+	// Alerts tell people about denials, spikes and probing as they happen.
+	Alerts []Alert `yaml:"alerts"`
+}
+
+// Alert is an alert rule (docs/alerts.md).
+type Alert struct {
+	Name string `yaml:"name"`
+	// When: denied, volume, restricted_model, content_blocked, injection
+	// or key_expiry.
+	When string `yaml:"when"`
+	// Threshold: events within Window for one principal (volume: a
+	// multiple of the principal's baseline; key_expiry: unused).
+	Threshold float64        `yaml:"threshold"`
+	Window    Duration       `yaml:"window"`    // default 1m (key_expiry: how long before expiry)
+	MinCount  int            `yaml:"min_count"` // volume: the least requests in a window that can fire (default 20)
+	Notify    []NotifyTarget `yaml:"notify"`
 }
 
 // Approvals configure just-in-time approval of high-risk requests.

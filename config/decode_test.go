@@ -50,9 +50,9 @@ models:
 		},
 		{
 			name: "keys from SPEC not in this version",
-			text: minimal + "alerts: {}\napprovalz: {}\n",
+			text: minimal + "alertz: {}\napprovalz: {}\n",
 			want: []wantProblem{
-				{"alerts", "unknown key (line 6)"},
+				{"alertz", "unknown key (line 6)"},
 				{"approvalz", "unknown key (line 7)"},
 			},
 		},

@@ -126,6 +126,7 @@ func (c *Config) Validate() []Problem {
 	c.validateModels(&v)
 	c.validateContent(&v)
 	c.validateApprovals(&v)
+	c.validateAlerts(&v)
 	return v.probs
 }
 
@@ -823,5 +824,34 @@ func validateNotify(v *validator, path string, targets []NotifyTarget) {
 		default:
 			v.add(p+".type", fmt.Sprintf("unknown type %q (want slack or webhook)", t.Type))
 		}
+	}
+}
+
+var alertKinds = []string{"denied", "volume", "restricted_model", "content_blocked", "injection", "key_expiry"}
+
+func (c *Config) validateAlerts(v *validator) {
+	names := map[string]bool{}
+	for i, a := range c.Alerts {
+		p := fmt.Sprintf("alerts[%d]", i)
+		switch {
+		case a.Name == "" || !content.RuleName(a.Name):
+			v.add(p+".name", "required: 1-64 characters of a-z, 0-9, '-', '_' and '.'")
+		case names[a.Name]:
+			v.add(p+".name", fmt.Sprintf("duplicate alert %q", a.Name))
+		}
+		names[a.Name] = true
+		if !slices.Contains(alertKinds, a.When) {
+			v.add(p+".when", fmt.Sprintf("unknown kind %q (want one of %s)", a.When, strings.Join(alertKinds, ", ")))
+		}
+		if a.When != "key_expiry" && a.Threshold <= 0 {
+			v.add(p+".threshold", "required: a positive number (volume: a multiple of the baseline)")
+		}
+		if w := a.Window.D(time.Minute); w < 10*time.Second || w > 90*24*time.Hour {
+			v.add(p+".window", "must be between 10s and 90d")
+		}
+		if a.MinCount < 0 {
+			v.add(p+".min_count", "must not be negative")
+		}
+		validateNotify(v, p+".notify", a.Notify)
 	}
 }

@@ -22,13 +22,12 @@ func Check(c *config.Config) error {
 	if _, err := TLSConfig(c.Server.TLS); err != nil {
 		errs = append(errs, err)
 	}
-	for i, t := range c.Approvals.Notify {
-		for name, sec := range map[string]config.Secret{"url": t.URL, "secret": t.Secret} {
-			if sec.IsRef() {
-				if _, err := sec.Resolve(); err != nil {
-					errs = append(errs, fmt.Errorf("approvals.notify[%d].%s: %w", i, name, err))
-				}
-			}
+	if _, err := notifyTargets("approvals.notify", c.Approvals.Notify); err != nil {
+		errs = append(errs, err)
+	}
+	for i, a := range c.Alerts {
+		if _, err := notifyTargets(fmt.Sprintf("alerts[%d].notify", i), a.Notify); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if k, err := kms.Open(context.Background(), c.KMS, c.DataDir); err != nil {

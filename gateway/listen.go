@@ -106,6 +106,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// request are resolved, checkpointed and indexed before Serve returns.
 	defer s.closeAudit()
 	defer s.notifier.Close()
+	defer func() {
+		for _, c := range s.closers {
+			c()
+		}
+	}()
+	go s.alertLoop(loopCtx)
 	defer s.deps.Writer.Close()                     // after the listener drained: every kept payload is written
 	go s.indexer.Run(loopCtx, 100*time.Millisecond) // small, frequent batches: no long CPU bursts
 	go s.retentionLoop(loopCtx, RetentionInterval)

@@ -17,24 +17,9 @@ func (s *Server) openNotifier(c *config.Config) error {
 	if len(c.Approvals.Notify) == 0 {
 		return nil
 	}
-	var targets []notify.Target
-	for i, t := range c.Approvals.Notify {
-		u := string(t.URL)
-		if t.URL.IsRef() {
-			var err error
-			if u, err = t.URL.Resolve(); err != nil {
-				return fmt.Errorf("approvals.notify[%d].url: %w", i, err)
-			}
-		}
-		var secret []byte
-		if t.Secret != "" {
-			v, err := t.Secret.Resolve()
-			if err != nil {
-				return fmt.Errorf("approvals.notify[%d].secret: %w", i, err)
-			}
-			secret = []byte(v)
-		}
-		targets = append(targets, notify.Target{Name: t.Name, Type: t.Type, URL: u, Secret: secret})
+	targets, err := notifyTargets("approvals.notify", c.Approvals.Notify)
+	if err != nil {
+		return err
 	}
 	s.notifier = notify.New(targets, notify.Options{Logger: s.log, Sent: s.metrics.notificationSent})
 	s.deps.Notify = func(a store.Approval) {

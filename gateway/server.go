@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wardenhq/warden/admin"
+	"github.com/wardenhq/warden/alert"
 	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/config"
@@ -46,6 +47,9 @@ type Options struct {
 	Limiter ratelimit.Limiter
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// KeyCheckInterval is how often API keys are checked for alerts.key_expiry
+	// rules (default 1m).
+	KeyCheckInterval time.Duration
 }
 
 // Server serves the data plane, the operations endpoints and reloads.
@@ -63,6 +67,8 @@ type Server struct {
 
 	audit    *auditlog.Recorder
 	notifier *notify.Notifier // approvals.notify (nil: none)
+	alerts   *alert.Engine    // alerts (nil: none)
+	closers  []func()         // notifiers of alert rules
 	auditKey auditlog.Key
 	indexer  *auditlog.Indexer
 }
@@ -97,6 +103,11 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	s.deps.Audit = s.audit
 	if err := s.openNotifier(cfg); err != nil {
+		s.closeAudit()
+		return nil, err
+	}
+	if err := s.openAlerts(cfg); err != nil {
+		s.notifier.Close()
 		s.closeAudit()
 		return nil, err
 	}
@@ -233,6 +244,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (s *Server) observe(x *pipeline.Exchange) {
 	total := time.Since(x.Start)
 	s.metrics.observe(x, total.Seconds())
+	s.alertEvents(x)
 	attrs := make([]slog.Attr, 0, 16)
 	attrs = append(attrs,
 		slog.String("request_id", x.ID),

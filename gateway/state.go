@@ -218,6 +218,7 @@ func restartOnly(old, new *config.Config) error {
 	check("log", old.Log, new.Log)
 	check("audit", old.Audit, new.Audit)
 	check("approvals.notify", old.Approvals.Notify, new.Approvals.Notify)
+	check("alerts", old.Alerts, new.Alerts)
 	return errors.Join(errs...)
 }
 

@@ -113,7 +113,8 @@ func NewGateway(t testing.TB, opts GatewayOptions) *Gateway {
 			t.Logf("gateway log:\n%s", g.Logs())
 		}
 	})
-	g.Server, err = gateway.New(c, gateway.Options{Store: g.Store, KMS: g.KMS, Logger: logger, ConfigPath: g.ConfigPath, Limiter: opts.Limiter})
+	g.Server, err = gateway.New(c, gateway.Options{Store: g.Store, KMS: g.KMS, Logger: logger, ConfigPath: g.ConfigPath, Limiter: opts.Limiter,
+		KeyCheckInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("gateway.New: %v", err)
 	}
