@@ -27,7 +27,7 @@ vet:
 	$(GO) vet -tags 'pkcs11 cloudkms' ./kms ./cmd/warden
 
 bench: ## end-to-end open-loop load test (direct, ReverseProxy floor, Warden) and Go benchmarks
-	$(GO) test -run '^$$' -bench . -benchmem ./auth ./policy ./pipeline ./store ./ratelimit ./tokens ./auditlog ./seal ./retention ./content
+	$(GO) test -run '^$$' -bench . -benchmem ./auth ./policy ./pipeline ./store ./ratelimit ./tokens ./auditlog ./seal ./retention ./content ./sink
 	$(GO) run ./bench/cmd/loadbench -max
 
 FUZZTIME ?= 30s

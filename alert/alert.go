@@ -24,10 +24,11 @@ const (
 	ContentBlocked  Kind = "content_blocked"  // requests or responses blocked by content controls
 	Injection       Kind = "injection"        // requests the injection screen flagged or blocked
 	KeyExpiry       Kind = "key_expiry"       // API keys expiring within the window
+	SinkLag         Kind = "sink_lag"         // records an audit sink has yet to ship
 )
 
 // Kinds lists every kind.
-var Kinds = []Kind{Denied, Volume, RestrictedModel, ContentBlocked, Injection, KeyExpiry}
+var Kinds = []Kind{Denied, Volume, RestrictedModel, ContentBlocked, Injection, KeyExpiry, SinkLag}
 
 // Rule fires when Threshold events of its kind fall within Window for one
 // subject. For Volume, Threshold is a multiple of the subject's baseline
@@ -72,6 +73,8 @@ func (f Firing) Summary() string {
 		return fmt.Sprintf("Alert %s: %s sent %d requests in %s, %.1f times its baseline of %.1f", f.Rule, f.Subject, f.Count, f.Window, float64(f.Count)/max(f.Baseline, 1e-9), f.Baseline)
 	case KeyExpiry:
 		return fmt.Sprintf("Alert %s: API key %s expires within %s", f.Rule, f.Subject, f.Window)
+	case SinkLag:
+		return fmt.Sprintf("Alert %s: audit sink %s is %d records behind (threshold %g)", f.Rule, f.Subject, f.Count, f.Threshold)
 	}
 	return fmt.Sprintf("Alert %s: %d %s events for %s within %s (threshold %g)", f.Rule, f.Count, f.When, f.Subject, f.Window, f.Threshold)
 }
@@ -121,7 +124,7 @@ func (e *Engine) Observe(ev Event) {
 	var fired []Firing
 	e.mu.Lock()
 	for i, r := range e.rules {
-		if r.When != ev.Kind || r.When == KeyExpiry {
+		if r.When != ev.Kind || r.When == KeyExpiry || r.When == SinkLag {
 			continue
 		}
 		k := key{i, ev.Subject}
@@ -180,7 +183,7 @@ func (e *Engine) Sweep(now time.Time) {
 	e.mu.Lock()
 	for k, s := range e.state {
 		r := e.rules[k.rule]
-		if r.When != KeyExpiry {
+		if r.When != KeyExpiry && r.When != SinkLag {
 			if f, ok := e.evaluate(r, s, k.subject, now); ok && f.Resolved {
 				fired = append(fired, f)
 			}
@@ -223,6 +226,42 @@ func (e *Engine) KeyExpiring(id string, expires, now time.Time) {
 			s.firing = true
 			fired = append(fired, f)
 		case !within && s.firing:
+			s.firing, f.Resolved = false, true
+			fired = append(fired, f)
+		}
+	}
+	e.mu.Unlock()
+	for _, f := range fired {
+		e.fire(f)
+	}
+}
+
+// Level reports a measured level for subject (SinkLag: records behind):
+// SinkLag rules fire when it reaches their threshold and resolve below it.
+func (e *Engine) Level(kind Kind, subj string, value float64, now time.Time) {
+	if e == nil {
+		return
+	}
+	var fired []Firing
+	e.mu.Lock()
+	for i, r := range e.rules {
+		if r.When != kind {
+			continue
+		}
+		k := key{i, subj}
+		s := e.state[k]
+		if s == nil {
+			s = &subject{recent: newRing(r.Window/10, 10), seen: now}
+			e.state[k] = s
+		}
+		s.recent.add(now, 0)
+		over := value >= r.Threshold
+		f := Firing{Rule: r.Name, When: r.When, Subject: subj, Count: int(value), Threshold: r.Threshold, Window: r.Window, Time: now}
+		switch {
+		case over && !s.firing:
+			s.firing = true
+			fired = append(fired, f)
+		case !over && s.firing:
 			s.firing, f.Resolved = false, true
 			fired = append(fired, f)
 		}

@@ -114,3 +114,19 @@ func TestKeyExpiry(t *testing.T) {
 		t.Fatalf("renewal: %+v", got)
 	}
 }
+
+// TestLevel: a sink's lag fires at the threshold and resolves below it.
+func TestLevel(t *testing.T) {
+	var rec recorder
+	e := New([]Rule{{Name: "lag", When: SinkLag, Threshold: 1000}}, rec.fire)
+	now := time.Now()
+	e.Level(SinkLag, "splunk", 10, now)
+	e.Level(SinkLag, "splunk", 5000, now)
+	e.Level(SinkLag, "splunk", 6000, now)
+	e.Sweep(now.Add(time.Hour)) // a level is not a count: the sweep leaves it
+	e.Level(SinkLag, "splunk", 0, now.Add(time.Hour))
+	got := rec.take()
+	if len(got) != 2 || got[0].Resolved || got[0].Count != 5000 || !got[1].Resolved {
+		t.Fatalf("firings: %+v", got)
+	}
+}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/transparency-dev/tessera"
-	"github.com/transparency-dev/tessera/api"
 
 	"github.com/wardenhq/warden/store"
 )
@@ -56,26 +55,14 @@ func (ix *Indexer) CatchUp(ctx context.Context) error {
 		return err
 	}
 	for next < size {
-		bundle := next / bundleWidth
-		end := min(size, (bundle+1)*bundleWidth)
-		var p uint8
-		if n := end - bundle*bundleWidth; n < bundleWidth {
-			p = uint8(n)
-		}
-		raw, err := ix.Reader.ReadEntryBundle(ctx, bundle, p)
+		entries, err := ReadEntries(ctx, ix.Reader, next, size, size)
 		if err != nil {
-			return fmt.Errorf("audit index: reading entry bundle %d: %w", bundle, err)
+			return fmt.Errorf("audit index: %w", err)
 		}
-		var eb api.EntryBundle
-		if err := eb.UnmarshalText(raw); err != nil {
-			return fmt.Errorf("audit index: entry bundle %d: %w", bundle, err)
-		}
-		if uint64(len(eb.Entries)) < end-bundle*bundleWidth {
-			return fmt.Errorf("audit index: entry bundle %d holds %d entries, want %d", bundle, len(eb.Entries), end-bundle*bundleWidth)
-		}
+		end := next + uint64(len(entries))
 		rows := make([]store.AuditRow, 0, end-next)
 		for i := next; i < end; i++ {
-			e := eb.Entries[i-bundle*bundleWidth]
+			e := entries[i-next]
 			row, err := Row(ix.Origin, i, e)
 			if err != nil {
 				// An entry Warden cannot read is still in the log and

@@ -269,6 +269,25 @@ type Audit struct {
 	// CheckpointInterval is how often a new checkpoint is signed (default
 	// 1s, at least 100ms): records are provable once one covers them.
 	CheckpointInterval Duration `yaml:"checkpoint_interval"`
+	// Sinks receive every record and checkpoint as the log grows.
+	Sinks []AuditSink `yaml:"sinks"`
+}
+
+// AuditSink is where the audit log is shipped (docs/siem.md).
+type AuditSink struct {
+	Name string `yaml:"name"`
+	// Type: splunk_hec, elasticsearch, webhook or file.
+	Type     string `yaml:"type"`
+	URL      Secret `yaml:"url"`      // splunk_hec, elasticsearch, webhook
+	Token    Secret `yaml:"token"`    // splunk_hec: env:/file: reference to the HEC token
+	Index    string `yaml:"index"`    // splunk_hec, elasticsearch: the index
+	APIKey   Secret `yaml:"api_key"`  // elasticsearch: env:/file: reference
+	Username string `yaml:"username"` // elasticsearch: basic auth
+	Password Secret `yaml:"password"` // elasticsearch: env:/file: reference
+	Secret   Secret `yaml:"secret"`   // webhook: env:/file: reference to the signing key
+	Path     string `yaml:"path"`     // file
+	MaxSize  int64  `yaml:"max_size"` // file: bytes before rotation (default 100 MiB)
+	Batch    int    `yaml:"batch"`    // events per request (default 500)
 }
 
 // Audit durability and failure modes.

@@ -127,6 +127,7 @@ func (c *Config) Validate() []Problem {
 	c.validateContent(&v)
 	c.validateApprovals(&v)
 	c.validateAlerts(&v)
+	c.validateSinks(&v)
 	return v.probs
 }
 
@@ -827,7 +828,7 @@ func validateNotify(v *validator, path string, targets []NotifyTarget) {
 	}
 }
 
-var alertKinds = []string{"denied", "volume", "restricted_model", "content_blocked", "injection", "key_expiry"}
+var alertKinds = []string{"denied", "volume", "restricted_model", "content_blocked", "injection", "key_expiry", "sink_lag"}
 
 func (c *Config) validateAlerts(v *validator) {
 	names := map[string]bool{}
@@ -853,5 +854,59 @@ func (c *Config) validateAlerts(v *validator) {
 			v.add(p+".min_count", "must not be negative")
 		}
 		validateNotify(v, p+".notify", a.Notify)
+	}
+}
+
+func (c *Config) validateSinks(v *validator) {
+	names := map[string]bool{}
+	for i, sk := range c.Audit.Sinks {
+		p := fmt.Sprintf("audit.sinks[%d]", i)
+		switch {
+		case sk.Name == "" || !content.RuleName(sk.Name):
+			v.add(p+".name", "required: 1-64 characters of a-z, 0-9, '-', '_' and '.' (it keys the sink's cursor)")
+		case names[sk.Name]:
+			v.add(p+".name", fmt.Sprintf("duplicate sink %q", sk.Name))
+		}
+		names[sk.Name] = true
+		needURL := func() {
+			if sk.URL == "" {
+				v.add(p+".url", "required")
+			} else if !sk.URL.IsRef() {
+				if u, err := url.Parse(string(sk.URL)); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+					v.add(p+".url", "want an https:// URL, or an env: or file: reference")
+				} else if u.User != nil || u.RawQuery != "" {
+					v.add(p+".url", "a URL with credentials or a query is a secret: write env:NAME or file:/path")
+				}
+			}
+		}
+		switch sk.Type {
+		case "splunk_hec":
+			needURL()
+			if sk.Token == "" {
+				v.add(p+".token", "required: an env: or file: reference to the HEC token")
+			}
+			v.secret(p+".token", sk.Token)
+		case "elasticsearch":
+			needURL()
+			v.secret(p+".api_key", sk.APIKey)
+			v.secret(p+".password", sk.Password)
+		case "webhook":
+			needURL()
+			v.secret(p+".secret", sk.Secret)
+		case "file":
+			if sk.Path == "" {
+				v.add(p+".path", "required")
+			}
+		case "azure_monitor", "syslog", "s3":
+			v.add(p+".type", fmt.Sprintf("%q is not available in this version; use splunk_hec, elasticsearch, webhook or file", sk.Type))
+		default:
+			v.add(p+".type", fmt.Sprintf("unknown type %q (want splunk_hec, elasticsearch, webhook or file)", sk.Type))
+		}
+		if sk.Batch < 0 || sk.Batch > 10000 {
+			v.add(p+".batch", "must be between 0 (the default, 500) and 10000")
+		}
+		if sk.MaxSize < 0 {
+			v.add(p+".max_size", "must not be negative")
+		}
 	}
 }

@@ -142,6 +142,9 @@ func (s *Server) alertLoop(ctx context.Context) {
 			return
 		case now := <-sweep.C:
 			s.alerts.Sweep(now)
+			for _, sh := range s.shippers {
+				s.alerts.Level(alert.SinkLag, sh.Sink.Name(), float64(sh.Lag()), now)
+			}
 		case <-keys.C:
 			s.checkKeyExpiry(ctx)
 		}

@@ -25,6 +25,11 @@ func Check(c *config.Config) error {
 	if _, err := notifyTargets("approvals.notify", c.Approvals.Notify); err != nil {
 		errs = append(errs, err)
 	}
+	for i, sc := range c.Audit.Sinks {
+		if _, err := newSink(fmt.Sprintf("audit.sinks[%d]", i), sc); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for i, a := range c.Alerts {
 		if _, err := notifyTargets(fmt.Sprintf("alerts[%d].notify", i), a.Notify); err != nil {
 			errs = append(errs, err)

@@ -112,6 +112,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}()
 	go s.alertLoop(loopCtx)
+	s.runSinks(loopCtx)
+	defer func() {
+		for _, sh := range s.shippers {
+			sh.Sink.Close()
+		}
+	}()
 	defer s.deps.Writer.Close()                     // after the listener drained: every kept payload is written
 	go s.indexer.Run(loopCtx, 100*time.Millisecond) // small, frequent batches: no long CPU bursts
 	go s.retentionLoop(loopCtx, RetentionInterval)

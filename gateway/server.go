@@ -29,6 +29,7 @@ import (
 	"github.com/wardenhq/warden/ratelimit"
 	"github.com/wardenhq/warden/retention"
 	"github.com/wardenhq/warden/seal"
+	"github.com/wardenhq/warden/sink"
 	"github.com/wardenhq/warden/store"
 )
 
@@ -69,6 +70,7 @@ type Server struct {
 	notifier *notify.Notifier // approvals.notify (nil: none)
 	alerts   *alert.Engine    // alerts (nil: none)
 	closers  []func()         // notifiers of alert rules
+	shippers []*sink.Shipper  // audit.sinks
 	auditKey auditlog.Key
 	indexer  *auditlog.Indexer
 }
@@ -103,6 +105,11 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	s.deps.Audit = s.audit
 	if err := s.openNotifier(cfg); err != nil {
+		s.closeAudit()
+		return nil, err
+	}
+	if err := s.openSinks(cfg); err != nil {
+		s.notifier.Close()
 		s.closeAudit()
 		return nil, err
 	}
@@ -159,6 +166,7 @@ func (s *Server) routes() http.Handler {
 	s.payloadRoutes(mux)
 	s.holdRoutes(mux)
 	s.approvalRoutes(mux)
+	s.sinkRoutes(mux)
 	mux.Handle("GET /admin/v1/audit/proof/{index}", pipeline.Serve(s.env,
 		pipeline.Endpoint{Name: "admin.audit.proof", Capability: policy.CapAuditRead}, pipeline.Admin(s.auditProof), s.observe))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -13,7 +13,7 @@ import (
 
 func newAudit() *cobra.Command {
 	cmd := &cobra.Command{Use: "audit", Short: "verify, search, prove and export the audit log"}
-	cmd.AddCommand(newAuditVerify(), newAuditSearch(), newAuditProof(), newAuditExport(), newAuditHash())
+	cmd.AddCommand(newAuditVerify(), newAuditSearch(), newAuditProof(), newAuditExport(), newAuditHash(), newAuditSinks())
 	return cmd
 }
 

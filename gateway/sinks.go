@@ -1,0 +1,143 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/internal/httperr"
+	"github.com/wardenhq/warden/pipeline"
+	"github.com/wardenhq/warden/policy"
+	"github.com/wardenhq/warden/sink"
+	"github.com/wardenhq/warden/store"
+)
+
+// openSinks builds a shipper per audit.sinks entry, following this
+// gateway's log (audit needs a restart to change).
+func (s *Server) openSinks(c *config.Config) error {
+	for i, sc := range c.Audit.Sinks {
+		sk, err := newSink(fmt.Sprintf("audit.sinks[%d]", i), sc)
+		if err != nil {
+			return err
+		}
+		s.shippers = append(s.shippers, &sink.Shipper{Sink: sk, Origin: s.indexer.Origin, Reader: s.indexer.Reader,
+			Store: s.opts.Store, Logger: s.log, Batch: sc.Batch})
+	}
+	if len(s.shippers) == 0 {
+		return nil
+	}
+	s.metrics.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "warden_audit_sink_lag_max", Help: "Records the furthest-behind audit sink has yet to ship.",
+	}, func() float64 { return float64(s.sinkLag()) }))
+	for _, sh := range s.shippers {
+		s.metrics.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "warden_audit_sink_lag", Help: "Records an audit sink has yet to ship.", ConstLabels: prometheus.Labels{"sink": sh.Sink.Name()},
+		}, func() float64 { return float64(sh.Lag()) }))
+	}
+	return nil
+}
+
+func (s *Server) sinkLag() int64 {
+	var m int64
+	for _, sh := range s.shippers {
+		m = max(m, sh.Lag())
+	}
+	return m
+}
+
+// runSinks ships until ctx ends.
+func (s *Server) runSinks(ctx context.Context) {
+	for _, sh := range s.shippers {
+		go sh.Run(ctx, SinkInterval)
+	}
+}
+
+// SinkInterval is how often each sink looks for new records.
+var SinkInterval = time.Second
+
+func secretOf(path string, v config.Secret) (string, error) {
+	if v == "" || !v.IsRef() {
+		return string(v), nil
+	}
+	out, err := v.Resolve()
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return out, nil
+}
+
+// newSink builds the sink a config entry names (validated already).
+func newSink(path string, sc config.AuditSink) (sink.Sink, error) {
+	u, err := secretOf(path+".url", sc.URL)
+	if err != nil {
+		return nil, err
+	}
+	switch sc.Type {
+	case "splunk_hec":
+		tok, err := secretOf(path+".token", sc.Token)
+		if err != nil {
+			return nil, err
+		}
+		return &sink.SplunkHEC{SinkName: sc.Name, URL: u, Token: tok, Index: sc.Index}, nil
+	case "elasticsearch":
+		key, err := secretOf(path+".api_key", sc.APIKey)
+		if err != nil {
+			return nil, err
+		}
+		pw, err := secretOf(path+".password", sc.Password)
+		if err != nil {
+			return nil, err
+		}
+		return &sink.Elasticsearch{SinkName: sc.Name, URL: u, Index: sc.Index, APIKey: key, Username: sc.Username, Password: pw}, nil
+	case "webhook":
+		sec, err := secretOf(path+".secret", sc.Secret)
+		if err != nil {
+			return nil, err
+		}
+		return &sink.Webhook{SinkName: sc.Name, URL: u, Secret: []byte(sec)}, nil
+	case "file":
+		return &sink.File{SinkName: sc.Name, Path: sc.Path, MaxSize: sc.MaxSize}, nil
+	}
+	return nil, fmt.Errorf("%s.type: %q is not available", path, sc.Type)
+}
+
+// sinkRoutes serves GET /admin/v1/audit/sinks (audit.read): each sink's
+// cursor, lag and last error.
+func (s *Server) sinkRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /admin/v1/audit/sinks", pipeline.Serve(s.env, pipeline.Endpoint{Name: "admin.audit.sinks", Capability: policy.CapAuditRead},
+		pipeline.Admin(s.sinkStatus), s.observe))
+}
+
+func (s *Server) sinkStatus(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
+	data := []map[string]any{}
+	for _, sh := range s.shippers {
+		c, err := s.opts.Store.GetSinkCursor(r.Context(), sh.Sink.Name(), sh.Origin)
+		if err != nil {
+			return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
+		}
+		data = append(data, SinkView(c, sh.Lag()))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
+	return nil
+}
+
+// SinkView is a sink's status as the admin API and the CLI show it (lag
+// -1: unknown).
+func SinkView(c store.SinkCursor, lag int64) map[string]any {
+	opt := func(t time.Time) any {
+		if t.IsZero() {
+			return nil
+		}
+		return t.UTC().Format(time.RFC3339Nano)
+	}
+	v := map[string]any{"sink": c.Sink, "origin": c.Origin, "next_index": c.Next, "shipped_at": opt(c.ShippedAt),
+		"last_error": c.LastError, "error_at": opt(c.ErrorAt)}
+	if lag >= 0 {
+		v["lag"] = lag
+	}
+	return v
+}

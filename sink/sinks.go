@@ -1,0 +1,276 @@
+package sink
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wardenhq/warden/notify"
+)
+
+// httpPost sends body and reads the answer (at most 1 MiB).
+func httpPost(ctx context.Context, c *http.Client, url string, body []byte, header http.Header) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return 0, nil, stripURL(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	return res.StatusCode, b, nil
+}
+
+// stripURL drops the URL from a transport error (it may hold a token).
+func stripURL(err error) error {
+	if u, ok := err.(interface{ Unwrap() error }); ok && strings.Contains(err.Error(), "://") {
+		if inner := u.Unwrap(); inner != nil {
+			return inner
+		}
+	}
+	return err
+}
+
+func client(c *http.Client) *http.Client {
+	if c != nil {
+		return c
+	}
+	return &http.Client{Timeout: 30 * time.Second}
+}
+
+// SplunkHEC sends events to Splunk's HTTP Event Collector
+// (/services/collector/event): one JSON object per event in one request,
+// "Authorization: Splunk <token>". The record is the event; the leaf index
+// and origin are indexed fields (warden_index, warden_origin) to
+// de-duplicate by.
+type SplunkHEC struct {
+	SinkName   string
+	URL        string // https://splunk:8088/services/collector/event
+	Token      string
+	Index      string // the Splunk index ("" for the token's default)
+	SourceType string // default warden:audit
+	Client     *http.Client
+}
+
+func (s *SplunkHEC) Name() string { return s.SinkName }
+func (s *SplunkHEC) Close() error { return nil }
+
+func (s *SplunkHEC) Send(ctx context.Context, events []Event) error {
+	st := s.SourceType
+	if st == "" {
+		st = "warden:audit"
+	}
+	var body bytes.Buffer
+	for _, e := range events {
+		ev := map[string]any{"time": float64(e.Time.UnixMilli()) / 1000, "source": "warden", "sourcetype": st,
+			"event": json.RawMessage(e.Body), "fields": map[string]any{"warden_index": e.Index, "warden_origin": e.Origin, "warden_kind": e.Kind}}
+		if s.Index != "" {
+			ev["index"] = s.Index
+		}
+		b, _ := json.Marshal(ev)
+		body.Write(b)
+		body.WriteByte('\n')
+	}
+	status, resp, err := httpPost(ctx, client(s.Client), s.URL, body.Bytes(), http.Header{
+		"Authorization": {"Splunk " + s.Token}, "Content-Type": {"application/json"}})
+	if err != nil {
+		return err
+	}
+	var ack struct {
+		Text string `json:"text"`
+		Code int    `json:"code"`
+	}
+	json.Unmarshal(resp, &ack)
+	if status != http.StatusOK || ack.Code != 0 {
+		return fmt.Errorf("splunk HEC: HTTP %d, code %d: %s", status, ack.Code, ack.Text)
+	}
+	return nil
+}
+
+// Elasticsearch indexes events with the _bulk API (Elasticsearch and
+// OpenSearch): one "index" action per event with _id "<origin>/<index>",
+// so a batch sent again overwrites rather than duplicates. Items that fail
+// fail the batch (it is sent again whole; indexing is idempotent).
+type Elasticsearch struct {
+	SinkName string
+	URL      string // https://es:9200
+	Index    string // the index (default warden-audit)
+	APIKey   string // "Authorization: ApiKey <key>", or
+	Username string // basic auth
+	Password string
+	Client   *http.Client
+}
+
+func (s *Elasticsearch) Name() string { return s.SinkName }
+func (s *Elasticsearch) Close() error { return nil }
+
+func (s *Elasticsearch) Send(ctx context.Context, events []Event) error {
+	index := s.Index
+	if index == "" {
+		index = "warden-audit"
+	}
+	var body bytes.Buffer
+	for _, e := range events {
+		id := e.Origin + "/" + strconv.FormatUint(e.Index, 10)
+		if e.Kind == "checkpoint" {
+			id = e.Origin + "/checkpoint/" + strconv.FormatUint(e.Index, 10)
+		}
+		action, _ := json.Marshal(map[string]any{"index": map[string]string{"_index": index, "_id": id}})
+		body.Write(action)
+		body.WriteByte('\n')
+		body.Write(bytes.TrimSpace(e.Body))
+		body.WriteByte('\n')
+	}
+	h := http.Header{"Content-Type": {"application/x-ndjson"}}
+	switch {
+	case s.APIKey != "":
+		h.Set("Authorization", "ApiKey "+s.APIKey)
+	case s.Username != "":
+		req, _ := http.NewRequest(http.MethodPost, "http://x", nil)
+		req.SetBasicAuth(s.Username, s.Password)
+		h.Set("Authorization", req.Header.Get("Authorization"))
+	}
+	status, resp, err := httpPost(ctx, client(s.Client), strings.TrimSuffix(s.URL, "/")+"/_bulk", body.Bytes(), h)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("elasticsearch: HTTP %d", status)
+	}
+	var r struct {
+		Errors bool `json:"errors"`
+		Items  []map[string]struct {
+			Status int `json:"status"`
+			Error  *struct {
+				Type   string `json:"type"`
+				Reason string `json:"reason"`
+			} `json:"error"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(resp, &r); err != nil {
+		return fmt.Errorf("elasticsearch: unreadable answer: %w", err)
+	}
+	if len(r.Items) != len(events) {
+		return fmt.Errorf("elasticsearch: %d items answered for %d sent", len(r.Items), len(events))
+	}
+	if r.Errors {
+		for i, item := range r.Items {
+			for _, res := range item {
+				if res.Status >= 300 {
+					reason := ""
+					if res.Error != nil {
+						reason = res.Error.Type + ": " + res.Error.Reason
+					}
+					return fmt.Errorf("elasticsearch: item %d (index %d): HTTP %d %s", i, events[i].Index, res.Status, reason)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Webhook posts each batch as {"events": [...]} to a URL, signed as
+// notifications are (X-Warden-Signature).
+type Webhook struct {
+	SinkName string
+	URL      string
+	Secret   []byte
+	Client   *http.Client
+}
+
+func (s *Webhook) Name() string { return s.SinkName }
+func (s *Webhook) Close() error { return nil }
+
+func (s *Webhook) Send(ctx context.Context, events []Event) error {
+	raw := make([]json.RawMessage, len(events))
+	for i, e := range events {
+		raw[i] = e.Body
+	}
+	body, _ := json.Marshal(map[string]any{"events": raw})
+	h := http.Header{"Content-Type": {"application/json"}}
+	if len(s.Secret) > 0 {
+		h.Set(notify.SignatureHeader, notify.Sign(s.Secret, body, time.Now()))
+	}
+	status, _, err := httpPost(ctx, client(s.Client), s.URL, body, h)
+	if err != nil {
+		return err
+	}
+	if status >= 300 {
+		return fmt.Errorf("webhook: HTTP %d", status)
+	}
+	return nil
+}
+
+// File appends events as JSON lines to a file (0600), synced after each
+// batch, and rotates it to "<path>.<UTC time>" once it passes MaxSize.
+type File struct {
+	SinkName string
+	Path     string
+	MaxSize  int64 // default 100 MiB
+
+	mu sync.Mutex
+	f  *os.File
+}
+
+func (s *File) Name() string { return s.SinkName }
+
+func (s *File) Send(ctx context.Context, events []Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.f == nil {
+		if err := os.MkdirAll(filepath.Dir(s.Path), 0o700); err != nil {
+			return err
+		}
+		f, err := os.OpenFile(s.Path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return err
+		}
+		s.f = f
+	}
+	var b bytes.Buffer
+	for _, e := range events {
+		b.Write(bytes.TrimSpace(e.Body))
+		b.WriteByte('\n')
+	}
+	if _, err := s.f.Write(b.Bytes()); err != nil {
+		return err
+	}
+	if err := s.f.Sync(); err != nil {
+		return err
+	}
+	max := s.MaxSize
+	if max <= 0 {
+		max = 100 << 20
+	}
+	if st, err := s.f.Stat(); err == nil && st.Size() >= max {
+		s.f.Close()
+		s.f = nil
+		return os.Rename(s.Path, s.Path+"."+time.Now().UTC().Format("20060102T150405.000000000Z"))
+	}
+	return nil
+}
+
+func (s *File) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.f == nil {
+		return nil
+	}
+	err := s.f.Close()
+	s.f = nil
+	return err
+}
