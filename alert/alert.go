@@ -203,42 +203,21 @@ func (e *Engine) Sweep(now time.Time) {
 // window, and resolves once the key has expired or been renewed. Keys no
 // longer reported are forgotten by Sweep after a day.
 func (e *Engine) KeyExpiring(id string, expires, now time.Time) {
-	if e == nil {
-		return
-	}
-	var fired []Firing
-	e.mu.Lock()
-	for i, r := range e.rules {
-		if r.When != KeyExpiry {
-			continue
-		}
-		k := key{i, id}
-		s := e.state[k]
-		if s == nil {
-			s = &subject{recent: newRing(r.Window/10, 10), seen: now}
-			e.state[k] = s
-		}
-		s.recent.add(now, 0)
-		within := !expires.IsZero() && expires.After(now) && expires.Sub(now) <= r.Window
-		f := Firing{Rule: r.Name, When: r.When, Subject: id, Window: r.Window, Time: now}
-		switch {
-		case within && !s.firing:
-			s.firing = true
-			fired = append(fired, f)
-		case !within && s.firing:
-			s.firing, f.Resolved = false, true
-			fired = append(fired, f)
-		}
-	}
-	e.mu.Unlock()
-	for _, f := range fired {
-		e.fire(f)
-	}
+	e.state1(KeyExpiry, id, now, func(r Rule) (bool, int) {
+		return !expires.IsZero() && expires.After(now) && expires.Sub(now) <= r.Window, 0
+	})
 }
 
 // Level reports a measured level for subject (SinkLag: records behind):
 // SinkLag rules fire when it reaches their threshold and resolve below it.
 func (e *Engine) Level(kind Kind, subj string, value float64, now time.Time) {
+	e.state1(kind, subj, now, func(r Rule) (bool, int) { return value >= r.Threshold, int(value) })
+}
+
+// state1 applies a condition that holds or not at now (rather than a count
+// of events) to subj under the rules of kind: firing when it starts to
+// hold, resolving when it stops.
+func (e *Engine) state1(kind Kind, subj string, now time.Time, holds func(Rule) (bool, int)) {
 	if e == nil {
 		return
 	}
@@ -255,8 +234,8 @@ func (e *Engine) Level(kind Kind, subj string, value float64, now time.Time) {
 			e.state[k] = s
 		}
 		s.recent.add(now, 0)
-		over := value >= r.Threshold
-		f := Firing{Rule: r.Name, When: r.When, Subject: subj, Count: int(value), Threshold: r.Threshold, Window: r.Window, Time: now}
+		over, count := holds(r)
+		f := Firing{Rule: r.Name, When: r.When, Subject: subj, Count: count, Threshold: r.Threshold, Window: r.Window, Time: now}
 		switch {
 		case over && !s.firing:
 			s.firing = true

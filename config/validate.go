@@ -812,15 +812,7 @@ func validateNotify(v *validator, path string, targets []NotifyTarget) {
 				v.add(p+".url", "a Slack webhook URL is a secret: write env:NAME or file:/path")
 			}
 		case "webhook":
-			if t.URL == "" {
-				v.add(p+".url", "required")
-			} else if !t.URL.IsRef() {
-				if u, err := url.Parse(string(t.URL)); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-					v.add(p+".url", "want an https:// URL, or an env: or file: reference")
-				} else if u.User != nil || u.RawQuery != "" {
-					v.add(p+".url", "a URL with credentials or a query is a secret: write env:NAME or file:/path")
-				}
-			}
+			v.webURL(p+".url", t.URL)
 			v.secret(p+".secret", t.Secret)
 		default:
 			v.add(p+".type", fmt.Sprintf("unknown type %q (want slack or webhook)", t.Type))
@@ -868,17 +860,7 @@ func (c *Config) validateSinks(v *validator) {
 			v.add(p+".name", fmt.Sprintf("duplicate sink %q", sk.Name))
 		}
 		names[sk.Name] = true
-		needURL := func() {
-			if sk.URL == "" {
-				v.add(p+".url", "required")
-			} else if !sk.URL.IsRef() {
-				if u, err := url.Parse(string(sk.URL)); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-					v.add(p+".url", "want an https:// URL, or an env: or file: reference")
-				} else if u.User != nil || u.RawQuery != "" {
-					v.add(p+".url", "a URL with credentials or a query is a secret: write env:NAME or file:/path")
-				}
-			}
-		}
+		needURL := func() { v.webURL(p+".url", sk.URL) }
 		switch sk.Type {
 		case "splunk_hec":
 			needURL()
@@ -907,6 +889,22 @@ func (c *Config) validateSinks(v *validator) {
 		}
 		if sk.MaxSize < 0 {
 			v.add(p+".max_size", "must not be negative")
+		}
+	}
+}
+
+// webURL checks a required URL that may be a secret: an http(s) URL
+// without credentials or query, or an env:/file: reference.
+func (v *validator) webURL(path string, s Secret) {
+	switch {
+	case s == "":
+		v.add(path, "required")
+	case s.IsRef():
+	default:
+		if u, err := url.Parse(string(s)); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			v.add(path, "want an https:// URL, or an env: or file: reference")
+		} else if u.User != nil || u.RawQuery != "" {
+			v.add(path, "a URL with credentials or a query is a secret: write env:NAME or file:/path")
 		}
 	}
 }
