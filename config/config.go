@@ -276,7 +276,7 @@ type Audit struct {
 // AuditSink is where the audit log is shipped (docs/siem.md).
 type AuditSink struct {
 	Name string `yaml:"name"`
-	// Type: splunk_hec, elasticsearch, webhook or file.
+	// Type: splunk_hec, elasticsearch, webhook, syslog or file.
 	Type     string `yaml:"type"`
 	URL      Secret `yaml:"url"`      // splunk_hec, elasticsearch, webhook
 	Token    Secret `yaml:"token"`    // splunk_hec: env:/file: reference to the HEC token
@@ -287,6 +287,8 @@ type AuditSink struct {
 	Secret   Secret `yaml:"secret"`   // webhook: env:/file: reference to the signing key
 	Path     string `yaml:"path"`     // file
 	MaxSize  int64  `yaml:"max_size"` // file: bytes before rotation (default 100 MiB)
+	CAFile   string `yaml:"ca_file"`  // syslog over TLS: the CA to trust (default: the system's)
+	Hostname string `yaml:"hostname"` // syslog: the HOSTNAME field (default: the machine's)
 	Batch    int    `yaml:"batch"`    // events per request (default 500)
 }
 

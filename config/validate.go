@@ -879,10 +879,17 @@ func (c *Config) validateSinks(v *validator) {
 			if sk.Path == "" {
 				v.add(p+".path", "required")
 			}
-		case "azure_monitor", "syslog", "s3":
-			v.add(p+".type", fmt.Sprintf("%q is not available in this version; use splunk_hec, elasticsearch, webhook or file", sk.Type))
+		case "syslog":
+			if u, err := url.Parse(string(sk.URL)); !sk.URL.IsRef() && (err != nil || (u.Scheme != "tcp" && u.Scheme != "tls") || u.Port() == "") {
+				v.add(p+".url", "want tcp://host:port or tls://host:port")
+			}
+			if sk.CAFile != "" {
+				v.file(p+".ca_file", sk.CAFile)
+			}
+		case "azure_monitor", "s3":
+			v.add(p+".type", fmt.Sprintf("%q is not available in this version; use splunk_hec, elasticsearch, webhook, syslog or file", sk.Type))
 		default:
-			v.add(p+".type", fmt.Sprintf("unknown type %q (want splunk_hec, elasticsearch, webhook or file)", sk.Type))
+			v.add(p+".type", fmt.Sprintf("unknown type %q (want splunk_hec, elasticsearch, webhook, syslog or file)", sk.Type))
 		}
 		if sk.Batch < 0 || sk.Batch > 10000 {
 			v.add(p+".batch", "must be between 0 (the default, 500) and 10000")

@@ -2,8 +2,12 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net/http"
+	"net/url"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -101,6 +105,27 @@ func newSink(path string, sc config.AuditSink) (sink.Sink, error) {
 		return &sink.Webhook{SinkName: sc.Name, URL: u, Secret: []byte(sec)}, nil
 	case "file":
 		return &sink.File{SinkName: sc.Name, Path: sc.Path, MaxSize: sc.MaxSize}, nil
+	case "syslog":
+		pu, err := url.Parse(u)
+		if err != nil {
+			return nil, fmt.Errorf("%s.url: %w", path, err)
+		}
+		sl := &sink.Syslog{SinkName: sc.Name, Address: pu.Host, Hostname: sc.Hostname}
+		if pu.Scheme == "tls" {
+			sl.TLS = &tls.Config{ServerName: pu.Hostname(), MinVersion: tls.VersionTLS12}
+			if sc.CAFile != "" {
+				pem, err := os.ReadFile(sc.CAFile)
+				if err != nil {
+					return nil, fmt.Errorf("%s.ca_file: %w", path, err)
+				}
+				pool := x509.NewCertPool()
+				if !pool.AppendCertsFromPEM(pem) {
+					return nil, fmt.Errorf("%s.ca_file: no PEM certificate in %s", path, sc.CAFile)
+				}
+				sl.TLS.RootCAs = pool
+			}
+		}
+		return sl, nil
 	}
 	return nil, fmt.Errorf("%s.type: %q is not available", path, sc.Type)
 }
