@@ -276,7 +276,7 @@ type Audit struct {
 // AuditSink is where the audit log is shipped (docs/siem.md).
 type AuditSink struct {
 	Name string `yaml:"name"`
-	// Type: splunk_hec, elasticsearch, webhook, syslog or file.
+	// Type: splunk_hec, elasticsearch, webhook, syslog, s3 or file.
 	Type     string `yaml:"type"`
 	URL      Secret `yaml:"url"`      // splunk_hec, elasticsearch, webhook
 	Token    Secret `yaml:"token"`    // splunk_hec: env:/file: reference to the HEC token
@@ -289,7 +289,16 @@ type AuditSink struct {
 	MaxSize  int64  `yaml:"max_size"` // file: bytes before rotation (default 100 MiB)
 	CAFile   string `yaml:"ca_file"`  // syslog over TLS: the CA to trust (default: the system's)
 	Hostname string `yaml:"hostname"` // syslog: the HOSTNAME field (default: the machine's)
-	Batch    int    `yaml:"batch"`    // events per request (default 500)
+	// s3: a bucket with Object Lock enabled; objects are locked in
+	// compliance mode for Retention.
+	Bucket          string   `yaml:"bucket"`
+	Prefix          string   `yaml:"prefix"`
+	Region          string   `yaml:"region"`
+	AccessKeyID     Secret   `yaml:"access_key_id"`
+	SecretAccessKey Secret   `yaml:"secret_access_key"`
+	Retention       Duration `yaml:"retention"`
+	PathStyle       bool     `yaml:"path_style"`
+	Batch           int      `yaml:"batch"` // events per request (default 500)
 }
 
 // Audit durability and failure modes.

@@ -886,10 +886,25 @@ func (c *Config) validateSinks(v *validator) {
 			if sk.CAFile != "" {
 				v.file(p+".ca_file", sk.CAFile)
 			}
-		case "azure_monitor", "s3":
-			v.add(p+".type", fmt.Sprintf("%q is not available in this version; use splunk_hec, elasticsearch, webhook, syslog or file", sk.Type))
+		case "s3":
+			if sk.URL != "" {
+				v.webURL(p+".url", sk.URL)
+			}
+			if sk.Bucket == "" {
+				v.add(p+".bucket", "required: a bucket with Object Lock enabled")
+			}
+			if sk.Retention.D(0) <= 0 {
+				v.add(p+".retention", "required: how long each archived object is locked, e.g. 7y (2555d)")
+			}
+			if sk.AccessKeyID == "" || sk.SecretAccessKey == "" {
+				v.add(p+".access_key_id", "required with secret_access_key: env: or file: references")
+			}
+			v.secret(p+".access_key_id", sk.AccessKeyID)
+			v.secret(p+".secret_access_key", sk.SecretAccessKey)
+		case "azure_monitor":
+			v.add(p+".type", fmt.Sprintf("%q is not available in this version; use splunk_hec, elasticsearch, webhook, syslog, s3 or file", sk.Type))
 		default:
-			v.add(p+".type", fmt.Sprintf("unknown type %q (want splunk_hec, elasticsearch, webhook, syslog or file)", sk.Type))
+			v.add(p+".type", fmt.Sprintf("unknown type %q (want splunk_hec, elasticsearch, webhook, syslog, s3 or file)", sk.Type))
 		}
 		if sk.Batch < 0 || sk.Batch > 10000 {
 			v.add(p+".batch", "must be between 0 (the default, 500) and 10000")

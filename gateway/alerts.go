@@ -145,6 +145,9 @@ func (s *Server) alertLoop(ctx context.Context) {
 			for _, sh := range s.shippers {
 				s.alerts.Level(alert.SinkLag, sh.Sink.Name(), float64(sh.Lag()), now)
 			}
+			for _, a := range s.archives {
+				s.alerts.Level(alert.SinkLag, a.Name, float64(a.Lag()), now)
+			}
 		case <-keys.C:
 			s.checkKeyExpiry(ctx)
 		}

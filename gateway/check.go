@@ -26,7 +26,13 @@ func Check(c *config.Config) error {
 		errs = append(errs, err)
 	}
 	for i, sc := range c.Audit.Sinks {
-		if _, err := newSink(fmt.Sprintf("audit.sinks[%d]", i), sc); err != nil {
+		var err error
+		if sc.Type == "s3" {
+			_, err = newArchive(fmt.Sprintf("audit.sinks[%d]", i), sc)
+		} else {
+			_, err = newSink(fmt.Sprintf("audit.sinks[%d]", i), sc)
+		}
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}

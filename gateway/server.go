@@ -67,10 +67,11 @@ type Server struct {
 	handler http.Handler
 
 	audit    *auditlog.Recorder
-	notifier *notify.Notifier // approvals.notify (nil: none)
-	alerts   *alert.Engine    // alerts (nil: none)
-	closers  []func()         // notifiers of alert rules
-	shippers []*sink.Shipper  // audit.sinks
+	notifier *notify.Notifier  // approvals.notify (nil: none)
+	alerts   *alert.Engine     // alerts (nil: none)
+	closers  []func()          // notifiers of alert rules
+	shippers []*sink.Shipper   // audit.sinks
+	archives []*sink.S3Archive // audit.sinks of type s3
 	auditKey auditlog.Key
 	indexer  *auditlog.Indexer
 }

@@ -24,6 +24,15 @@ import (
 // gateway's log (audit needs a restart to change).
 func (s *Server) openSinks(c *config.Config) error {
 	for i, sc := range c.Audit.Sinks {
+		if sc.Type == "s3" {
+			a, err := newArchive(fmt.Sprintf("audit.sinks[%d]", i), sc)
+			if err != nil {
+				return err
+			}
+			a.Origin, a.Reader, a.Store, a.Logger = s.indexer.Origin, s.indexer.Reader, s.opts.Store, s.log
+			s.archives = append(s.archives, a)
+			continue
+		}
 		sk, err := newSink(fmt.Sprintf("audit.sinks[%d]", i), sc)
 		if err != nil {
 			return err
@@ -31,7 +40,7 @@ func (s *Server) openSinks(c *config.Config) error {
 		s.shippers = append(s.shippers, &sink.Shipper{Sink: sk, Origin: s.indexer.Origin, Reader: s.indexer.Reader,
 			Store: s.opts.Store, Logger: s.log, Batch: sc.Batch})
 	}
-	if len(s.shippers) == 0 {
+	if len(s.shippers) == 0 && len(s.archives) == 0 {
 		return nil
 	}
 	s.metrics.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -42,6 +51,11 @@ func (s *Server) openSinks(c *config.Config) error {
 			Name: "warden_audit_sink_lag", Help: "Records an audit sink has yet to ship.", ConstLabels: prometheus.Labels{"sink": sh.Sink.Name()},
 		}, func() float64 { return float64(sh.Lag()) }))
 	}
+	for _, a := range s.archives {
+		s.metrics.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "warden_audit_sink_lag", Help: "Records an audit sink has yet to ship.", ConstLabels: prometheus.Labels{"sink": a.Name},
+		}, func() float64 { return float64(a.Lag()) }))
+	}
 	return nil
 }
 
@@ -49,6 +63,9 @@ func (s *Server) sinkLag() int64 {
 	var m int64
 	for _, sh := range s.shippers {
 		m = max(m, sh.Lag())
+	}
+	for _, a := range s.archives {
+		m = max(m, a.Lag())
 	}
 	return m
 }
@@ -58,10 +75,40 @@ func (s *Server) runSinks(ctx context.Context) {
 	for _, sh := range s.shippers {
 		go sh.Run(ctx, SinkInterval)
 	}
+	for _, a := range s.archives {
+		go a.Run(ctx, ArchiveInterval)
+	}
 }
 
-// SinkInterval is how often each sink looks for new records.
-var SinkInterval = time.Second
+// SinkInterval is how often each sink looks for new records;
+// ArchiveInterval how often the S3 archive archives the newest checkpoint
+// and what it needs.
+var (
+	SinkInterval    = time.Second
+	ArchiveInterval = time.Minute
+)
+
+// newArchive builds an s3 sink (validated already).
+func newArchive(path string, sc config.AuditSink) (*sink.S3Archive, error) {
+	endpoint, err := secretOf(path+".url", sc.URL)
+	if err != nil {
+		return nil, err
+	}
+	id, err := secretOf(path+".access_key_id", sc.AccessKeyID)
+	if err != nil {
+		return nil, err
+	}
+	key, err := secretOf(path+".secret_access_key", sc.SecretAccessKey)
+	if err != nil {
+		return nil, err
+	}
+	region := sc.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	return &sink.S3Archive{Name: sc.Name, Client: sink.NewS3Client(endpoint, region, id, key, sc.PathStyle),
+		Bucket: sc.Bucket, Prefix: sc.Prefix, Retention: sc.Retention.D(0)}, nil
+}
 
 func secretOf(path string, v config.Secret) (string, error) {
 	if v == "" || !v.IsRef() {
@@ -139,12 +186,23 @@ func (s *Server) sinkRoutes(mux *http.ServeMux) {
 
 func (s *Server) sinkStatus(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
 	data := []map[string]any{}
+	type status struct {
+		name string
+		lag  int64
+	}
+	var all []status
 	for _, sh := range s.shippers {
-		c, err := s.opts.Store.GetSinkCursor(r.Context(), sh.Sink.Name(), sh.Origin)
+		all = append(all, status{sh.Sink.Name(), sh.Lag()})
+	}
+	for _, a := range s.archives {
+		all = append(all, status{a.Name, a.Lag()})
+	}
+	for _, st := range all {
+		c, err := s.opts.Store.GetSinkCursor(r.Context(), st.name, s.indexer.Origin)
 		if err != nil {
 			return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
 		}
-		data = append(data, SinkView(c, sh.Lag()))
+		data = append(data, SinkView(c, st.lag))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
 	return nil
