@@ -276,7 +276,8 @@ type Audit struct {
 // AuditSink is where the audit log is shipped (docs/siem.md).
 type AuditSink struct {
 	Name string `yaml:"name"`
-	// Type: splunk_hec, elasticsearch, webhook, syslog, s3 or file.
+	// Type: splunk_hec, elasticsearch, azure_monitor, webhook, syslog, s3
+	// or file.
 	Type     string `yaml:"type"`
 	URL      Secret `yaml:"url"`      // splunk_hec, elasticsearch, webhook
 	Token    Secret `yaml:"token"`    // splunk_hec: env:/file: reference to the HEC token
@@ -298,7 +299,14 @@ type AuditSink struct {
 	SecretAccessKey Secret   `yaml:"secret_access_key"`
 	Retention       Duration `yaml:"retention"`
 	PathStyle       bool     `yaml:"path_style"`
-	Batch           int      `yaml:"batch"` // events per request (default 500)
+	// azure_monitor: the Logs Ingestion API (url: the data collection
+	// endpoint), a data collection rule and stream, and an Entra ID app.
+	RuleID       string `yaml:"rule_id"`
+	Stream       string `yaml:"stream"`
+	TenantID     string `yaml:"tenant_id"`
+	ClientID     string `yaml:"client_id"`
+	ClientSecret Secret `yaml:"client_secret"`
+	Batch        int    `yaml:"batch"` // events per request (default 500)
 }
 
 // Audit durability and failure modes.

@@ -902,9 +902,18 @@ func (c *Config) validateSinks(v *validator) {
 			v.secret(p+".access_key_id", sk.AccessKeyID)
 			v.secret(p+".secret_access_key", sk.SecretAccessKey)
 		case "azure_monitor":
-			v.add(p+".type", fmt.Sprintf("%q is not available in this version; use splunk_hec, elasticsearch, webhook, syslog, s3 or file", sk.Type))
+			needURL()
+			for _, f := range []struct{ name, val string }{{"rule_id", sk.RuleID}, {"stream", sk.Stream}, {"tenant_id", sk.TenantID}, {"client_id", sk.ClientID}} {
+				if f.val == "" {
+					v.add(p+"."+f.name, "required with azure_monitor")
+				}
+			}
+			if sk.ClientSecret == "" {
+				v.add(p+".client_secret", "required: an env: or file: reference")
+			}
+			v.secret(p+".client_secret", sk.ClientSecret)
 		default:
-			v.add(p+".type", fmt.Sprintf("unknown type %q (want splunk_hec, elasticsearch, webhook, syslog, s3 or file)", sk.Type))
+			v.add(p+".type", fmt.Sprintf("unknown type %q (want splunk_hec, elasticsearch, azure_monitor, webhook, syslog, s3 or file)", sk.Type))
 		}
 		if sk.Batch < 0 || sk.Batch > 10000 {
 			v.add(p+".batch", "must be between 0 (the default, 500) and 10000")

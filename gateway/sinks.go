@@ -152,6 +152,13 @@ func newSink(path string, sc config.AuditSink) (sink.Sink, error) {
 		return &sink.Webhook{SinkName: sc.Name, URL: u, Secret: []byte(sec)}, nil
 	case "file":
 		return &sink.File{SinkName: sc.Name, Path: sc.Path, MaxSize: sc.MaxSize}, nil
+	case "azure_monitor":
+		secret, err := secretOf(path+".client_secret", sc.ClientSecret)
+		if err != nil {
+			return nil, err
+		}
+		return &sink.AzureMonitor{SinkName: sc.Name, Endpoint: u, RuleID: sc.RuleID, Stream: sc.Stream, TenantID: sc.TenantID,
+			ClientID: sc.ClientID, ClientSecret: secret}, nil
 	case "syslog":
 		pu, err := url.Parse(u)
 		if err != nil {
