@@ -281,6 +281,7 @@ type AuditSink struct {
 	Type     string `yaml:"type"`
 	URL      Secret `yaml:"url"`      // splunk_hec, elasticsearch, webhook
 	Token    Secret `yaml:"token"`    // splunk_hec: env:/file: reference to the HEC token
+	Ack      bool   `yaml:"ack"`      // splunk_hec: wait for indexer acknowledgement
 	Index    string `yaml:"index"`    // splunk_hec, elasticsearch: the index
 	APIKey   Secret `yaml:"api_key"`  // elasticsearch: env:/file: reference
 	Username string `yaml:"username"` // elasticsearch: basic auth

@@ -133,7 +133,7 @@ func newSink(path string, sc config.AuditSink) (sink.Sink, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &sink.SplunkHEC{SinkName: sc.Name, URL: u, Token: tok, Index: sc.Index}, nil
+		return &sink.SplunkHEC{SinkName: sc.Name, URL: u, Token: tok, Index: sc.Index, Ack: sc.Ack}, nil
 	case "elasticsearch":
 		key, err := secretOf(path+".api_key", sc.APIKey)
 		if err != nil {

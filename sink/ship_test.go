@@ -323,3 +323,68 @@ func TestFileSink(t *testing.T) {
 		t.Fatalf("%d records in the files", n)
 	}
 }
+
+// TestSplunkAck: with indexer acknowledgement, a batch counts as shipped
+// only once the ack endpoint says it is indexed; a batch never
+// acknowledged is sent again.
+func TestSplunkAck(t *testing.T) {
+	var mu sync.Mutex
+	nextAck := int64(0)
+	indexed := map[int64]bool{}
+	lose := true // the first batch is never indexed
+	got := map[float64]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Header.Get("X-Splunk-Request-Channel") == "" {
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"text":"Data channel is missing","code":10}`)
+			return
+		}
+		switch r.URL.Path {
+		case "/services/collector/event":
+			dec := json.NewDecoder(r.Body)
+			for {
+				var ev struct{ Fields map[string]any }
+				if dec.Decode(&ev) != nil {
+					break
+				}
+				if ev.Fields["warden_kind"] == "record" {
+					got[ev.Fields["warden_index"].(float64)]++
+				}
+			}
+			id := nextAck
+			nextAck++
+			indexed[id] = !lose
+			lose = false
+			fmt.Fprintf(w, `{"text":"Success","code":0,"ackId":%d}`, id)
+		case "/services/collector/ack":
+			var req struct{ Acks []int64 }
+			json.NewDecoder(r.Body).Decode(&req)
+			out := map[string]bool{}
+			for _, id := range req.Acks {
+				out[fmt.Sprint(id)] = indexed[id]
+			}
+			json.NewEncoder(w).Encode(map[string]any{"acks": out})
+		}
+	}))
+	defer srv.Close()
+	l, db := testLog(t, 100)
+	s := &Shipper{Sink: &SplunkHEC{SinkName: "splunk", URL: srv.URL + "/services/collector/event", Token: "t", Ack: true, AckTimeout: 300 * time.Millisecond},
+		Origin: "sink.test/audit", Reader: l.Reader(), Store: db, Logger: quiet}
+	ctx := context.Background()
+	if _, err := s.ShipOnce(ctx); err == nil || !strings.Contains(err.Error(), "not acknowledged") {
+		t.Fatalf("an unacknowledged batch: %v", err)
+	}
+	if c, _ := db.GetSinkCursor(ctx, "splunk", "sink.test/audit"); c.Next != 0 {
+		t.Fatalf("the cursor moved past an unacknowledged batch: %d", c.Next)
+	}
+	if _, err := s.ShipOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 100 || got[0] != 2 {
+		t.Fatalf("%d records, record 0 sent %d times", len(got), got[0])
+	}
+}

@@ -3,6 +3,7 @@ package sink
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -64,6 +65,11 @@ type SplunkHEC struct {
 	Index      string // the Splunk index ("" for the token's default)
 	SourceType string // default warden:audit
 	Client     *http.Client
+	// Ack waits for indexer acknowledgement (the token must have it on):
+	// a batch counts as shipped only once Splunk says it is indexed.
+	Ack        bool
+	AckTimeout time.Duration // default 2m
+	Channel    string        // X-Splunk-Request-Channel (default: a random GUID)
 }
 
 func (s *SplunkHEC) Name() string { return s.SinkName }
@@ -85,20 +91,77 @@ func (s *SplunkHEC) Send(ctx context.Context, events []Event) error {
 		body.Write(b)
 		body.WriteByte('\n')
 	}
-	status, resp, err := httpPost(ctx, client(s.Client), s.URL, body.Bytes(), http.Header{
-		"Authorization": {"Splunk " + s.Token}, "Content-Type": {"application/json"}})
+	h := http.Header{"Authorization": {"Splunk " + s.Token}, "Content-Type": {"application/json"}}
+	if s.Ack {
+		if s.Channel == "" {
+			s.Channel = newGUID()
+		}
+		h.Set("X-Splunk-Request-Channel", s.Channel)
+	}
+	status, resp, err := httpPost(ctx, client(s.Client), s.URL, body.Bytes(), h)
 	if err != nil {
 		return err
 	}
 	var ack struct {
-		Text string `json:"text"`
-		Code int    `json:"code"`
+		Text  string `json:"text"`
+		Code  int    `json:"code"`
+		AckID *int64 `json:"ackId"`
 	}
 	json.Unmarshal(resp, &ack)
 	if status != http.StatusOK || ack.Code != 0 {
 		return fmt.Errorf("splunk HEC: HTTP %d, code %d: %s", status, ack.Code, ack.Text)
 	}
-	return nil
+	if !s.Ack {
+		return nil
+	}
+	if ack.AckID == nil {
+		return fmt.Errorf("splunk HEC: no ackId: is indexer acknowledgement on for the token?")
+	}
+	return s.awaitAck(ctx, *ack.AckID, h)
+}
+
+// awaitAck polls /services/collector/ack until Splunk says the batch is
+// indexed, or the timeout (then the batch is sent again).
+func (s *SplunkHEC) awaitAck(ctx context.Context, id int64, h http.Header) error {
+	ackURL := strings.TrimSuffix(s.URL, "/event") + "/ack"
+	if !strings.HasSuffix(s.URL, "/event") {
+		ackURL = strings.TrimSuffix(s.URL, "/") + "/ack"
+	}
+	timeout := s.AckTimeout
+	if timeout <= 0 {
+		timeout = 2 * time.Minute
+	}
+	deadline := time.Now().Add(timeout)
+	body, _ := json.Marshal(map[string]any{"acks": []int64{id}})
+	wait := 100 * time.Millisecond
+	for {
+		status, resp, err := httpPost(ctx, client(s.Client), ackURL, body, h)
+		if err == nil && status == http.StatusOK {
+			var r struct {
+				Acks map[string]bool `json:"acks"`
+			}
+			if json.Unmarshal(resp, &r) == nil && r.Acks[strconv.FormatInt(id, 10)] {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("splunk HEC: batch %d not acknowledged within %s", id, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+func newGUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 // Elasticsearch indexes events with the _bulk API (Elasticsearch and
