@@ -88,6 +88,9 @@ func (p *Policy) Active() bool {
 	return p != nil && (p.detector != nil || len(p.deny) > 0 || p.injection != Allow)
 }
 
+// Screens reports whether the policy screens for prompt injection.
+func (p *Policy) Screens() bool { return p != nil && p.injection != Allow }
+
 // Skip reports whether the field rules leave the string at path alone.
 func (p *Policy) Skip(path Path) bool {
 	if p == nil {

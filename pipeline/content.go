@@ -52,13 +52,17 @@ func screen(next Handler) Handler {
 // whether a rule blocked. `warden content test` shows it to operators.
 func FilterRequest(p *content.Policy, body []byte) ([]byte, *content.Session, error) {
 	s := p.NewSession()
-	roles := messageRoles(body)
+	var roles []string
+	if p.Screens() { // only injection screening needs the roles: no decode per request otherwise
+		roles = messageRoles(body)
+	}
 	texts := make([][]byte, len(roles)) // each message's text, for injection screening
 	skip := func(path content.Path) bool { return notContent(path) || p.Skip(path) }
 	out, err := content.RewriteStrings(body, skip, func(path content.Path, text []byte) []byte {
 		out := s.Filter(text)
 		i := path.Index(1)
 		switch {
+		case !p.Screens():
 		case len(path) == 0 || path[0] != "messages" || i < 0 || i >= len(roles):
 			s.Screen(out)
 		case roles[i] == "system" || roles[i] == "developer":
