@@ -77,7 +77,7 @@ func TestAlerts(t *testing.T) {
 		t.Fatalf("audited: %v", actions)
 	}
 	res, b := send(t, g, http.MethodGet, "/metrics", "", "")
-	if res.StatusCode == http.StatusOK && !strings.Contains(string(b), `warden_alerts_fired_total{rule="bad-keys"} 1`) {
-		t.Errorf("metrics:\n%s", b)
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(b), `warden_alerts_fired_total{rule="bad-keys"} 1`) {
+		t.Errorf("metrics: %s\n%s", res.Status, b)
 	}
 }
