@@ -31,28 +31,14 @@ bench: ## end-to-end open-loop load test (direct, ReverseProxy floor, Warden) an
 	$(GO) run ./bench/cmd/loadbench -max
 
 FUZZTIME ?= 30s
-fuzz: ## run every fuzz target for FUZZTIME each
-	$(GO) test ./config   -run '^$$' -fuzz '^FuzzParse$$'        -fuzztime $(FUZZTIME)
-	$(GO) test ./config   -run '^$$' -fuzz '^FuzzParseDuration$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./pipeline -run '^$$' -fuzz '^FuzzParseRequest$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./policy   -run '^$$' -fuzz '^FuzzMatch$$'        -fuzztime $(FUZZTIME)
-	$(GO) test ./auth     -run '^$$' -fuzz '^FuzzBearer$$'       -fuzztime $(FUZZTIME)
-	$(GO) test ./auth     -run '^$$' -fuzz '^FuzzOIDCToken$$'    -fuzztime $(FUZZTIME)
-	$(GO) test ./auth     -run '^$$' -fuzz '^FuzzParseJWKS$$'    -fuzztime $(FUZZTIME)
-	$(GO) test ./config   -run '^$$' -fuzz '^FuzzParsePrefix$$'  -fuzztime $(FUZZTIME)
-	$(GO) test ./store    -run '^$$' -fuzz '^FuzzDecodeModels$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./tokens   -run '^$$' -fuzz '^FuzzEstimate$$'     -fuzztime $(FUZZTIME)
-	$(GO) test ./upstream -run '^$$' -fuzz '^FuzzUsageReader$$'  -fuzztime $(FUZZTIME)
-	$(GO) test ./auditlog -run '^$$' -fuzz '^FuzzPromptParts$$'  -fuzztime $(FUZZTIME)
-	$(GO) test ./auditlog -run '^$$' -fuzz '^FuzzRow$$'          -fuzztime $(FUZZTIME)
-	$(GO) test ./upstream -run '^$$' -fuzz '^FuzzAuditStream$$'  -fuzztime $(FUZZTIME)
-	$(GO) test ./seal     -run '^$$' -fuzz '^FuzzUnmarshal$$'    -fuzztime $(FUZZTIME)
-	$(GO) test ./auditlog/verify -run '^$$' -fuzz '^FuzzOpenCheckpoint$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./auditlog/verify -run '^$$' -fuzz '^FuzzBundle$$'  -fuzztime $(FUZZTIME)
-	$(GO) test ./content  -run '^$$' -fuzz '^FuzzDetect$$'        -fuzztime $(FUZZTIME)
-	$(GO) test ./content  -run '^$$' -fuzz '^FuzzSanitize$$'      -fuzztime $(FUZZTIME)
-	$(GO) test ./content  -run '^$$' -fuzz '^FuzzRewriteStrings$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./upstream -run '^$$' -fuzz '^FuzzFilterStream$$'  -fuzztime $(FUZZTIME)
+fuzz: ## run every fuzz target (found in the test files) for FUZZTIME each; CI runs them with FUZZTIME=2s
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
+	  pkg=$$(dirname $$f); \
+	  for t in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | cut -d' ' -f2); do \
+	    echo "fuzz $$pkg $$t"; \
+	    $(GO) test $$pkg -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME); \
+	  done; \
+	done
 
 clean:
 	rm -rf bin .warden-dev
