@@ -8,7 +8,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 TAGS      ?=
 TEST_TAGS ?= pkcs11
 
-.PHONY: build test bench fuzz vet node-deps clean
+.PHONY: build test bench fuzz resilience vet node-deps clean
 
 build: ## build ./bin/warden (make build TAGS="pkcs11 cloudkms" for every KMS provider)
 	$(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o bin/warden ./cmd/warden
@@ -39,6 +39,15 @@ fuzz: ## run every fuzz target (found in the test files) for FUZZTIME each; CI r
 	    $(GO) test $$pkg -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME); \
 	  done; \
 	done
+
+# The resilience suite runs in `make test` too (3 kills); this target runs it
+# alone, with KILLS crash cycles, and prints its report (docs/resilience.md).
+KILLS ?= 10
+RESILIENCE = TestCrashKeepsReleasedRecords|TestSinkOutageAndCrash|TestSlowClients|TestReloadUnderLoad|TestUpstreamFaults|TestStoreDownFailsClosed|TestTwoReplicas|TestAuditFailClosed|TestAuditFailClosedAdminActs|TestAuditFailOpen|TestLimiterDownFailsClosed|TestErrors|TestRawRequests|TestSizeLimits
+resilience: ## kill -9 under load, upstream/store/log faults, slow clients, reload under load, two replicas; prints the suite's report
+	@mkdir -p bin; WARDEN_RESILIENCE_KILLS=$(KILLS) $(GO) test -race -count=1 -v -run '^($(RESILIENCE))$$' ./cmd/warden ./gateway > bin/resilience.log 2>&1; rc=$$?; \
+	  grep -E '^(--- (PASS|FAIL)|ok|FAIL)|resilience: ' bin/resilience.log | sed -E 's/^ +[a-z_]+\.go:[0-9]+: //'; \
+	  [ $$rc -eq 0 ] || echo "resilience: failed; the whole output is in bin/resilience.log"; exit $$rc
 
 clean:
 	rm -rf bin .warden-dev

@@ -63,7 +63,8 @@ type GatewayOptions struct {
 	// are applied and it is validated.
 	Configure func(c *config.Config)
 	// Limiter, if set, holds the gateway's rate-limit counters (e.g. a
-	// Redis limiter shared by two gateways); default: in memory.
+	// Redis limiter shared by two gateways); default: the one
+	// Configure's ratelimit section names, as `warden serve` builds it.
 	Limiter ratelimit.Limiter
 }
 
@@ -113,7 +114,16 @@ func NewGateway(t testing.TB, opts GatewayOptions) *Gateway {
 			t.Logf("gateway log:\n%s", g.Logs())
 		}
 	})
-	g.Server, err = gateway.New(c, gateway.Options{Store: g.Store, KMS: g.KMS, Logger: logger, ConfigPath: g.ConfigPath, Limiter: opts.Limiter,
+	limiter := opts.Limiter
+	if limiter == nil {
+		l, closeLimiter, err := ratelimit.Open(ctx, c.RateLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { closeLimiter() })
+		limiter = l
+	}
+	g.Server, err = gateway.New(c, gateway.Options{Store: g.Store, KMS: g.KMS, Logger: logger, ConfigPath: g.ConfigPath, Limiter: limiter,
 		KeyCheckInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("gateway.New: %v", err)

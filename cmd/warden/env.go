@@ -2,11 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
-	"time"
-
 	"fmt"
-	"github.com/redis/go-redis/v9"
 	"log/slog"
 	"os"
 
@@ -31,18 +27,18 @@ func loadConfig(cmd *cobra.Command) (*config.Config, string, error) {
 
 // backends are the process-wide dependencies a config names.
 type backends struct {
-	store   *store.DB
-	kms     kms.Provider
-	limiter ratelimit.Limiter // nil: the gateway's in-memory default
-	redis   *redis.Client
+	store        *store.DB
+	kms          kms.Provider
+	limiter      ratelimit.Limiter // nil: the gateway's in-memory default
+	closeLimiter func() error
 }
 
 func (b *backends) Close() {
 	if b.store != nil {
 		b.store.Close()
 	}
-	if b.redis != nil {
-		b.redis.Close()
+	if b.closeLimiter != nil {
+		b.closeLimiter()
 	}
 	if b.kms != nil {
 		b.kms.Close()
@@ -51,27 +47,11 @@ func (b *backends) Close() {
 
 // openLimiter connects the rate limiter ratelimit.driver names.
 func (b *backends) openLimiter(ctx context.Context, c *config.Config) error {
-	if c.RateLimit.Driver != "redis" {
-		return nil
-	}
-	u := string(c.RateLimit.URL)
-	if c.RateLimit.URL.IsRef() {
-		var err error
-		if u, err = c.RateLimit.URL.Resolve(); err != nil {
-			return &exitError{exitUsage, fmt.Errorf("ratelimit.url: %w", err)}
-		}
-	}
-	opts, err := redis.ParseURL(u)
+	l, closeLimiter, err := ratelimit.Open(ctx, c.RateLimit)
 	if err != nil {
-		return &exitError{exitUsage, errors.New("ratelimit.url: not a valid redis:// URL")}
+		return &exitError{exitUsage, err}
 	}
-	b.redis = redis.NewClient(opts)
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := b.redis.Ping(pctx).Err(); err != nil {
-		return &exitError{exitUsage, fmt.Errorf("ratelimit: redis at %s unreachable: %w", opts.Addr, err)}
-	}
-	b.limiter = ratelimit.NewRedis(b.redis, c.RateLimit.Prefix)
+	b.limiter, b.closeLimiter = l, closeLimiter
 	return nil
 }
 

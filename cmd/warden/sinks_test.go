@@ -125,5 +125,5 @@ func TestSinkOutageAndCrash(t *testing.T) {
 			t.Fatalf("record %d arrived in place %d", idx, i)
 		}
 	}
-	t.Logf("%d records shipped through an outage and a SIGKILL; %d arrivals (%d sent again)", len(order), arrivals, arrivals-len(order))
+	t.Logf("resilience: sink outage and SIGKILL: %d records shipped; %d arrivals (%d sent again)", len(order), arrivals, arrivals-len(order))
 }
