@@ -128,6 +128,10 @@ func TestSanitize(t *testing.T) {
 		{"\u202Eevil\u202C", "evil", 2},          // bidi override
 		{"ｆｕｌｌ width ﬁ ①", "full width fi 1", 0}, // NFKC
 		{"jane\u00AD@exam\u2060ple.com", "jane@example.com", 2},
+		// Bytes that are not UTF-8 become U+FFFD, so removing a tag between
+		// them cannot join them into a new tag (F3 + tag + A0 81 81).
+		{"\xf3\U000E0041\xa0\x81\x81", "\ufffd\ufffd\ufffd\ufffd", 5},
+		{"ok\xff", "ok\ufffd", 1},
 	}
 	for _, tt := range tests {
 		got, n := Sanitize([]byte(tt.in))

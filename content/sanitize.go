@@ -12,7 +12,8 @@ import (
 // zero-width characters, bidirectional overrides and isolates, soft
 // hyphens, variation selectors and other format characters that render as
 // nothing. It returns text itself when there is nothing to do (all ASCII,
-// the common case), and how many characters it removed.
+// the common case), and how many characters it removed (bytes that are
+// not UTF-8 are counted too: each becomes U+FFFD).
 func Sanitize(text []byte) ([]byte, int) {
 	stripped, n := Strip(text)
 	return nfkc(stripped), n
@@ -53,10 +54,18 @@ func Strip(text []byte) ([]byte, int) {
 			continue
 		}
 		r, n := utf8.DecodeRune(text[i:])
-		if invisible(r) && !writtenWith(text, i+n, r, prevWide) {
+		if invalid := r == utf8.RuneError && n == 1; invalid || invisible(r) && !writtenWith(text, i+n, r, prevWide) {
 			if out == nil {
 				out = make([]byte, i, len(text))
 				copy(out, text[:i])
+			}
+			// A byte that is not UTF-8 becomes U+FFFD, as JSON decoders
+			// read it: dropped or kept, it could join the bytes around a
+			// removed character into a new one (F3 + a removed tag +
+			// A0 81 81 is a tag again).
+			if invalid {
+				out = utf8.AppendRune(out, utf8.RuneError)
+				prevWide = true
 			}
 			removed++
 		} else {
