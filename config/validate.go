@@ -561,7 +561,7 @@ func (c *Config) validateAuth(v *validator) {
 		p := fmt.Sprintf("auth.oidc[%d]", i)
 		if o.Issuer == "" {
 			v.add(p+".issuer", "required")
-		} else if !secureURL(o.Issuer) {
+		} else if !SecureURL(o.Issuer) {
 			v.add(p+".issuer", "want an https:// URL (http:// only on loopback)")
 		} else if u, _ := url.Parse(o.Issuer); u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 			// OpenID Connect Discovery 1.0 §2: no query or fragment; and
@@ -575,7 +575,7 @@ func (c *Config) validateAuth(v *validator) {
 			v.add(p+".audience", "required: the aud value tokens for Warden carry")
 		}
 		if o.JWKSURL != "" {
-			if !secureURL(o.JWKSURL) {
+			if !SecureURL(o.JWKSURL) {
 				v.add(p+".jwks_url", "want an https:// URL (http:// only on loopback)")
 			} else if u, _ := url.Parse(o.JWKSURL); u.User != nil {
 				v.add(p+".jwks_url", "must not carry credentials")
@@ -613,8 +613,8 @@ func (c *Config) validateAuth(v *validator) {
 	}
 }
 
-// secureURL reports whether s is an absolute https URL, or http on loopback.
-func secureURL(s string) bool {
+// SecureURL reports whether s is an absolute https URL, or http on loopback.
+func SecureURL(s string) bool {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
 		return false

@@ -65,27 +65,30 @@ func openBackends(ctx context.Context, c *config.Config) (*backends, error) {
 	if err != nil {
 		return nil, &exitError{exitUsage, err}
 	}
-	dsn := string(c.Storage.DSN)
-	switch c.Storage.Driver {
-	case "sqlite":
+	if c.Storage.Driver == "sqlite" {
 		if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 			k.Close()
 			return nil, &exitError{exitUsage, fmt.Errorf("data_dir: %w", err)}
 		}
-	default:
-		if c.Storage.DSN.IsRef() {
-			if dsn, err = c.Storage.DSN.Resolve(); err != nil {
-				k.Close()
-				return nil, &exitError{exitUsage, fmt.Errorf("storage.dsn: %w", err)}
-			}
-		}
 	}
-	db, err := store.Open(ctx, c.Storage.Driver, dsn)
+	db, err := openStore(ctx, c)
 	if err != nil {
 		k.Close()
 		return nil, &exitError{exitUsage, err}
 	}
 	return &backends{store: db, kms: k}, nil
+}
+
+// openStore opens the store the config names (resolving a DSN reference).
+func openStore(ctx context.Context, c *config.Config) (*store.DB, error) {
+	dsn := string(c.Storage.DSN)
+	if c.Storage.Driver != "sqlite" && c.Storage.DSN.IsRef() {
+		var err error
+		if dsn, err = c.Storage.DSN.Resolve(); err != nil {
+			return nil, fmt.Errorf("storage.dsn: %w", err)
+		}
+	}
+	return store.Open(ctx, c.Storage.Driver, dsn)
 }
 
 func newLogger(c config.Log) *slog.Logger {

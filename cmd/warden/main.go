@@ -86,7 +86,7 @@ func newRoot() *cobra.Command {
 	}
 	root.PersistentFlags().String("config", def, "config file (or $WARDEN_CONFIG)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
-	root.AddCommand(newServe(), newInit(), newConfigCmd(), newKeys(), newAudit(), newRetention(), newHolds(), newKMS(), newContent(), newApprovals(), newVersion())
+	root.AddCommand(newServe(), newInit(), newConfigCmd(), newKeys(), newAudit(), newRetention(), newHolds(), newKMS(), newContent(), newApprovals(), newDoctor(), newVersion())
 	return root
 }
 
