@@ -4,6 +4,12 @@
 // turning a valid Config into running state is the gateway's job.
 package config
 
+import (
+	"fmt"
+
+	"go.yaml.in/yaml/v3"
+)
+
 // Version is the only configuration format version this build understands.
 const Version = 1
 
@@ -40,10 +46,10 @@ type Alert struct {
 	When string `yaml:"when"`
 	// Threshold: events within Window for one principal (volume: a
 	// multiple of the principal's baseline; key_expiry: unused).
-	Threshold float64        `yaml:"threshold"`
-	Window    Duration       `yaml:"window"`    // default 1m (key_expiry: how long before expiry)
-	MinCount  int            `yaml:"min_count"` // volume: the least requests in a window that can fire (default 20)
-	Notify    []NotifyTarget `yaml:"notify"`
+	Threshold float64  `yaml:"threshold"`
+	Window    Duration `yaml:"window"`    // default 1m (key_expiry: how long before expiry)
+	MinCount  int      `yaml:"min_count"` // volume: the least requests in a window that can fire (default 20)
+	Notify    Notify   `yaml:"notify"`
 }
 
 // Approvals configure just-in-time approval of high-risk requests.
@@ -62,7 +68,56 @@ type Approvals struct {
 	SelfApproval bool           `yaml:"self_approval"`
 	Rules        []ApprovalRule `yaml:"rules"`
 	// Notify are told of every new approval request.
-	Notify []NotifyTarget `yaml:"notify"`
+	Notify Notify `yaml:"notify"`
+}
+
+// Notify lists where notifications go: a list of targets, or the short
+// form of SPEC §2, {webhook: URL, slack: URL, secret: REF}, which names a
+// target "webhook" (signed with secret, if given) and one "slack".
+type Notify []NotifyTarget
+
+// UnmarshalYAML implements yaml.Unmarshaler for both forms.
+func (t *Notify) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		var list []NotifyTarget
+		if err := n.Decode(&list); err != nil {
+			return err
+		}
+		*t = list
+		return nil
+	}
+	var short struct {
+		Webhook, Slack, Secret Secret
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		var dst *Secret
+		switch k.Value {
+		case "webhook":
+			dst = &short.Webhook
+		case "slack":
+			dst = &short.Slack
+		case "secret":
+			dst = &short.Secret
+		default:
+			return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: notify: unknown key %q (want webhook, slack and secret, or a list of targets)", k.Line, k.Value)}}
+		}
+		if v.Kind != yaml.ScalarNode {
+			return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: notify.%s: want a URL or an env:/file: reference", v.Line, k.Value)}}
+		}
+		*dst = Secret(v.Value)
+	}
+	var list []NotifyTarget
+	if short.Webhook != "" {
+		list = append(list, NotifyTarget{Name: "webhook", Type: "webhook", URL: short.Webhook, Secret: short.Secret})
+	} else if short.Secret != "" {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: notify.secret: only used with webhook", n.Line)}}
+	}
+	if short.Slack != "" {
+		list = append(list, NotifyTarget{Name: "slack", Type: "slack", URL: short.Slack})
+	}
+	*t = list
+	return nil
 }
 
 // NotifyTarget is a webhook that notifications are posted to.
