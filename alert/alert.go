@@ -208,6 +208,31 @@ func (e *Engine) KeyExpiring(id string, expires, now time.Time) {
 	})
 }
 
+// KeyGone reports an API key that was revoked: a KeyExpiry alert firing
+// for it resolves, and the key is forgotten.
+func (e *Engine) KeyGone(id string, now time.Time) {
+	if e == nil {
+		return
+	}
+	var resolved []Firing
+	e.mu.Lock()
+	for i, r := range e.rules {
+		k := key{i, id}
+		s := e.state[k]
+		if r.When != KeyExpiry || s == nil {
+			continue
+		}
+		if s.firing {
+			resolved = append(resolved, Firing{Rule: r.Name, When: r.When, Subject: id, Threshold: r.Threshold, Window: r.Window, Time: now, Resolved: true})
+		}
+		delete(e.state, k)
+	}
+	e.mu.Unlock()
+	for _, f := range resolved {
+		e.fire(f)
+	}
+}
+
 // Level reports a measured level for subject (SinkLag: records behind):
 // SinkLag rules fire when it reaches their threshold and resolve below it.
 func (e *Engine) Level(kind Kind, subj string, value float64, now time.Time) {

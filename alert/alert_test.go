@@ -113,6 +113,15 @@ func TestKeyExpiry(t *testing.T) {
 	if got := rec.take(); len(got) != 1 || !got[0].Resolved {
 		t.Fatalf("renewal: %+v", got)
 	}
+	// A key revoked while its alert fires resolves it, once, and is forgotten.
+	e.KeyExpiring("key_4", now.Add(24*time.Hour), now)
+	rec.take()
+	e.KeyGone("key_4", now.Add(time.Hour))
+	e.KeyGone("key_4", now.Add(2*time.Hour))
+	e.KeyGone("key_1", now.Add(2*time.Hour)) // not firing: nothing to resolve
+	if got := rec.take(); len(got) != 1 || !got[0].Resolved || got[0].Subject != "key_4" || e.Firing()["keys"] != 0 {
+		t.Fatalf("revocation: %+v, firing %v", got, e.Firing())
+	}
 }
 
 // TestLevel: a sink's lag fires at the threshold and resolves below it.

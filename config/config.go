@@ -65,8 +65,11 @@ type Approvals struct {
 	// answered 403 approval_required (default 0: at once; at most 5m).
 	Hold Duration `yaml:"hold"`
 	// SelfApproval lets a principal approve its own requests.
-	SelfApproval bool           `yaml:"self_approval"`
-	Rules        []ApprovalRule `yaml:"rules"`
+	SelfApproval bool `yaml:"self_approval"`
+	// MaxPending bounds the approvals one principal may have waiting
+	// (default 10): past it, new held requests are refused with 429.
+	MaxPending int            `yaml:"max_pending"`
+	Rules      []ApprovalRule `yaml:"rules"`
 	// Notify are told of every new approval request.
 	Notify Notify `yaml:"notify"`
 }

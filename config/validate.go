@@ -762,6 +762,9 @@ func (c *Config) validateApprovals(v *validator) {
 	if a.TTL < 0 {
 		v.add("approvals.ttl", "must not be negative")
 	}
+	if a.MaxPending < 0 {
+		v.add("approvals.max_pending", "must not be negative (0: the default, 10)")
+	}
 	validateNotify(v, "approvals.notify", a.Notify)
 	names := map[string]bool{}
 	for i, r := range a.Rules {

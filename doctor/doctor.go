@@ -139,6 +139,7 @@ func Run(ctx context.Context, in Input) *Report {
 	add(checkSharedLimiter(c))
 	add(checkSelfApproval(c))
 	add(checkAlerts(c))
+	add(checkSignedWebhooks(c))
 	for _, x := range checkKeys(ctx, in) {
 		add(x)
 	}
@@ -446,6 +447,34 @@ func checkAlerts(c *config.Config) Result {
 		return warn(id, title, Low, "no alert rules", "add alerts (denied, restricted_model, key_expiry, ...; docs/alerts.md)")
 	}
 	return pass(id, title, Low, fmt.Sprintf("%d alert rules", len(c.Alerts)))
+}
+
+func checkSignedWebhooks(c *config.Config) Result {
+	const id, title = "notify.signed", "webhook notifications signed"
+	var unsigned []string
+	n := 0
+	check := func(path string, ts config.Notify) {
+		for i, t := range ts {
+			if t.Type == "webhook" {
+				n++
+				if t.Secret == "" {
+					unsigned = append(unsigned, fmt.Sprintf("%s[%d]", path, i))
+				}
+			}
+		}
+	}
+	check("approvals.notify", c.Approvals.Notify)
+	for i, a := range c.Alerts {
+		check(fmt.Sprintf("alerts[%d].notify", i), a.Notify)
+	}
+	switch {
+	case n == 0:
+		return skip(id, title, Medium, "no webhook targets")
+	case len(unsigned) > 0:
+		return warn(id, title, Medium, "unsigned: "+list(unsigned)+"; receivers cannot tell Warden's notices from forged ones",
+			"give each webhook target a secret (an env: or file: reference) and verify X-Warden-Signature")
+	}
+	return pass(id, title, Medium, fmt.Sprintf("all %d webhook targets sign their posts", n))
 }
 
 func checkKeys(ctx context.Context, in Input) []Result {

@@ -40,7 +40,8 @@ func base(t *testing.T) *config.Config {
 		Models: []config.Model{{Name: "gpt", Upstream: config.Upstream{URL: "https://api.example.com/v1"}},
 			{Name: "local", Upstream: config.Upstream{URL: "http://127.0.0.1:8000/v1"}}},
 		Content: config.Content{Request: config.ContentStage{PII: map[string]string{"secret": "block"}, Injection: "flag"}},
-		Alerts:  []config.Alert{{Name: "denied", When: "denied"}},
+		Alerts: []config.Alert{{Name: "denied", When: "denied",
+			Notify: config.Notify{{Name: "soc", Type: "webhook", URL: "https://soc.example.com/hook", Secret: "env:HOOK_KEY"}}}},
 	}
 	return c
 }
@@ -99,6 +100,9 @@ func TestWeaknessesFound(t *testing.T) {
 			c.Approvals = config.Approvals{SelfApproval: true, Rules: []config.ApprovalRule{{Name: "r"}}}
 		}},
 		{"alerts", doctor.Warn, func(t *testing.T, c *config.Config) { c.Alerts = nil }},
+		{"notify.signed", doctor.Warn, func(t *testing.T, c *config.Config) {
+			c.Alerts[0].Notify = config.Notify{{Name: "soc", Type: "webhook", URL: "https://soc.example.com/hook"}}
+		}},
 	}
 	for _, tt := range tests {
 		c := base(t)

@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -84,6 +86,12 @@ func notifyTargets(path string, ts []config.NotifyTarget) ([]notify.Target, erro
 				return nil, fmt.Errorf("%s[%d].url: %w", path, i, err)
 			}
 		}
+		// Checked here, resolved: a value read from a file often ends in a
+		// line break, and the error would otherwise quote the URL.
+		if pu, err := url.Parse(strings.TrimSpace(u)); err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
+			return nil, fmt.Errorf("%s[%d].url: the value is not an absolute http(s) URL", path, i)
+		}
+		u = strings.TrimSpace(u)
 		var secret []byte
 		if t.Secret != "" {
 			v, err := t.Secret.Resolve()
@@ -164,6 +172,8 @@ func (s *Server) checkKeyExpiry(ctx context.Context) {
 	for _, k := range list {
 		if k.RevokedAt.IsZero() {
 			s.alerts.KeyExpiring(k.ID, k.ExpiresAt, now)
+		} else {
+			s.alerts.KeyGone(k.ID, now)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/wardenhq/warden/admin"
 	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/pipeline"
 	"github.com/wardenhq/warden/policy"
@@ -38,16 +38,19 @@ func (s *Server) listApprovals(w http.ResponseWriter, r *http.Request, x *pipeli
 		days = d
 	}
 	now := s.opts.Now()
-	list, err := s.opts.Store.ListApprovals(r.Context(), now.AddDate(0, 0, -days), 1000)
+	var list []store.Approval
+	var err error
+	if r.URL.Query().Get("status") == "all" {
+		list, err = s.opts.Store.ListApprovals(r.Context(), now.AddDate(0, 0, -days), 1000)
+	} else {
+		list, err = s.opts.Store.ListPending(r.Context(), now) // every one: bounded by approvals.max_pending per principal
+	}
 	if err != nil {
 		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
 	}
-	all := r.URL.Query().Get("status") == "all"
 	data := []map[string]any{}
 	for _, a := range list {
-		if all || a.State(now) == store.ApprovalPending {
-			data = append(data, a.View(now))
-		}
+		data = append(data, a.View(now))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
 	return nil
@@ -76,11 +79,11 @@ func (s *Server) decideApproval(approve bool) pipeline.Handler {
 	return func(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
 		id := r.PathValue("id")
 		x.AuditAdmin(action, id, "")
-		var req struct{ Reason string }
-		if body, err := readSmall(r, 16<<10); err == nil && len(body) > 0 {
-			if json.Unmarshal(body, &req) != nil {
-				return httperr.New(http.StatusBadRequest, "invalid_request", `send nothing, or {"reason": "..."}`)
-			}
+		var req struct {
+			Reason string `json:"reason"`
+		}
+		if err := admin.Decode(r, &req); err != nil {
+			return err
 		}
 		cfg := s.State().Config.Approvals
 		if len(cfg.Approvers) > 0 && !slices.Contains(cfg.Approvers, x.Decision.Role) {
@@ -98,10 +101,7 @@ func (s *Server) decideApproval(approve bool) pipeline.Handler {
 			return httperr.New(http.StatusForbidden, "self_approval", "you cannot decide on your own request")
 		}
 		now := s.opts.Now()
-		var validTo time.Time
-		if approve {
-			validTo = now.Add(cfg.TTL.D(time.Hour))
-		}
+		validTo := now.Add(cfg.TTL.D(time.Hour)) // an approval lets the request through, a denial refuses it, until then
 		err = s.opts.Store.DecideApproval(ctx, id, approve, x.Identity.ID, req.Reason, now, validTo)
 		switch {
 		case errors.Is(err, store.ErrDecided):

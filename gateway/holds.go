@@ -1,11 +1,11 @@
 package gateway
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
 
+	"github.com/wardenhq/warden/admin"
 	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/pipeline"
 	"github.com/wardenhq/warden/policy"
@@ -41,17 +41,21 @@ func (s *Server) listHolds(w http.ResponseWriter, r *http.Request, x *pipeline.E
 // createHold answers POST /admin/v1/holds {"case": ..., "principal": ...,
 // "namespace": ..., "since": ..., "until": ...}.
 func (s *Server) createHold(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
-	body, err := readSmall(r, 64<<10)
-	if err != nil {
-		return httperr.New(http.StatusBadRequest, "invalid_request", "could not read the request body")
-	}
 	var req struct {
-		Case, Principal, Namespace, Since, Until string
+		Case      string `json:"case"`
+		Principal string `json:"principal"`
+		Namespace string `json:"namespace"`
+		Since     string `json:"since"`
+		Until     string `json:"until"`
 	}
-	if err := json.Unmarshal(body, &req); err != nil || req.Case == "" {
+	if err := admin.Decode(r, &req); err != nil {
+		return err
+	}
+	if req.Case == "" {
 		return httperr.New(http.StatusBadRequest, "invalid_request", `send {"case": "...", and optionally "principal", "namespace", "since", "until"}`)
 	}
 	h := store.Hold{Case: req.Case, Principal: req.Principal, Namespace: req.Namespace}
+	var err error
 	if h.Since, err = ParseTime(req.Since, time.Now()); err != nil {
 		return httperr.New(http.StatusBadRequest, "invalid_request", "since: "+err.Error())
 	}

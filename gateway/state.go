@@ -5,6 +5,7 @@
 package gateway
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"reflect"
@@ -226,7 +227,7 @@ func restartOnly(old, new *config.Config) error {
 // can need approval, or there is no store to keep approvals in).
 func approvals(c *config.Config, deps Deps) *pipeline.Approvals {
 	a := &pipeline.Approvals{Required: map[string]bool{}, TTL: c.Approvals.TTL.D(time.Hour), Hold: c.Approvals.Hold.D(0),
-		Key: deps.ApprovalKey, Record: deps.AuditAct, Notify: deps.Notify, Now: deps.Now}
+		MaxPending: cmp.Or(c.Approvals.MaxPending, 10), Key: deps.ApprovalKey, Record: deps.AuditAct, Notify: deps.Notify, Now: deps.Now}
 	for _, m := range c.Models {
 		if m.Approval.Required {
 			a.Required[m.Name] = true

@@ -56,6 +56,9 @@ func Sign(secret, body []byte, t time.Time) string {
 // Verify checks a signature header against body and secret, accepting
 // signatures at most maxAge old (receivers use it; so do the tests).
 func Verify(secret, body []byte, header string, now time.Time, maxAge time.Duration) bool {
+	if len(secret) == 0 {
+		return false // anyone can compute an HMAC under an empty key
+	}
 	var ts, sig string
 	for _, part := range strings.Split(header, ",") {
 		k, v, _ := strings.Cut(part, "=")
@@ -199,7 +202,7 @@ func (q *queue) deliver(ctx context.Context, ev Event) bool {
 func (q *queue) post(ctx context.Context, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, q.t.URL, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", q.t.Name, stripURL(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "warden-notify/1")
@@ -228,9 +231,9 @@ func (q *queue) body(ev Event) []byte {
 	sort.Strings(keys)
 	if q.t.Type == "slack" {
 		var b strings.Builder
-		b.WriteString(ev.Title)
+		b.WriteString(slackText(ev.Title))
 		for _, k := range keys {
-			fmt.Fprintf(&b, "\n*%s*: %s", k, ev.Fields[k])
+			fmt.Fprintf(&b, "\n*%s*: %s", k, slackText(ev.Fields[k]))
 		}
 		out, _ := json.Marshal(map[string]string{"text": b.String()})
 		return out
@@ -242,6 +245,12 @@ func (q *queue) body(ev Event) []byte {
 	out, _ := json.Marshal(map[string]any{"kind": ev.Kind, "title": ev.Title, "time": ev.Time.UTC().Format(time.RFC3339Nano), "fields": fields})
 	return out
 }
+
+// slackText makes a value plain text in a Slack message: &, < and > are
+// escaped as Slack requires (so a prompt cannot write <!channel> or a
+// link), and line breaks become spaces (so it cannot start a field of its
+// own).
+var slackText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\r\n", " ", "\n", " ", "\r", " ").Replace
 
 // stripURL drops the URL from a transport error, which may hold a secret.
 func stripURL(err error) error {

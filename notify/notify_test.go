@@ -119,3 +119,38 @@ func TestSendNeverBlocks(t *testing.T) {
 	}
 	go n.Close()
 }
+
+// TestSlackTextIsPlain: what a prompt puts in a field cannot mention
+// @channel, make a link or start a field of its own in Slack.
+func TestSlackTextIsPlain(t *testing.T) {
+	q := &queue{t: Target{Type: "slack"}}
+	b := q.body(Event{Title: "Approval <needed>", Fields: map[string]string{
+		"preview": "<!channel> urgent & routine\n*principal*: apikey:key_ceo <https://evil.example/approve|Click to approve>"}})
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	want := "Approval &lt;needed&gt;\n*preview*: &lt;!channel&gt; urgent &amp; routine *principal*: apikey:key_ceo &lt;https://evil.example/approve|Click to approve&gt;"
+	if m["text"] != want {
+		t.Fatalf("text\n%q\nwant\n%q", m["text"], want)
+	}
+}
+
+// TestVerifyRefusesEmptySecret: anyone can compute an HMAC under an empty
+// key, so a receiver with no secret configured accepts nothing.
+func TestVerifyRefusesEmptySecret(t *testing.T) {
+	body := []byte(`{"kind":"x"}`)
+	if Verify(nil, body, Sign(nil, body, time.Now()), time.Now(), time.Minute) {
+		t.Fatal("accepted a signature under an empty secret")
+	}
+}
+
+// TestErrorsNeverQuoteTheURL: a target URL (a Slack URL is a secret) is
+// not in the error of a post that cannot even be made.
+func TestErrorsNeverQuoteTheURL(t *testing.T) {
+	q := &queue{t: Target{Name: "chat", Type: "slack", URL: "https://hooks.slack.com/services/T0/B0/SECRETTOKEN\n"}, c: http.DefaultClient}
+	err := q.post(t.Context(), []byte("{}"))
+	if err == nil || strings.Contains(err.Error(), "SECRETTOKEN") || !strings.HasPrefix(err.Error(), "chat: ") {
+		t.Fatalf("%v", err)
+	}
+}

@@ -32,6 +32,7 @@ const (
 type ApprovalStore interface {
 	CreateApproval(ctx context.Context, a store.Approval) (store.Approval, error)
 	LatestApproval(ctx context.Context, binding string) (store.Approval, error)
+	CountPending(ctx context.Context, principal string, now time.Time) (int, error)
 	GetApproval(ctx context.Context, id string) (store.Approval, error)
 	UseApproval(ctx context.Context, id string, at time.Time) error
 }
@@ -42,12 +43,15 @@ type Approvals struct {
 	Required map[string]bool // models whose every request needs approval
 	TTL      time.Duration   // how long a decision stands (and a request waits, pending)
 	Hold     time.Duration   // how long a held request waits for a decision
-	Store    ApprovalStore
-	Key      []byte                              // keys the binding of an approval to its request
-	Record   func(action, target, detail string) // audits an approval being requested
-	Notify   func(a store.Approval)              // tells approvers (nil: nobody)
-	Poll     time.Duration                       // how often a held request looks for a decision (default 200ms)
-	Now      func() time.Time                    // default time.Now
+	// MaxPending bounds the approvals one principal may have waiting, so
+	// that a flood of held requests cannot bury others' (0: no bound).
+	MaxPending int
+	Store      ApprovalStore
+	Key        []byte                              // keys the binding of an approval to its request
+	Record     func(action, target, detail string) // audits an approval being requested
+	Notify     func(a store.Approval)              // tells approvers (nil: nobody)
+	Poll       time.Duration                       // how often a held request looks for a decision (default 200ms)
+	Now        func() time.Time                    // default time.Now
 }
 
 // ApprovalRule is one approvals.rules entry, or a model's approval.required.
@@ -101,12 +105,14 @@ func (a *Approvals) reasons(x *Exchange) []string {
 	return out
 }
 
-// binding is what an approval is bound to: the principal, the model and
-// the request body as forwarded (a changed prompt, or any changed
-// parameter, is another request).
+// binding is what an approval is bound to: the principal, the endpoint,
+// the model and the request body as forwarded (a changed prompt, or any
+// changed parameter, is another request).
 func (a *Approvals) binding(x *Exchange) string {
 	m := hmac.New(sha256.New, a.Key)
 	m.Write([]byte(x.Identity.ID))
+	m.Write([]byte{0})
+	m.Write([]byte(x.Endpoint.Name))
 	m.Write([]byte{0})
 	m.Write([]byte(x.Route.Name))
 	m.Write([]byte{0})
@@ -146,6 +152,17 @@ func approve(next Handler) Handler {
 			return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "approvals cannot be checked now", err)
 		}
 		if err != nil || cur.State(now) == store.ApprovalExpired {
+			if a.MaxPending > 0 {
+				n, err := a.Store.CountPending(ctx, x.Identity.ID, now)
+				if err != nil {
+					return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "approvals cannot be checked now", err)
+				}
+				if n >= a.MaxPending {
+					x.ApprovalReason = ReasonApprovalRequired
+					return httperr.New(http.StatusTooManyRequests, "too_many_pending_approvals",
+						fmt.Sprintf("you have %d requests waiting for approval; wait for decisions before sending more that need one", n))
+				}
+			}
 			cur, err = a.Store.CreateApproval(ctx, store.Approval{Binding: binding, Principal: x.Identity.ID, Model: x.Route.Name,
 				Reasons: why, Preview: preview(x.Body), RequestID: x.ID, CreatedAt: now, ExpiresAt: now.Add(a.TTL)})
 			if err != nil {
@@ -213,27 +230,72 @@ func (a *Approvals) wait(ctx context.Context, cur store.Approval) (store.Approva
 	}
 }
 
-// preview is what an approver sees of a prompt: its message texts, or its
-// prompt or input, with every value redacted, at most 500 characters.
+// Preview limits: the prompt (messages, prompt, input) and the rest a
+// model reads (tool descriptions, schema text, ...), each cut to its share.
+const (
+	previewPrompt = 600
+	previewOther  = 400
+)
+
+// preview is what an approver sees of a request: its prompt, then every
+// other string a model reads, labelled with its path (a tool description
+// can carry instructions too), each value redacted, and a note when it
+// was cut.
 func preview(body []byte) string {
 	s := previewPolicy.NewSession()
-	var b strings.Builder
+	var prompt, other strings.Builder
+	cut := false
 	content.RewriteStrings(body, notContent, func(p content.Path, text []byte) []byte {
-		if len(p) > 0 && (p[0] == "messages" || p[0] == "prompt" || p[0] == "input") && b.Len() < 600 {
-			if b.Len() > 0 {
-				b.WriteString(" | ")
-			}
-			b.Write(s.Filter(text))
+		b, limit := &other, previewOther
+		if len(p) > 0 && (p[0] == "messages" || p[0] == "prompt" || p[0] == "input") {
+			b, limit = &prompt, previewPrompt
 		}
+		if b.Len() >= limit {
+			cut = true
+			return text
+		}
+		if b.Len() > 0 {
+			b.WriteString(" | ")
+		}
+		if b == &other {
+			b.WriteString("[" + pathString(p) + "] ")
+		}
+		b.Write(s.Filter(text))
 		return text
 	})
-	out := b.String()
-	if len(out) > 500 {
-		cut := 500
-		for cut > 0 && !utf8.RuneStart(out[cut]) {
-			cut--
+	out := shorten(prompt.String(), previewPrompt, &cut)
+	if o := shorten(other.String(), previewOther, &cut); o != "" {
+		if out != "" {
+			out += " | "
 		}
-		out = out[:cut] + "…"
+		out += o
+	}
+	if cut {
+		out += fmt.Sprintf(" … (cut; the request is %d bytes)", len(body))
 	}
 	return out
+}
+
+// shorten cuts s to at most n bytes at a character boundary.
+func shorten(s string, n int, cut *bool) string {
+	if len(s) <= n {
+		return s
+	}
+	*cut = true
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// pathString writes p as tools[0].function.description.
+func pathString(p content.Path) string {
+	var b strings.Builder
+	for i, e := range p {
+		if i > 0 && !strings.HasPrefix(e, "[") {
+			b.WriteByte('.')
+		}
+		b.WriteString(e)
+	}
+	return b.String()
 }

@@ -28,8 +28,8 @@ func Inference() Handler {
 		auditReady,
 		screen,
 		sizeLimit,
+		limit, // before approve: a held request is a request, and counts
 		approve,
-		limit,
 	)
 }
 

@@ -26,7 +26,7 @@ type Approval struct {
 	DecidedAt time.Time
 	DecidedBy string
 	Note      string    // the approver's reason
-	ValidTo   time.Time // an approval lets the same request through until then
+	ValidTo   time.Time // a decision stands until then (an approval lets the same request through, a denial refuses it)
 	Uses      int
 	LastUsed  time.Time
 }
@@ -40,13 +40,15 @@ const (
 )
 
 // State is the approval's state at now: pending, approved, denied, or
-// expired (a pending one past ExpiresAt, an approved one past ValidTo).
+// expired (a pending one past ExpiresAt, a decided one past ValidTo).
 func (a *Approval) State(now time.Time) string {
 	switch {
 	case a.Status == ApprovalPending && !now.Before(a.ExpiresAt):
 		return ApprovalExpired
 	case a.Status == ApprovalApproved && !now.Before(a.ValidTo):
 		return ApprovalExpired
+	case a.Status == ApprovalDenied && !a.ValidTo.IsZero() && !now.Before(a.ValidTo):
+		return ApprovalExpired // the request may be asked for again
 	}
 	return a.Status
 }
@@ -134,11 +136,33 @@ func (db *DB) LatestApproval(ctx context.Context, binding string) (Approval, err
 	return a, nil
 }
 
+// CountPending counts principal's approvals still pending at now.
+func (db *DB) CountPending(ctx context.Context, principal string, now time.Time) (int, error) {
+	t, _ := nanos(now)
+	var n int
+	err := db.w.QueryRowContext(ctx, db.d.rebind(`SELECT COUNT(*) FROM approvals WHERE principal = ? AND status = ? AND expires_at > ?`),
+		principal, ApprovalPending, t.Int64).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count approvals: %w", err)
+	}
+	return n, nil
+}
+
+// ListPending returns the approvals pending at now, oldest first.
+func (db *DB) ListPending(ctx context.Context, now time.Time) ([]Approval, error) {
+	t, _ := nanos(now)
+	return db.listApprovals(ctx, `WHERE status = ? AND expires_at > ? ORDER BY created_at, id`, ApprovalPending, t.Int64)
+}
+
 // ListApprovals returns the approvals created since, newest first (at
 // most limit).
 func (db *DB) ListApprovals(ctx context.Context, since time.Time, limit int) ([]Approval, error) {
 	s, _ := nanos(since)
-	rows, err := db.r.QueryContext(ctx, db.d.rebind(`SELECT `+approvalCols+` FROM approvals WHERE created_at >= ? ORDER BY created_at DESC, id DESC LIMIT ?`), s.Int64, limit)
+	return db.listApprovals(ctx, `WHERE created_at >= ? ORDER BY created_at DESC, id DESC LIMIT ?`, s.Int64, limit)
+}
+
+func (db *DB) listApprovals(ctx context.Context, where string, args ...any) ([]Approval, error) {
+	rows, err := db.r.QueryContext(ctx, db.d.rebind(`SELECT `+approvalCols+` FROM approvals `+where), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list approvals: %w", err)
 	}

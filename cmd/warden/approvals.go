@@ -31,16 +31,19 @@ func newApprovalsList() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withBackends(cmd, func(ctx context.Context, c *config.Config, b *backends) error {
 				now := time.Now()
-				list, err := b.store.ListApprovals(ctx, now.AddDate(0, 0, -days), 1000)
+				var shown []store.Approval
+				var err error
+				if all {
+					shown, err = b.store.ListApprovals(ctx, now.AddDate(0, 0, -days), 1000)
+				} else {
+					shown, err = b.store.ListPending(ctx, now)
+				}
 				if err != nil {
 					return refused("approvals list: %v", err)
 				}
 				views := []map[string]any{}
-				var shown []store.Approval
-				for _, a := range list {
-					if all || a.State(now) == store.ApprovalPending {
-						views, shown = append(views, a.View(now)), append(shown, a)
-					}
+				for _, a := range shown {
+					views = append(views, a.View(now))
 				}
 				if asJSON {
 					return json.NewEncoder(cmd.OutOrStdout()).Encode(views)
@@ -85,10 +88,7 @@ func newApprovalsDecide(approve bool) *cobra.Command {
 				}
 				defer al.close(ctx)
 				now := time.Now()
-				var validTo time.Time
-				if approve {
-					validTo = now.Add(c.Approvals.TTL.D(time.Hour))
-				}
+				validTo := now.Add(c.Approvals.TTL.D(time.Hour)) // a decision stands until then
 				a, err := b.store.GetApproval(ctx, id)
 				if errors.Is(err, store.ErrNotFound) {
 					return refused("approvals %s: no approval %s", verb, id)

@@ -57,7 +57,18 @@ func devConfig(dir string) (*config.Config, error) {
 			{Name: "admin", Models: []string{"*"}, Capabilities: config.Capabilities},
 			{Name: "user", Models: []string{"demo"}, Capabilities: []string{"chat", "completions", "embeddings", "stream"}},
 		},
-		Models: []config.Model{{Name: "demo", Version: "builtin", Namespace: "default", Builtin: "demo"}},
+		Models: []config.Model{{Name: "demo", Version: "builtin", Namespace: "default", Builtin: "demo", Classification: "demo"}},
+		// Enough policy to see every feature at work on the demo model:
+		// redaction (the demo echoes what it was sent, so it shows what a
+		// model would have read), blocked secrets, flagged injections, and
+		// payloads sealed for a day.
+		Classifications: []config.Classification{{Name: "demo", Store: config.StoreFull, Retention: config.Duration(24 * time.Hour)}},
+		Content: config.Content{
+			Request: config.ContentStage{
+				PII:       map[string]string{"email": "redact", "phone": "mask", "credit_card": "redact", "us_ssn": "redact", "iban": "redact", "secret": "block"},
+				Injection: "flag",
+			},
+		},
 	}
 	c.ApplyDefaults()
 	if probs := c.Validate(); len(probs) > 0 {
