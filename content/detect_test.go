@@ -102,6 +102,8 @@ func TestSecrets(t *testing.T) {
 		{"alg none eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9. done", []string{"jwt:eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9."}},
 		{"-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\nafter", []string{"private-key:-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----"}},
 		{"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk", []string{"private-key:-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk"}},
+		{"-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF\n-----END PGP PRIVATE KEY BLOCK-----", []string{"private-key:-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF\n-----END PGP PRIVATE KEY BLOCK-----"}},
+		{"-----BEGIN PGP PUBLIC KEY BLOCK-----\nmQINBF\n-----END PGP PUBLIC KEY BLOCK-----", nil},
 		{"dsn postgres://app:s3cr3t@db.internal:5432/prod?sslmode=require.", []string{"credential-url:postgres://app:s3cr3t@db.internal:5432/prod?sslmode=require"}},
 		{`{"db_password": "Tr0ub4dor&3x"}`, []string{"generic-credential:Tr0ub4dor&3x"}},
 		{"AccountKey=" + strings.Repeat("A", 86) + "==;", []string{"azure-storage-key:" + strings.Repeat("A", 86) + "=="}},

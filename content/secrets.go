@@ -243,17 +243,22 @@ func jwt(text []byte, kw int, _ string) (int, int, bool) {
 	return kw, c, true
 }
 
-// privateKey matches a PEM private key block: from its BEGIN line to its
+// privateKey matches a PEM private key block, or an armored OpenPGP
+// private key block: from its BEGIN line to its
 // END line, or to the end of the text if it was cut. The BEGIN line is
 // read within its first 64 bytes, ended by a newline or by a literal \n
 // (a key inside JSON text).
 func privateKey(text []byte, kw int, _ string) (int, int, bool) {
 	head := text[kw:min(len(text), kw+64)]
-	h := bytes.Index(head, []byte("PRIVATE KEY-----"))
+	marker := []byte("PRIVATE KEY-----")
+	h := bytes.Index(head, marker)
 	if h < 0 {
-		return 0, 0, false
+		marker = []byte("PRIVATE KEY BLOCK-----") // OpenPGP (RFC 4880 armor)
+		if h = bytes.Index(head, marker); h < 0 {
+			return 0, 0, false
+		}
 	}
-	rest := text[kw+h+len("PRIVATE KEY-----"):]
+	rest := text[kw+h+len(marker):]
 	end := bytes.Index(rest, []byte("-----END "))
 	if end < 0 {
 		return kw, len(text), true

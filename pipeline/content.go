@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 
@@ -27,6 +28,11 @@ func screen(next Handler) Handler {
 			// filter can see a value whole.
 			return httperr.New(http.StatusBadRequest, "logprobs_not_allowed", "log probabilities are not available for this model: its responses are filtered")
 		}
+		if p.Active() && tokenIDs(x.Body) {
+			// Numbers are not text to the detectors: a prompt of token ids
+			// would pass every rule unread.
+			return httperr.New(http.StatusBadRequest, "invalid_request", "prompts and inputs given as token ids cannot be screened by this model's content policy; send text")
+		}
 		body, s, err := FilterRequest(p, x.Body)
 		if err != nil {
 			return httperr.Wrap(http.StatusBadRequest, "invalid_request", ErrNotJSON.Error(), err)
@@ -45,6 +51,26 @@ func screen(next Handler) Handler {
 		}
 		return next(w, r, x)
 	}
+}
+
+// tokenIDs reports whether a completions prompt or an embeddings input is
+// given as token ids (an array of integers, or of arrays of integers).
+func tokenIDs(body []byte) bool {
+	var v struct {
+		Prompt json.RawMessage `json:"prompt"`
+		Input  json.RawMessage `json:"input"`
+	}
+	if json.Unmarshal(body, &v) != nil {
+		return false // ParseRequest has refused it already
+	}
+	for _, raw := range []json.RawMessage{v.Prompt, v.Input} {
+		// [1, 2], [[1, 2]]: the first value inside the brackets is a number.
+		raw = bytes.TrimLeft(raw, " \t\r\n[")
+		if len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
+			return true
+		}
+	}
+	return false
 }
 
 // FilterRequest applies p (nil: only sanitising) to the content of a
@@ -171,7 +197,7 @@ func notContent(p content.Path) bool {
 	for _, root := range schemaRoots {
 		if p.Match(root) {
 			for i := len(p) - 1; i >= len(root); i-- {
-				if p[i][0] != '[' {
+				if len(p[i]) == 0 || p[i][0] != '[' { // "" is a key, if an odd one
 					return !schemaText[p[i]]
 				}
 			}

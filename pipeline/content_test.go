@@ -92,3 +92,41 @@ func BenchmarkFilterRequest(b *testing.B) {
 		})
 	}
 }
+
+// TestTokenIDPromptsRefused: with a content policy, a prompt or input of
+// token ids (which no detector can read) is refused; without one it passes.
+func TestTokenIDPromptsRefused(t *testing.T) {
+	for _, body := range []string{
+		`{"model":"m","prompt":[[35,1415,1180,16]]}`,
+		`{"model":"m","prompt":[1,2,3,4]}`,
+		`{"model":"m","input":[ [19,20,21] ]}`,
+		`{"model":"m","input":[-1]}`,
+	} {
+		if !tokenIDs([]byte(body)) {
+			t.Errorf("%s: not seen as token ids", body)
+		}
+	}
+	for _, body := range []string{
+		`{"model":"m","prompt":"1, 2, 3"}`,
+		`{"model":"m","prompt":["text"]}`,
+		`{"model":"m","input":[["a"]]}`,
+		`{"model":"m","messages":[{"role":"user","content":"[1,2]"}]}`,
+	} {
+		if tokenIDs([]byte(body)) {
+			t.Errorf("%s: seen as token ids", body)
+		}
+	}
+}
+
+// TestEmptySchemaKey: an empty key inside a schema is a key like any other
+// (it once crashed request screening).
+func TestEmptySchemaKey(t *testing.T) {
+	for _, body := range []string{
+		`{"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_schema","json_schema":{"name":"s","schema":{"":"x"}}}}`,
+		`{"model":"m","messages":[],"tools":[{"type":"function","function":{"name":"f","parameters":{"":"x"}}}]}`,
+	} {
+		if _, _, err := FilterRequest(nil, []byte(body)); err != nil {
+			t.Errorf("%s: %v", body, err)
+		}
+	}
+}

@@ -26,9 +26,9 @@ func Inference() Handler {
 		route,
 		authorize,
 		auditReady,
-		screen,
 		sizeLimit,
-		limit, // before approve: a held request is a request, and counts
+		limit, // before the costly screening, and before approve: a held request is a request, and counts
+		screen,
 		approve,
 	)
 }

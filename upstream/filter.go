@@ -51,6 +51,10 @@ func notResponseContent(p content.Path) bool {
 // filterBody applies the response policy to a whole JSON answer. An answer
 // that is not JSON cannot be filtered, and is withheld.
 func filterBody(b []byte, o *Outcome) ([]byte, error) {
+	if !json.Valid(b) { // the walker is lenient; clients may be too
+		o.Blocked = ruleUnfilterable
+		return nil, &BlockedError{ruleUnfilterable}
+	}
 	skip := func(p content.Path) bool { return notResponseContent(p) || o.Filter.Skip(p) }
 	out, err := content.RewriteStrings(b, skip, func(_ content.Path, text []byte) []byte {
 		return o.Filter.Filter(text)
@@ -93,7 +97,12 @@ type filterStream struct {
 	env   map[string]json.RawMessage // id, object, created, model of the last event
 	err   error
 	ended bool
+
+	started bool   // past a byte order mark, if any
+	head    []byte // the first bytes, until started
 }
+
+var bom = []byte("\xef\xbb\xbf")
 
 // streamed is one streamed string of a choice and where it sits in an
 // event (for the events Warden writes itself).
@@ -113,7 +122,19 @@ func (f *filterStream) Read(p []byte) (int, error) {
 			return 0, f.err
 		}
 		n, err := f.rc.Read(f.buf)
-		f.scan(f.buf[:n])
+		chunk := f.buf[:n]
+		if !f.started {
+			// SSE clients ignore a byte order mark that starts the stream;
+			// so does the filter, or it would not see the first line as
+			// the "data:" line clients read.
+			f.head = append(f.head, chunk...)
+			if len(f.head) < len(bom) && bytes.HasPrefix(bom, f.head) && err == nil {
+				continue
+			}
+			f.started = true
+			chunk = bytes.TrimPrefix(f.head, bom)
+		}
+		f.scan(chunk)
 		if err == io.EOF && !f.ended {
 			f.cr = false
 			if len(f.line) > 0 {

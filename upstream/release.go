@@ -54,7 +54,7 @@ func release(res *http.Response, o *Outcome) error {
 		o.Streaming = true
 		return nil
 	}
-	if res.StatusCode == http.StatusOK {
+	if res.StatusCode == http.StatusOK || o.Filter != nil && res.StatusCode/100 == 2 {
 		b, err := io.ReadAll(io.LimitReader(res.Body, MaxBufferedResponse+1))
 		res.Body.Close()
 		if err != nil {
@@ -63,13 +63,18 @@ func release(res *http.Response, o *Outcome) error {
 		if len(b) > MaxBufferedResponse {
 			return errResponseTooLarge
 		}
-		if mt == "application/json" {
+		switch {
+		case mt == "application/json":
 			if o.Filter != nil {
 				if b, err = filterBody(b, o); err != nil {
 					return err
 				}
 			}
 			o.Response = responseParts(b)
+		case o.Filter != nil:
+			// What the policy cannot read is not released (fail closed).
+			o.Blocked = ruleUnfilterable
+			return &BlockedError{ruleUnfilterable}
 		}
 		if o.Keep {
 			o.Body = b
