@@ -153,3 +153,23 @@ func TestSanitizeKeepsNormalText(t *testing.T) {
 		t.Fatalf("normal text was copied: %q %d", out, n)
 	}
 }
+
+// TestFilterKeepsForms: replacements go into the text as it came, not into
+// its normal form: a full-width quote stays one (it would otherwise end a
+// JSON string in a tool call's arguments), and so does the rest, while a
+// value written in full-width or ligature forms is still found and
+// replaced whole.
+func TestFilterKeepsForms(t *testing.T) {
+	p := NewPolicy(PolicyOptions{Actions: map[Entity]Action{Email: Redact, CreditCard: Mask}})
+	for _, tt := range []struct{ in, want string }{
+		{`Hi jane@example.com x＂,＂admin＂:true,＂y＂:＂`, `Hi [EMAIL_1] x＂,＂admin＂:true,＂y＂:＂`},
+		{"ﬁle ２ H₂O jane@example.com", "ﬁle ２ H₂O [EMAIL_1]"},
+		{"mail ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ now", "mail [EMAIL_1] now"},
+		{"card ４１１１ １１１１ １１１１ １１１１ ＂end", "card **** **** **** 1111 ＂end"},
+		{"x \u200bjane@exa\u200bmple.com", "x [EMAIL_1]"},
+	} {
+		if got := string(p.NewSession().Filter([]byte(tt.in))); got != tt.want {
+			t.Errorf("Filter(%q)\n = %q\nwant %q", tt.in, got, tt.want)
+		}
+	}
+}

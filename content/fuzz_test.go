@@ -27,6 +27,11 @@ func FuzzDetect(f *testing.F) {
 			end = fd.End
 		}
 		p.NewSession().Apply(text)
+		// Filter writes replacements into the stripped text: the result
+		// is valid UTF-8 whenever the text was.
+		if out := p.NewSession().Filter(text); utf8.Valid(text) && !utf8.Valid(out) {
+			t.Fatalf("Filter(%q) = %q: not UTF-8", text, out)
+		}
 	})
 }
 

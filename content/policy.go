@@ -203,28 +203,32 @@ func (s *Session) CountSanitized(n int) {
 
 // Filter strips text of invisible characters and applies the policy to
 // its NFKC form (Sanitize): what the gateway does to every string of
-// content. Unless the policy replaced something, the text is returned
-// stripped but not normalised, so "x²" and "H₂O" keep their forms.
+// content. Replacements are written into the stripped text, not into its
+// normal form: the rest keeps its forms ("x²", "H₂O"), and a full-width
+// quote in a tool call's arguments stays a full-width quote rather than
+// becoming one that ends a JSON string.
 func (s *Session) Filter(text []byte) []byte {
 	stripped, n := Strip(text)
 	s.CountSanitized(n)
-	normal := nfkc(stripped)
-	out := s.Apply(normal)
-	if len(out) == len(normal) && (len(out) == 0 || &out[0] == &normal[0]) {
-		return stripped
-	}
-	return out
+	view, starts := nfkcView(stripped)
+	return s.apply(view, stripped, starts)
 }
 
 // Apply applies the policy to text and returns the text to use instead
 // (text itself if nothing changed). Once a rule blocks, Blocked says which
 // and the rest of the text is not looked at.
-func (s *Session) Apply(text []byte) []byte {
+func (s *Session) Apply(text []byte) []byte { return s.apply(text, text, nil) }
+
+// apply finds what the policy acts on in view and writes the replacements
+// into raw, of which view is the NFKC form; starts maps view offsets to raw
+// (nil: view is raw). A finding that starts or ends inside a character
+// that normalisation expanded (a ligature) covers the whole of it.
+func (s *Session) apply(view, raw []byte, starts [][2]int) []byte {
 	p := s.p
 	if !p.Active() || s.blocked != "" {
-		return text
+		return raw
 	}
-	s.found = s.find(text, s.found[:0])
+	s.found = s.find(view, s.found[:0])
 	// A block wins whatever it overlaps: checked before overlaps are
 	// resolved, deny rules first.
 	for pass := range 2 {
@@ -235,7 +239,7 @@ func (s *Session) Apply(text []byte) []byte {
 			if typ, name, a := s.action(f); a == Block {
 				s.blocked = typ + "." + name
 				s.count(typ, name, Block)
-				return text
+				return raw
 			}
 		}
 	}
@@ -253,16 +257,41 @@ func (s *Session) Apply(text []byte) []byte {
 		}
 		s.count(typ, name, a)
 		if out == nil {
-			out = make([]byte, 0, len(text)+16)
+			out = make([]byte, 0, len(raw)+16)
 		}
-		out = append(out, text[last:f.Start]...)
-		out = s.replacement(out, f, a, text[f.Start:f.End])
-		last = f.End
+		start, end := rawSpan(starts, f.Start, f.End, len(view), len(raw))
+		start = max(start, last)
+		out = append(out, raw[last:start]...)
+		out = s.replacement(out, f, a, view[f.Start:f.End])
+		last = max(end, start)
 	}
 	if out == nil {
-		return text
+		return raw
 	}
-	return append(out, text[last:]...)
+	return append(out, raw[last:]...)
+}
+
+// rawSpan maps [start, end) of a view (of viewLen bytes) to raw (of n),
+// widened to whole segments: from the start of the segment holding start
+// to the start of the first segment at or past end.
+func rawSpan(starts [][2]int, start, end, viewLen, n int) (int, int) {
+	if starts == nil {
+		return start, end
+	}
+	rs, re := 0, n
+	for _, sg := range starts {
+		if sg[0] <= start {
+			rs = sg[1]
+		}
+		if sg[0] >= end {
+			re = sg[1]
+			break
+		}
+	}
+	if end >= viewLen {
+		re = n
+	}
+	return rs, re
 }
 
 // action is what the policy does with f, and the type and name it is

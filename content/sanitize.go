@@ -19,6 +19,24 @@ func Sanitize(text []byte) ([]byte, int) {
 	return nfkc(stripped), n
 }
 
+// nfkcView returns text's NFKC form and, unless that is text itself,
+// where each of its segments starts: pairs of offsets in the view and in
+// text, in order.
+func nfkcView(text []byte) ([]byte, [][2]int) {
+	if norm.NFKC.IsNormal(text) {
+		return text, nil
+	}
+	var it norm.Iter
+	it.Init(norm.NFKC, text)
+	v := make([]byte, 0, len(text)+16)
+	var starts [][2]int
+	for !it.Done() {
+		starts = append(starts, [2]int{len(v), it.Pos()})
+		v = append(v, it.Next()...)
+	}
+	return v, starts
+}
+
 func nfkc(text []byte) []byte {
 	if norm.NFKC.IsNormal(text) {
 		return text

@@ -3,8 +3,6 @@ package content
 import (
 	"bytes"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 const (
@@ -125,21 +123,12 @@ func (t *StreamText) release(final bool) []byte {
 }
 
 // view returns pending as detectors see it (NFKC) and, unless it is
-// pending itself, where each of its segments starts: pairs of offsets in
-// the view and in pending.
+// pending itself, where each of its segments starts (nfkcView).
 func (t *StreamText) view() ([]byte, [][2]int) {
-	if t.ascii || norm.NFKC.IsNormal(t.pending) {
+	if t.ascii {
 		return t.pending, nil
 	}
-	var it norm.Iter
-	it.Init(norm.NFKC, t.pending)
-	v := make([]byte, 0, len(t.pending)+16)
-	var starts [][2]int
-	for !it.Done() {
-		starts = append(starts, [2]int{len(v), it.Pos()})
-		v = append(v, it.Next()...)
-	}
-	return v, starts
+	return nfkcView(t.pending)
 }
 
 // toRaw maps a cut in the view (of viewLen bytes) to pending (of n): the

@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -55,4 +56,58 @@ func TestUnreadableAnswersWithheld(t *testing.T) {
 			t.Errorf("a stream opening with a BOM, read %d bytes at a time: %q", chunk, out)
 		}
 	}
+}
+
+// TestArgumentsKeepTheirForms: redacting a value in a tool call's
+// arguments does not normalise the rest, where full-width quotes would
+// become real ones and forge JSON members ("admin": true) for the client.
+func TestArgumentsKeepTheirForms(t *testing.T) {
+	args := `{"note":"Hi jane@example.com x＂,＂admin＂:true,＂y＂:＂","amount":5}`
+	aj, _ := json.Marshal(args)
+	check := func(how, got string) {
+		t.Helper()
+		var parsed map[string]any
+		if err := json.Unmarshal([]byte(got), &parsed); err != nil || len(parsed) != 2 || parsed["admin"] != nil ||
+			!strings.Contains(got, "[EMAIL_1]") || !strings.Contains(got, "＂admin＂") {
+			t.Errorf("%s: arguments released as %s (parsed %v, %v)", how, got, parsed, err)
+		}
+	}
+	b := `{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"send","arguments":` + string(aj) + `}}]},"finish_reason":"tool_calls"}]}`
+	out, err := filterBody([]byte(b), cardOutcome())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Choices []struct {
+			Message struct {
+				ToolCalls []struct{ Function struct{ Arguments string } } `json:"tool_calls"`
+			}
+		}
+	}
+	json.Unmarshal(out, &v)
+	check("whole answer", v.Choices[0].Message.ToolCalls[0].Function.Arguments)
+
+	in := ev(`{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"send","arguments":`+string(aj)+`}}]},"finish_reason":null}`) + "\n\n" +
+		ev(`{"index":0,"delta":{},"finish_reason":"tool_calls"}`) + "\n\ndata: [DONE]\n\n"
+	var all strings.Builder
+	for _, line := range strings.Split(readAllFiltered(t, in, cardOutcome(), 7), "\n") {
+		d, ok := strings.CutPrefix(line, "data: ")
+		if !ok || d == "[DONE]" {
+			continue
+		}
+		var e struct {
+			Choices []struct {
+				Delta struct {
+					ToolCalls []struct{ Function struct{ Arguments string } } `json:"tool_calls"`
+				}
+			}
+		}
+		json.Unmarshal([]byte(d), &e)
+		for _, c := range e.Choices {
+			for _, tc := range c.Delta.ToolCalls {
+				all.WriteString(tc.Function.Arguments)
+			}
+		}
+	}
+	check("stream", all.String())
 }
