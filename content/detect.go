@@ -297,6 +297,45 @@ func scanRun(text []byte, i int) (r digitRun) {
 	return r
 }
 
+// cardWithin finds a payment card among the groups of a run that starts
+// at i: consecutive groups shaped as cards are written (4-4-4-4, 4-4-4-1..4
+// and so on up to 19 digits, or Amex's 4-6-5) that pass the card checks.
+// It returns the card's offsets in the text.
+func (r *digitRun) cardWithin(i int) (int, int, bool) {
+	n := min(r.ngroup, len(r.groups))
+	off := make([]int, n+1) // digits before group k
+	for k := range n {
+		off[k+1] = off[k] + int(r.groups[k])
+	}
+	if off[n] > len(r.value) {
+		return 0, 0, false
+	}
+	for a := 0; a < n; a++ {
+		for b := n - 1; b > a; b-- { // groups a..b
+			digits := off[b+1] - off[a]
+			if digits < 13 || digits > 19 || !cardShape(r.groups[a:b+1]) || !card(r.value[off[a]:off[b+1]]) {
+				continue
+			}
+			start := i + off[a] + a // each group after the first has a separator before it
+			return start, i + off[b+1] + b, true
+		}
+	}
+	return 0, 0, false
+}
+
+// cardShape: the group lengths cards are written in.
+func cardShape(g []uint8) bool {
+	if len(g) == 3 && g[0] == 4 && g[1] == 6 && g[2] == 5 {
+		return true
+	}
+	for k, l := range g {
+		if l != 4 && (k < len(g)-1 || l == 0) {
+			return false
+		}
+	}
+	return len(g) >= 4
+}
+
 func (r *digitRun) shape(lens ...uint8) bool {
 	if r.ngroup != len(lens) {
 		return false
@@ -332,6 +371,13 @@ func (d *Detector) number(text []byte, i int) (end int, f Finding, ok bool) {
 	}
 	if d.on[CreditCard] && r.digits >= 13 && r.digits <= 19 && r.sep != 1 && r.sep != '.' && card(r.value[:r.digits]) {
 		return end, pii(i, end, CreditCard), true
+	}
+	if d.on[CreditCard] && r.sep != 1 && r.sep != '.' && r.ngroup > 3 {
+		// A card in a longer run: "4111 1111 1111 1111 123" (with its
+		// security code), or after a number. Only card-shaped groups count.
+		if s, e, ok := r.cardWithin(i); ok {
+			return e, pii(s, e, CreditCard), true
+		}
 	}
 	if d.on[Phone] && r.digits >= 7 && r.digits <= 15 && r.sep != 1 {
 		// A bare run of digits is an order number until context says it is

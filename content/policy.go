@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -210,25 +211,39 @@ func (s *Session) CountSanitized(n int) {
 func (s *Session) Filter(text []byte) []byte {
 	stripped, n := Strip(text)
 	s.CountSanitized(n)
+	return s.filterFrom(stripped, 0)
+}
+
+// filterFrom filters stripped[from:], reading stripped[:from] (text
+// released before) as its context: findings there are not acted on again.
+func (s *Session) filterFrom(stripped []byte, from int) []byte {
 	view, starts := nfkcView(stripped)
-	return s.apply(view, stripped, starts)
+	return s.apply(view, stripped, starts, from)
 }
 
 // Apply applies the policy to text and returns the text to use instead
 // (text itself if nothing changed). Once a rule blocks, Blocked says which
 // and the rest of the text is not looked at.
-func (s *Session) Apply(text []byte) []byte { return s.apply(text, text, nil) }
+func (s *Session) Apply(text []byte) []byte { return s.apply(text, text, nil, 0) }
 
 // apply finds what the policy acts on in view and writes the replacements
-// into raw, of which view is the NFKC form; starts maps view offsets to raw
-// (nil: view is raw). A finding that starts or ends inside a character
-// that normalisation expanded (a ligature) covers the whole of it.
-func (s *Session) apply(view, raw []byte, starts [][2]int) []byte {
+// into raw[from:], which it returns; view is raw's NFKC form, and starts
+// maps view offsets to raw (nil: view is raw). raw[:from] is context only:
+// what lies wholly within it is not acted on (a value that runs on past it
+// is replaced from there). A finding that starts or ends inside a
+// character that normalisation expanded (a ligature) covers the whole of it.
+func (s *Session) apply(view, raw []byte, starts [][2]int, from int) []byte {
 	p := s.p
 	if !p.Active() || s.blocked != "" {
-		return raw
+		return raw[from:]
 	}
 	s.found = s.find(view, s.found[:0])
+	if from > 0 {
+		s.found = slices.DeleteFunc(s.found, func(f Finding) bool {
+			_, end := rawSpan(starts, f.Start, f.End, len(view), len(raw))
+			return end <= from
+		})
+	}
 	// A block wins whatever it overlaps: checked before overlaps are
 	// resolved, deny rules first.
 	for pass := range 2 {
@@ -239,13 +254,13 @@ func (s *Session) apply(view, raw []byte, starts [][2]int) []byte {
 			if typ, name, a := s.action(f); a == Block {
 				s.blocked = typ + "." + name
 				s.count(typ, name, Block)
-				return raw
+				return raw[from:]
 			}
 		}
 	}
 	s.found = resolve(s.found, 0)
 	var out []byte
-	last := 0
+	last := from
 	for _, f := range s.found {
 		typ, name, a := s.action(f)
 		switch a {
@@ -257,7 +272,7 @@ func (s *Session) apply(view, raw []byte, starts [][2]int) []byte {
 		}
 		s.count(typ, name, a)
 		if out == nil {
-			out = make([]byte, 0, len(raw)+16)
+			out = make([]byte, 0, len(raw)-from+16)
 		}
 		start, end := rawSpan(starts, f.Start, f.End, len(view), len(raw))
 		start = max(start, last)
@@ -266,7 +281,7 @@ func (s *Session) apply(view, raw []byte, starts [][2]int) []byte {
 		last = max(end, start)
 	}
 	if out == nil {
-		return raw
+		return raw[from:]
 	}
 	return append(out, raw[last:]...)
 }

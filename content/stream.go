@@ -26,13 +26,25 @@ const (
 // Where the cut goes is decided on the text as detectors see it (stripped
 // of invisible characters, NFKC), so full-width digits or a phrase split by
 // zero-width spaces are held whole too.
+//
+// The end of what was released before (up to contextBytes) is kept as
+// context: the next text is filtered after it, so the words a value needs
+// to be recognised ("SSN is", "password =", "call me at") still count
+// when the value arrives in a later piece than they did.
 type StreamText struct {
 	s       *Session
 	pending []byte // stripped of invisible characters, not normalised
 	partial []byte // an unfinished UTF-8 sequence at the end of the last piece
 	ascii   bool   // pending is all ASCII (its NFKC form is itself)
+	context []byte // the end of the text released so far (stripped, not filtered)
+	all     []byte // context + pending, rebuilt for each release
 	found   []Finding
 }
+
+// contextBytes is how much released text is kept as context: more than a
+// keyword, its separator and the 24 bytes within which a context word
+// counts.
+const contextBytes = 64
 
 // Stream starts filtering a streamed text within the session (its
 // placeholders are numbered with the session's).
@@ -90,30 +102,50 @@ func (t *StreamText) release(final bool) []byte {
 		t.pending = t.pending[:0]
 		return nil
 	}
+	t.all = append(append(t.all[:0], t.context...), t.pending...)
+	from := len(t.context)
 	view, starts := t.view()
+	fromView := toView(starts, from)
 	cut := len(view)
 	if !final {
-		cut = safeCut(view, max(holdBack, t.s.p.longest+8))
-		if cut > 0 && t.s.p.Active() {
-			// A value found across the cut is held whole.
-			t.found = t.s.find(view, t.found[:0])
+		// A value found across the cut is held whole (found once, and only
+		// if there is a cut to check: a long token held is not scanned
+		// again for every piece).
+		found := false
+		whole := func(cut int) int {
+			if !found && t.s.p.Active() {
+				t.found, found = t.s.find(view, t.found[:0]), true
+			}
 			for _, f := range t.found {
 				if f.Start < cut && f.End > cut {
 					cut = f.Start
 				}
 			}
+			return cut
 		}
-		if cut == 0 && len(view) > maxHeld {
-			cut = len(view) - holdBack // nowhere to cut: release anyway
+		cut = safeCut(view, max(holdBack, t.s.p.longest+8))
+		if cut > fromView {
+			cut = whole(cut)
+		}
+		if cut <= fromView && len(view)-fromView > maxHeld {
+			// Nowhere to cut: release anyway, still not through a value.
+			if cut = whole(len(view) - holdBack); cut <= fromView {
+				cut = len(view) - holdBack
+			}
 		}
 	}
-	raw := toRaw(starts, cut, len(view), len(t.pending))
-	if raw <= 0 {
+	raw := toRaw(starts, cut, len(view), len(t.all))
+	if raw <= from {
 		return nil
 	}
-	out := t.s.Filter(t.pending[:raw])
-	out = append([]byte(nil), out...) // it may alias pending
-	t.pending = append(t.pending[:0], t.pending[raw:]...)
+	out := t.s.filterFrom(t.all[:raw], from)
+	out = append([]byte(nil), out...) // it may alias all
+	c := max(0, raw-contextBytes)
+	for c < raw && !utf8.RuneStart(t.all[c]) {
+		c++
+	}
+	t.context = append(t.context[:0], t.all[c:raw]...)
+	t.pending = append(t.pending[:0], t.all[raw:]...)
 	t.ascii = isASCII(t.pending)
 	if t.s.blocked != "" {
 		t.pending = t.pending[:0]
@@ -122,13 +154,27 @@ func (t *StreamText) release(final bool) []byte {
 	return out
 }
 
-// view returns pending as detectors see it (NFKC) and, unless it is
-// pending itself, where each of its segments starts (nfkcView).
+// view returns context + pending (t.all) as detectors see it (NFKC) and,
+// unless it is t.all itself, where each of its segments starts (nfkcView).
 func (t *StreamText) view() ([]byte, [][2]int) {
-	if t.ascii {
-		return t.pending, nil
+	if t.ascii && isASCII(t.context) {
+		return t.all, nil
 	}
-	return nfkcView(t.pending)
+	return nfkcView(t.all)
+}
+
+// toView maps an offset of the raw text to the view: the start of the
+// first segment at or past it.
+func toView(starts [][2]int, raw int) int {
+	if starts == nil {
+		return raw
+	}
+	for _, s := range starts {
+		if s[1] >= raw {
+			return s[0]
+		}
+	}
+	return starts[len(starts)-1][0]
 }
 
 // toRaw maps a cut in the view (of viewLen bytes) to pending (of n): the

@@ -106,3 +106,77 @@ func TestStreamTextLinear(t *testing.T) {
 		t.Fatalf("released %d of %d", n, len(blob))
 	}
 }
+
+// TestStreamKeepsContext: a value that needs the words before it to be
+// recognised (a bare phone number after "call me at", nine digits after
+// "SSN is", a secret after "password =") is caught however the stream is
+// cut, although those words were released in an earlier piece.
+func TestStreamKeepsContext(t *testing.T) {
+	all := map[Entity]Action{Phone: Redact, USSSN: Redact, Secret: Redact}
+	tail := " Let me know if there is anything else I can help you with today, thanks."
+	for _, s := range []string{
+		"Sure. You can call me at 4155552671." + tail,
+		"Sure. The customer's SSN is 078051120." + tail,
+		"Sure. In config set password = Tr0ub4dor&3x" + tail,
+		"Sure. aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" + tail,
+		strings.Repeat("Plenty of words come first, to push the keyword out of the hold-back. ", 3) + "SSN is 078051120." + tail,
+	} {
+		whole := string(pol(all).NewSession().Filter([]byte(s)))
+		if whole == s {
+			t.Fatalf("nothing found in the whole text %q", s)
+		}
+		for n := 1; n <= 9; n++ {
+			var pieces []string
+			for rest := s; rest != ""; {
+				k := min(n, len(rest))
+				pieces, rest = append(pieces, rest[:k]), rest[k:]
+			}
+			if got, _ := streamAll(pol(all).NewSession(), pieces...); got != whole {
+				t.Errorf("%d-byte pieces:\n got %q\nwant %q", n, got, whole)
+			}
+		}
+	}
+}
+
+func pol(a map[Entity]Action, deny ...*DenyRule) *Policy {
+	return NewPolicy(PolicyOptions{Actions: a, Deny: deny})
+}
+
+// streamAll pushes pieces through one StreamText of s and returns all it
+// released, and each release.
+func streamAll(s *Session, pieces ...string) (string, []string) {
+	st := s.Stream()
+	var out strings.Builder
+	var rel []string
+	for _, p := range pieces {
+		r := st.Push([]byte(p))
+		rel = append(rel, string(r))
+		out.Write(r)
+	}
+	r := st.Flush()
+	rel = append(rel, string(r))
+	out.Write(r)
+	return out.String(), rel
+}
+
+// TestForcedReleaseKeepsValuesWhole: when a chain of digit groups has been
+// held as long as it may be (maxHeld), the forced release still does not
+// cut through a value found in it.
+func TestForcedReleaseKeepsValuesWhole(t *testing.T) {
+	all := map[Entity]Action{CreditCard: Redact, Email: Redact}
+	chain := strings.Repeat("x7 ", (maxHeld-40)/3)
+	for _, v := range []string{"4111 1111 1111 1111", "jane.doe@example.com"} {
+		in := chain + v + " " + strings.Repeat("8 ", 100) + "end."
+		for shift := 0; shift < 40; shift += 3 {
+			src := strings.Repeat("y", shift) + in
+			var pieces []string
+			for rest := src; rest != ""; {
+				k := min(64, len(rest))
+				pieces, rest = append(pieces, rest[:k]), rest[k:]
+			}
+			if got, _ := streamAll(pol(all).NewSession(), pieces...); strings.Contains(got, v[len(v)-9:]) {
+				t.Errorf("%q leaked at shift %d", v, shift)
+			}
+		}
+	}
+}
