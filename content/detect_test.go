@@ -139,6 +139,13 @@ func TestSanitize(t *testing.T) {
 		// them cannot join them into a new tag (F3 + tag + A0 81 81).
 		{"\xf3\U000E0041\xa0\x81\x81", "\ufffd\ufffd\ufffd\ufffd", 5},
 		{"ok\xff", "ok\ufffd", 1},
+		// Joiners between characters that normalise to ASCII go: they would
+		// split the value detectors read (a full-width card, an address).
+		{"４\u200d１\u200d１\u200d１", "4111", 3},
+		{"ｊａｎｅ\u200c＠ｅｘａｍｐｌｅ．ｃｏｍ", "jane@example.com", 1},
+		// ... and stay where scripts need them.
+		{"\U0001F469\u200d\U0001F4BB", "\U0001F469\u200d\U0001F4BB", 0},
+		{"\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", 0},
 	}
 	for _, tt := range tests {
 		got, n := Sanitize([]byte(tt.in))

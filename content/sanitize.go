@@ -48,7 +48,8 @@ func nfkc(text []byte) []byte {
 // Zero-width (non-)joiners between two non-ASCII characters (emoji
 // sequences, Persian and Indic text) and an emoji presentation selector
 // after one are kept: they are how those scripts are written, and cannot
-// split an ASCII value or hide ASCII text.
+// split an ASCII value or hide ASCII text. Characters that normalise to
+// ASCII (full-width forms, circled digits) count as ASCII here.
 func Strip(text []byte) ([]byte, int) {
 	i := 0
 	for i < len(text) && text[i] < utf8.RuneSelf {
@@ -90,7 +91,7 @@ func Strip(text []byte) ([]byte, int) {
 			if out != nil {
 				out = append(out, text[i:i+n]...)
 			}
-			prevWide = true
+			prevWide = wide(text[i : i+n])
 		}
 		i += n
 	}
@@ -116,7 +117,7 @@ func writtenWith(text []byte, next int, r rune, prevWide bool) bool {
 			}
 			r, n := utf8.DecodeRune(text[next:])
 			if !invisible(r) {
-				return true
+				return wide(text[next : next+n])
 			}
 			next += n
 		}
@@ -125,6 +126,14 @@ func writtenWith(text []byte, next int, r rune, prevWide bool) bool {
 		return prevWide
 	}
 	return false
+}
+
+// wide reports whether the character c (not ASCII) stays one that is not
+// ASCII once normalised: full-width "４" becomes "4", and a joiner beside
+// it would split a value in the text detectors read.
+func wide(c []byte) bool {
+	d := norm.NFKC.Properties(c).Decomposition()
+	return len(d) == 0 || d[0] >= utf8.RuneSelf
 }
 
 // invisible reports characters that render as nothing (or reorder what

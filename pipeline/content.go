@@ -85,6 +85,9 @@ func FilterRequest(p *content.Policy, body []byte) ([]byte, *content.Session, er
 	texts := make([][]byte, len(roles)) // each message's text, for injection screening
 	skip := func(path content.Path) bool { return notContent(path) || p.Skip(path) }
 	out, err := content.RewriteStrings(body, skip, func(path content.Path, text []byte) []byte {
+		if len(path) > 0 && path[len(path)-1] == "arguments" { // JSON text: read its escapes
+			text = content.UnescapeJSON(text)
+		}
 		out := s.Filter(text)
 		i := path.Index(1)
 		switch {

@@ -56,7 +56,10 @@ func filterBody(b []byte, o *Outcome) ([]byte, error) {
 		return nil, &BlockedError{ruleUnfilterable}
 	}
 	skip := func(p content.Path) bool { return notResponseContent(p) || o.Filter.Skip(p) }
-	out, err := content.RewriteStrings(b, skip, func(_ content.Path, text []byte) []byte {
+	out, err := content.RewriteStrings(b, skip, func(p content.Path, text []byte) []byte {
+		if len(p) > 0 && p[len(p)-1] == "arguments" {
+			text = content.UnescapeJSON(text)
+		}
 		return o.Filter.Filter(text)
 	})
 	if err != nil {
@@ -108,8 +111,35 @@ var bom = []byte("\xef\xbb\xbf")
 // event (for the events Warden writes itself).
 type streamed struct {
 	st     *content.StreamText
-	choice json.RawMessage // the choice's "index"
-	path   []string        // below the choice; "[k]" for tool call k (its "index")
+	args   *content.JSONText // for a tool call's arguments: JSON text, its escapes read
+	choice json.RawMessage   // the choice's "index"
+	path   []string          // below the choice; "[k]" for tool call k (its "index")
+}
+
+// push filters the next piece of the text.
+func (sd *streamed) push(text []byte) []byte {
+	if sd.args != nil {
+		text = sd.args.Unescape(text)
+	}
+	return sd.st.Push(text)
+}
+
+// held reports how much of the text is held back.
+func (sd *streamed) held() int {
+	n := sd.st.Held()
+	if sd.args != nil {
+		n += sd.args.Held()
+	}
+	return n
+}
+
+// flush releases the rest of the text.
+func (sd *streamed) flush() []byte {
+	var out []byte
+	if sd.args != nil {
+		out = sd.st.Push(sd.args.Flush())
+	}
+	return append(out, sd.st.Flush()...)
 }
 
 func newFilterStream(rc io.ReadCloser, o *Outcome) *filterStream {
@@ -340,13 +370,16 @@ func (f *filterStream) filterEvent(data []byte) ([]byte, bool) {
 		sd := f.texts[key]
 		if sd == nil {
 			sd = &streamed{st: f.o.Filter.Stream(), choice: idx, path: rel}
+			if rel[len(rel)-1] == "arguments" {
+				sd.args = &content.JSONText{}
+			}
 			f.texts[key] = sd
 			f.order = append(f.order, key)
 		}
 		carried[key] = true
-		released := sd.st.Push(text)
+		released := sd.push(text)
 		if finishing[string(idx)] {
-			released = append(released, sd.st.Flush()...)
+			released = append(released, sd.flush()...)
 		}
 		if released == nil {
 			released = []byte{}
@@ -360,8 +393,8 @@ func (f *filterStream) filterEvent(data []byte) ([]byte, bool) {
 	// finishing event.
 	for _, k := range f.order {
 		sd := f.texts[k]
-		if finishing[string(sd.choice)] && !carried[k] && sd.st.Held() > 0 {
-			f.emit(sd, sd.st.Flush())
+		if finishing[string(sd.choice)] && !carried[k] && sd.held() > 0 {
+			f.emit(sd, sd.flush())
 		}
 	}
 	return out, true
@@ -370,8 +403,8 @@ func (f *filterStream) filterEvent(data []byte) ([]byte, bool) {
 // flushAll releases every held text before the stream ends.
 func (f *filterStream) flushAll() {
 	for _, k := range f.order {
-		if sd := f.texts[k]; sd.st.Held() > 0 {
-			f.emit(sd, sd.st.Flush())
+		if sd := f.texts[k]; sd.held() > 0 {
+			f.emit(sd, sd.flush())
 		}
 	}
 	f.block()

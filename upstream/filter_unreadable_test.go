@@ -111,3 +111,41 @@ func TestArgumentsKeepTheirForms(t *testing.T) {
 	}
 	check("stream", all.String())
 }
+
+// TestEscapedArguments: JSON escapes in a tool call's arguments (which are
+// themselves JSON) do not hide a value from the filter, whole or streamed.
+func TestEscapedArguments(t *testing.T) {
+	args := `{"to":"jane\u0040example.com","card":"4111\u00201111\u00201111\u00201111"}`
+	aj, _ := json.Marshal(args)
+	b := `{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"send","arguments":` + string(aj) + `}}]},"finish_reason":"tool_calls"}]}`
+	out, err := filterBody([]byte(b), cardOutcome())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(out); strings.Contains(s, `0040example`) || strings.Contains(s, `1111\\u00201111`) || !strings.Contains(s, "[EMAIL_1]") || !strings.Contains(s, "[CREDIT_CARD_1]") {
+		t.Errorf("whole answer: %s", out)
+	}
+	in := ev(`{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"send","arguments":`+string(aj)+`}}]},"finish_reason":null}`) + "\n\n" +
+		ev(`{"index":0,"delta":{},"finish_reason":"tool_calls"}`) + "\n\ndata: [DONE]\n\n"
+	for _, chunk := range []int{3, 1 << 20} {
+		s := readAllFiltered(t, in, cardOutcome(), chunk)
+		if strings.Contains(s, `0040example`) || !strings.Contains(s, "[EMAIL_1]") || !strings.Contains(s, "[CREDIT_CARD_1]") {
+			t.Errorf("stream read %d bytes at a time: %s", chunk, s)
+		}
+	}
+	// The arguments in pieces of n bytes, one event each: escapes are cut.
+	for n := 1; n <= 7; n++ {
+		var sb strings.Builder
+		for rest := args; rest != ""; {
+			k := min(n, len(rest))
+			pj, _ := json.Marshal(rest[:k])
+			sb.WriteString(ev(`{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":`+string(pj)+`}}]},"finish_reason":null}`) + "\n\n")
+			rest = rest[k:]
+		}
+		sb.WriteString(ev(`{"index":0,"delta":{},"finish_reason":"tool_calls"}`) + "\n\ndata: [DONE]\n\n")
+		s := readAllFiltered(t, sb.String(), cardOutcome(), 1<<20)
+		if strings.Contains(s, "example") || !strings.Contains(s, "EMAIL_1") || !strings.Contains(s, "CREDIT_CARD_1") {
+			t.Errorf("arguments in %d-byte events: %s", n, s)
+		}
+	}
+}
