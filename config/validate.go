@@ -935,8 +935,8 @@ func (v *validator) webURL(path string, s Secret) {
 		v.add(path, "required")
 	case s.IsRef():
 	default:
-		if u, err := url.Parse(string(s)); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			v.add(path, "want an https:// URL, or an env: or file: reference")
+		if u, err := url.Parse(string(s)); err != nil || !SecureURL(string(s)) {
+			v.add(path, "want an https:// URL (http:// only on loopback), or an env: or file: reference")
 		} else if u.User != nil || u.RawQuery != "" {
 			v.add(path, "a URL with credentials or a query is a secret: write env:NAME or file:/path")
 		}

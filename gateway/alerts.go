@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -88,8 +87,8 @@ func notifyTargets(path string, ts []config.NotifyTarget) ([]notify.Target, erro
 		}
 		// Checked here, resolved: a value read from a file often ends in a
 		// line break, and the error would otherwise quote the URL.
-		if pu, err := url.Parse(strings.TrimSpace(u)); err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
-			return nil, fmt.Errorf("%s[%d].url: the value is not an absolute http(s) URL", path, i)
+		if !config.SecureURL(strings.TrimSpace(u)) {
+			return nil, fmt.Errorf("%s[%d].url: the value is not an https:// URL (http:// only on loopback)", path, i)
 		}
 		u = strings.TrimSpace(u)
 		var secret []byte

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -126,6 +127,15 @@ func newSink(path string, sc config.AuditSink) (sink.Sink, error) {
 	u, err := secretOf(path+".url", sc.URL)
 	if err != nil {
 		return nil, err
+	}
+	switch sc.Type {
+	case "splunk_hec", "elasticsearch", "webhook", "azure_monitor":
+		// Checked here too, resolved, since a reference was not checked
+		// before; the value is never quoted (it may hold a password).
+		u = strings.TrimSpace(u)
+		if !config.SecureURL(u) {
+			return nil, fmt.Errorf("%s.url: the value is not an https:// URL (http:// only on loopback)", path)
+		}
 	}
 	switch sc.Type {
 	case "splunk_hec":

@@ -3,9 +3,13 @@ package sink
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,10 +41,10 @@ type S3Archive struct {
 	Store     *store.DB
 	Logger    *slog.Logger
 
-	lag atomic64
+	lag      atomic.Int64
+	archived uint64 // the size of the last checkpoint archived by this process
+	owned    bool   // the prefix is known to hold this log (its origin object says so)
 }
-
-type atomic64 struct{ v int64 }
 
 // NewS3Client returns a client for an S3 endpoint ("" for AWS) with static
 // credentials; pathStyle for servers that need it (most but AWS).
@@ -63,11 +67,15 @@ func optional(s string) *string {
 // Lag is how many records are not archived yet (partial bundles are
 // archived with each checkpoint; this counts records past the newest
 // archived checkpoint).
-func (a *S3Archive) Lag() int64 { return a.lag.v }
+func (a *S3Archive) Lag() int64 { return a.lag.Load() }
 
 // ArchiveOnce archives the files the log's current checkpoint needs that
 // are not archived yet, then the checkpoint. The store's cursor (in
-// entries) says which full bundles are archived already.
+// entries) says which full bundles are archived already, with every full
+// hash tile above them; it moves on bundle by bundle, so a failure costs
+// one bundle's upload again, not the pass. A checkpoint archived already
+// is not archived again: every object is a locked version that cannot be
+// removed, so nothing is written for nothing.
 func (a *S3Archive) ArchiveOnce(ctx context.Context) error {
 	cp, err := a.Reader.ReadCheckpoint(ctx)
 	if err != nil {
@@ -81,24 +89,43 @@ func (a *S3Archive) ArchiveOnce(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if cur.Next > 0 && cur.Next >= size && cur.Next%layout.TileWidth == 0 && size%layout.TileWidth == 0 {
-		a.lag.v = 0
+	integrated := size
+	if n, err := a.Reader.IntegratedSize(ctx); err == nil {
+		integrated = n
+	}
+	if size == a.archived || cur.Next >= size && size%layout.TileWidth == 0 && cur.Next > 0 {
+		a.lag.Store(int64(integrated) - int64(size))
 		return nil
 	}
+	// Until this pass succeeds, what is past the cursor is not archived.
+	a.lag.Store(int64(integrated) - int64(cur.Next))
 	fail := func(err error) error {
-		a.Store.SinkFailed(context.WithoutCancel(ctx), a.Name, a.Origin, oneLine(err), time.Now())
+		if ctx.Err() == nil {
+			a.Store.SinkFailed(context.WithoutCancel(ctx), a.Name, a.Origin, oneLine(err), time.Now())
+		}
 		return fmt.Errorf("sink %s: %w", a.Name, err)
 	}
-	for level := uint64(0); size>>(8*level) > 0; level++ {
-		nodes := size >> (8 * level)
-		full := nodes / layout.TileWidth
-		for t := (cur.Next >> (8 * level)) / layout.TileWidth; t < full; t++ {
-			if err := a.putTile(ctx, level, t, 0); err != nil {
+	if err := a.claim(ctx); err != nil {
+		return fail(err)
+	}
+	for t := cur.Next / layout.TileWidth; t < size/layout.TileWidth; t++ {
+		if err := a.putTile(ctx, 0, t, 0); err != nil {
+			return fail(err)
+		}
+		// The hash tiles above that this bundle completes.
+		for level, n := uint64(1), t+1; n%layout.TileWidth == 0; level++ {
+			n /= layout.TileWidth
+			if err := a.putTile(ctx, level, n-1, 0); err != nil {
 				return fail(err)
 			}
 		}
-		if nodes%layout.TileWidth != 0 {
-			if err := a.putTile(ctx, level, full, layout.PartialTileSize(level, full, size)); err != nil {
+		if err := a.Store.AdvanceSinkCursor(ctx, a.Name, a.Origin, (t+1)*layout.TileWidth, time.Now()); err != nil {
+			return err
+		}
+	}
+	for level := uint64(0); size>>(8*level) > 0; level++ {
+		if nodes := size >> (8 * level); nodes%layout.TileWidth != 0 {
+			if err := a.putTile(ctx, level, nodes/layout.TileWidth, layout.PartialTileSize(level, nodes/layout.TileWidth, size)); err != nil {
 				return fail(err)
 			}
 		}
@@ -106,12 +133,38 @@ func (a *S3Archive) ArchiveOnce(ctx context.Context) error {
 	if err := a.put(ctx, "checkpoints/"+strconv.FormatUint(size, 10), cp); err != nil {
 		return fail(err)
 	}
-	if err := a.Store.AdvanceSinkCursor(ctx, a.Name, a.Origin, size/layout.TileWidth*layout.TileWidth, time.Now()); err != nil {
-		return err
+	a.archived = size
+	a.lag.Store(int64(integrated) - int64(size))
+	return nil
+}
+
+// claim makes sure the prefix holds this log and no other: two gateways
+// archiving under one prefix would write their tiles over each other's.
+// The first archive writes an "origin" object naming its log.
+func (a *S3Archive) claim(ctx context.Context) error {
+	if a.owned {
+		return nil
 	}
-	if n, err := a.Reader.IntegratedSize(ctx); err == nil {
-		a.lag.v = int64(n) - int64(size)
+	out, err := a.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(a.Bucket), Key: aws.String(a.Prefix + "origin")})
+	var nsk *types.NoSuchKey
+	switch {
+	case errors.As(err, &nsk):
+		if err := a.put(ctx, "origin", []byte(a.Origin+"\n")); err != nil {
+			return err
+		}
+	case err != nil:
+		return fmt.Errorf("s3: get origin: %w", err)
+	default:
+		b, err := io.ReadAll(io.LimitReader(out.Body, 4096))
+		out.Body.Close()
+		if err != nil {
+			return fmt.Errorf("s3: get origin: %w", err)
+		}
+		if got := strings.TrimSpace(string(b)); got != a.Origin {
+			return fmt.Errorf("s3: the prefix %q holds the archive of another log (%q): give each gateway its own prefix", a.Prefix, got)
+		}
 	}
+	a.owned = true
 	return nil
 }
 
@@ -153,13 +206,15 @@ func (a *S3Archive) put(ctx context.Context, key string, body []byte) error {
 
 // Run archives every interval until ctx ends, backing off after failures.
 func (a *S3Archive) Run(ctx context.Context, interval time.Duration) {
-	wait := interval
+	backoff := interval
 	for {
+		wait := interval
 		if err := a.ArchiveOnce(ctx); err != nil && ctx.Err() == nil {
+			wait = backoff
 			a.Logger.Warn("audit archive: failed; will retry", "sink", a.Name, "in", wait, "err", err)
-			wait = min(2*wait, 5*time.Minute)
+			backoff = min(2*backoff, 5*time.Minute)
 		} else {
-			wait = interval
+			backoff = interval
 		}
 		select {
 		case <-ctx.Done():

@@ -114,6 +114,54 @@ func TestS3Archive(t *testing.T) {
 	if !keys["gw-1/checkpoints/700"] || !keys["gw-1/"+layout.EntriesPath(2, 188)] || !keys["gw-1/"+layout.TilePath(0, 2, 188)] {
 		t.Fatalf("second round: %v", keys)
 	}
+
+	// Rounds with nothing new write nothing: every version is locked for
+	// the retention, so each one written for nothing would stay.
+	before := countVersions(t, c)
+	for range 3 {
+		if err := a.ArchiveOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := countVersions(t, c); after != before {
+		t.Fatalf("idle rounds wrote %d object versions", after-before)
+	}
+	if a.Lag() != 0 {
+		t.Fatalf("lag %d", a.Lag())
+	}
+
+	// Another log may not archive under the same prefix.
+	other := &S3Archive{Name: "archive", Client: c, Bucket: "audit", Prefix: "gw-1/", Retention: 24 * time.Hour,
+		Origin: "other.test/audit", Reader: l.Reader(), Store: db, Logger: quiet}
+	if err := other.ArchiveOnce(ctx); err == nil || !strings.Contains(err.Error(), "another log") {
+		t.Fatalf("a second log under the prefix: %v", err)
+	}
+}
+
+// TestS3ArchiveLagWhileDown: while the archive cannot be reached, its lag
+// is what is not archived (so the sink_lag alert can fire), not 0.
+func TestS3ArchiveLagWhileDown(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := NewS3Client(fmt.Sprintf("http://127.0.0.1:%d", freePort(t)), "us-east-1", "a", "b", true)
+	l, db := testLog(t, 300)
+	a := &S3Archive{Name: "archive", Client: c, Bucket: "audit", Retention: time.Hour, Origin: "sink.test/audit", Reader: l.Reader(), Store: db, Logger: quiet}
+	waitCheckpoint(t, l, 300)
+	if err := a.ArchiveOnce(ctx); err == nil {
+		t.Fatal("archived to nowhere")
+	}
+	if a.Lag() != 300 {
+		t.Fatalf("lag %d while down, want 300", a.Lag())
+	}
+}
+
+func countVersions(t *testing.T, c *s3.Client) int {
+	t.Helper()
+	out, err := c.ListObjectVersions(context.Background(), &s3.ListObjectVersionsInput{Bucket: aws.String("audit")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(out.Versions)
 }
 
 // waitCheckpoint waits until the log's checkpoint covers size entries.

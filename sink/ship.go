@@ -11,8 +11,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/transparency-dev/tessera"
 
@@ -93,7 +95,7 @@ func (s *Shipper) ShipOnce(ctx context.Context) (int, error) {
 			next += uint64(len(entries))
 		}
 		if err := s.Sink.Send(ctx, events); err != nil {
-			s.Store.SinkFailed(context.WithoutCancel(ctx), s.Sink.Name(), s.Origin, oneLine(err), time.Now())
+			s.failed(ctx, err)
 			return shipped, fmt.Errorf("sink %s: %w", s.Sink.Name(), err)
 		}
 		if err := s.Store.AdvanceSinkCursor(ctx, s.Sink.Name(), s.Origin, next, time.Now()); err != nil {
@@ -106,7 +108,7 @@ func (s *Shipper) ShipOnce(ctx context.Context) (int, error) {
 		if cpSize, err := auditlog.CheckpointSize(cp); err == nil && cpSize <= next && cpSize > s.lastCP {
 			body, _ := json.Marshal(map[string]any{"type": "checkpoint", "origin": s.Origin, "size": cpSize, "checkpoint": string(cp)})
 			if err := s.Sink.Send(ctx, []Event{{Kind: "checkpoint", Origin: s.Origin, Index: cpSize, Time: time.Now(), Body: body}}); err != nil {
-				s.Store.SinkFailed(context.WithoutCancel(ctx), s.Sink.Name(), s.Origin, oneLine(err), time.Now())
+				s.failed(ctx, err)
 				return shipped, fmt.Errorf("sink %s: checkpoint: %w", s.Sink.Name(), err)
 			}
 			s.lastCP = cpSize
@@ -115,18 +117,31 @@ func (s *Shipper) ShipOnce(ctx context.Context) (int, error) {
 	return shipped, nil
 }
 
+// failed records a failure for `warden audit sinks status`: not one that
+// is only the shutdown cancelling a send.
+func (s *Shipper) failed(ctx context.Context, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	if serr := s.Store.SinkFailed(context.WithoutCancel(ctx), s.Sink.Name(), s.Origin, oneLine(err), time.Now()); serr != nil {
+		s.Logger.Warn("audit sink: failure not recorded", "sink", s.Sink.Name(), "err", serr)
+	}
+}
+
 // Run ships every interval until ctx ends; after a failure it waits with
-// exponential backoff (interval doubling, at most a minute).
+// exponential backoff (interval, then doubling, at most a minute).
 func (s *Shipper) Run(ctx context.Context, interval time.Duration) {
-	wait := interval
+	backoff := interval
 	for {
 		_, err := s.ShipOnce(ctx)
+		wait := interval
 		switch {
 		case err != nil && ctx.Err() == nil:
+			wait = backoff
 			s.Logger.Warn("audit sink: shipping failed; will retry", "sink", s.Sink.Name(), "lag", s.Lag(), "in", wait, "err", err)
-			wait = min(2*wait, time.Minute)
+			backoff = min(2*backoff, time.Minute)
 		default:
-			wait = interval
+			backoff = interval
 		}
 		select {
 		case <-ctx.Done():
@@ -149,10 +164,16 @@ func recordTime(entry []byte) time.Time {
 	return time.Now()
 }
 
+// oneLine is err's text for the store: valid UTF-8 (PostgreSQL refuses
+// anything else), on one line, at most 500 bytes, cut between characters.
 func oneLine(err error) string {
-	s := err.Error()
+	s := strings.ToValidUTF8(strings.Join(strings.Fields(err.Error()), " "), "\uFFFD")
 	if len(s) > 500 {
-		s = s[:500]
+		n := 500
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s = s[:n]
 	}
 	return s
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -386,5 +388,44 @@ func TestSplunkAck(t *testing.T) {
 	defer mu.Unlock()
 	if len(got) != 100 || got[0] != 2 {
 		t.Fatalf("%d records, record 0 sent %d times", len(got), got[0])
+	}
+}
+
+// TestUnconfirmedIsNotDelivered: an answer that does not confirm delivery
+// fails the batch: a 200 that is not HEC's JSON (a proxy's page), and a
+// redirect (followed, it would turn the POST into a GET of a login page
+// whose 200 would pass for a delivery).
+func TestUnconfirmedIsNotDelivered(t *testing.T) {
+	ctx := context.Background()
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/login" {
+			io.WriteString(w, `{"code":0,"text":"welcome"}`)
+			return
+		}
+		if r.URL.Query().Get("redirect") != "" {
+			http.Redirect(w, r, "/login", http.StatusFound)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "<html>maintenance</html>")
+	}))
+	defer page.Close()
+	ev := []Event{{Kind: "record", Origin: "o", Index: 1, Time: time.Now(), Body: []byte(`{"id":"aud_1"}`)}}
+	for name, s := range map[string]Sink{
+		"HEC, a page":         &SplunkHEC{SinkName: "s", URL: page.URL + "/services/collector/event", Token: "t"},
+		"HEC, redirected":     &SplunkHEC{SinkName: "s", URL: page.URL + "/services/collector/event?redirect=1", Token: "t"},
+		"webhook, redirected": &Webhook{SinkName: "w", URL: page.URL + "/hook?redirect=1"},
+	} {
+		if err := s.Send(ctx, ev); err == nil {
+			t.Errorf("%s: counted as delivered", name)
+		}
+	}
+}
+
+func TestOneLine(t *testing.T) {
+	long := strings.Repeat("é", 300) // 600 bytes
+	s := oneLine(errors.New("a\nb\t" + long + "\xff"))
+	if !utf8.ValidString(s) || len(s) > 500 || !strings.HasPrefix(s, "a b é") {
+		t.Fatalf("%q (%d bytes)", s, len(s))
 	}
 }

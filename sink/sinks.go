@@ -18,21 +18,29 @@ import (
 	"github.com/wardenhq/warden/notify"
 )
 
-// httpPost sends body and reads the answer (at most 1 MiB).
+// maxAnswer bounds a receiver's answer that is read.
+const maxAnswer = 8 << 20
+
+// httpPost sends body and reads the answer (at most maxAnswer). Redirects
+// are not followed: a client following a 302 would GET the new address
+// without the body, and its 200 (a login page, say) would pass for a
+// delivery. The caller treats any 3xx as a failure.
 func httpPost(ctx context.Context, c *http.Client, url string, body []byte, header http.Header) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, stripURL(err) // the URL may hold a password
 	}
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	res, err := c.Do(req)
+	nc := *c
+	nc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	res, err := nc.Do(req)
 	if err != nil {
 		return 0, nil, stripURL(err)
 	}
 	defer res.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	b, _ := io.ReadAll(io.LimitReader(res.Body, maxAnswer))
 	return res.StatusCode, b, nil
 }
 
@@ -107,7 +115,10 @@ func (s *SplunkHEC) Send(ctx context.Context, events []Event) error {
 		Code  int    `json:"code"`
 		AckID *int64 `json:"ackId"`
 	}
-	json.Unmarshal(resp, &ack)
+	if json.Unmarshal(resp, &ack) != nil && status == http.StatusOK {
+		// Not HEC's answer (a proxy's page): nothing says it was taken.
+		return fmt.Errorf("splunk HEC: HTTP 200 without HEC's JSON answer")
+	}
 	if status != http.StatusOK || ack.Code != 0 {
 		return fmt.Errorf("splunk HEC: HTTP %d, code %d: %s", status, ack.Code, ack.Text)
 	}
@@ -207,7 +218,9 @@ func (s *Elasticsearch) Send(ctx context.Context, events []Event) error {
 		req.SetBasicAuth(s.Username, s.Password)
 		h.Set("Authorization", req.Header.Get("Authorization"))
 	}
-	status, resp, err := httpPost(ctx, client(s.Client), strings.TrimSuffix(s.URL, "/")+"/_bulk", body.Bytes(), h)
+	// Only what is checked comes back: a full answer is about 200 bytes
+	// an item.
+	status, resp, err := httpPost(ctx, client(s.Client), strings.TrimSuffix(s.URL, "/")+"/_bulk?filter_path=errors,items.*.status,items.*.error", body.Bytes(), h)
 	if err != nil {
 		return err
 	}
@@ -309,7 +322,17 @@ func (s *File) Send(ctx context.Context, events []Event) error {
 		b.Write(bytes.TrimSpace(e.Body))
 		b.WriteByte('\n')
 	}
+	off, err := s.f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return err
+	}
 	if _, err := s.f.Write(b.Bytes()); err != nil {
+		// A partial write is cut off, or the batch sent again would be
+		// glued to its first half on one line.
+		if terr := s.f.Truncate(off); terr != nil {
+			s.f.Close()
+			s.f = nil
+		}
 		return err
 	}
 	if err := s.f.Sync(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -64,6 +65,10 @@ func (s *Syslog) Send(ctx context.Context, events []Event) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.conn != nil && !alive(s.conn) {
+		s.conn.Close()
+		s.conn = nil
+	}
 	if s.conn == nil {
 		c, err := s.dial(ctx)
 		if err != nil {
@@ -82,6 +87,21 @@ func (s *Syslog) Send(ctx context.Context, events []Event) error {
 		return fmt.Errorf("syslog: %w", err)
 	}
 	return nil
+}
+
+// alive reports whether a connection kept from an earlier batch still
+// stands. A collector never writes to it, so a read that does not time out
+// at once says it was closed (the collector restarted): a write to it
+// would still succeed, into the void, and the batch be counted delivered.
+// This narrows that window to the time a batch is in flight; it does not
+// close it (syslog has no acknowledgement: RELP has, and is not spoken).
+func alive(c net.Conn) bool {
+	c.SetReadDeadline(time.Now().Add(time.Millisecond))
+	defer c.SetReadDeadline(time.Time{})
+	var one [1]byte
+	_, err := c.Read(one[:])
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 func (s *Syslog) dial(ctx context.Context) (net.Conn, error) {

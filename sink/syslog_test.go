@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -140,4 +141,60 @@ func TestSyslogToRsyslog(t *testing.T) {
 			t.Fatalf("%s: rsyslogd got %d records of 300", c.name, len(seen))
 		}
 	}
+}
+
+// TestSyslogCollectorRestart: a connection the collector closed between
+// batches (it restarted) is noticed before the next batch is written into
+// it, where the write would succeed and the batch be lost.
+func TestSyslogCollectorRestart(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan string, 16)
+	conns := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns <- c
+			go func() {
+				r := bufio.NewReader(c)
+				for {
+					var n int
+					if _, err := fmt.Fscanf(r, "%d ", &n); err != nil {
+						return
+					}
+					msg := make([]byte, n)
+					if _, err := io.ReadFull(r, msg); err != nil {
+						return
+					}
+					got <- string(msg)
+				}
+			}()
+		}
+	}()
+	sk := &Syslog{SinkName: "syslog", Address: ln.Addr().String(), Hostname: "h"}
+	defer sk.Close()
+	ctx := context.Background()
+	send := func(i uint64) {
+		if err := sk.Send(ctx, []Event{{Kind: "record", Origin: "o", Index: i, Time: time.Now(), Body: []byte(`{"i":1}`)}}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case m := <-got:
+			if !strings.Contains(m, fmt.Sprintf(`index="%d"`, i)) {
+				t.Fatalf("got %q", m)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("batch %d never arrived", i)
+		}
+	}
+	send(1)
+	(<-conns).Close() // the collector goes away
+	time.Sleep(50 * time.Millisecond)
+	send(2)
 }
