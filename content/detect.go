@@ -193,43 +193,74 @@ func wordRune(r rune) bool { return r < 0x2E80 && (unicode.IsLetter(r) || unicod
 
 // --- email
 
+// letterOrDigit: a character (not ASCII) an internationalised address
+// may hold.
+func letterOrDigit(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r))
+}
+
 func isLocalByte(c byte) bool {
 	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c == '\'' || c == '!' || c == '#' || c == '$' || c == '&' || c == '*' || c == '=' || c == '?' || c == '^' || c == '`' || c == '{' || c == '|' || c == '}' || c == '~' || c == '/'
 }
 
-// email matches local@domain.tld around the '@' at at.
+// email matches local@domain.tld around the '@' at at. Addresses may be
+// internationalised (RFC 6531): letters of any script in the local part
+// and the domain's labels (jürgen.müller@firma.de, jose@münchen.de).
 func email(text []byte, at int) (start, end int, ok bool) {
 	s := at
-	for s > 0 && at-s < 256 && isLocalByte(text[s-1]) { // (longer than RFC 5321's 64: redacted whole all the same)
-		s--
+	for s > 0 && at-s < 256 { // (longer than RFC 5321's 64: redacted whole all the same)
+		if c := text[s-1]; c < utf8.RuneSelf {
+			if !isLocalByte(c) {
+				break
+			}
+			s--
+			continue
+		}
+		r, n := utf8.DecodeLastRune(text[:s])
+		if !letterOrDigit(r) {
+			break
+		}
+		s -= n
 	}
-	for s < at && (text[s] == '.' || !isAlnum(text[s]) && text[s] != '_') { // no leading dot or punctuation
+	for s < at && (text[s] == '.' || text[s] < utf8.RuneSelf && !isAlnum(text[s]) && text[s] != '_') { // no leading dot or punctuation
 		s++
 	}
 	if s == at || text[at-1] == '.' || (s > 0 && text[s-1] >= 0x80 && wordBefore(text, s)) {
 		return 0, 0, false
 	}
-	// domain: labels of [a-z0-9-], dot-separated, a final label of letters
+	// domain: labels of letters, digits and '-', dot-separated, a final
+	// label of letters
 	e, labels, lastAlpha, lastLen := at+1, 0, false, 0
 	for e < len(text) && e-at < 255 {
 		ls := e
-		for e < len(text) && (isAlnum(text[e]) || text[e] == '-') {
-			e++
+		alpha := true
+		for e < len(text) {
+			if c := text[e]; c < utf8.RuneSelf {
+				if !isAlnum(c) && c != '-' {
+					break
+				}
+				alpha = alpha && isAlpha(c)
+				e++
+				continue
+			}
+			r, n := utf8.DecodeRune(text[e:])
+			if !letterOrDigit(r) {
+				break
+			}
+			alpha = alpha && !unicode.IsDigit(r)
+			e += n
 		}
 		l := e - ls
 		if l == 0 || l > 63 || text[ls] == '-' || text[e-1] == '-' {
 			e = ls
+			if labels > 0 {
+				e-- // the dot before it ends the sentence, not the address
+			}
 			break
 		}
 		labels++
-		lastAlpha, lastLen = true, l
-		for _, c := range text[ls:e] {
-			if !isAlpha(c) {
-				lastAlpha = false
-				break
-			}
-		}
-		if e+1 < len(text) && text[e] == '.' && isAlnum(text[e+1]) {
+		lastAlpha, lastLen = alpha, l
+		if e+1 < len(text) && text[e] == '.' && (isAlnum(text[e+1]) || text[e+1] >= utf8.RuneSelf) {
 			e++
 			continue
 		}

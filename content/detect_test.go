@@ -42,6 +42,13 @@ func TestDetectors(t *testing.T) {
 		// email
 		{"mail jane.doe+tag@example.co.uk today", []string{"email:jane.doe+tag@example.co.uk"}},
 		{"<a.b@sub.example.org>.", []string{"email:a.b@sub.example.org"}},
+		{"an jürgen.müller@firma.de schreiben", []string{"email:jürgen.müller@firma.de"}},
+		{"müller@firma.de.", []string{"email:müller@firma.de"}},
+		{"escribe a josé@example.com", []string{"email:josé@example.com"}},
+		{"jose@münchen.de", []string{"email:jose@münchen.de"}},
+		{"почта иван@пример.рф ок", []string{"email:иван@пример.рф"}},
+		{"write to jane@example.com.…", []string{"email:jane@example.com"}},
+		{"version 1.2@3.4 or @ alone or a@b", nil},
 		{"user@localhost and @handle and a@b.c", nil},
 		{"name@example.com1", nil},
 		{"x@-bad.com", nil},
