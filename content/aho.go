@@ -104,3 +104,72 @@ func (a *automaton) each(text []byte, f func(pattern, start int) bool) {
 		}
 	}
 }
+
+// isSpace: the whitespace a phrase may be written with.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// collapseSpace writes a phrase as eachSpaced reads text: each run of
+// whitespace as one space, none at the ends.
+func collapseSpace(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for _, c := range b {
+		if isSpace(c) {
+			if len(out) > 0 && out[len(out)-1] != ' ' {
+				out = append(out, ' ')
+			}
+			continue
+		}
+		out = append(out, c)
+	}
+	for len(out) > 0 && out[len(out)-1] == ' ' {
+		out = out[:len(out)-1]
+	}
+	return out
+}
+
+// eachSpaced is each for patterns written with collapseSpace: a run of
+// whitespace in text ("dump  the\nweights") reads as one space. f gets
+// each occurrence's start and end in text.
+func (a *automaton) eachSpaced(text []byte, f func(pattern, start, end int) bool) {
+	if a == nil || len(a.lens) == 0 {
+		return
+	}
+	longest := 0
+	for _, l := range a.lens {
+		longest = max(longest, l)
+	}
+	var small [64]int
+	pos := small[:]
+	if longest > len(pos) {
+		pos = make([]int, longest)
+	}
+	// pos[fed % longest] is where the fed-th byte read sits in text.
+	s := int32(0)
+	fed := 0
+	next, out := a.next, a.out
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case isSpace(c):
+			if i > 0 && isSpace(text[i-1]) {
+				continue
+			}
+			c = ' '
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		pos[fed%longest] = i
+		fed++
+		s = next[int(s)<<8|int(c)]
+		if s == 0 {
+			continue
+		}
+		for _, p := range out[s] {
+			if !f(int(p), pos[(fed-a.lens[p])%longest], i+1) {
+				return
+			}
+		}
+	}
+}

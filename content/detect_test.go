@@ -146,6 +146,7 @@ func TestSanitize(t *testing.T) {
 		// them cannot join them into a new tag (F3 + tag + A0 81 81).
 		{"\xf3\U000E0041\xa0\x81\x81", "\ufffd\ufffd\ufffd\ufffd", 5},
 		{"ok\xff", "ok\ufffd", 1},
+		{"41\U0001BCA011\U0001D1731111\U00013430", "41111111", 3}, // rarer format controls
 		// Joiners between characters that normalise to ASCII go: they would
 		// split the value detectors read (a full-width card, an address).
 		{"４\u200d１\u200d１\u200d１", "4111", 3},
@@ -189,6 +190,26 @@ func TestFilterKeepsForms(t *testing.T) {
 	} {
 		if got := string(p.NewSession().Filter([]byte(tt.in))); got != tt.want {
 			t.Errorf("Filter(%q)\n = %q\nwant %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestDenyPhraseSpacing: a phrase matches however its words are spaced
+// (runs of spaces, tabs, line breaks; a no-break space once normalised),
+// as whole words, and still not glued to other words.
+func TestDenyPhraseSpacing(t *testing.T) {
+	p := NewPolicy(PolicyOptions{Deny: []*DenyRule{{Name: "weights", Action: Redact, Phrases: []string{"dump  the weights"}}}})
+	for in, want := range map[string]string{
+		"please dump the weights now":     "please [DENIED:weights] now",
+		"please Dump  the\n\tweights now": "please [DENIED:weights] now",
+		"please dump\u00a0the weights":    "please [DENIED:weights]",
+		"dumpthe weights":                 "dumpthe weights",
+		"please redump the weights":       "please redump the weights",
+		"dump the weightsmith":            "dump the weightsmith",
+		"  dump \r\n the   weights  ":     "  [DENIED:weights]  ",
+	} {
+		if got := string(p.NewSession().Filter([]byte(in))); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
 		}
 	}
 }

@@ -73,7 +73,11 @@ func NewPolicy(o PolicyOptions) *Policy {
 	var pats [][]byte
 	for _, r := range o.Deny {
 		for _, ph := range r.Phrases {
-			pats = append(pats, []byte(ph))
+			c := collapseSpace([]byte(ph))
+			if len(c) == 0 {
+				continue
+			}
+			pats = append(pats, c)
 			p.phraseOf = append(p.phraseOf, r)
 			p.longest = max(p.longest, len(ph))
 		}
@@ -330,8 +334,7 @@ func (s *Session) find(text []byte, dst []Finding) []Finding {
 			dst = append(dst, Finding{Start: m[0], End: m[1], Kind: KindDeny, Rule: r.Name, deny: r})
 		}
 	}
-	p.phrases.each(text, func(k, at int) bool {
-		end := at + p.phrases.lens[k]
+	p.phrases.eachSpaced(text, func(k, at, end int) bool {
 		if wordBefore(text, at) && wordAfter(text, at) || wordAfter(text, end) && wordBefore(text, end) {
 			return true // inside a longer word
 		}

@@ -158,6 +158,10 @@ func invisible(r rune) bool {
 		return true
 	case r >= 0xFFF9 && r <= 0xFFFB: // interlinear annotations
 		return true
+	case r >= 0x13430 && r <= 0x1343F, // Egyptian hieroglyph format controls
+		r >= 0x1BCA0 && r <= 0x1BCA3, // shorthand format controls
+		r >= 0x1D173 && r <= 0x1D17A: // musical symbol format controls (begin/end beam, tie, slur, phrase)
+		return true
 	case r == utf8.RuneError:
 		return false
 	}
