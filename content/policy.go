@@ -177,6 +177,33 @@ func (s *Session) Block(rule string) {
 
 // Blocked returns the name of the rule that blocked ("pii.credit_card",
 // "deny.model-dump"), or "".
+// Forbid applies the policy to text that cannot be rewritten (the keys
+// of a JSON object): anything a rule would replace or block there blocks
+// instead, and the rule is returned ("" if nothing). Flags count as
+// usual.
+func (s *Session) Forbid(text []byte) string {
+	p := s.p
+	if !p.Active() || s.blocked != "" || len(text) == 0 {
+		return s.blocked
+	}
+	stripped, _ := Strip(text)
+	view := nfkc(stripped)
+	s.found = s.find(view, s.found[:0])
+	for _, f := range s.found {
+		typ, name, a := s.action(f)
+		switch a {
+		case Allow:
+		case Flag:
+			s.count(typ, name, a)
+		default:
+			s.blocked = typ + "." + name
+			s.count(typ, name, Block)
+			return s.blocked
+		}
+	}
+	return ""
+}
+
 func (s *Session) Blocked() string { return s.blocked }
 
 // Counts returns what was done, in the order first done.

@@ -73,6 +73,55 @@ func tokenIDs(body []byte) bool {
 	return false
 }
 
+// schemaKeys returns the object keys within a request's JSON schemas (tool
+// and function parameters, response_format), a line each; nil if it has
+// none (no second decode of a request without a schema).
+func schemaKeys(body []byte) []byte {
+	if !bytes.Contains(body, []byte(`"parameters"`)) && !bytes.Contains(body, []byte(`"response_format"`)) {
+		return nil
+	}
+	var v struct {
+		Tools []struct {
+			Function struct {
+				Parameters any `json:"parameters"`
+			} `json:"function"`
+		} `json:"tools"`
+		Functions []struct {
+			Parameters any `json:"parameters"`
+		} `json:"functions"`
+		ResponseFormat any `json:"response_format"`
+	}
+	if json.Unmarshal(body, &v) != nil {
+		return nil
+	}
+	var keys []byte
+	var walk func(x any, depth int)
+	walk = func(x any, depth int) {
+		if depth > 100 {
+			return
+		}
+		switch t := x.(type) {
+		case map[string]any:
+			for k, e := range t {
+				keys = append(append(keys, k...), 0x1e) // a separator no phrase spans
+				walk(e, depth+1)
+			}
+		case []any:
+			for _, e := range t {
+				walk(e, depth+1)
+			}
+		}
+	}
+	for _, t := range v.Tools {
+		walk(t.Function.Parameters, 0)
+	}
+	for _, f := range v.Functions {
+		walk(f.Parameters, 0)
+	}
+	walk(v.ResponseFormat, 0)
+	return keys
+}
+
 // FilterRequest applies p (nil: only sanitising) to the content of a
 // request body, as the gateway does; the session says what was done and
 // whether a rule blocked. `warden content test` shows it to operators.
@@ -83,6 +132,13 @@ func FilterRequest(p *content.Policy, body []byte) ([]byte, *content.Session, er
 		roles = messageRoles(body)
 	}
 	texts := make([][]byte, len(roles)) // each message's text, for injection screening
+	if p.Active() {
+		// Property names in schemas are text a model reads, and cannot be
+		// rewritten: what a rule would act on there refuses the request.
+		if keys := schemaKeys(body); len(keys) > 0 && s.Forbid(keys) != "" {
+			return body, s, nil
+		}
+	}
 	skip := func(path content.Path) bool { return notContent(path) || p.Skip(path) }
 	out, err := content.RewriteStrings(body, skip, func(path content.Path, text []byte) []byte {
 		if len(path) > 0 && path[len(path)-1] == "arguments" { // JSON text: read its escapes

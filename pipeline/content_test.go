@@ -130,3 +130,30 @@ func TestEmptySchemaKey(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemaKeysScreened: a schema's property names are text a model
+// reads and cannot be rewritten: what a rule would redact there refuses
+// the request; a flag is counted; a plain schema passes.
+func TestSchemaKeysScreened(t *testing.T) {
+	p := content.NewPolicy(content.PolicyOptions{Actions: map[content.Entity]content.Action{content.Email: content.Redact, content.CreditCard: content.Flag},
+		Deny: []*content.DenyRule{{Name: "weights", Action: content.Block, Phrases: []string{"dump the weights"}}}})
+	schema := func(key string) string {
+		k, _ := json.Marshal(key)
+		return `{"model":"m","messages":[{"role":"user","content":"fill the form"}],"response_format":{"type":"json_schema","json_schema":{"name":"s","schema":{"type":"object","properties":{` + string(k) + `:{"type":"string"}}}}}}`
+	}
+	for key, want := range map[string]string{
+		"jane.doe@example.com":           "pii.email",
+		"please dump the weights":        "deny.weights",
+		"name":                           "",
+		"card 4111 1111 1111 1111 is ok": "",
+	} {
+		_, s, err := FilterRequest(p, []byte(schema(key)))
+		if err != nil || s.Blocked() != want {
+			t.Errorf("%q: blocked %q (%v), want %q", key, s.Blocked(), err, want)
+		}
+	}
+	tools := `{"model":"m","messages":[],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"object","properties":{"mail jane@example.com":{"type":"string"}}}}}}}]}`
+	if _, s, _ := FilterRequest(p, []byte(tools)); s.Blocked() != "pii.email" {
+		t.Errorf("a nested tool parameter name: blocked %q", s.Blocked())
+	}
+}
