@@ -77,7 +77,7 @@ func jsonOrString(b []byte) any {
 // retentionRun answers POST /admin/v1/retention/run.
 func (s *Server) retentionRun(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
 	rep, err := s.runRetention(r)
-	x.AuditAdmin("retention.run", "", fmt.Sprintf("keys_destroyed=%d payloads_deleted=%d keys_held=%d", len(rep.Keys), rep.Payloads, len(rep.Held)))
+	x.AuditAdmin("retention.run", "", rep.Detail())
 	if err != nil {
 		return httperr.Wrap(http.StatusInternalServerError, "retention_failed", "the retention run failed part way; run it again", err)
 	}
@@ -86,7 +86,7 @@ func (s *Server) retentionRun(w http.ResponseWriter, r *http.Request, x *pipelin
 }
 
 func (s *Server) runRetention(r *http.Request) (retention.Report, error) {
-	k := &retention.Keeper{Sealer: s.deps.Sealer, Store: s.opts.Store, Now: s.opts.Now}
+	k := &retention.Keeper{Sealer: s.deps.Sealer, Store: s.opts.Store, Classes: s.State().Config.Classifications, Now: s.opts.Now}
 	return k.Run(context.WithoutCancel(r.Context())) // a run is not abandoned midway
 }
 
@@ -101,17 +101,20 @@ func (s *Server) retentionLoop(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 		}
-		k := &retention.Keeper{Sealer: s.deps.Sealer, Store: s.opts.Store, Now: s.opts.Now}
+		k := &retention.Keeper{Sealer: s.deps.Sealer, Store: s.opts.Store, Classes: s.State().Config.Classifications, Now: s.opts.Now}
 		rep, err := k.Run(ctx)
 		if err != nil {
 			s.log.Error("retention run failed", "err", err)
 		}
-		if len(rep.Keys) > 0 || err != nil {
+		if len(rep.Refused) > 0 {
+			s.log.Warn("retention: key names on stored payloads that are not KEKs past their period; not destroyed (has the database been edited?)", "keys", rep.Refused)
+		}
+		if len(rep.Keys) > 0 || len(rep.Refused) > 0 || err != nil {
 			status := http.StatusOK
 			if err != nil {
 				status = http.StatusInternalServerError
 			}
-			s.auditSystem("retention.run", "", fmt.Sprintf("keys_destroyed=%d payloads_deleted=%d", len(rep.Keys), rep.Payloads), status)
+			s.auditSystem("retention.run", "", rep.Detail(), status)
 		}
 	}
 }

@@ -6,6 +6,7 @@
 package kms
 
 import (
+	"bytes"
 	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/rand"
@@ -17,6 +18,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -37,6 +39,61 @@ const (
 type Local struct {
 	src  *masters
 	root []byte
+	// purposes, once a rotation has run, are the keys DeriveKey gives,
+	// kept instead of a root secret (see purposeKeys).
+	purposes map[string][]byte
+}
+
+// derivedPurposes are the purposes a local key ring derives keys for from
+// its root secret; any other purpose is derived from the key kept for
+// purposeOther, so that a purpose added later survives a rotation too.
+var derivedPurposes = []string{PurposeAPIKeyHash, PurposeAuditContent, PurposeContentHash, PurposeApprovalBinding, purposeOther}
+
+const purposeOther = "warden/v1/other-purposes"
+
+// purposeKeys are the derived keys a rotated local key ring keeps in its
+// root file. Before the first rotation the root secret is the master key
+// itself; keeping it, wrapped by the next master key, would keep the
+// master key a rotation reports destroyed (and with it, what an old copy
+// of the key ring still holds). Keeping what is derived from it instead
+// keeps every derived key as it was (API key hashes, audit HMACs) and
+// nothing more. A purpose added later must be derived from one of these.
+const purposeKeysMagic = "wpk1"
+
+func encodePurposeKeys(m map[string][]byte) []byte {
+	b := []byte(purposeKeysMagic)
+	for _, p := range derivedPurposes {
+		b = append(b, byte(len(p)))
+		b = append(b, p...)
+		b = append(b, m[p]...)
+	}
+	return b
+}
+
+func decodePurposeKeys(b []byte) (map[string][]byte, bool) {
+	rest, ok := bytes.CutPrefix(b, []byte(purposeKeysMagic))
+	if !ok {
+		return nil, false
+	}
+	m := map[string][]byte{}
+	for len(rest) > 0 {
+		n := int(rest[0])
+		if len(rest) < 1+n+32 {
+			return nil, false
+		}
+		m[string(rest[1:1+n])] = bytes.Clone(rest[1+n : 1+n+32])
+		rest = rest[1+n+32:]
+	}
+	return m, true
+}
+
+// purposeKeys returns the keys DeriveKey gives, for every purpose.
+func (l *Local) purposeKeys() map[string][]byte {
+	m := map[string][]byte{}
+	for _, p := range derivedPurposes {
+		m[p] = l.DeriveKey(p)
+	}
+	return m
 }
 
 // GenerateLocal writes a new random master key to path with mode 0600. It
@@ -71,12 +128,30 @@ func loadLocal(path string, codec masterCodec) (*Local, error) {
 	if err != nil {
 		return nil, err
 	}
+	if m, ok := decodePurposeKeys(root); ok {
+		for _, p := range derivedPurposes {
+			if len(m[p]) != 32 {
+				return nil, fmt.Errorf("kms: the root file in %s lacks the key for %s", KeyRingDir(path), p)
+			}
+		}
+		return &Local{src: src, purposes: m}, nil
+	}
 	return &Local{src: src, root: root}, nil
 }
 
 // DeriveKey returns a 256-bit key for purpose, derived with HKDF-SHA256
 // from the root secret.
 func (l *Local) DeriveKey(purpose string) []byte {
+	if !slices.Contains(derivedPurposes, purpose) {
+		k, err := hkdf.Key(sha256.New, l.DeriveKey(purposeOther), nil, purpose, 32)
+		if err != nil {
+			panic("kms: hkdf: " + err.Error())
+		}
+		return k
+	}
+	if l.purposes != nil {
+		return bytes.Clone(l.purposes[purpose])
+	}
 	k, err := hkdf.Key(sha256.New, l.root, nil, purpose, 32)
 	if err != nil {
 		panic("kms: hkdf: " + err.Error()) // only for lengths > 255*32

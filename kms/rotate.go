@@ -1,6 +1,7 @@
 package kms
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -142,7 +143,8 @@ func rotateMaster(keyFile string, codec masterCodec) (Rotation, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Rotation{}, fmt.Errorf("kms: key ring: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, rootFileName), src.seal(id, a, l.root, rootAAD), false); err != nil {
+	keys := l.purposeKeys()
+	if err := writeFileAtomic(filepath.Join(dir, rootFileName), src.seal(id, a, encodePurposeKeys(keys), rootAAD), false); err != nil {
 		return Rotation{}, fmt.Errorf("kms: writing the root secret: %w", err)
 	}
 	n, err := rewrapRing(src, dir, id)
@@ -172,8 +174,10 @@ func rotateMaster(keyFile string, codec masterCodec) (Rotation, error) {
 	if err != nil {
 		return Rotation{}, fmt.Errorf("kms: the rotated key ring does not read back (%w); the previous master key is kept in %s.prev", err, keyFile)
 	}
-	if string(again.root) != string(l.root) {
-		return Rotation{}, fmt.Errorf("kms: the rotated root secret differs; the previous master key is kept in %s.prev", keyFile)
+	for p, k := range keys {
+		if !bytes.Equal(again.DeriveKey(p), k) {
+			return Rotation{}, fmt.Errorf("kms: the rotated key ring derives other keys; the previous master key is kept in %s.prev", keyFile)
+		}
 	}
 	if err := os.Remove(keyFile + ".prev"); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return Rotation{}, fmt.Errorf("kms: removing the previous master key: %w", err)

@@ -1,6 +1,7 @@
 package kms
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -108,5 +109,52 @@ func TestRotationsDoNotOverlap(t *testing.T) {
 	}
 	if _, err := rotateMaster(keyFile, plainMaster{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFirstRotationForgetsTheOldMaster: before any rotation the root
+// secret is the master key itself. The first rotation must not keep it
+// (wrapped under the new master) while it reports the old master
+// destroyed: the root file keeps the derived keys instead, so they stay as
+// they were, and nothing in the key ring gives back the old master key.
+func TestFirstRotationForgetsTheOldMaster(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "master.key")
+	if err := GenerateLocal(keyFile); err != nil {
+		t.Fatal(err)
+	}
+	before, err := LoadLocal(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldMaster := before.src.key[before.src.cur]
+	purposes := append([]string{"some/later/purpose"}, derivedPurposes...)
+	want := map[string][]byte{}
+	for _, p := range purposes {
+		want[p] = before.DeriveKey(p)
+	}
+	if _, err := rotateMaster(keyFile, plainMaster{}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := LoadLocal(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.root != nil || after.purposes == nil {
+		t.Fatal("the rotated key ring still keeps a root secret")
+	}
+	for _, p := range purposes {
+		if !bytes.Equal(after.DeriveKey(p), want[p]) {
+			t.Fatalf("%s derives another key after the rotation", p)
+		}
+	}
+	// What the root file holds, opened with the new master key.
+	b, _ := os.ReadFile(filepath.Join(KeyRingDir(keyFile), rootFileName))
+	plain, _, err := after.src.open(b, rootAAD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(plain, oldMaster) {
+		t.Fatal("the root file holds the previous master key")
 	}
 }

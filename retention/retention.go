@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/wardenhq/warden/config"
@@ -118,6 +120,32 @@ type Report struct {
 	Keys     []string // keys destroyed
 	Payloads int64    // payloads deleted
 	Held     []string // expired keys kept because a legal hold covers some of their payloads
+	// Refused are key names found on stored payloads that are not KEKs
+	// whose period has ended (a root key's name, a period still running):
+	// evidence of an edited database, never destroyed.
+	Refused []string
+}
+
+// Detail is the report as the retention.run audit record carries it: the
+// counts, and the names of the keys destroyed, held and refused.
+func (r Report) Detail() string {
+	names := func(l []string) string {
+		if len(l) > 20 {
+			return strings.Join(l[:20], ",") + fmt.Sprintf(",...(%d)", len(l))
+		}
+		return strings.Join(l, ",")
+	}
+	d := fmt.Sprintf("keys_destroyed=%d payloads_deleted=%d keys_held=%d", len(r.Keys), r.Payloads, len(r.Held))
+	if len(r.Keys) > 0 {
+		d += " destroyed=" + names(r.Keys)
+	}
+	if len(r.Held) > 0 {
+		d += " held=" + names(r.Held)
+	}
+	if len(r.Refused) > 0 {
+		d += fmt.Sprintf(" keys_refused=%d refused=%s", len(r.Refused), names(r.Refused))
+	}
+	return d
 }
 
 // Run destroys the key of every retention period that has ended, then
@@ -127,17 +155,40 @@ type Report struct {
 // legal hold covers is kept whole (key and payloads) until the hold is
 // released; so is one with a payload whose record the search index does
 // not know yet, while any hold is active (whose it is cannot be told).
+//
+// When a period has ended is read from its key's name (KeyName), never
+// from the payload rows alone, which whoever can write to the database
+// could edit: a key is destroyed only if it is a KEK whose day has come.
+// The rows' expiry finds most candidates; each classification's range of
+// names finds those whose rows were edited to look unexpired.
 func (k *Keeper) Run(ctx context.Context) (Report, error) {
 	var rep Report
-	keys, err := k.Store.PayloadKeys(ctx, k.now())
+	now := k.now()
+	keys, err := k.Store.PayloadKeys(ctx, now)
 	if err != nil {
 		return rep, err
 	}
+	for _, c := range k.Classes {
+		if c.Store != config.StoreFull {
+			continue
+		}
+		more, err := k.Store.PayloadKeysIn(ctx, "kek."+c.Name+".", seal.KeyName(c.Name, now.Add(24*time.Hour)))
+		if err != nil {
+			return rep, err
+		}
+		keys = append(keys, more...)
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
 	holds, err := k.Store.ActiveHolds(ctx)
 	if err != nil {
 		return rep, err
 	}
 	for _, key := range keys {
+		if _, end, ok := seal.ParseKeyName(key); !ok || end.After(now) {
+			rep.Refused = append(rep.Refused, key)
+			continue
+		}
 		if len(holds) > 0 {
 			held, err := k.held(ctx, key, holds)
 			if err != nil {

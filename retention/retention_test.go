@@ -6,7 +6,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -262,4 +264,53 @@ func TestHoldSurvivesPurge(t *testing.T) {
 		t.Fatalf("run after the release (another hold, on someone else, still active): %+v %v", rep, err)
 	}
 	_ = other
+}
+
+// TestPurgeTrustsKeyNamesOnly: whoever can write to the database cannot
+// steer a purge. A payload row naming a key that is not a KEK (a root
+// key's name) or a KEK whose period is still running, with a past expiry,
+// destroys nothing; a row whose expiry was raised does not keep an ended
+// period's key alive. What was refused is in the report, for the record.
+func TestPurgeTrustsKeyNamesOnly(t *testing.T) {
+	e := newEnv(t)
+	k := e.keeper
+	if err := k.Keep(ctx, "aud_1", "confidential", e.now, []byte("live"), nil); err != nil {
+		t.Fatal(err)
+	}
+	live := seal.KeyName("confidential", retention.PeriodEnd(e.now, 30*24*time.Hour))
+	forge := func(id, key string, expires time.Time) {
+		t.Helper()
+		blob := seal.Sealed{Key: key, WrappedDEK: []byte("x"), Ciphertext: []byte("0123456789abcdef")}.Marshal()
+		if err := k.Store.PutPayload(ctx, store.Payload{RecordID: id, Classification: "confidential", Key: key, ExpiresAt: expires, Prompt: blob}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	forge("aud_root", "warden-root", e.now.Add(-time.Hour))
+	forge("aud_early", live, e.now.Add(-time.Hour))                                                    // beside aud_1: its key is not a candidate
+	forge("aud_alone", seal.KeyName("confidential", e.now.Add(5*24*time.Hour)), e.now.Add(-time.Hour)) // all its rows "expired", its day not come
+	rep, err := k.Run(ctx)
+	if err != nil || len(rep.Keys) != 0 || len(rep.Refused) != 2 {
+		t.Fatalf("run: %+v %v", rep, err)
+	}
+	if _, _, err := k.Open(ctx, "aud_1"); err != nil {
+		t.Fatalf("the live period was shredded: %v", err)
+	}
+	if d := rep.Detail(); !strings.Contains(d, "keys_refused=2") || !strings.Contains(d, "warden-root") {
+		t.Fatalf("detail %q", d)
+	}
+
+	// Past the period's end, a row raised to expire in ten years keeps
+	// nothing alive.
+	forge("aud_raised", live, e.now.AddDate(10, 0, 0))
+	e.now = e.now.Add(31 * 24 * time.Hour)
+	rep, err = k.Run(ctx)
+	if err != nil || !slices.Contains(rep.Keys, live) {
+		t.Fatalf("run after the period: %+v %v", rep, err)
+	}
+	if _, _, err := k.Open(ctx, "aud_1"); !errors.Is(err, retention.ErrNotKept) {
+		t.Fatalf("after the purge: %v", err)
+	}
+	if err := k.Sealer.Shred(ctx, "warden-root"); !errors.Is(err, seal.ErrNotKEK) {
+		t.Fatalf("shredding a root key's name: %v", err)
+	}
 }

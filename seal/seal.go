@@ -20,6 +20,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/wardenhq/warden/kms"
@@ -49,6 +50,28 @@ func KeyName(classification string, periodEnd time.Time) string {
 	return "kek." + classification + "." + periodEnd.UTC().Format("20060102")
 }
 
+// ParseKeyName reads a KEK's name (KeyName): its classification and the
+// day its retention period ends. Any other name (a root key's, say) is not
+// a KEK: nothing is sealed under it, and nothing shreds it.
+func ParseKeyName(name string) (classification string, periodEnd time.Time, ok bool) {
+	rest, found := strings.CutPrefix(name, "kek.")
+	if !found {
+		return "", time.Time{}, false
+	}
+	i := strings.LastIndexByte(rest, '.')
+	if i <= 0 || len(rest)-i-1 != 8 {
+		return "", time.Time{}, false
+	}
+	end, err := time.Parse("20060102", rest[i+1:])
+	if err != nil {
+		return "", time.Time{}, false
+	}
+	return rest[:i], end, true
+}
+
+// ErrNotKEK: a key name that is not a KEK's.
+var ErrNotKEK = errors.New("seal: not a key-encryption key's name")
+
 const version = "warden-seal-v1"
 
 // aad binds a payload (and its DEK) to what it is.
@@ -66,6 +89,9 @@ func aad(part byte, recordID, classification, key string) []byte {
 // Seal encrypts payload for record recordID of classification under the
 // KEK named key (created if needed; see KeyName).
 func (s *Sealer) Seal(ctx context.Context, key, recordID, classification string, payload []byte) (Sealed, error) {
+	if c, _, ok := ParseKeyName(key); !ok || c != classification {
+		return Sealed{}, ErrNotKEK
+	}
 	if err := s.Ring.Ensure(ctx, key); err != nil {
 		return Sealed{}, fmt.Errorf("seal: %w", err)
 	}
@@ -88,6 +114,9 @@ func (s *Sealer) Seal(ctx context.Context, key, recordID, classification string,
 
 // Open decrypts a payload sealed for record recordID of classification.
 func (s *Sealer) Open(ctx context.Context, sealed Sealed, recordID, classification string) ([]byte, error) {
+	if c, _, ok := ParseKeyName(sealed.Key); !ok || c != classification {
+		return nil, ErrOpen // a row naming another key (a root key, another class's)
+	}
 	dek, err := s.Ring.Unwrap(ctx, sealed.Key, sealed.WrappedDEK, aad('k', recordID, classification, sealed.Key))
 	switch {
 	case errors.Is(err, kms.ErrDestroyed):
@@ -116,6 +145,9 @@ func (s *Sealer) Open(ctx context.Context, sealed Sealed, recordID, classificati
 // Shred destroys the KEK named key: every payload sealed under it is
 // unreadable from then on, wherever a copy of it is.
 func (s *Sealer) Shred(ctx context.Context, key string) error {
+	if _, _, ok := ParseKeyName(key); !ok {
+		return ErrNotKEK
+	}
 	if err := s.Ring.Destroy(ctx, key); err != nil {
 		return fmt.Errorf("seal: %w", err)
 	}

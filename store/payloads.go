@@ -41,7 +41,7 @@ const payloadCols = `record_id, classification, kek, expires_at, created_at, pro
 
 // payloadQueries are the payload statements, rebound for one dialect.
 type payloadQueries struct {
-	insert, get, keys, delete string
+	insert, get, keys, keysIn, delete string
 }
 
 var payloadSQL = newPerDialect(dialect.payloadQueries)
@@ -62,6 +62,7 @@ func (d dialect) payloadQueries() *payloadQueries {
 		keys: d.rebind(`SELECT DISTINCT kek || '' AS k FROM payloads p WHERE expires_at < ?
 			AND NOT EXISTS (SELECT 1 FROM payloads q WHERE q.kek = p.kek AND q.expires_at >= ?)
 			ORDER BY k`),
+		keysIn: d.rebind(`SELECT DISTINCT kek FROM payloads WHERE kek >= ? AND kek < ? ORDER BY kek`),
 		delete: d.rebind(`DELETE FROM payloads WHERE kek = ?`),
 	}
 }
@@ -242,7 +243,18 @@ func (db *DB) PayloadKeys(ctx context.Context, expiredBefore time.Time) ([]strin
 	default:
 		before = expiredBefore.UnixNano()
 	}
-	rows, err := db.r.QueryContext(ctx, db.pq().keys, before, before)
+	return db.payloadKeys(ctx, db.pq().keys, before, before)
+}
+
+// PayloadKeysIn returns the keys of stored payloads whose names lie in
+// [from, to), sorted (a range of one classification's KEKs, whose names
+// end in the day their period ends).
+func (db *DB) PayloadKeysIn(ctx context.Context, from, to string) ([]string, error) {
+	return db.payloadKeys(ctx, db.pq().keysIn, from, to)
+}
+
+func (db *DB) payloadKeys(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := db.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: payload keys: %w", err)
 	}

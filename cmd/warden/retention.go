@@ -35,9 +35,9 @@ payloads. warden serve does the same every hour. The run is recorded in the audi
 					return err
 				}
 				defer al.close(ctx)
-				k := &retention.Keeper{Sealer: &seal.Sealer{Ring: b.kms.KeyRing()}, Store: b.store}
+				k := &retention.Keeper{Sealer: &seal.Sealer{Ring: b.kms.KeyRing()}, Store: b.store, Classes: c.Classifications}
 				rep, runErr := k.Run(ctx)
-				detail := fmt.Sprintf("keys_destroyed=%d payloads_deleted=%d keys_held=%d", len(rep.Keys), rep.Payloads, len(rep.Held))
+				detail := rep.Detail()
 				aerr := al.record(ctx, "retention.run", "", detail)
 				if asJSON {
 					keys := rep.Keys
