@@ -114,16 +114,35 @@ func (r *Recorder) Ready() error {
 // fail_mode closed; with fail_mode open it is logged and Write returns
 // nil error and durable false.
 func (r *Recorder) Write(ctx context.Context, rec *Record) (index uint64, durable bool, err error) {
+	return r.write(ctx, rec, r.sync, r.failOpen)
+}
+
+// WriteDurable appends rec and waits until it is durable, whatever
+// audit.durability and audit.fail_mode say: for acts that must never
+// happen unrecorded (revealing a stored payload). A record that cannot be
+// written is an ErrUnavailable error.
+func (r *Recorder) WriteDurable(ctx context.Context, rec *Record) (index uint64, err error) {
+	index, _, err = r.write(ctx, rec, true, false)
+	return index, err
+}
+
+func (r *Recorder) write(ctx context.Context, rec *Record, sync, failOpen bool) (index uint64, durable bool, err error) {
+	fail := func(err error) error {
+		if err := r.fail(rec, err); err != nil || failOpen {
+			return err
+		}
+		return errors.Join(ErrUnavailable, err)
+	}
 	entry, err := rec.Marshal()
 	if err != nil {
-		return 0, false, r.fail(rec, err)
+		return 0, false, fail(err)
 	}
 	p := r.log.Append(entry)
-	if !r.sync {
+	if !sync {
 		select {
 		case <-p.Done():
 			if _, err := p.Wait(ctx); err != nil {
-				return 0, false, r.fail(rec, err)
+				return 0, false, fail(err)
 			}
 		default:
 			go r.watch(rec.ID, p)
@@ -142,7 +161,7 @@ func (r *Recorder) Write(ctx context.Context, rec *Record) (index uint64, durabl
 			go r.watch(rec.ID, p)
 			return 0, false, err
 		}
-		return 0, false, r.fail(rec, err)
+		return 0, false, fail(err)
 	}
 	r.written.Add(1)
 	return index, true, nil

@@ -21,7 +21,7 @@ import (
 // retention run (admin).
 func (s *Server) payloadRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/v1/audit/records/{index}/payload", pipeline.Serve(s.env,
-		pipeline.Endpoint{Name: "admin.audit.decrypt", Capability: policy.CapAuditDecrypt}, pipeline.Admin(s.decryptPayload), s.observe))
+		pipeline.Endpoint{Name: "admin.audit.decrypt", Capability: policy.CapAuditDecrypt, Durable: true}, pipeline.Admin(s.decryptPayload), s.observe))
 	mux.Handle("POST /admin/v1/retention/run", pipeline.Serve(s.env,
 		pipeline.Endpoint{Name: "admin.retention.run", Capability: policy.CapAdmin}, pipeline.Admin(s.retentionRun), s.observe))
 }
@@ -109,7 +109,7 @@ func (s *Server) retentionLoop(ctx context.Context, interval time.Duration) {
 		if len(rep.Refused) > 0 {
 			s.log.Warn("retention: key names on stored payloads that are not KEKs past their period; not destroyed (has the database been edited?)", "keys", rep.Refused)
 		}
-		if len(rep.Keys) > 0 || len(rep.Refused) > 0 || err != nil {
+		if len(rep.Keys) > 0 || len(rep.Refused) > 0 || rep.Approvals > 0 || err != nil {
 			status := http.StatusOK
 			if err != nil {
 				status = http.StatusInternalServerError

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +152,55 @@ func testRemoteKMS(t *testing.T, kc config.KMS, rootFile string) {
 			t.Fatalf("payload: %s %s", res.Status, b)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestDecryptAlwaysDurable: revealing a stored payload waits for its
+// record even with audit.durability async, and is refused while the log
+// fails even with fail_mode open: a decrypt never goes unrecorded.
+func TestDecryptAlwaysDurable(t *testing.T) {
+	t.Parallel()
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Configure: func(c *config.Config) {
+		c.Classifications = []config.Classification{{Name: "confidential", Store: config.StoreFull, Retention: config.Duration(24 * time.Hour)}}
+		c.Models[0].Classification = "confidential"
+		c.Audit.Durability = config.DurabilityAsync
+		c.Audit.FailMode = config.FailOpen
+	}})
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	const canary = "canary-91c0e2"
+	res, _ := send(t, g, "POST", "/v1/chat/completions", admin, chatBody("gpt-test", canary, false))
+	if res.StatusCode != 200 {
+		t.Fatal(res.Status)
+	}
+	// Async: the chat has no index; find the record by request id.
+	reqID := res.Header.Get("X-Request-Id")
+	var idx string
+	for deadline := time.Now().Add(5 * time.Second); idx == ""; {
+		_, b := send(t, g, "GET", "/admin/v1/audit/records?limit=100", admin, "")
+		var page struct {
+			Data []struct {
+				Index     uint64 `json:"index"`
+				RequestID string `json:"request_id"`
+			} `json:"data"`
+		}
+		json.Unmarshal(b, &page)
+		for _, r := range page.Data {
+			if r.RequestID == reqID {
+				idx = strconv.FormatUint(r.Index, 10)
+			}
+		}
+		if idx == "" && time.Now().After(deadline) {
+			t.Fatal("the chat's record is not indexed")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	res, b := send(t, g, "GET", "/admin/v1/audit/records/"+idx+"/payload", admin, "")
+	if res.StatusCode != 200 || !strings.Contains(string(b), canary) || res.Header.Get("X-Warden-Audit-Index") == "" {
+		t.Fatalf("decrypt: %s (index %q) %s", res.Status, res.Header.Get("X-Warden-Audit-Index"), b)
+	}
+	breakLog(t, g)
+	res, b = send(t, g, "GET", "/admin/v1/audit/records/"+idx+"/payload", admin, "")
+	if res.StatusCode != http.StatusServiceUnavailable || strings.Contains(string(b), canary) {
+		t.Fatalf("decrypt while the log fails (fail_mode open): %s %s", res.Status, b)
 	}
 }

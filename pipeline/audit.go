@@ -59,7 +59,15 @@ func (x *Exchange) release(ctx context.Context, status int, e *httperr.Error, h 
 	if keepErr != nil && !rec.FailOpen() {
 		status, e = errAuditUnavailable.Status, errAuditUnavailable
 	}
-	idx, durable, err := rec.Write(ctx, x.record(rec.Hasher(), status, e))
+	var idx uint64
+	var durable bool
+	var err error
+	if x.Endpoint.Durable {
+		idx, err = rec.WriteDurable(ctx, x.record(rec.Hasher(), status, e))
+		durable = err == nil
+	} else {
+		idx, durable, err = rec.Write(ctx, x.record(rec.Hasher(), status, e))
+	}
 	if keepErr != nil && !rec.FailOpen() {
 		x.releaseErr = keepErr
 		return "", keepErr

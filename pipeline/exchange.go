@@ -49,6 +49,10 @@ type Endpoint struct {
 	// it as fast as verifiers read it. Their 401 and 403 refusals are
 	// recorded.
 	Unaudited bool
+	// Durable endpoints release nothing before their record is durable,
+	// whatever audit.durability and audit.fail_mode say: revealing a
+	// stored payload must never go unrecorded.
+	Durable bool
 }
 
 // The data-plane endpoints.

@@ -117,9 +117,10 @@ func (k *Keeper) Open(ctx context.Context, recordID string) (prompt, response []
 
 // Report is what a retention run did.
 type Report struct {
-	Keys     []string // keys destroyed
-	Payloads int64    // payloads deleted
-	Held     []string // expired keys kept because a legal hold covers some of their payloads
+	Keys      []string // keys destroyed
+	Payloads  int64    // payloads deleted
+	Held      []string // expired keys kept because a legal hold covers some of their payloads
+	Approvals int64    // approvals deleted (ApprovalsKept after they stopped mattering)
 	// Refused are key names found on stored payloads that are not KEKs
 	// whose period has ended (a root key's name, a period still running):
 	// evidence of an edited database, never destroyed.
@@ -136,6 +137,9 @@ func (r Report) Detail() string {
 		return strings.Join(l, ",")
 	}
 	d := fmt.Sprintf("keys_destroyed=%d payloads_deleted=%d keys_held=%d", len(r.Keys), r.Payloads, len(r.Held))
+	if r.Approvals > 0 {
+		d += fmt.Sprintf(" approvals_deleted=%d", r.Approvals)
+	}
 	if len(r.Keys) > 0 {
 		d += " destroyed=" + names(r.Keys)
 	}
@@ -180,6 +184,12 @@ func (k *Keeper) Run(ctx context.Context) (Report, error) {
 	}
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
+	// Approvals hold a preview of their prompt (redacted, but text): they
+	// go once they have stopped mattering for ApprovalsKept; the audit log
+	// keeps that they were requested, decided and used.
+	if rep.Approvals, err = k.Store.DeleteApprovals(ctx, now.Add(-ApprovalsKept)); err != nil {
+		return rep, err
+	}
 	holds, err := k.Store.ActiveHolds(ctx)
 	if err != nil {
 		return rep, err
@@ -212,6 +222,14 @@ func (k *Keeper) Run(ctx context.Context) (Report, error) {
 	return rep, nil
 }
 
+// ApprovalsKept is how long an approval is kept after it stopped mattering
+// (lapsed, or its decision no longer stands).
+const ApprovalsKept = 30 * 24 * time.Hour
+
+// orphanAfter is how long a payload whose record the search index does not
+// know counts as covered by any active hold.
+const orphanAfter = 7 * 24 * time.Hour
+
 // held reports whether a hold covers any payload sealed under key.
 func (k *Keeper) held(ctx context.Context, key string, holds []store.Hold) (bool, error) {
 	subjects, err := k.Store.PayloadSubjects(ctx, key)
@@ -220,7 +238,13 @@ func (k *Keeper) held(ctx context.Context, key string, holds []store.Hold) (bool
 	}
 	for _, s := range subjects {
 		if !s.Indexed {
-			return true, nil
+			// Whose it is cannot be told yet: held, while the search index
+			// may still be catching up. One never indexed after that is an
+			// orphan (its record was never written) and holds nothing.
+			if k.now().Sub(s.Stored) < orphanAfter {
+				return true, nil
+			}
+			continue
 		}
 		for i := range holds {
 			if holds[i].Covers(s.Principal, s.Namespace, s.Time) {

@@ -314,3 +314,26 @@ func TestPurgeTrustsKeyNamesOnly(t *testing.T) {
 		t.Fatalf("shredding a root key's name: %v", err)
 	}
 }
+
+// TestOrphanPayloadNotHeldForEver: a payload whose record never reached
+// the search index (its record could not be written) is held by any
+// active hold only while the index might still be catching up.
+func TestOrphanPayloadNotHeldForEver(t *testing.T) {
+	e := newEnv(t)
+	k := e.keeper
+	k.Classes = append(k.Classes, config.Classification{Name: "short", Store: config.StoreFull, Retention: config.Duration(24 * time.Hour)})
+	if err := k.Keep(ctx, "aud_orphan", "short", e.now, []byte("the prompt"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Store.CreateHold(ctx, store.Hold{Case: "case-9", Principal: "apikey:nobody", CreatedBy: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	e.now = e.now.Add(3 * 24 * time.Hour) // the period has ended; the payload is 3 days old
+	if rep, err := k.Run(ctx); err != nil || len(rep.Held) != 1 {
+		t.Fatalf("run while the index may catch up: %+v %v", rep, err)
+	}
+	e.now = e.now.Add(7 * 24 * time.Hour)
+	if rep, err := k.Run(ctx); err != nil || len(rep.Keys) != 1 || len(rep.Held) != 0 {
+		t.Fatalf("run a week later: %+v %v", rep, err)
+	}
+}

@@ -136,6 +136,19 @@ func (db *DB) LatestApproval(ctx context.Context, binding string) (Approval, err
 	return a, nil
 }
 
+// DeleteApprovals deletes the approvals that stopped mattering before t:
+// lapsed, and decided ones whose decision no longer stands. It returns how
+// many.
+func (db *DB) DeleteApprovals(ctx context.Context, before time.Time) (int64, error) {
+	b, _ := nanos(before)
+	res, err := db.w.ExecContext(ctx, db.d.rebind(`DELETE FROM approvals WHERE expires_at < ? AND (valid_until IS NULL OR valid_until < ?)`), b.Int64, b.Int64)
+	if err != nil {
+		return 0, fmt.Errorf("store: delete approvals: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
 // CountPending counts principal's approvals still pending at now.
 func (db *DB) CountPending(ctx context.Context, principal string, now time.Time) (int, error) {
 	t, _ := nanos(now)

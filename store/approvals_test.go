@@ -57,3 +57,41 @@ func TestApprovals(t *testing.T) {
 		}
 	})
 }
+
+// TestDeleteApprovals: approvals go once they stopped mattering (lapsed,
+// or their decision no longer stands); pending and standing ones stay; the
+// pending count of a principal counts only pending ones.
+func TestDeleteApprovals(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+		mk := func(b string, expires time.Time) Approval {
+			a, err := db.CreateApproval(ctx, Approval{Binding: b, Principal: "apikey:key_1", Model: "gpt", CreatedAt: now, ExpiresAt: expires})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+		mk("lapsed", now.Add(time.Hour))
+		standing := mk("standing", now.Add(time.Hour))
+		if err := db.DecideApproval(ctx, standing.ID, true, "x", "", now, now.Add(90*24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		mk("pending", now.Add(60*24*time.Hour))
+		if n, err := db.CountPending(ctx, "apikey:key_1", now); err != nil || n != 2 {
+			t.Fatalf("pending: %d %v", n, err)
+		}
+		n, err := db.DeleteApprovals(ctx, now.Add(30*24*time.Hour))
+		if err != nil || n != 1 {
+			t.Fatalf("deleted %d: %v", n, err)
+		}
+		if _, err := db.LatestApproval(ctx, "lapsed"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("the lapsed approval: %v", err)
+		}
+		for _, b := range []string{"standing", "pending"} {
+			if _, err := db.LatestApproval(ctx, b); err != nil {
+				t.Fatalf("%s: %v", b, err)
+			}
+		}
+	})
+}

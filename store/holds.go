@@ -143,13 +143,14 @@ type PayloadSubject struct {
 	Indexed   bool // false: the record is not (yet) in the search index
 	Principal string
 	Namespace string
-	Time      time.Time
+	Time      time.Time // the record's time, when indexed
+	Stored    time.Time // when the payload was stored
 }
 
 // PayloadSubjects lists the payloads sealed under key with whose records
 // they are, from the audit search index.
 func (db *DB) PayloadSubjects(ctx context.Context, key string) ([]PayloadSubject, error) {
-	rows, err := db.r.QueryContext(ctx, db.d.rebind(`SELECT p.record_id, a.principal_id, a.namespace, a.time_ms
+	rows, err := db.r.QueryContext(ctx, db.d.rebind(`SELECT p.record_id, a.principal_id, a.namespace, a.time_ms, p.created_at
 		FROM payloads p LEFT JOIN audit_records a ON a.id = p.record_id WHERE p.kek = ?`), key)
 	if err != nil {
 		return nil, fmt.Errorf("store: payload subjects: %w", err)
@@ -159,8 +160,8 @@ func (db *DB) PayloadSubjects(ctx context.Context, key string) ([]PayloadSubject
 	for rows.Next() {
 		var s PayloadSubject
 		var principal, namespace sql.NullString
-		var ms sql.NullInt64
-		if err := rows.Scan(&s.RecordID, &principal, &namespace, &ms); err != nil {
+		var ms, stored sql.NullInt64
+		if err := rows.Scan(&s.RecordID, &principal, &namespace, &ms, &stored); err != nil {
 			return nil, fmt.Errorf("store: payload subjects: %w", err)
 		}
 		s.Indexed = ms.Valid
@@ -168,6 +169,7 @@ func (db *DB) PayloadSubjects(ctx context.Context, key string) ([]PayloadSubject
 		if ms.Valid {
 			s.Time = time.UnixMilli(ms.Int64).UTC()
 		}
+		s.Stored = fromNanos(stored)
 		out = append(out, s)
 	}
 	return out, rows.Err()
