@@ -8,14 +8,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/pipeline"
+	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/store"
 )
 
@@ -23,6 +27,7 @@ import (
 type KeyStore interface {
 	auth.KeyStore
 	ListKeys(ctx context.Context) ([]store.APIKey, error)
+	GetKey(ctx context.Context, id string) (store.APIKey, error)
 	RevokeKey(ctx context.Context, id string, at time.Time) error
 }
 
@@ -136,6 +141,9 @@ func (a *Keys) Create(w http.ResponseWriter, r *http.Request, x *pipeline.Exchan
 		}
 		spec.ExpiresIn = d
 	}
+	if why := a.beyond(x, spec.Role, spec.Models, spec.IPAllow, spec.RPM, spec.TPM); why != "" {
+		return httperr.New(http.StatusForbidden, "key_scope_exceeded", "a key you create cannot reach further than you: "+why)
+	}
 	secret, k, err := auth.IssueKey(r.Context(), a.Store, a.Hasher, spec, a.Now())
 	if err != nil {
 		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
@@ -161,12 +169,89 @@ func (a *Keys) Rotate(w http.ResponseWriter, r *http.Request, x *pipeline.Exchan
 		grace = d
 	}
 	id := r.PathValue("id")
+	// A new secret is handed to the caller: only for a key that reaches
+	// no further than the caller does.
+	k, err := a.Store.GetKey(r.Context(), id)
+	if err != nil {
+		return keyError(err)
+	}
+	if why := a.beyond(x, k.Role, k.Models, k.IPAllow, k.RPM, k.TPM); why != "" {
+		return httperr.New(http.StatusForbidden, "key_scope_exceeded", "you may not take over a key that reaches further than you: "+why)
+	}
 	secret, err := auth.RotateKey(r.Context(), a.Store, a.Hasher, id, grace, a.Now())
 	if err != nil {
 		return keyError(err)
 	}
 	x.AuditAdmin("keys.rotate", id, "")
 	return writeJSON(w, http.StatusOK, NewKey{ID: id, Key: secret})
+}
+
+// beyond says how a key of role, narrowed by models, ipAllow, rpm and tpm,
+// would reach further than the caller of x may ("" if it would not): a
+// capability the caller's role lacks, a model or namespace outside it, or
+// an address, model or limit beyond the caller's own key scope. Without
+// it, anyone with the admin capability could mint an auditor's or an
+// approver's key, or an unscoped one from a scoped key. (The offline CLI
+// is the operator's, and unbound.)
+func (a *Keys) beyond(x *pipeline.Exchange, role string, models, ipAllow []string, rpm, tpm int) string {
+	cfg := a.Config()
+	target, mine := cfg.Role(role), cfg.Role(x.Decision.Role)
+	if target == nil {
+		return "the role is not defined"
+	}
+	if mine == nil || x.Identity == nil {
+		return "your role is not defined"
+	}
+	for _, c := range target.Capabilities {
+		if !slices.Contains(mine.Capabilities, c) {
+			return "the role grants " + c + ", which yours does not"
+		}
+	}
+	if len(mine.Namespaces) > 0 {
+		if len(target.Namespaces) == 0 {
+			return "the role grants every namespace"
+		}
+		for _, n := range target.Namespaces {
+			if !slices.Contains(mine.Namespaces, n) {
+				return "the role grants namespace " + n
+			}
+		}
+	}
+	// The models the key would reach: its own globs if it has them (each
+	// within its role's), else its role's.
+	reach := models
+	if len(reach) == 0 {
+		reach = target.Models
+	}
+	covered := func(globs []string, g string) bool {
+		return slices.ContainsFunc(globs, func(p string) bool { return policy.Match(p, g) })
+	}
+	for _, g := range reach {
+		if !covered(mine.Models, g) || len(x.Identity.Models) > 0 && !covered(x.Identity.Models, g) {
+			return "it would reach models " + g
+		}
+	}
+	if len(x.Identity.IPAllow) > 0 {
+		if len(ipAllow) == 0 {
+			return "it would work from every address, and your key does not"
+		}
+		for _, c := range ipAllow {
+			p, err := netip.ParsePrefix(c)
+			if err != nil {
+				return "ip_allow " + c
+			}
+			if !slices.ContainsFunc(x.Identity.IPAllow, func(q netip.Prefix) bool { return q.Bits() <= p.Bits() && q.Contains(p.Addr()) }) {
+				return "it would work from " + c
+			}
+		}
+	}
+	if x.Identity.RPM > 0 && (rpm <= 0 || int64(rpm) > x.Identity.RPM) {
+		return fmt.Sprintf("its requests per minute must be at most yours (%d)", x.Identity.RPM)
+	}
+	if x.Identity.TPM > 0 && (tpm <= 0 || int64(tpm) > x.Identity.TPM) {
+		return fmt.Sprintf("its tokens per minute must be at most yours (%d)", x.Identity.TPM)
+	}
+	return ""
 }
 
 // Revoke handles POST /admin/v1/keys/{id}/revoke.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/wardenhq/warden/config"
 )
@@ -22,6 +23,10 @@ const (
 	// ReasonCertAmbiguous: several CNs or SPIFFE IDs, or a CN that reads as
 	// a SPIFFE ID (it could pass for the workload that ID names).
 	ReasonCertAmbiguous Reason = "auth.mtls_ambiguous_identity"
+	// ReasonCertExpired: a certificate (or one of its chain) that has
+	// expired, or is not valid yet, since the connection's handshake: a
+	// connection kept alive does not keep a certificate valid.
+	ReasonCertExpired Reason = "auth.mtls_certificate_expired"
 )
 
 // MTLS authenticates verified client certificates: the identity is the
@@ -43,7 +48,7 @@ func NewMTLS(c config.MTLS, caFile string) (*MTLS, error) {
 	if c.CRLFile == "" {
 		return m, nil
 	}
-	crl, err := loadCRL(c.CRLFile)
+	crl, err := LoadCRL(c.CRLFile)
 	if err != nil {
 		return nil, fmt.Errorf("auth.mtls.crl_file: %w", err)
 	}
@@ -68,7 +73,8 @@ func NewMTLS(c config.MTLS, caFile string) (*MTLS, error) {
 	return m, nil
 }
 
-func loadCRL(name string) (*x509.RevocationList, error) {
+// LoadCRL reads a CRL file, PEM or DER.
+func LoadCRL(name string) (*x509.RevocationList, error) {
 	b, err := os.ReadFile(name)
 	if err != nil {
 		return nil, err
@@ -103,6 +109,12 @@ func (m *MTLS) Authenticate(_ context.Context, r *http.Request) (*Identity, erro
 		return nil, ErrNoCredentials
 	}
 	leaf := r.TLS.VerifiedChains[0][0]
+	now := time.Now()
+	for _, c := range r.TLS.VerifiedChains[0] {
+		if now.After(c.NotAfter) || now.Before(c.NotBefore) {
+			return nil, &Error{Reason: ReasonCertExpired, Msg: "client certificate expired"}
+		}
+	}
 	if m.revoked[leaf.SerialNumber.String()] {
 		return nil, &Error{Reason: ReasonCertRevoked, Msg: "client certificate revoked"}
 	}

@@ -228,6 +228,16 @@ func (c *Config) Classification(name string) *Classification {
 	return nil
 }
 
+// Role returns the named role, or nil.
+func (c *Config) Role(name string) *Role {
+	for i := range c.Roles {
+		if c.Roles[i].Name == name {
+			return &c.Roles[i]
+		}
+	}
+	return nil
+}
+
 // HasRole reports whether a role of that name is defined.
 func (c *Config) HasRole(name string) bool {
 	for _, r := range c.Roles {

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/store"
 )
@@ -140,6 +141,7 @@ func Run(ctx context.Context, in Input) *Report {
 	add(checkSelfApproval(c))
 	add(checkAlerts(c))
 	add(checkSignedWebhooks(c))
+	add(checkCRL(c, in.Now))
 	for _, x := range checkKeys(ctx, in) {
 		add(x)
 	}
@@ -475,6 +477,27 @@ func checkSignedWebhooks(c *config.Config) Result {
 			"give each webhook target a secret (an env: or file: reference) and verify X-Warden-Signature")
 	}
 	return pass(id, title, Medium, fmt.Sprintf("all %d webhook targets sign their posts", n))
+}
+
+func checkCRL(c *config.Config, now time.Time) Result {
+	const id, title = "auth.mtls.crl", "client certificate revocation list current"
+	if !c.Auth.MTLS.Enabled {
+		return skip(id, title, High, "mTLS is off")
+	}
+	if c.Auth.MTLS.CRLFile == "" {
+		return warn(id, title, High, "no auth.mtls.crl_file: a stolen client certificate works until it expires",
+			"publish a CRL from the client CA and set auth.mtls.crl_file (and keep certificates short-lived)")
+	}
+	crl, err := auth.LoadCRL(c.Auth.MTLS.CRLFile)
+	if err != nil {
+		return fail(id, title, High, "cannot read "+c.Auth.MTLS.CRLFile+": "+err.Error(), "check auth.mtls.crl_file")
+	}
+	if !crl.NextUpdate.IsZero() && now.After(crl.NextUpdate) {
+		return fail(id, title, High, fmt.Sprintf("%s was due to be replaced on %s: certificates revoked since are not known",
+			c.Auth.MTLS.CRLFile, crl.NextUpdate.UTC().Format(time.RFC3339)),
+			"install the CA's current CRL, then reload (SIGHUP); automate it before its next update")
+	}
+	return pass(id, title, High, fmt.Sprintf("%d revoked certificates; next update %s", len(crl.RevokedCertificateEntries), crl.NextUpdate.UTC().Format(time.RFC3339)))
 }
 
 func checkKeys(ctx context.Context, in Input) []Result {

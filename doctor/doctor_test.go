@@ -2,6 +2,13 @@ package doctor_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"testing"
@@ -173,6 +180,33 @@ func TestKeys(t *testing.T) {
 			if x.Status != doctor.Warn || x.Detail != "1 keys unused for over 90 days: key_oldie" {
 				t.Errorf("keys.unused: %s %q", x.Status, x.Detail)
 			}
+		}
+	}
+}
+
+// TestStaleCRL: a CRL past its next update fails the check; a current one
+// passes; none is a warning.
+func TestStaleCRL(t *testing.T) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	now := time.Now()
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ca"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign}
+	der, _ := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &key.PublicKey, key)
+	ca, _ := x509.ParseCertificate(der)
+	crl := func(next time.Time) string {
+		b, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(1), ThisUpdate: now.Add(-48 * time.Hour), NextUpdate: next}, ca, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(t.TempDir(), "ca.crl")
+		os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: b}), 0o644)
+		return p
+	}
+	for file, want := range map[string]doctor.Status{crl(now.Add(-time.Hour)): doctor.Fail, crl(now.Add(24 * time.Hour)): doctor.Pass, "": doctor.Warn} {
+		c := base(t)
+		c.Auth.MTLS = config.MTLS{Enabled: true, CRLFile: file}
+		if got := statuses(doctor.Run(context.Background(), doctor.Input{Config: c}))["auth.mtls.crl"]; got != want {
+			t.Errorf("crl %q: %s, want %s", file, got, want)
 		}
 	}
 }

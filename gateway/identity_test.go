@@ -184,6 +184,13 @@ func TestAddressAllowlists(t *testing.T) {
 	if rec := recordOf(t, closed, err); firstReason(rec) != "policy.ip_not_allowed" || rec["principal"] != nil {
 		t.Fatalf("recorded %v; credentials must not even be read", rec)
 	}
+	// Metrics on the main listener too (health checks stay open).
+	if res, _ := send(t, closed, http.MethodGet, "/metrics", "", ""); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("/metrics from outside the allowlist: %s", res.Status)
+	}
+	if res, _ := send(t, closed, http.MethodGet, "/healthz", "", ""); res.StatusCode != http.StatusOK {
+		t.Fatalf("/healthz: %s", res.Status)
+	}
 
 	g := wardentest.NewGateway(t, wardentest.GatewayOptions{
 		Configure: func(c *config.Config) { c.Server.TrustedProxies = []string{"127.0.0.1/32"} },

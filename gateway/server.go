@@ -175,7 +175,17 @@ func (s *Server) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if s.State().Config.Server.MetricsListen == "" {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+		// On the main listener, the global allowlist applies to metrics as
+		// to everything else (a separate metrics_listen is better still).
+		metrics := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+		mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+			env := s.env()
+			if len(env.IPAllow) > 0 && !policy.Contains(env.IPAllow, pipeline.ClientIP(r, env.TrustedProxies)) {
+				httperr.Write(w, httperr.New(http.StatusForbidden, "ip_not_allowed", "requests from your address are not allowed"))
+				return
+			}
+			metrics.ServeHTTP(w, r)
+		})
 	}
 	mux.HandleFunc("/", notFound(mux))
 	return withRequestID(mux)

@@ -10,6 +10,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The audit search index. Every audit record is an entry of a Merkle log, one
@@ -355,6 +356,9 @@ func (q *AuditQuery) build(d dialect) (query string, args []any, limit int, err 
 		{"response_hash", q.ResponseHash},
 	} {
 		if f.val != "" {
+			if !textValue(f.val) {
+				return "", nil, 0, fmt.Errorf("%w: a filter is not valid UTF-8 text", ErrBadQuery)
+			}
 			and(f.col+" = ?", f.val)
 		}
 	}
@@ -371,11 +375,21 @@ func (q *AuditQuery) build(d dialect) (query string, args []any, limit int, err 
 		if err != nil {
 			return "", nil, 0, err
 		}
+		if !textValue(origin) {
+			return "", nil, 0, fmt.Errorf("%w: malformed page token", ErrBadQuery)
+		}
 		and("(time_ms, origin, leaf_index) < (?, ?, ?)", ms, origin, index)
 	}
 	b.WriteString(` ORDER BY time_ms DESC, origin DESC, leaf_index DESC LIMIT ?`)
 	args = append(args, limit+1)
 	return d.rebind(b.String()), args, limit, nil
+}
+
+// textValue reports whether s can be compared with stored text by every
+// store: valid UTF-8 without NUL (PostgreSQL refuses either; no stored
+// value holds them, so such a filter could only match nothing).
+func textValue(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 // ceilMillis returns t in Unix milliseconds, rounded up; times beyond the

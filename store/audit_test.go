@@ -520,10 +520,17 @@ func TestSearchAuditBadQuery(t *testing.T) {
 			"other version":     withByte(0, 2),
 			"index too large":   withByte(9, 0x80),
 			"space":             " " + good,
+			"origin not UTF-8":  token(append(slices.Clone(raw[:17]), 0xff, 0xfe)),
+			"origin with NUL":   token(append(slices.Clone(raw[:17]), 'a', 0, 'b')),
 		} {
 			_, err := db.SearchAudit(context.Background(), AuditQuery{After: after})
 			if !errors.Is(err, ErrBadQuery) {
 				t.Errorf("%s: SearchAudit(After %q) = %v, want ErrBadQuery", name, after, err)
+			}
+		}
+		for _, q := range []AuditQuery{{Principal: "\xff"}, {Model: "a\x00b"}, {Origin: "o\xfe"}} {
+			if _, err := db.SearchAudit(context.Background(), q); !errors.Is(err, ErrBadQuery) {
+				t.Errorf("SearchAudit(%+v) = %v, want ErrBadQuery", q, err)
 			}
 		}
 		if _, err := db.SearchAudit(context.Background(), AuditQuery{Limit: -1}); !errors.Is(err, ErrBadQuery) {
