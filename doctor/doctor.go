@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/store"
@@ -89,20 +90,23 @@ func (r *Report) Count(s Status) int {
 	return n
 }
 
-// Keys lists the store's API keys (store.DB does).
-type Keys interface {
+// Store is what the checks read from the store (store.DB has it).
+type Store interface {
 	ListKeys(ctx context.Context) ([]store.APIKey, error)
+	AuditCheckpoint(ctx context.Context, origin string) (size uint64, note []byte, err error)
 }
 
 // Input is what the checks look at.
 type Input struct {
 	Config     *config.Config
 	ConfigPath string // the file it was loaded from, if any
-	// Keys, if set, is the store; key checks are skipped without it, and
-	// StoreErr says why (it could not be opened).
-	Keys     Keys
+	// Store, if set, is the store; the checks that read it are skipped
+	// without it, and StoreErr says why (it could not be opened).
+	Store    Store
 	StoreErr error
-	Now      time.Time
+	// LogDir is the audit log's directory (gateway.LogDir).
+	LogDir string
+	Now    time.Time
 }
 
 // Key-age thresholds.
@@ -142,6 +146,7 @@ func Run(ctx context.Context, in Input) *Report {
 	add(checkAlerts(c))
 	add(checkSignedWebhooks(c))
 	add(checkCRL(c, in.Now))
+	add(checkLog(ctx, in))
 	for _, x := range checkKeys(ctx, in) {
 		add(x)
 	}
@@ -500,19 +505,50 @@ func checkCRL(c *config.Config, now time.Time) Result {
 	return pass(id, title, High, fmt.Sprintf("%d revoked certificates; next update %s", len(crl.RevokedCertificateEntries), crl.NextUpdate.UTC().Format(time.RFC3339)))
 }
 
+func checkLog(ctx context.Context, in Input) Result {
+	const id, title = "audit.log", "audit log consistent with its signed checkpoints"
+	if in.LogDir == "" {
+		return skip(id, title, Critical, "no log directory given")
+	}
+	if _, err := os.Stat(in.LogDir); os.IsNotExist(err) {
+		return skip(id, title, Critical, "no log yet (the gateway has not run)")
+	}
+	key, err := auditlog.LoadKey(in.Config.Audit.SigningKeyFile)
+	if err != nil {
+		return fail(id, title, Critical, err.Error(), "check audit.signing_key_file")
+	}
+	var stored []byte
+	if in.Store != nil {
+		if _, cp, err := in.Store.AuditCheckpoint(ctx, key.Signer.Name()); err == nil {
+			stored = cp
+		}
+	}
+	// A running gateway may publish a checkpoint between the reads of
+	// the tree state and the checkpoint: look twice before failing.
+	err = auditlog.CheckOnDisk(ctx, in.LogDir, key.Verifier, stored)
+	if err != nil {
+		time.Sleep(1500 * time.Millisecond)
+		err = auditlog.CheckOnDisk(ctx, in.LogDir, key.Verifier, stored)
+	}
+	if err != nil {
+		return fail(id, title, Critical, err.Error(), "run warden audit verify; the gateway refuses to extend this log")
+	}
+	return pass(id, title, Critical, "the tree on disk proves consistent with its checkpoint and the store's newest (warden audit verify rehashes every entry)")
+}
+
 func checkKeys(ctx context.Context, in Input) []Result {
 	const (
 		expID, expTitle     = "keys.expiry", "API keys expire"
 		staleID, staleTitle = "keys.unused", "no forgotten API keys"
 	)
-	if in.Keys == nil {
+	if in.Store == nil {
 		why := "no store"
 		if in.StoreErr != nil {
 			why = "the store could not be opened: " + in.StoreErr.Error()
 		}
 		return []Result{skip(expID, expTitle, Medium, why), skip(staleID, staleTitle, Low, why)}
 	}
-	keys, err := in.Keys.ListKeys(ctx)
+	keys, err := in.Store.ListKeys(ctx)
 	if err != nil {
 		return []Result{skip(expID, expTitle, Medium, err.Error()), skip(staleID, staleTitle, Low, err.Error())}
 	}

@@ -8,12 +8,14 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/doctor"
 	"github.com/wardenhq/warden/store"
@@ -161,7 +163,7 @@ func TestKeys(t *testing.T) {
 	}
 	month := 30 * 24 * time.Hour
 	mk("key_fresh", now.Add(-time.Hour), now.Add(month), time.Time{})
-	in := doctor.Input{Config: base(t), Keys: db, Now: now}
+	in := doctor.Input{Config: base(t), Store: db, Now: now}
 	if s := statuses(doctor.Run(ctx, in)); s["keys.expiry"] != doctor.Pass || s["keys.unused"] != doctor.Pass {
 		t.Fatalf("one fresh expiring key: %v", s)
 	}
@@ -208,5 +210,45 @@ func TestStaleCRL(t *testing.T) {
 		if got := statuses(doctor.Run(context.Background(), doctor.Input{Config: c}))["auth.mtls.crl"]; got != want {
 			t.Errorf("crl %q: %s, want %s", file, got, want)
 		}
+	}
+}
+
+// TestAuditLogCheck: a log whose tree matches its signed checkpoint
+// passes; one whose checkpoint was replaced by another key's fails.
+func TestAuditLogCheck(t *testing.T) {
+	ctx := context.Background()
+	c := base(t)
+	keyFile := filepath.Join(t.TempDir(), "audit.key")
+	if err := auditlog.GenerateKey(keyFile, "doctor.test/audit"); err != nil {
+		t.Fatal(err)
+	}
+	c.Audit.SigningKeyFile = keyFile
+	key, _ := auditlog.LoadKey(keyFile)
+	dir := filepath.Join(t.TempDir(), "log")
+	l, err := auditlog.Open(ctx, auditlog.LogOptions{Dir: dir, Signer: key.Signer, CheckpointInterval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if _, err := l.Append([]byte(fmt.Sprintf(`{"id":"aud_%d"}`, i))).Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	in := doctor.Input{Config: c, LogDir: dir}
+	if got := statuses(doctor.Run(ctx, in))["audit.log"]; got != doctor.Pass {
+		t.Fatalf("a sound log: %s", got)
+	}
+	other := filepath.Join(t.TempDir(), "other.key")
+	auditlog.GenerateKey(other, "doctor.test/audit")
+	c.Audit.SigningKeyFile = other // the checkpoint on disk is not signed by this key
+	if got := statuses(doctor.Run(ctx, in))["audit.log"]; got != doctor.Fail {
+		t.Fatalf("a checkpoint of another key: %s", got)
+	}
+	in.LogDir = filepath.Join(t.TempDir(), "none")
+	if got := statuses(doctor.Run(ctx, in))["audit.log"]; got != doctor.Skip {
+		t.Fatalf("no log yet: %s", got)
 	}
 }

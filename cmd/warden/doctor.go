@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wardenhq/warden/doctor"
+	"github.com/wardenhq/warden/gateway"
 )
 
 func newDoctor() *cobra.Command {
@@ -30,7 +31,7 @@ API keys that never expire. Every finding says how to fix it. Nothing is changed
 			if err != nil {
 				return err
 			}
-			in := doctor.Input{Config: c, ConfigPath: path}
+			in := doctor.Input{Config: c, ConfigPath: path, LogDir: gateway.LogDir(c.DataDir)}
 			// The store is only read, and never created: a gateway that
 			// has not run yet has no keys to check.
 			if _, serr := os.Stat(string(c.Storage.DSN)); c.Storage.Driver == "sqlite" && errors.Is(serr, fs.ErrNotExist) {
@@ -39,7 +40,7 @@ API keys that never expire. Every finding says how to fix it. Nothing is changed
 				in.StoreErr = err
 			} else {
 				defer db.Close()
-				in.Keys = db
+				in.Store = db
 			}
 			r := doctor.Run(cmd.Context(), in)
 			out := cmd.OutOrStdout()
