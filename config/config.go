@@ -103,10 +103,10 @@ func (t *Notify) UnmarshalYAML(n *yaml.Node) error {
 		case "secret":
 			dst = &short.Secret
 		default:
-			return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: notify: unknown key %q (want webhook, slack and secret, or a list of targets)", k.Line, k.Value)}}
+			return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: unknown key %q (want webhook, slack and secret, or a list of targets)", k.Line, k.Value)}}
 		}
 		if v.Kind != yaml.ScalarNode {
-			return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: notify.%s: want a URL or an env:/file: reference", v.Line, k.Value)}}
+			return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s: want a URL or an env:/file: reference", v.Line, k.Value)}}
 		}
 		*dst = Secret(v.Value)
 	}
@@ -114,7 +114,7 @@ func (t *Notify) UnmarshalYAML(n *yaml.Node) error {
 	if short.Webhook != "" {
 		list = append(list, NotifyTarget{Name: "webhook", Type: "webhook", URL: short.Webhook, Secret: short.Secret})
 	} else if short.Secret != "" {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: notify.secret: only used with webhook", n.Line)}}
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: secret: only used with webhook", n.Line)}}
 	}
 	if short.Slack != "" {
 		list = append(list, NotifyTarget{Name: "slack", Type: "slack", URL: short.Slack})

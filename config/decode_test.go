@@ -41,6 +41,8 @@ models:
 				{"roles[1].groupz", "unknown key (line 14)"},
 				{"roles[1].approvall", "unknown key (line 15)"},
 				{"models[0].upstream.headers", "unknown key (line 20)"},
+				// Unknown keys no longer stop the pass: validation reports too.
+				{"audit.signing_key_file", "required"},
 			},
 		},
 		{
@@ -89,11 +91,12 @@ roles:
     limits: {requests_per_minute: -5, tokens_per_day: lots}
 `,
 			want: []wantProblem{
-				{"", "line 7: cannot unmarshal !!map into []config.OIDC"},
-				{"", "line 8: cannot unmarshal !!str `sometimes` into bool"},
-				{"", "line 9: cannot unmarshal !!str `10.0.0.0/8` into []string"},
-				{"", "line 12: cannot unmarshal !!str `legal` into []string"},
-				{"", "line 13: cannot unmarshal !!str `lots` into int64"},
+				{"auth.oidc", "want a list, got a mapping (line 7)"},
+				{"auth.mtls.enabled", `want true or false, got "sometimes" (line 8)`},
+				{"auth.ip_allow", `want a list, got "10.0.0.0/8" (line 9)`},
+				{"roles[0].groups", `want a list, got "legal" (line 12)`},
+				{"roles[0].limits.tokens_per_day", `want an integer, got "lots" (line 13)`},
+				{"roles[0].limits.requests_per_minute", "must not be negative"},
 			},
 		},
 		{
@@ -112,14 +115,16 @@ roles:
 				{"server.max_body_bytes", "want a whole number, got 2048.9 (line 3)"},
 				{"roles[0].limits.requests_per_minute", "want a whole number, got 0.5 (line 6)"},
 				{"roles[0].limits.tokens_per_minute", "got -1e300 (line 6)"}, // below -2^63
-				{"", "line 6: cannot unmarshal !!float `.nan` into int64"},
-				{"", "line 6: cannot unmarshal !!str `big` into int64"},
+				{"roles[0].limits.tokens_per_day", `want an integer, got ".nan" (line 6)`},
+				{"roles[0].limits.tokens_per_month", `want an integer, got "big" (line 6)`},
+				{"kms.local.key_file", "required"},
+				{"audit.signing_key_file", "required"},
 			},
 		},
 		{
 			name: "bad leeway",
 			text: minimal + "auth:\n  oidc: [{issuer: \"https://idp.example.com\", audience: w, leeway: 30}]\n",
-			want: []wantProblem{{"", `line 7: invalid duration "30"`}},
+			want: []wantProblem{{"auth.oidc[0].leeway", `invalid duration "30" (use e.g. 90s, 15m, 2h, 30d) (line 7)`}},
 		},
 		{
 			name: "unknown key merged in through an alias",
@@ -179,9 +184,9 @@ roles:
 roles: {name: a}
 `,
 			want: []wantProblem{
-				{"", "line 7: cannot unmarshal !!str `big` into int64"},
-				{"", "line 8: cannot unmarshal !!str `10.0.0.0/8` into []string"},
-				{"", "line 9: cannot unmarshal !!map into []config.Role"},
+				{"server.max_body_bytes", `want an integer, got "big" (line 7)`},
+				{"server.trusted_proxies", `want a list, got "10.0.0.0/8" (line 8)`},
+				{"roles", "want a list, got a mapping (line 9)"},
 			},
 		},
 		{
@@ -193,9 +198,9 @@ models:
     upstream: {url: "http://x/v1", timeout: [1s]}
 `,
 			want: []wantProblem{
-				{"", `line 7: invalid duration "5x"`},
-				{"", `line 7: invalid duration "-1m"`},
-				{"", "line 10: expected a duration"},
+				{"server.timeouts.read", `invalid duration "5x" (use e.g. 90s, 15m, 2h, 30d) (line 7)`},
+				{"server.timeouts.idle", `invalid duration "-1m": must not be negative (line 7)`},
+				{"models[0].upstream.timeout", "expected a duration such as 90s or 30d (line 10)"},
 			},
 		},
 		{
@@ -206,7 +211,13 @@ models:
 		{
 			name: "version as a string",
 			text: `version: "one"` + "\n",
-			want: []wantProblem{{"", "cannot unmarshal !!str `one` into int"}},
+			// The bad version is not also "required"; the rest is validated.
+			want: []wantProblem{
+				{"version", `want an integer, got "one" (line 1)`},
+				{"data_dir", "required"},
+				{"kms.local.key_file", "required"},
+				{"audit.signing_key_file", "required"},
+			},
 		},
 	}
 	for _, tt := range tests {
@@ -241,7 +252,7 @@ func TestParseAliasFanOut(t *testing.T) {
 	if err == nil {
 		t.Fatal("Parse succeeded")
 	}
-	checkProblems(t, problemsOf(t, err), []wantProblem{{"roles[0].typo", "unknown key (line 3)"}})
+	checkProblems(t, problemsOf(t, err), []wantProblem{{"roles[0].typo", "unknown key (line 3)"}, {"", "excessive aliasing"}})
 
 	// Without the unknown key the decoder's own alias limit refuses it.
 	_, err = Parse([]byte(strings.Replace(b.String(), ", typo: 1", "", 1)))
@@ -258,5 +269,98 @@ func TestParseWholeFloats(t *testing.T) {
 	}
 	if got, want := c.Roles[0].Limits, (Limits{TokensPerDay: 2000000, TokensPerMonth: 40000000}); got != want || c.Server.MaxBodyBytes != 2048 {
 		t.Errorf("limits %+v, max_body_bytes %d; want %+v, 2048", got, c.Server.MaxBodyBytes, want)
+	}
+}
+
+// TestParseOnePass checks that one pass reports every kind of problem
+// together: unknown keys, values of the wrong type (each with its key path
+// and line) and validation problems elsewhere, which a type error no longer
+// hides; and that a bad value is not also reported as missing.
+func TestParseOnePass(t *testing.T) {
+	tr := newTree(t, t.TempDir())
+	tests := []struct {
+		name string
+		text string
+		want []wantProblem
+	}{
+		{
+			name: "the issue's example, with a validation problem elsewhere",
+			text: `version: 1
+data_dir: {{DIR}}/data
+server:
+  max_body_bytes: "lots"
+kms: {local: {key_file: {{DIR}}/keys/master.key}}
+audit: {signing_key_file: {{DIR}}/keys/audit.key}
+log: {level: loud}
+`,
+			want: []wantProblem{
+				{"server.max_body_bytes", `want an integer, got "lots" (line 4)`},
+				{"log.level", "loud"},
+			},
+		},
+		{
+			name: "unknown key, type errors and validation together",
+			text: minimal + `colour: blue
+server: {listen: [a], timeouts: {read: 5x}}
+roles:
+  - name: a
+    models: [m, {x: y}]
+    capabilities: [chat, sudo]
+    limits: {max_tokens: 1.5, tokens_per_day: -1}
+models:
+  - {name: m, builtin: demo, limits: {max_tokens: many}}
+`,
+			want: []wantProblem{
+				{"colour", "unknown key (line 6)"},
+				{"server.listen", "want a string, got a list (line 7)"},
+				{"server.timeouts.read", `invalid duration "5x"`},
+				{"roles[0].models[1]", "want a string, got a mapping (line 10)"},
+				{"roles[0].limits.max_tokens", "want a whole number, got 1.5 (line 12)"},
+				{"models[0].limits.max_tokens", `want an integer, got "many" (line 14)`},
+				{"roles[0].limits.tokens_per_day", "must not be negative"},
+				{"roles[0].capabilities[1]", "sudo"},
+			},
+		},
+		{
+			name: "maps, merges and aliases",
+			text: minimal + `content:
+  request:
+    pii: {email: [redact], phone: mask}
+    injection_threshold: high
+upstreams:
+  base: &u {url: "http://x/v1", timeout: soon}
+models:
+  - {name: a, upstream: {<<: *u}}
+  - {name: b, upstream: {<<: *u, model: c}}
+  - {name: d, upstream: {<<: 5, url: "http://x/v1"}}
+`,
+			want: []wantProblem{
+				{"content.request.pii.email", "want a string, got a list (line 8)"},
+				{"content.request.injection_threshold", `want a number, got "high" (line 9)`},
+				{"upstreams", "unknown key (line 10)"},
+				{"models[0].upstream.timeout", `invalid duration "soon" (use e.g. 90s, 15m, 2h, 30d) (line 11)`},
+				{"models[2].upstream", `want a mapping of keys, got "5" (line 15)`},
+			},
+		},
+		{
+			name: "a wrong type at the top level hides nothing below it",
+			text: minimal + `roles: {name: a}
+models:
+  - {name: m, upstream: {url: "ftp://x"}}
+`,
+			want: []wantProblem{
+				{"roles", "want a list, got a mapping (line 6)"},
+				{"models[0].upstream.url", "want an absolute http:// or https:// URL"},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse(tr.fill(tt.text))
+			if c != nil {
+				t.Errorf("Parse returned a config along with the error")
+			}
+			checkProblems(t, problemsOf(t, err), tt.want)
+		})
 	}
 }

@@ -53,7 +53,7 @@ func TestDocsExamples(t *testing.T) {
 			}
 			continue
 		}
-		if c, probs := decode([]byte(text)); c == nil {
+		if c, probs, _ := decode([]byte(text)); c == nil || len(probs) > 0 {
 			t.Errorf("fragment %d does not decode: %q\n%s", i+1, probs, b)
 		}
 	}
@@ -111,4 +111,12 @@ func yamlBlocks(md string) []string {
 		}
 	}
 	return blocks
+}
+
+// hasStruct reports whether values of t can hold mappings with keys of their own.
+func hasStruct(t reflect.Type) bool {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	return t.Kind() == reflect.Struct
 }

@@ -35,9 +35,9 @@ approvals: {approvers: [sec], notify: {webhook: "https://hooks.example.com/a", s
 	}
 
 	for _, tt := range []struct{ text, want string }{
-		{"alerts: [{name: d, when: denied, threshold: 5, notify: {webhok: \"https://x.example.com\"}}]\n", `line 7: notify: unknown key "webhok"`},
-		{"alerts: [{name: d, when: denied, threshold: 5, notify: {secret: env:K}}]\n", "notify.secret: only used with webhook"},
-		{"alerts: [{name: d, when: denied, threshold: 5, notify: {webhook: [a]}}]\n", "line 7: notify.webhook: want a URL"},
+		{"alerts: [{name: d, when: denied, threshold: 5, notify: {webhok: \"https://x.example.com\"}}]\n", `alerts[0].notify: unknown key "webhok" (want webhook, slack and secret, or a list of targets) (line 7)`},
+		{"alerts: [{name: d, when: denied, threshold: 5, notify: {secret: env:K}}]\n", "alerts[0].notify: secret: only used with webhook (line 7)"},
+		{"alerts: [{name: d, when: denied, threshold: 5, notify: {webhook: [a]}}]\n", "alerts[0].notify: webhook: want a URL or an env:/file: reference (line 7)"},
 		{"alerts: [{name: d, when: denied, threshold: 5, notify: [{name: s, type: webhook, urll: x}]}]\n", "alerts[0].notify[0].urll: unknown key"},
 		{"alerts: [{name: d, when: denied, threshold: 5, notify: {slack: \"https://hooks.slack.com/services/T/B/X\"}}]\n", "a Slack webhook URL is a secret"},
 	} {
