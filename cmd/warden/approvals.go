@@ -29,6 +29,9 @@ func newApprovalsList() *cobra.Command {
 		Short: "list the requests waiting for a decision (with --all, every approval of the last --days)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if days < 1 {
+				return usageErr("approvals list: --days must be 1 or more")
+			}
 			return withBackends(cmd, func(ctx context.Context, c *config.Config, b *backends) error {
 				now := time.Now()
 				var shown []store.Approval

@@ -31,8 +31,8 @@ func (f *auditFilters) register(cmd *cobra.Command) {
 	fl.StringVar(&f.keyID, "key-id", "", "API key id")
 	fl.StringVar(&f.model, "model", "", "model name")
 	fl.StringVar(&f.namespace, "namespace", "", "namespace")
-	fl.StringVar(&f.decision, "decision", "", "allow, deny or error")
-	fl.StringVar(&f.kind, "kind", "", "request or admin")
+	enumVar(cmd, &f.decision, "decision", "", auditDecisions, "only records of this decision")
+	enumVar(cmd, &f.kind, "kind", "", auditKinds, "only requests or only administrative acts")
 	fl.StringVar(&f.requestID, "request-id", "", "request id (X-Request-Id)")
 	fl.StringVar(&f.promptHash, "prompt-hash", "", "prompt hash (see warden audit hash)")
 	fl.StringVar(&f.responseHash, "response-hash", "", "response hash (see warden audit hash --role assistant)")
@@ -100,14 +100,12 @@ records, each with its "index" and "origin"; csv prints a header and one row per
 			var w rowWriter
 			out := cmd.OutOrStdout()
 			switch format {
-			case "table":
-				w = newTableWriter(out)
 			case "json":
 				w = &jsonRows{w: out}
 			case "csv":
 				w = newCSVRows(out)
-			default:
-				return usageErr("audit search: --format %q: want table, json or csv", format)
+			default: // table (enumVar admits no other value)
+				w = newTableWriter(out)
 			}
 			q, err := f.query("audit search", time.Now())
 			if err != nil {
@@ -124,7 +122,7 @@ records, each with its "index" and "origin"; csv prints a header and one row per
 	f.register(cmd)
 	cmd.Flags().StringVar(&f.origin, "origin", "", "only records of this log (a replica's audit.origin)")
 	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many records (0: all)")
-	cmd.Flags().StringVar(&format, "format", "table", "table, json or csv")
+	enumVar(cmd, &format, "format", "table", searchFormats, "output format")
 	return cmd
 }
 

@@ -51,6 +51,16 @@ and nothing is recorded. Exit status 1 if a rule would block.`,
 				rand.Read(key)
 				fmt.Fprintf(cmd.ErrOrStderr(), "warden: content test: the KMS is not available (%s); hashes are shown under a throw-away key\n", oneLine(err.Error()))
 			}
+			if role != "" {
+				if err := oneOf("content test", "role", role, roleNames(c)); err != nil {
+					return err
+				}
+			}
+			if model != "" {
+				if err := oneOf("content test", "model", model, modelNames(c)); err != nil {
+					return err
+				}
+			}
 			p := gateway.RequestContentPolicy(c, key, role, model)
 			var out []byte
 			var s *content.Session

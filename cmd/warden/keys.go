@@ -58,8 +58,8 @@ func newKeysCreate() *cobra.Command {
 				if name == "" || role == "" {
 					return usageErr("keys create: --name and --role are required")
 				}
-				if !c.HasRole(role) {
-					return usageErr("keys create: role %q is not defined in the config", role)
+				if err := oneOf("keys create", "role", role, roleNames(c)); err != nil {
+					return err
 				}
 				spec.Models = splitList(models)
 				for _, c := range splitList(ipAllow) {
