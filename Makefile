@@ -8,7 +8,11 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 TAGS      ?=
 TEST_TAGS ?= pkcs11
 
-.PHONY: build test bench fuzz resilience vet node-deps clean
+# staticcheck, pinned: .ci/run installs this version (make staticcheck-version).
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK ?= staticcheck
+
+.PHONY: build test bench fuzz resilience vet lint staticcheck-version node-deps clean
 
 build: ## build ./bin/warden (make build TAGS="pkcs11 cloudkms" for every KMS provider)
 	$(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o bin/warden ./cmd/warden
@@ -25,6 +29,18 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet -tags '$(TEST_TAGS)' ./...
 	$(GO) vet -tags 'pkcs11 cloudkms' ./kms ./cmd/warden
+
+# staticcheck with the checks of staticcheck.conf, over every build the
+# tags make: the tested one (pkcs11), every KMS provider, and the default.
+lint: ## staticcheck (staticcheck.conf) over the default, pkcs11 and cloudkms builds
+	@$(STATICCHECK) -version | grep -q '($(STATICCHECK_VERSION:v%=%))' || { \
+	  echo "lint: want staticcheck $(STATICCHECK_VERSION): go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)"; exit 1; }
+	$(STATICCHECK) -tags '$(TEST_TAGS)' ./...
+	$(STATICCHECK) -tags 'pkcs11 cloudkms' ./kms ./cmd/warden
+	$(STATICCHECK) ./kms ./cmd/warden
+
+staticcheck-version:
+	@echo $(STATICCHECK_VERSION)
 
 bench: ## end-to-end open-loop load test (direct, ReverseProxy floor, Warden) and Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./auth ./policy ./pipeline ./store ./ratelimit ./tokens ./auditlog ./seal ./retention ./content ./sink

@@ -73,25 +73,18 @@ func isObject(b []byte) bool {
 // limited) when the kid is unknown.
 func (is *oidcIssuer) key(ctx context.Context, hdr jwsHeader) (verifyKey, error) {
 	ks, ferr := is.keys.current(ctx)
-	err := errKeyNotFound
-	var k verifyKey
-	if ks != nil {
-		k, err = ks.lookup(hdr.Kid, hdr.Alg)
+	if ks == nil {
+		// No key set was ever fetched, and fetching one just failed
+		// (current has refreshed already).
+		return verifyKey{}, keysUnavailable(ferr)
 	}
+	k, err := ks.lookup(hdr.Kid, hdr.Alg)
 	if err == errKeyNotFound {
 		if ks, ferr = is.keys.refresh(ctx); ks != nil {
 			k, err = ks.lookup(hdr.Kid, hdr.Alg)
 		}
 		if err == errKeyNotFound && (ks == nil || ferr != nil) {
-			// The IdP could not be asked: fail closed, as unavailable.
-			var fe *fetchError
-			if !errors.As(ferr, &fe) {
-				fe = &fetchError{ReasonUnavailable, errNoKeys}
-			}
-			if fe.reason == ReasonOIDCWrongIssuer {
-				return k, oidcErr(fe.reason, "issuer misconfigured", fe)
-			}
-			return k, &Error{Reason: ReasonUnavailable, Msg: "identity provider unavailable; try again later", Err: fe}
+			return k, keysUnavailable(ferr)
 		}
 	}
 	switch err {
@@ -104,6 +97,21 @@ func (is *oidcIssuer) key(ctx context.Context, hdr jwsHeader) (verifyKey, error)
 	default:
 		return k, oidcErr(ReasonOIDCUnknownKey, "signing key not known", fmt.Errorf("oidc: %s: kid %.100q: %w", is.cfg.Issuer, hdr.Kid, err))
 	}
+}
+
+// keysUnavailable is the error of a token whose key could not be looked up
+// because the IdP's key set could not be fetched (ferr, possibly nil):
+// authentication fails closed, as unavailable, or as misconfigured when the
+// IdP names another issuer.
+func keysUnavailable(ferr error) error {
+	var fe *fetchError
+	if !errors.As(ferr, &fe) {
+		fe = &fetchError{ReasonUnavailable, errNoKeys}
+	}
+	if fe.reason == ReasonOIDCWrongIssuer {
+		return oidcErr(fe.reason, "issuer misconfigured", fe)
+	}
+	return &Error{Reason: ReasonUnavailable, Msg: "identity provider unavailable; try again later", Err: fe}
 }
 
 // identity checks the verified claims and builds the Identity; it also

@@ -67,6 +67,7 @@ func TestInjectionAcrossParts(t *testing.T) {
 // TestNoPolicyKeepsText: with no policy, text that only looks unusual
 // (superscripts, emoji sequences, Persian joiners) passes unchanged.
 func TestNoPolicyKeepsText(t *testing.T) {
+	//lint:ignore ST1018 the zero-width joiners are the point of the test
 	body := `{"model":"m","messages":[{"role":"user","content":"solve x² + y² = z²; family 👨‍👩‍👧; Persian می‌خواهم; H₂O ❤️"}]}`
 	if out, _, _ := FilterRequest(nil, []byte(body)); string(out) != body {
 		t.Errorf("changed:\n%s\n%s", body, out)

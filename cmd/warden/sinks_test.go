@@ -97,7 +97,7 @@ func TestSinkOutageAndCrash(t *testing.T) {
 	load(300 * time.Millisecond)
 	serve.Process.Signal(syscall.SIGTERM)
 	serve.Wait()
-	serve = startServe(t, cfg, addr) // ships what the stop left
+	startServe(t, cfg, addr) // ships what the stop left; killed at cleanup
 	var size uint64
 	for deadline := time.Now().Add(20 * time.Second); ; {
 		code, out, _ := cli(t, "audit", "sinks", "status", "--config", cfg, "--json")
