@@ -1,5 +1,5 @@
 // Package admin is Warden's administrative HTTP API under /admin/v1/. Each
-// route needs a capability (SPEC §3), checked by the pipeline before the
+// route needs a capability (docs/operations.md, "Admin API"), checked by the pipeline before the
 // handler runs; handlers return errors in OpenAI's shape like the data plane.
 package admin
 

@@ -11,7 +11,7 @@ import (
 	"hash"
 )
 
-// Prefix starts every content hash: the algorithm, as SPEC §4 writes it.
+// Prefix starts every content hash: the algorithm, as docs/audit.md writes it.
 const Prefix = "hmac-sha256:"
 
 // domain separates content hashes from every other use of their key.

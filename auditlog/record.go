@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 )
 
-// Record is one audit record, as SPEC §4 defines it. Its JSON is the log
+// Record is one audit record, as docs/audit.md describes it. Its JSON is the log
 // entry: fields in this order, every one always present (null when it does
 // not apply), new fields only ever appended. A record's leaf index is not
 // part of it; it is attached wherever a record is shown (Indexed).
@@ -34,7 +34,7 @@ type Record struct {
 	Status         int        `json:"status"`
 	Filters        []Filter   `json:"filters"`
 	Stream         bool       `json:"stream"`
-	// Additions to SPEC §4's list, in the order they were added.
+	// Additions to the original list, in the order they were added.
 	RequestID Opt        `json:"request_id"`
 	Error     *ErrorInfo `json:"error"`
 	Admin     *Admin     `json:"admin"`

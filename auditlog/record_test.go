@@ -21,7 +21,7 @@ func sampleRecord() *Record {
 	}
 }
 
-// TestRecordJSON: SPEC field order, every field present, nulls where a
+// TestRecordJSON: the documented field order (docs/audit.md), every field present, nulls where a
 // field does not apply, fixed-width times, 0.1 ms latencies, no HTML
 // escaping; and the index attached beside the fields when shown.
 func TestRecordJSON(t *testing.T) {

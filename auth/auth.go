@@ -1,5 +1,6 @@
 // Package auth turns a request's credentials into an Identity. Each way of
-// authenticating (Warden API keys today; OIDC and mTLS later) is an
+// authenticating (Warden API keys, OIDC bearer tokens, mTLS client
+// certificates) is an
 // Authenticator; failures are *Error values carrying a typed Reason that goes
 // into the audit record, and a message safe to show the client.
 package auth
@@ -14,7 +15,7 @@ import (
 // Identity is an authenticated principal.
 type Identity struct {
 	ID     string   // stable principal id, e.g. "apikey:key_0a1b..."
-	Type   string   // "api_key"
+	Type   string   // "api_key", "oidc" or "mtls"
 	KeyID  string   // the API key's id, for api_key principals
 	Name   string   // human label (the key's name)
 	Role   string   // role granted

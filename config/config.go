@@ -13,7 +13,7 @@ import (
 // Version is the only configuration format version this build understands.
 const Version = 1
 
-// Config is the whole configuration file (SPEC §2).
+// Config is the whole configuration file (docs/configuration.md).
 type Config struct {
 	Version   int       `yaml:"version"`
 	DataDir   string    `yaml:"data_dir"`
@@ -75,7 +75,7 @@ type Approvals struct {
 }
 
 // Notify lists where notifications go: a list of targets, or the short
-// form of SPEC §2, {webhook: URL, slack: URL, secret: REF}, which names a
+// form {webhook: URL, slack: URL, secret: REF} (docs/alerts.md), which names a
 // target "webhook" (signed with secret, if given) and one "slack".
 type Notify []NotifyTarget
 
@@ -151,7 +151,7 @@ type ModelApproval struct {
 	Required bool `yaml:"required"` // every request to the model needs approval
 }
 
-// Content is the content-control policy (SPEC §2 content).
+// Content is the content-control policy (docs/content.md).
 type Content struct {
 	Request  ContentStage `yaml:"request"`
 	Response ContentStage `yaml:"response"`
@@ -202,7 +202,7 @@ type DenyRule struct {
 	Action  string   `yaml:"action"` // block (default), redact or flag
 }
 
-// Classification is a data classification (SPEC §2, §5).
+// Classification is a data classification (docs/encryption.md).
 type Classification struct {
 	Name string `yaml:"name"`
 	// Store: full (payloads sealed and kept), hash_only (records carry
@@ -324,7 +324,7 @@ type LocalKMS struct {
 	KeyFile string `yaml:"key_file"`
 }
 
-// Audit configures the verifiable audit log (SPEC §4).
+// Audit configures the verifiable audit log (docs/audit.md).
 type Audit struct {
 	Origin         string `yaml:"origin"`
 	SigningKeyFile string `yaml:"signing_key_file"`

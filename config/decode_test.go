@@ -51,7 +51,7 @@ models:
 			want: []wantProblem{{"server.max_body_byte", "unknown key (line 7)"}},
 		},
 		{
-			name: "keys from SPEC not in this version",
+			name: "keys this version does not have",
 			text: minimal + "alertz: {}\napprovalz: {}\n",
 			want: []wantProblem{
 				{"alertz", "unknown key (line 6)"},

@@ -7,7 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestNotifyForms: alerts and approvals take SPEC §2's short form
+// TestNotifyForms: alerts and approvals take the short form
 // {webhook: URL} as well as a list of targets; a mistake in either is
 // reported with its line.
 func TestNotifyForms(t *testing.T) {

@@ -482,7 +482,7 @@ func (c *Config) validateUpstream(v *validator, p string, u Upstream) {
 }
 
 // validateAudit checks the audit signing key: it must be a note signer key,
-// and its name is the log's origin (SPEC §4), so audit.origin must match it.
+// and its name is the log's origin (docs/audit.md), so audit.origin must match it.
 func (c *Config) validateAudit(v *validator) {
 	switch c.Audit.Durability {
 	case "", DurabilitySync, DurabilityAsync:

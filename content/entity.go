@@ -14,7 +14,7 @@ import (
 // Entity is a kind of sensitive value.
 type Entity uint8
 
-// The entities (SPEC §2 content.*.pii keys).
+// The entities (the keys of content.*.pii; docs/content.md, "Detectors").
 const (
 	Email Entity = iota
 	Phone

@@ -1,6 +1,6 @@
 package gateway_test
 
-// End-to-end tests of the audit log (SPEC §3, §4; docs/design/audit-log.md
+// End-to-end tests of the audit log (docs/audit.md; docs/design/audit-log.md
 // §3.2–3.5) through a whole gateway. Records are read back the way an
 // outside auditor would: over HTTP from /audit/, against a checkpoint
 // verified with the key from /audit/key, with an inclusion proof for every
@@ -38,8 +38,8 @@ import (
 // auditOrigin is the origin (signing key name) wardentest gives every log.
 const auditOrigin = "warden.test/audit"
 
-// recordFields are a record's fields in the order they are logged: SPEC
-// §4's list, then the additions (design §3.3).
+// recordFields are a record's fields in the order they are logged, as
+// docs/audit.md ("The record") lists them.
 var recordFields = []string{
 	"id", "time", "kind", "principal", "source_ip", "endpoint", "model", "namespace", "classification",
 	"decision", "reasons", "prompt_hash", "response_hash", "tokens", "latency_ms", "status", "filters", "stream",
@@ -282,7 +282,7 @@ func byRequest(recs []logged, id string) []logged {
 	return out
 }
 
-// checkShape checks what every record must be (SPEC §4, design §3.3): one
+// checkShape checks what every record must be (docs/audit.md): one
 // line of JSON with every field present, in order; a millisecond UTC time; an
 // id; null or keyed content hashes.
 func checkShape(t *testing.T, l logged) {

@@ -20,7 +20,7 @@ import (
 // its prompts and responses sealed and stored; audit.decrypt opens them
 // (and each decrypt is recorded); and no byte of a canary prompt or
 // response is found in clear anywhere under data_dir, in the process's
-// logs or in /metrics (SPEC §5).
+// logs or in /metrics (docs/encryption.md).
 func TestPayloadsKeptSealed(t *testing.T) {
 	t.Parallel()
 	roles := append(wardentest.DefaultRoles(), config.Role{Name: "reader", Capabilities: []string{"audit.read"}})

@@ -17,7 +17,7 @@ import (
 )
 
 // Every exchange gets exactly one audit record, committed once at the
-// moment its response is about to be released (SPEC §4, audit.durability):
+// moment its response is about to be released (docs/audit.md, audit.durability):
 //
 //   - Warden's own answers (errors, admin results): in Serve, just before
 //     the answer is written;

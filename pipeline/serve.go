@@ -13,8 +13,10 @@ import (
 	"github.com/wardenhq/warden/internal/httperr"
 )
 
-// Observer sees every exchange once it is over, whatever its outcome. The
-// gateway's metrics and access log are observers; the audit log will be one.
+// Observer sees every exchange once it is over, whatever its outcome: the
+// gateway's metrics and access log are observers. The audit record is not
+// left to one: Serve commits it itself as the response is released
+// (audit.go), or at the latest before the observer runs.
 type Observer func(x *Exchange)
 
 // Serve adapts a Handler to net/http: it starts the Exchange (id — the

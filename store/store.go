@@ -1,5 +1,5 @@
-// Package store is Warden's SQL storage: API keys, the audit search index
-// and sealed payloads today, and later holds and approvals. One implementation
+// Package store is Warden's SQL storage: API keys, the audit search index,
+// sealed payloads, legal holds, approvals and the audit sinks' cursors. One implementation
 // serves both SQLite (the default, embedded) and PostgreSQL (for several
 // replicas); the differences are confined to the dialect and the migrations.
 package store

@@ -60,4 +60,3 @@ func testDSN(tb testing.TB, driver string) string {
 	}
 	return pgtest.DSN(tb)
 }
-

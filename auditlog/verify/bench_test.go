@@ -19,7 +19,7 @@ import (
 
 const benchEntries = 1_000_000
 
-// benchRecord is a ≈300-byte audit record in the shape of SPEC §4.
+// benchRecord is a ≈300-byte audit record in the shape docs/audit.md gives.
 func benchRecord(i int) []byte {
 	return fmt.Appendf(nil, `{"id":"aud_01J%013d","time":"2026-05-01T12:%02d:%02d.%03dZ","kind":"request",`+
 		`"principal":{"id":"user%d","type":"api_key","key_id":"key_%06d","groups":["legal"]},"source_ip":"203.0.113.%d",`+

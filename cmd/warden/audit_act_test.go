@@ -58,7 +58,7 @@ func TestKeysActsAreAudited(t *testing.T) {
 	if strings.Contains(out, created.Key) {
 		t.Fatal("a record carries the key's secret")
 	}
-	// The raw entry has endpoint null, as SPEC's records do for admin acts.
+	// The raw entry has endpoint null, as documented records of admin acts do.
 	if !strings.Contains(out, `"endpoint":null`) {
 		t.Errorf("endpoint not null: %s", out)
 	}

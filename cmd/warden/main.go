@@ -16,7 +16,7 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// Exit codes (SPEC §1).
+// Exit codes (docs/operations.md, "The CLI's exit status").
 const (
 	exitOK      = 0
 	exitRefused = 1 // the check failed or the request was refused
