@@ -343,6 +343,16 @@ models:
 			},
 		},
 		{
+			// Reported once, where the anchor is; neither role's name is
+			// then also "required".
+			name: "a bad value aliased",
+			text: minimal + `roles:
+  - {name: &n [a], models: ["*"], capabilities: [chat]}
+  - {name: *n, models: ["*"], capabilities: [chat]}
+`,
+			want: []wantProblem{{"roles[0].name", "want a string, got a list (line 7)"}},
+		},
+		{
 			name: "a wrong type at the top level hides nothing below it",
 			text: minimal + `roles: {name: a}
 models:

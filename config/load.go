@@ -189,6 +189,7 @@ func (w *keyWalker) walk(slot **yaml.Node, t reflect.Type, path string) {
 		if w.seen[k] {
 			if w.bad[k] {
 				*slot = nullNode(n)
+				w.badPaths = append(w.badPaths, path)
 			}
 			return // reported where it was first seen
 		}
