@@ -343,6 +343,14 @@ models:
 			},
 		},
 		{
+			name: "a key that is not a name",
+			text: minimal + "server:\n  ? [listen]\n  : x\n  max_body_bytes: 1\n",
+			want: []wantProblem{
+				{"server", "want a key name, got a list (line 7)"},
+				{"server.max_body_bytes", "must be between"},
+			},
+		},
+		{
 			// Reported once, where the anchor is; neither role's name is
 			// then also "required".
 			name: "a bad value aliased",

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -37,6 +38,7 @@ roles:
 `,
 		minimal + "ratelimit: {url: \"redis://:pw@r/0\"}\nauth: {oidc: [{issuer: \"http://idp?x#y\", algorithms: [none, HS256], leeway: 6m}, {}], mtls: {enabled: true, identity_from: dn}, ip_allow: [\"\"]}\nroles: [{name: a, groups: [\" a\", \"\"], limits: {requests_per_minute: -1, tokens_per_day: 1.5}}]\n",
 		minimal + "server: {max_body_bytes: big, timeouts: {read: 5x}}\n",
+		minimal + "colour: 1\nserver: {listen: [a], <<: 5}\nroles: [{name: &n [a], limits: {max_tokens: 1.5}}, {name: *n}]\ncontent: {request: {pii: {? [a] : b, email: [x]}}}\nlog: {level: loud}\n",
 		"version: 1\n---\nversion: 1\n",
 		"- a\n- b\n",
 		"",
@@ -54,8 +56,16 @@ roles:
 			if c != nil {
 				t.Fatalf("Parse returned a config and an error: %v", err)
 			}
-			if probs := problemsOf(t, err); len(probs) == 0 {
+			probs := problemsOf(t, err)
+			if len(probs) == 0 {
 				t.Fatalf("Parse failed without a problem: %v", err)
+			}
+			for _, p := range probs {
+				// Every value of the wrong type is found by the walk, with
+				// its key path: the decoder's own words never show.
+				if strings.Contains(p.Msg, "cannot unmarshal") {
+					t.Fatalf("a type error without its key path: %q", probs)
+				}
 			}
 			return
 		}

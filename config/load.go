@@ -260,6 +260,16 @@ func (w *keyWalker) fields(n *yaml.Node, t reflect.Type, path string) {
 			}
 			continue
 		}
+		if k.Kind == yaml.AliasNode && k.Alias != nil {
+			k = k.Alias
+		}
+		if k.Kind != yaml.ScalarNode {
+			// The decoder cannot even name the field: drop the pair.
+			w.probs = append(w.probs, Problem{Path: path, Msg: want("a key name", k)})
+			n.Content = slices.Delete(n.Content, i, i+2)
+			i -= 2
+			continue
+		}
 		p := join(path, k.Value)
 		f, ok := fields[k.Value]
 		if !ok {
