@@ -85,6 +85,7 @@ func newKeysCreate() *cobra.Command {
 					return err
 				}
 				defer al.close(ctx)
+				spec.Issuer = al.issuer()
 				secret, k, err := createKey(ctx, b, spec)
 				if err != nil {
 					return refused("keys create: %v", err)
@@ -211,7 +212,7 @@ func newKeysRotate() *cobra.Command {
 				}
 				defer al.close(ctx)
 				now := time.Now().UTC()
-				secret, err := auth.RotateKey(ctx, b.store, b.hasher(), args[0], g, now)
+				secret, err := auth.RotateKey(ctx, b.store, b.hasher(), args[0], g, now, al.issuer())
 				if err != nil {
 					return keyErr("keys rotate", args[0], err)
 				}
