@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -102,6 +103,12 @@ func (a *Keys) List(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange
 	return writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": out})
 }
 
+// Bounds on a create request's lists, so deciding its scope stays cheap.
+const (
+	maxScopeItems = 64
+	maxGlobLen    = 256
+)
+
 type createRequest struct {
 	Name            string   `json:"name"`
 	Role            string   `json:"role"`
@@ -137,9 +144,12 @@ func (req *createRequest) spec(cfg *config.Config) (auth.KeySpec, error) {
 	case !cfg.HasRole(req.Role):
 		return s, badRequest("role is not defined in the configuration")
 	}
+	if len(req.Models) > maxScopeItems || len(req.IPAllow) > maxScopeItems {
+		return s, badRequest(fmt.Sprintf("models and ip_allow take at most %d entries each", maxScopeItems))
+	}
 	for _, m := range req.Models {
-		if m == "" {
-			return s, badRequest("models must not contain empty patterns")
+		if m == "" || len(m) > maxGlobLen {
+			return s, badRequest(fmt.Sprintf("models: each pattern must have 1 to %d bytes", maxGlobLen))
 		}
 	}
 	return s, nil

@@ -39,10 +39,14 @@ func matchAny(patterns []string, name string) bool {
 	return false
 }
 
-// maxCoverStates bounds the search of Covers. Patterns such as
-// "*a??????????" determinize to exponentially many states; past the bound
-// Covers gives up and answers false, never a guess of true.
-const maxCoverStates = 1 << 14
+// maxCoverStates and maxCoverWork bound the search of Covers. Patterns
+// such as "*a??????????" determinize to exponentially many states, and
+// long patterns with many distinct bytes make each state costly; past
+// either bound Covers gives up and answers false, never a guess of true.
+const (
+	maxCoverStates = 1 << 14
+	maxCoverWork   = 1 << 22 // pattern bytes visited: a few milliseconds
+)
 
 // Covers reports whether every name that pattern b matches is matched by
 // one of patterns: the language of b is contained in the union of theirs.
@@ -64,6 +68,7 @@ func Covers(patterns []string, b string) bool {
 	start := state{0, u.closure(u.startSet())}
 	seen := map[state]bool{start: true}
 	queue := []state{start}
+	work := 0
 	push := func(st state) bool {
 		if !seen[st] {
 			if len(seen) >= maxCoverStates {
@@ -84,6 +89,9 @@ func Covers(patterns []string, b string) bool {
 			continue
 		}
 		if b[st.j] == '*' && !push(state{st.j + 1, st.s}) {
+			return false
+		}
+		if work += len(alphabet) * len(u.text); work > maxCoverWork {
 			return false
 		}
 		for _, c := range alphabet {
