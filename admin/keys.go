@@ -11,15 +11,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/netip"
-	"slices"
 	"time"
 
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/pipeline"
-	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/store"
 )
 
@@ -41,25 +38,32 @@ type Keys struct {
 
 // KeyInfo is a key as the CLI and the admin API show it: never its secret.
 type KeyInfo struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	Role       string     `json:"role"`
-	Prefix     string     `json:"prefix"`
-	Models     []string   `json:"models"`
-	IPAllow    []string   `json:"ip_allow"`
-	RPM        int        `json:"rpm"`
-	TPM        int        `json:"tpm"`
-	CreatedAt  time.Time  `json:"created_at"`
-	ExpiresAt  *time.Time `json:"expires_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-	Revoked    bool       `json:"revoked"`
-	RevokedAt  *time.Time `json:"revoked_at"`
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Role    string   `json:"role"`
+	Prefix  string   `json:"prefix"`
+	Models  []string `json:"models"`
+	IPAllow []string `json:"ip_allow"`
+	RPM     int      `json:"rpm"`
+	TPM     int      `json:"tpm"`
+	// The key's other limits, narrowing its role's (0: the role's).
+	TokensPerDay    int64      `json:"tokens_per_day"`
+	TokensPerMonth  int64      `json:"tokens_per_month"`
+	MaxPromptTokens int64      `json:"max_prompt_tokens"`
+	MaxTokens       int64      `json:"max_tokens"`
+	CreatedBy       string     `json:"created_by"` // principal id; "" if unrecorded
+	CreatedAt       time.Time  `json:"created_at"`
+	ExpiresAt       *time.Time `json:"expires_at"`
+	LastUsedAt      *time.Time `json:"last_used_at"`
+	Revoked         bool       `json:"revoked"`
+	RevokedAt       *time.Time `json:"revoked_at"`
 }
 
 // NewKeyInfo describes k.
 func NewKeyInfo(k store.APIKey) KeyInfo {
 	ki := KeyInfo{ID: k.ID, Name: k.Name, Role: k.Role, Prefix: k.Prefix, Models: k.Models, IPAllow: k.IPAllow, RPM: k.RPM, TPM: k.TPM,
-		CreatedAt: k.CreatedAt, ExpiresAt: optTime(k.ExpiresAt), LastUsedAt: optTime(k.LastUsedAt),
+		TokensPerDay: k.TokensPerDay, TokensPerMonth: k.TokensPerMonth, MaxPromptTokens: k.MaxPromptTokens,
+		MaxTokens: k.MaxTokens, CreatedBy: k.CreatedBy, CreatedAt: k.CreatedAt, ExpiresAt: optTime(k.ExpiresAt), LastUsedAt: optTime(k.LastUsedAt),
 		Revoked: k.Revoked(), RevokedAt: optTime(k.RevokedAt)}
 	if ki.Models == nil {
 		ki.Models = []string{}
@@ -83,80 +87,132 @@ type NewKey struct {
 	Key string `json:"key"`
 }
 
-// List handles GET /admin/v1/keys.
+// List handles GET /admin/v1/keys: the keys the caller may manage
+// (manage), revoked and expired ones included.
 func (a *Keys) List(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
 	keys, err := a.Store.ListKeys(r.Context())
 	if err != nil {
 		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
 	}
-	out := make([]KeyInfo, len(keys))
-	for i, k := range keys {
-		out[i] = NewKeyInfo(k)
+	out := []KeyInfo{}
+	for _, k := range keys {
+		if a.manage(x, k) == "" {
+			out = append(out, NewKeyInfo(k))
+		}
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": out})
 }
 
+// Bounds on a create request's lists, so deciding its scope stays cheap.
+const (
+	maxScopeItems = 64
+	maxGlobLen    = 256
+)
+
 type createRequest struct {
-	Name      string   `json:"name"`
-	Role      string   `json:"role"`
-	Models    []string `json:"models"`
-	IPAllow   []string `json:"ip_allow"`
-	RPM       int      `json:"rpm"`
-	TPM       int      `json:"tpm"`
-	ExpiresIn string   `json:"expires_in"`
+	Name            string   `json:"name"`
+	Role            string   `json:"role"`
+	Models          []string `json:"models"`
+	IPAllow         []string `json:"ip_allow"`
+	RPM             int      `json:"rpm"`
+	TPM             int      `json:"tpm"`
+	TokensPerDay    int64    `json:"tokens_per_day"`
+	TokensPerMonth  int64    `json:"tokens_per_month"`
+	MaxPromptTokens int64    `json:"max_prompt_tokens"`
+	MaxTokens       int64    `json:"max_tokens"`
+	ExpiresIn       string   `json:"expires_in"`
 }
 
-// Create handles POST /admin/v1/keys.
+// spec checks req and returns the key it describes, its lifetime unset.
+func (req *createRequest) spec(cfg *config.Config) (auth.KeySpec, error) {
+	s := auth.KeySpec{Name: req.Name, Role: req.Role, Models: req.Models, RPM: req.RPM, TPM: req.TPM,
+		TokensPerDay: req.TokensPerDay, TokensPerMonth: req.TokensPerMonth,
+		MaxPromptTokens: req.MaxPromptTokens, MaxTokens: req.MaxTokens}
+	for _, c := range req.IPAllow {
+		p, err := config.ParsePrefix(c)
+		if err != nil {
+			return s, badRequest("ip_allow: " + err.Error())
+		}
+		s.IPAllow = append(s.IPAllow, p.String())
+	}
+	if req.RPM < 0 || req.TPM < 0 || req.TokensPerDay < 0 || req.TokensPerMonth < 0 || req.MaxPromptTokens < 0 || req.MaxTokens < 0 {
+		return s, badRequest("limits (rpm, tpm, tokens_per_day, tokens_per_month, max_prompt_tokens, max_tokens) must not be negative")
+	}
+	switch {
+	case req.Name == "" || req.Role == "":
+		return s, badRequest("name and role are required")
+	case !cfg.HasRole(req.Role):
+		return s, badRequest("role is not defined in the configuration")
+	}
+	if len(req.Models) > maxScopeItems || len(req.IPAllow) > maxScopeItems {
+		return s, badRequest(fmt.Sprintf("models and ip_allow take at most %d entries each", maxScopeItems))
+	}
+	for _, m := range req.Models {
+		if m == "" || len(m) > maxGlobLen {
+			return s, badRequest(fmt.Sprintf("models: each pattern must have 1 to %d bytes", maxGlobLen))
+		}
+	}
+	return s, nil
+}
+
+// Create handles POST /admin/v1/keys. The key reaches no further than
+// its maker in any dimension (reach.beyond): a dimension the request
+// leaves open, where the key's role alone would reach further, takes the
+// maker's bound (inherit, listed in the answer's "inherited"); one the
+// request sets beyond the maker's is refused with 403 key_scope_exceeded.
 func (a *Keys) Create(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
 	var req createRequest
 	if err := Decode(r, &req); err != nil {
 		return err
 	}
-	spec := auth.KeySpec{Name: req.Name, Role: req.Role, Models: req.Models, RPM: req.RPM, TPM: req.TPM}
-	for _, c := range req.IPAllow {
-		p, err := config.ParsePrefix(c)
-		if err != nil {
-			return badRequest("ip_allow: " + err.Error())
-		}
-		spec.IPAllow = append(spec.IPAllow, p.String())
+	cfg := a.Config()
+	spec, err := req.spec(cfg)
+	if err != nil {
+		return err
 	}
-	if req.RPM < 0 || req.TPM < 0 {
-		return badRequest("rpm and tpm must not be negative")
-	}
-	switch {
-	case req.Name == "" || req.Role == "":
-		return badRequest("name and role are required")
-	case !a.Config().HasRole(req.Role):
-		return badRequest("role is not defined in the configuration")
-	}
-	for _, m := range req.Models {
-		if m == "" {
-			return badRequest("models must not contain empty patterns")
-		}
-	}
+	now := a.Now().UTC()
+	var expires time.Time
 	if req.ExpiresIn != "" {
 		d, err := config.ParseDuration(req.ExpiresIn)
 		if err != nil || d <= 0 {
 			return badRequest("expires_in: want a positive duration such as 90d or 12h")
 		}
-		spec.ExpiresIn = d
+		expires = now.Add(d)
 	}
-	if why := a.beyond(x, spec.Role, spec.Models, spec.IPAllow, spec.RPM, spec.TPM); why != "" {
-		return httperr.New(http.StatusForbidden, "key_scope_exceeded", "a key you create cannot reach further than you: "+why)
+	mine, myRole, why := a.maker(x)
+	if why != "" {
+		return scopeExceeded("a key you create cannot reach further than you: " + why)
 	}
-	secret, k, err := auth.IssueKey(r.Context(), a.Store, a.Hasher, spec, a.Now())
+	role := cfg.Role(spec.Role)
+	mineModels := x.Identity.Models
+	if len(mineModels) == 0 {
+		mineModels = myRole.Models
+	}
+	inherited := inherit(&spec, role, mine, mineModels, &expires)
+	if why := keyReach(role, spec, expires).beyond(mine); why != "" {
+		return scopeExceeded("a key you create cannot reach further than you: " + why)
+	}
+	spec.ExpiresAt = expires
+	spec.Issuer = auth.Issuer{By: x.Identity.ID, In: x.AuditID}
+	secret, k, err := auth.IssueKey(r.Context(), a.Store, a.Hasher, spec, now)
 	if err != nil {
 		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
 	}
 	x.AuditAdmin("keys.create", k.ID, "role="+k.Role)
-	return writeJSON(w, http.StatusCreated, NewKey{ID: k.ID, Key: secret})
+	if inherited == nil {
+		inherited = []string{}
+	}
+	return writeJSON(w, http.StatusCreated, map[string]any{"id": k.ID, "key": secret, "inherited": inherited})
 }
 
 // Rotate handles POST /admin/v1/keys/{id}/rotate with {"grace": "24h"}.
+// A new secret is handed to the caller: only for a key it may manage.
 func (a *Keys) Rotate(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
 	var req struct {
 		Grace string `json:"grace"`
 	}
+	id := r.PathValue("id")
+	x.AuditAdmin("keys.rotate", id, "")
 	if err := Decode(r, &req); err != nil {
 		return err
 	}
@@ -168,100 +224,90 @@ func (a *Keys) Rotate(w http.ResponseWriter, r *http.Request, x *pipeline.Exchan
 		}
 		grace = d
 	}
+	if err := a.mayManage(r, x, id, "take over"); err != nil {
+		return err
+	}
+	secret, err := auth.RotateKey(r.Context(), a.Store, a.Hasher, id, grace, a.Now(), auth.Issuer{By: x.Identity.ID, In: x.AuditID})
+	if err != nil {
+		return keyError(err)
+	}
+	return writeJSON(w, http.StatusOK, NewKey{ID: id, Key: secret})
+}
+
+// Revoke handles POST /admin/v1/keys/{id}/revoke, for a key the caller
+// may manage.
+func (a *Keys) Revoke(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
 	id := r.PathValue("id")
-	// A new secret is handed to the caller: only for a key that reaches
-	// no further than the caller does.
+	x.AuditAdmin("keys.revoke", id, "")
+	if err := a.mayManage(r, x, id, "revoke"); err != nil {
+		return err
+	}
+	if err := a.Store.RevokeKey(r.Context(), id, a.Now().UTC()); err != nil {
+		return keyError(err)
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"id": id, "revoked": true})
+}
+
+// mayManage loads key id and returns nil if the caller may manage it, or
+// the error to answer (404, 403 key_scope_exceeded, 503).
+func (a *Keys) mayManage(r *http.Request, x *pipeline.Exchange, id, verb string) error {
 	k, err := a.Store.GetKey(r.Context(), id)
 	if err != nil {
 		return keyError(err)
 	}
-	if why := a.beyond(x, k.Role, k.Models, k.IPAllow, k.RPM, k.TPM); why != "" {
-		return httperr.New(http.StatusForbidden, "key_scope_exceeded", "you may not take over a key that reaches further than you: "+why)
+	if why := a.manage(x, k); why != "" {
+		return scopeExceeded("you may not " + verb + " this key: " + why)
 	}
-	secret, err := auth.RotateKey(r.Context(), a.Store, a.Hasher, id, grace, a.Now())
-	if err != nil {
-		return keyError(err)
-	}
-	x.AuditAdmin("keys.rotate", id, "")
-	return writeJSON(w, http.StatusOK, NewKey{ID: id, Key: secret})
+	return nil
 }
 
-// beyond says how a key of role, narrowed by models, ipAllow, rpm and tpm,
-// would reach further than the caller of x may ("" if it would not): a
-// capability the caller's role lacks, a model or namespace outside it, or
-// an address, model or limit beyond the caller's own key scope. Without
-// it, anyone with the admin capability could mint an auditor's or an
-// approver's key, or an unscoped one from a scoped key. (The offline CLI
-// is the operator's, and unbound.)
-func (a *Keys) beyond(x *pipeline.Exchange, role string, models, ipAllow []string, rpm, tpm int) string {
-	cfg := a.Config()
-	target, mine := cfg.Role(role), cfg.Role(x.Decision.Role)
-	if target == nil {
-		return "the role is not defined"
+// manage says why the caller of x may not manage key k ("" if it may).
+// Every key act (list, rotate, revoke) applies it: the key must reach no
+// further than the caller (reach.beyond), and the caller must have created
+// it or be a full key administrator (reach.full). Keys created before
+// their creator was recorded, or by the operator's CLI, are a full
+// administrator's alone; so are keys whose role is no longer defined.
+func (a *Keys) manage(x *pipeline.Exchange, k store.APIKey) string {
+	mine, _, why := a.maker(x)
+	if why != "" {
+		return why
 	}
-	if mine == nil || x.Identity == nil {
-		return "your role is not defined"
-	}
-	for _, c := range target.Capabilities {
-		if !slices.Contains(mine.Capabilities, c) {
-			return "the role grants " + c + ", which yours does not"
+	full := mine.full()
+	role := a.Config().Role(k.Role)
+	if role == nil {
+		if full {
+			return ""
 		}
+		return "its role is not defined; only a full key administrator manages it"
 	}
-	if len(mine.Namespaces) > 0 {
-		if len(target.Namespaces) == 0 {
-			return "the role grants every namespace"
-		}
-		for _, n := range target.Namespaces {
-			if !slices.Contains(mine.Namespaces, n) {
-				return "the role grants namespace " + n
-			}
-		}
+	if why := keyReach(role, specOf(k), k.ExpiresAt).beyond(mine); why != "" {
+		return why
 	}
-	// The models the key would reach: its own globs if it has them (each
-	// within its role's), else its role's.
-	reach := models
-	if len(reach) == 0 {
-		reach = target.Models
-	}
-	covered := func(globs []string, g string) bool {
-		return slices.ContainsFunc(globs, func(p string) bool { return policy.Match(p, g) })
-	}
-	for _, g := range reach {
-		if !covered(mine.Models, g) || len(x.Identity.Models) > 0 && !covered(x.Identity.Models, g) {
-			return "it would reach models " + g
-		}
-	}
-	if len(x.Identity.IPAllow) > 0 {
-		if len(ipAllow) == 0 {
-			return "it would work from every address, and your key does not"
-		}
-		for _, c := range ipAllow {
-			p, err := netip.ParsePrefix(c)
-			if err != nil {
-				return "ip_allow " + c
-			}
-			if !slices.ContainsFunc(x.Identity.IPAllow, func(q netip.Prefix) bool { return q.Bits() <= p.Bits() && q.Contains(p.Addr()) }) {
-				return "it would work from " + c
-			}
-		}
-	}
-	if x.Identity.RPM > 0 && (rpm <= 0 || int64(rpm) > x.Identity.RPM) {
-		return fmt.Sprintf("its requests per minute must be at most yours (%d)", x.Identity.RPM)
-	}
-	if x.Identity.TPM > 0 && (tpm <= 0 || int64(tpm) > x.Identity.TPM) {
-		return fmt.Sprintf("its tokens per minute must be at most yours (%d)", x.Identity.TPM)
+	if !full && (k.CreatedBy == "" || k.CreatedBy != x.Identity.ID) {
+		return "you did not create it, and only its creator or a full key administrator (every capability, model and namespace) manages it"
 	}
 	return ""
 }
 
-// Revoke handles POST /admin/v1/keys/{id}/revoke.
-func (a *Keys) Revoke(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
-	id := r.PathValue("id")
-	if err := a.Store.RevokeKey(r.Context(), id, a.Now().UTC()); err != nil {
-		return keyError(err)
+// maker returns the reach of the caller of x and its role, or why it has
+// none.
+func (a *Keys) maker(x *pipeline.Exchange) (reach, *config.Role, string) {
+	role := a.Config().Role(x.Decision.Role)
+	if role == nil || x.Identity == nil {
+		return reach{}, nil, "your role is not defined"
 	}
-	x.AuditAdmin("keys.revoke", id, "")
-	return writeJSON(w, http.StatusOK, map[string]any{"id": id, "revoked": true})
+	return makerReach(role, x.Identity), role, ""
+}
+
+// specOf is the scope of a stored key.
+func specOf(k store.APIKey) auth.KeySpec {
+	return auth.KeySpec{Role: k.Role, Models: k.Models, IPAllow: k.IPAllow, RPM: k.RPM, TPM: k.TPM,
+		TokensPerDay: k.TokensPerDay, TokensPerMonth: k.TokensPerMonth,
+		MaxPromptTokens: k.MaxPromptTokens, MaxTokens: k.MaxTokens}
+}
+
+func scopeExceeded(msg string) error {
+	return httperr.New(http.StatusForbidden, "key_scope_exceeded", msg)
 }
 
 func keyError(err error) error {

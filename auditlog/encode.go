@@ -30,6 +30,10 @@ func appendRecord(b []byte, r *Record) []byte {
 		b = appendOpt(b, p.KeyID)
 		b = append(b, `,"groups":`...)
 		b = appendStrings(b, p.Groups)
+		b = append(b, `,"issued_by":`...)
+		b = appendOpt(b, p.IssuedBy)
+		b = append(b, `,"issued_in":`...)
+		b = appendOpt(b, p.IssuedIn)
 		b = append(b, '}')
 	}
 	b = append(b, `,"source_ip":`...)

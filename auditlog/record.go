@@ -59,6 +59,11 @@ type Principal struct {
 	Type   string   `json:"type"` // api_key, oidc, mtls, cli
 	KeyID  Opt      `json:"key_id"`
 	Groups []string `json:"groups"`
+	// For an API key, who issued the secret presented (created or rotated
+	// the key: a principal id) and the id of that act's audit record; null
+	// for other credentials and for secrets issued before it was recorded.
+	IssuedBy Opt `json:"issued_by"`
+	IssuedIn Opt `json:"issued_in"`
 }
 
 // Model is the model asked for, as configured.

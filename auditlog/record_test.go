@@ -30,7 +30,7 @@ func TestRecordJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"id":"aud_0123","time":"2026-05-01T12:00:00.123Z","kind":"request",` +
-		`"principal":{"id":"alice","type":"oidc","key_id":null,"groups":["legal"]},"source_ip":"203.0.113.7",` +
+		`"principal":{"id":"alice","type":"oidc","key_id":null,"groups":["legal"],"issued_by":null,"issued_in":null},"source_ip":"203.0.113.7",` +
 		`"endpoint":"chat.completions","model":{"name":"m","version":"v1","digest":null},"namespace":null,` +
 		`"classification":null,"decision":"allow","reasons":["policy.allowed_by_role"],"prompt_hash":null,` +
 		`"response_hash":null,"tokens":{"prompt":3,"completion":4},"latency_ms":{"total":1843.2,"upstream":0.1},` +

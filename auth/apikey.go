@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/store"
 )
 
@@ -168,7 +169,7 @@ func (a *APIKeys) Authenticate(ctx context.Context, r *http.Request) (*Identity,
 		case err != nil:
 			return nil, &Error{Reason: ReasonUnavailable, Msg: "credential store unavailable", Err: err}
 		}
-		id, err := identityOf(&m.Key)
+		id, err := identityOf(&m)
 		if err != nil {
 			return nil, err
 		}
@@ -193,8 +194,10 @@ func (a *APIKeys) Authenticate(ctx context.Context, r *http.Request) (*Identity,
 	return e.id, nil
 }
 
-// identityOf builds the Identity of a stored key.
-func identityOf(k *store.APIKey) (*Identity, error) {
+// identityOf builds the Identity of a stored key, as presented with the
+// matched secret.
+func identityOf(m *store.Match) (*Identity, error) {
+	k := &m.Key
 	id := &Identity{
 		ID:     "apikey:" + k.ID,
 		Type:   "api_key",
@@ -202,8 +205,13 @@ func identityOf(k *store.APIKey) (*Identity, error) {
 		Name:   k.Name,
 		Role:   k.Role,
 		Models: k.Models,
-		RPM:    int64(k.RPM),
-		TPM:    int64(k.TPM),
+		Limits: config.Limits{
+			RequestsPerMinute: int64(k.RPM), TokensPerMinute: int64(k.TPM),
+			TokensPerDay: k.TokensPerDay, TokensPerMonth: k.TokensPerMonth,
+			MaxPromptTokens: k.MaxPromptTokens, MaxTokens: k.MaxTokens,
+		},
+		ExpiresAt: k.ExpiresAt,
+		Issuer:    Issuer{By: m.Secret.IssuedBy, In: m.Secret.IssuedIn},
 	}
 	for _, c := range k.IPAllow {
 		p, err := netip.ParsePrefix(c)

@@ -287,7 +287,7 @@ func TestAPIKeysCache(t *testing.T) {
 	if lookups.n != 1 {
 		t.Fatalf("%d store lookups for 3 requests, want 1", lookups.n)
 	}
-	newSecret, err := auth.RotateKey(context.Background(), cli, hasher, k.ID, 0, now.Add(-time.Second))
+	newSecret, err := auth.RotateKey(context.Background(), cli, hasher, k.ID, 0, now.Add(-time.Second), auth.Issuer{By: "cli:test", In: "rec_1"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,9 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
+
+	"github.com/wardenhq/warden/config"
 )
 
 // Identity is an authenticated principal.
@@ -24,9 +27,17 @@ type Identity struct {
 	// IPAllow, if not empty, narrows where the credential may be used from
 	// (an API key's own allowlist), within any role or global allowlist.
 	IPAllow []netip.Prefix
-	// RPM and TPM, if positive, narrow the role's per-minute limits (an API
-	// key's own limits); they can never raise them.
-	RPM, TPM int64
+	// Limits narrow the role's limits (an API key's own): each positive
+	// one lowers the role's, or sets it where the role has none; zero
+	// leaves the role's. They can never raise a role's limit.
+	Limits config.Limits
+	// ExpiresAt is when the credential stops working, if it is an API key
+	// with an expiry; zero otherwise.
+	ExpiresAt time.Time
+	// Issuer is who issued the API key secret presented, and in which
+	// audited act (a create or a rotation); empty for other credentials
+	// and for secrets issued before it was recorded.
+	Issuer Issuer
 }
 
 // Authenticator checks one kind of credential. It returns ErrNoCredentials

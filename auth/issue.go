@@ -17,12 +17,25 @@ type KeyStore interface {
 
 // KeySpec describes a key to issue.
 type KeySpec struct {
-	Name      string
-	Role      string
-	Models    []string      // optional globs narrowing the role
-	IPAllow   []string      // optional CIDRs narrowing where the key works
-	RPM, TPM  int           // optional per-minute limits narrowing the role's
-	ExpiresIn time.Duration // 0 = no expiry
+	Name     string
+	Role     string
+	Models   []string // optional globs narrowing the role
+	IPAllow  []string // optional CIDRs narrowing where the key works
+	RPM, TPM int      // optional per-minute limits narrowing the role's
+	// Optional narrowings of the role's other limits (0 = the role's).
+	TokensPerDay, TokensPerMonth, MaxPromptTokens, MaxTokens int64
+	ExpiresIn                                                time.Duration // 0 = no expiry
+	ExpiresAt                                                time.Time     // if set, the expiry, and ExpiresIn is ignored
+	Issuer                                                   Issuer        // who creates the key
+}
+
+// Issuer is who issues a key's secret, by creating or rotating the key: a
+// principal id ("cli:<user>" for the operator's CLI) and the id of the
+// audit record of the act. Requests made with the secret carry both in
+// their own audit records.
+type Issuer struct {
+	By string // principal id
+	In string // audit record id of the act ("" if none)
 }
 
 // NewKeyID returns a random key id ("key_" + 20 hex digits).
@@ -41,20 +54,27 @@ func IssueKey(ctx context.Context, ks KeyStore, h *Hasher, spec KeySpec, now tim
 	k := store.APIKey{
 		ID: NewKeyID(), Name: spec.Name, Role: spec.Role, Models: spec.Models,
 		IPAllow: spec.IPAllow, RPM: spec.RPM, TPM: spec.TPM,
-		Prefix: VisiblePrefix(secret), CreatedAt: now,
+		TokensPerDay: spec.TokensPerDay, TokensPerMonth: spec.TokensPerMonth,
+		MaxPromptTokens: spec.MaxPromptTokens, MaxTokens: spec.MaxTokens,
+		Prefix: VisiblePrefix(secret), CreatedAt: now, CreatedBy: spec.Issuer.By,
 	}
-	if spec.ExpiresIn > 0 {
+	switch {
+	case !spec.ExpiresAt.IsZero():
+		k.ExpiresAt = spec.ExpiresAt.UTC()
+	case spec.ExpiresIn > 0:
 		k.ExpiresAt = now.Add(spec.ExpiresIn)
 	}
-	err := ks.CreateKey(ctx, k, store.Secret{Hash: h.Sum(secret, &sum), Prefix: k.Prefix})
+	err := ks.CreateKey(ctx, k, store.Secret{Hash: h.Sum(secret, &sum), Prefix: k.Prefix, IssuedBy: spec.Issuer.By, IssuedIn: spec.Issuer.In})
 	return secret, k, err
 }
 
 // RotateKey gives key id a new secret and returns it; the previous secrets
-// stay valid until now+grace. Errors: store.ErrNotFound, store.ErrRevoked.
-func RotateKey(ctx context.Context, ks KeyStore, h *Hasher, id string, grace time.Duration, now time.Time) (string, error) {
+// stay valid until now+grace; iss is recorded as the new secret's issuer.
+// Errors: store.ErrNotFound, store.ErrRevoked.
+func RotateKey(ctx context.Context, ks KeyStore, h *Hasher, id string, grace time.Duration, now time.Time, iss Issuer) (string, error) {
 	secret := NewKey()
 	var sum [32]byte
-	err := ks.RotateKey(ctx, id, store.Secret{Hash: h.Sum(secret, &sum), Prefix: VisiblePrefix(secret)}, now.UTC().Add(grace))
+	s := store.Secret{Hash: h.Sum(secret, &sum), Prefix: VisiblePrefix(secret), IssuedBy: iss.By, IssuedIn: iss.In}
+	err := ks.RotateKey(ctx, id, s, now.UTC().Add(grace))
 	return secret, err
 }

@@ -12,7 +12,8 @@ import (
 // TestKeyScopeCannotGrow: a principal with the admin capability creates
 // and rotates keys only within its own reach: no role with a capability
 // its own lacks (an auditor's, an approver's), no model beyond its own,
-// and from a scoped key, nothing less scoped than itself.
+// and from a scoped key, nothing less scoped than itself. A dimension the
+// request leaves open takes the maker's bound (see findings_keys_test.go).
 func TestKeyScopeCannotGrow(t *testing.T) {
 	t.Parallel()
 	roles := append(wardentest.DefaultRoles(),
@@ -33,15 +34,17 @@ func TestKeyScopeCannotGrow(t *testing.T) {
 		who, secret, body string
 		status            int
 	}{
-		{"keyadmin", keyadmin, `{"name":"a","role":"auditor"}`, http.StatusForbidden},    // capabilities it lacks
-		{"keyadmin", keyadmin, `{"name":"b","role":"admin"}`, http.StatusForbidden},      // every capability, every model
-		{"keyadmin", keyadmin, `{"name":"c","role":"all-models"}`, http.StatusForbidden}, // models beyond gpt-*
-		{"keyadmin", keyadmin, `{"name":"d","role":"chat-only"}`, http.StatusCreated},    // gpt-test, chat: within
+		{"keyadmin", keyadmin, `{"name":"a","role":"auditor"}`, http.StatusForbidden},                   // capabilities it lacks
+		{"keyadmin", keyadmin, `{"name":"b","role":"admin"}`, http.StatusForbidden},                     // every capability, every model
+		{"keyadmin", keyadmin, `{"name":"c","role":"all-models","models":["*"]}`, http.StatusForbidden}, // models beyond gpt-*
+		{"keyadmin", keyadmin, `{"name":"c2","role":"all-models"}`, http.StatusCreated},                 // inherits models gpt-*
+		{"keyadmin", keyadmin, `{"name":"d","role":"chat-only"}`, http.StatusCreated},                   // gpt-test, chat: within
 		{"keyadmin", keyadmin, `{"name":"e","role":"all-models","models":["gpt-other"]}`, http.StatusCreated},
-		{"scoped", scoped, `{"name":"f","role":"chat-only"}`, http.StatusForbidden}, // no rpm of its own
+		{"scoped", scoped, `{"name":"f","role":"chat-only","rpm":0}`, http.StatusCreated}, // inherits rpm 5
 		{"scoped", scoped, `{"name":"g","role":"chat-only","rpm":10}`, http.StatusForbidden},
 		{"scoped", scoped, `{"name":"h","role":"chat-only","rpm":5}`, http.StatusCreated},
-		{"scoped", scoped, `{"name":"i","role":"all-models","rpm":5}`, http.StatusForbidden}, // models beyond gpt-test
+		{"scoped", scoped, `{"name":"i","role":"all-models","models":["gpt-*"],"rpm":5}`, http.StatusForbidden}, // models beyond gpt-test
+		{"scoped", scoped, `{"name":"j","role":"all-models","rpm":5}`, http.StatusCreated},                      // inherits models gpt-test
 	} {
 		status, code := create(tt.secret, tt.body)
 		if status != tt.status || status == http.StatusForbidden && code != "key_scope_exceeded" {

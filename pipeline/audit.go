@@ -145,7 +145,8 @@ func (x *Exchange) record(h *auditlog.Hasher, status int, e *httperr.Error) *aud
 		r.SourceIP = auditlog.Opt(x.ClientIP.String())
 	}
 	if id := x.Identity; id != nil {
-		r.Principal = &auditlog.Principal{ID: id.ID, Type: id.Type, KeyID: auditlog.Opt(id.KeyID), Groups: id.Groups}
+		r.Principal = &auditlog.Principal{ID: id.ID, Type: id.Type, KeyID: auditlog.Opt(id.KeyID), Groups: id.Groups,
+			IssuedBy: auditlog.Opt(id.Issuer.By), IssuedIn: auditlog.Opt(id.Issuer.In)}
 	}
 	if rt := x.Route; rt != nil {
 		r.Model = &auditlog.Model{Name: rt.Name, Version: auditlog.Opt(rt.Version), Digest: auditlog.Opt(rt.Digest)}

@@ -47,8 +47,8 @@ type budget struct {
 // x-ratelimit-* headers go on every limited response, as OpenAI sends them.
 func limit(next Handler) Handler {
 	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
-		l := x.Decision.Limits
-		rpm, tpm := narrow(l.RequestsPerMinute, x.Identity.RPM), narrow(l.TokensPerMinute, x.Identity.TPM)
+		l := x.Decision.Limits // the role's, narrowed by the credential's own
+		rpm, tpm := l.RequestsPerMinute, l.TokensPerMinute
 		if rpm == 0 && tpm == 0 && l.TokensPerDay == 0 && l.TokensPerMonth == 0 {
 			return next(w, r, x)
 		}
@@ -161,14 +161,6 @@ func (b *budget) reconcile(r *http.Request, x *Exchange, now time.Time) {
 func neverSent(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
-}
-
-// narrow returns the tighter of a role limit and a credential's own limit.
-func narrow(role, own int64) int64 {
-	if own > 0 && (role == 0 || own < role) {
-		return own
-	}
-	return role
 }
 
 func policyDeny(d policy.Decision, reasons []policy.Reason) policy.Decision {

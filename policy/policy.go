@@ -69,7 +69,7 @@ type Decision struct {
 	Allow   bool
 	Reasons []Reason      // read-only; shared between decisions
 	Role    string        // the role that allowed it
-	Limits  config.Limits // that role's limits
+	Limits  config.Limits // that role's limits, narrowed by the identity's (NarrowLimits)
 }
 
 // Model is what policy needs to know of a model.
@@ -141,7 +141,7 @@ func (p *Policy) decide(id *auth.Identity, ip netip.Addr, caps []Capability, m *
 		tried = true
 		why := r.check(id, ip, caps, m)
 		if why == "" {
-			return Decision{Allow: true, Reasons: reasonLists[ReasonAllowed], Role: r.name, Limits: r.limits}, true
+			return Decision{Allow: true, Reasons: reasonLists[ReasonAllowed], Role: r.name, Limits: NarrowLimits(r.limits, id.Limits)}, true
 		}
 		if rank[why] > rank[best] {
 			best = why
@@ -207,4 +207,26 @@ func Contains(prefixes []netip.Prefix, a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// NarrowLimits returns the tighter of a and b in each limit, where zero
+// means none: the limits a principal of a role (a) holding a credential
+// with its own limits (b) actually has.
+func NarrowLimits(a, b config.Limits) config.Limits {
+	return config.Limits{
+		RequestsPerMinute: lowerLimit(a.RequestsPerMinute, b.RequestsPerMinute),
+		TokensPerMinute:   lowerLimit(a.TokensPerMinute, b.TokensPerMinute),
+		TokensPerDay:      lowerLimit(a.TokensPerDay, b.TokensPerDay),
+		TokensPerMonth:    lowerLimit(a.TokensPerMonth, b.TokensPerMonth),
+		MaxPromptTokens:   lowerLimit(a.MaxPromptTokens, b.MaxPromptTokens),
+		MaxTokens:         lowerLimit(a.MaxTokens, b.MaxTokens),
+	}
+}
+
+// lowerLimit is the lower of two limits, 0 meaning none.
+func lowerLimit(a, b int64) int64 {
+	if a <= 0 || b > 0 && b < a {
+		return max(b, 0)
+	}
+	return a
 }

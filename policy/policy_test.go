@@ -166,3 +166,16 @@ func BenchmarkAuthorize(b *testing.B) {
 		}
 	}
 }
+
+// TestDecisionLimitsNarrowedByKey: a decision's limits are the role's,
+// lowered (never raised) by the credential's own, in every limit.
+func TestDecisionLimitsNarrowedByKey(t *testing.T) {
+	p := policy.Compile([]config.Role{{Name: "r", Models: []string{"*"}, Capabilities: []string{"chat"},
+		Limits: config.Limits{RequestsPerMinute: 10, TokensPerDay: 100, MaxTokens: 50}}})
+	id := &auth.Identity{Role: "r", Limits: config.Limits{RequestsPerMinute: 20, TokensPerMinute: 7, TokensPerDay: 60, MaxPromptTokens: 5, MaxTokens: 80}}
+	d := p.Authorize(id, policy.Model{Name: "m"}, netip.MustParseAddr("127.0.0.1"), "chat")
+	want := config.Limits{RequestsPerMinute: 10, TokensPerMinute: 7, TokensPerDay: 60, MaxPromptTokens: 5, MaxTokens: 50}
+	if diff := cmp.Diff(want, d.Limits); !d.Allow || diff != "" {
+		t.Fatalf("allow %v, limits (-want +got):\n%s", d.Allow, diff)
+	}
+}

@@ -53,20 +53,22 @@ type queries struct {
 
 // keyCols are the api_keys columns, in the order scanKey expects them.
 const keyCols = `k.id, k.name, k.role, k.models, k.rpm, k.tpm, k.prefix,
-	k.created_at, k.expires_at, k.revoked_at, k.last_used_at, k.ip_allow`
+	k.created_at, k.expires_at, k.revoked_at, k.last_used_at, k.ip_allow,
+	k.tokens_per_day, k.tokens_per_month, k.max_prompt_tokens, k.max_tokens, k.created_by`
 
 func (d dialect) queries() queries {
 	return queries{
-		lookup: d.rebind(`SELECT ` + keyCols + `, s.prefix, s.not_after, s.created_at
+		lookup: d.rebind(`SELECT ` + keyCols + `, s.prefix, s.not_after, s.created_at, s.issued_by, s.issued_in
 			FROM api_key_secrets s JOIN api_keys k ON k.id = s.key_id
 			WHERE s.hash = ?`),
 		getKey:   d.rebind(`SELECT ` + keyCols + ` FROM api_keys k WHERE k.id = ?`),
 		listKeys: `SELECT ` + keyCols + ` FROM api_keys k ORDER BY k.created_at, k.id`,
 		insertKey: d.rebind(`INSERT INTO api_keys (id, name, role, models, rpm, tpm, prefix,
-			created_at, expires_at, revoked_at, last_used_at, ip_allow)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		insertSecret: d.rebind(`INSERT INTO api_key_secrets (hash, key_id, prefix, created_at, not_after)
-			VALUES (?, ?, ?, ?, ?)`),
+			created_at, expires_at, revoked_at, last_used_at, ip_allow,
+			tokens_per_day, tokens_per_month, max_prompt_tokens, max_tokens, created_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		insertSecret: d.rebind(`INSERT INTO api_key_secrets (hash, key_id, prefix, created_at, not_after,
+			issued_by, issued_in) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 		rotatePrefix: d.rebind(`UPDATE api_keys SET prefix = ? WHERE id = ? AND revoked_at IS NULL`),
 		keyRevokedAt: d.rebind(`SELECT revoked_at FROM api_keys WHERE id = ?`),
 		expireSecrets: d.rebind(`UPDATE api_key_secrets SET not_after = ?

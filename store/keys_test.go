@@ -63,11 +63,12 @@ func TestCreateLookup(t *testing.T) {
 		paris := time.FixedZone("CET", 3600)
 		k := APIKey{
 			ID: "key_abc", Name: "ci bot", Role: "dev", Models: []string{"gpt-*", "demo"},
-			RPM: 60, TPM: 100000,
+			RPM: 60, TPM: 100000, TokensPerDay: 1 << 40, TokensPerMonth: 7, MaxPromptTokens: 8, MaxTokens: 9,
 			CreatedAt: t0.In(paris), // stored as UTC, returned as UTC
 			ExpiresAt: t0.Add(90 * 24 * time.Hour),
+			CreatedBy: "apikey:key_maker",
 		}
-		s := Secret{Hash: hashOf("wdn_abc"), Prefix: "wdn_abc"}
+		s := Secret{Hash: hashOf("wdn_abc"), Prefix: "wdn_abc", IssuedBy: "apikey:key_maker", IssuedIn: "aud_1"}
 		mustCreate(t, db, k, s)
 
 		want := k

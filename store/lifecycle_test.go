@@ -17,7 +17,7 @@ func TestRotateKey(t *testing.T) {
 
 		// First rotation: s0 ends at end1, s1 is current.
 		end1 := t0.Add(24 * time.Hour)
-		s1 := Secret{Hash: hashOf("s1"), Prefix: "wdn_s1", CreatedAt: t0.Add(time.Hour)}
+		s1 := Secret{Hash: hashOf("s1"), Prefix: "wdn_s1", CreatedAt: t0.Add(time.Hour), IssuedBy: "oidc:https://idp#bob", IssuedIn: "aud_rot"}
 		if err := db.RotateKey(ctx, k.ID, s1, end1); err != nil {
 			t.Fatalf("RotateKey: %v", err)
 		}

@@ -48,23 +48,26 @@ type keyRow struct {
 // dest returns the scan destinations for keyCols, filling k and r.
 func (r *keyRow) dest(k *APIKey) []any {
 	return []any{&k.ID, &k.Name, &k.Role, &r.models, &k.RPM, &k.TPM, &k.Prefix,
-		&r.created, &r.expires, &r.revoked, &r.lastUsed, &r.ipAllow}
+		&r.created, &r.expires, &r.revoked, &r.lastUsed, &r.ipAllow,
+		&k.TokensPerDay, &k.TokensPerMonth, &k.MaxPromptTokens, &k.MaxTokens, &k.CreatedBy}
 }
 
 // lookupRow is the destination of the LookupSecret query: keyCols, then the
-// secret's prefix, not_after and created_at. It is allocated once per lookup.
+// secret's prefix, not_after, created_at, issued_by and issued_in. It is
+// allocated once per lookup.
 type lookupRow struct {
 	keyRow
 	m                             Match
 	secretNotAfter, secretCreated sql.NullInt64
-	dst                           [15]any
+	dst                           [22]any
 }
 
 func (r *lookupRow) dests() []any {
 	k := &r.m.Key
 	r.dst = [...]any{&k.ID, &k.Name, &k.Role, &r.models, &k.RPM, &k.TPM, &k.Prefix,
 		&r.created, &r.expires, &r.revoked, &r.lastUsed, &r.ipAllow,
-		&r.m.Secret.Prefix, &r.secretNotAfter, &r.secretCreated}
+		&k.TokensPerDay, &k.TokensPerMonth, &k.MaxPromptTokens, &k.MaxTokens, &k.CreatedBy,
+		&r.m.Secret.Prefix, &r.secretNotAfter, &r.secretCreated, &r.m.Secret.IssuedBy, &r.m.Secret.IssuedIn}
 	return r.dst[:]
 }
 
@@ -168,7 +171,8 @@ func keyArgs(k *APIKey) ([]any, error) {
 		return nil, err
 	}
 	return []any{k.ID, k.Name, k.Role, models, k.RPM, k.TPM, k.Prefix,
-		ts[0], ts[1], ts[2], ts[3], ipAllow}, nil
+		ts[0], ts[1], ts[2], ts[3], ipAllow,
+		k.TokensPerDay, k.TokensPerMonth, k.MaxPromptTokens, k.MaxTokens, k.CreatedBy}, nil
 }
 
 // secretArgs returns the insertSecret arguments for s, a secret of key id.
@@ -181,5 +185,5 @@ func secretArgs(id string, s *Secret) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []any{s.Hash, id, s.Prefix, created, notAfter}, nil
+	return []any{s.Hash, id, s.Prefix, created, notAfter, s.IssuedBy, s.IssuedIn}, nil
 }

@@ -81,7 +81,7 @@ func (g *Gateway) Revoke(t testing.TB, id string) {
 // grace (0: they stop now). It returns the new secret.
 func (g *Gateway) Rotate(t testing.TB, id string, grace time.Duration) string {
 	t.Helper()
-	secret, err := auth.RotateKey(context.Background(), g.Store, g.hasher(), id, grace, time.Now())
+	secret, err := auth.RotateKey(context.Background(), g.Store, g.hasher(), id, grace, time.Now(), auth.Issuer{By: "wardentest"})
 	if err != nil {
 		t.Fatalf("wardentest: rotate key: %v", err)
 	}

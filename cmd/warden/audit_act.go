@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wardenhq/warden/auditlog"
+	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/gateway"
 	"github.com/wardenhq/warden/store"
@@ -41,6 +42,16 @@ type actAudit struct {
 	stderr   io.Writer
 	failOpen bool   // audit.fail_mode open: a missing record is a warning
 	spool    string // a running gateway writes the log: hand records to it here
+	id       string // the id of the act's record, once issuer made it
+}
+
+// issuer returns who does the act, and the id its record will carry, for
+// a key secret the act issues.
+func (a *actAudit) issuer() auth.Issuer {
+	if a.id == "" {
+		a.id = auditlog.NewID(time.Now())
+	}
+	return auth.Issuer{By: "cli:" + osUser(), In: a.id}
 }
 
 // actLogger gets the log's (and Tessera's) warnings; os.Stderr, not the
@@ -91,8 +102,12 @@ func (a *actAudit) record(ctx context.Context, action, target, detail string) er
 		return nil // fail_mode open, and warned at open
 	}
 	now := time.Now()
+	id := a.id
+	if id == "" {
+		id = auditlog.NewID(now)
+	}
 	rec := &auditlog.Record{
-		ID: auditlog.NewID(now), Time: auditlog.Time(now), Kind: auditlog.KindAdmin,
+		ID: id, Time: auditlog.Time(now), Kind: auditlog.KindAdmin,
 		Principal: &auditlog.Principal{ID: "cli:" + osUser(), Type: "cli"},
 		Decision:  auditlog.DecisionAllow,
 		Admin:     &auditlog.Admin{Action: action, Target: auditlog.Opt(target), Detail: auditlog.Opt(detail)},

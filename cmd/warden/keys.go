@@ -47,6 +47,7 @@ func createKey(ctx context.Context, b *backends, s auth.KeySpec) (string, store.
 func newKeysCreate() *cobra.Command {
 	var name, role, models, ipAllow, expires string
 	var rpm, tpm int
+	var perDay, perMonth, maxPrompt, maxTokens int64
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "create --name N --role R",
@@ -69,10 +70,11 @@ func newKeysCreate() *cobra.Command {
 					}
 					spec.IPAllow = append(spec.IPAllow, p.String())
 				}
-				if rpm < 0 || tpm < 0 {
-					return usageErr("keys create: --rpm and --tpm must not be negative")
+				if rpm < 0 || tpm < 0 || perDay < 0 || perMonth < 0 || maxPrompt < 0 || maxTokens < 0 {
+					return usageErr("keys create: limits must not be negative")
 				}
 				spec.RPM, spec.TPM = rpm, tpm
+				spec.TokensPerDay, spec.TokensPerMonth, spec.MaxPromptTokens, spec.MaxTokens = perDay, perMonth, maxPrompt, maxTokens
 				if expires != "" {
 					d, err := config.ParseDuration(expires)
 					if err != nil || d <= 0 {
@@ -85,6 +87,7 @@ func newKeysCreate() *cobra.Command {
 					return err
 				}
 				defer al.close(ctx)
+				spec.Issuer = al.issuer()
 				secret, k, err := createKey(ctx, b, spec)
 				if err != nil {
 					return refused("keys create: %v", err)
@@ -108,6 +111,10 @@ func newKeysCreate() *cobra.Command {
 	f.StringVar(&ipAllow, "ip-allow", "", "comma-separated CIDRs the key may be used from (within its role's)")
 	f.IntVar(&rpm, "rpm", 0, "requests per minute for this key (narrows the role's limit)")
 	f.IntVar(&tpm, "tpm", 0, "tokens per minute for this key (narrows the role's limit)")
+	f.Int64Var(&perDay, "tokens-per-day", 0, "tokens per day for this key (narrows the role's limit)")
+	f.Int64Var(&perMonth, "tokens-per-month", 0, "tokens per month for this key (narrows the role's limit)")
+	f.Int64Var(&maxPrompt, "max-prompt-tokens", 0, "largest prompt, in tokens, for this key (narrows the role's limit)")
+	f.Int64Var(&maxTokens, "max-tokens", 0, "most completion tokens a request may ask for with this key (narrows the role's limit)")
 	f.StringVar(&expires, "expires-in", "", "lifetime, e.g. 90d (default: no expiry)")
 	f.BoolVar(&asJSON, "json", false, `print {"id": ..., "key": ...}`)
 	return cmd
@@ -211,7 +218,7 @@ func newKeysRotate() *cobra.Command {
 				}
 				defer al.close(ctx)
 				now := time.Now().UTC()
-				secret, err := auth.RotateKey(ctx, b.store, b.hasher(), args[0], g, now)
+				secret, err := auth.RotateKey(ctx, b.store, b.hasher(), args[0], g, now, al.issuer())
 				if err != nil {
 					return keyErr("keys rotate", args[0], err)
 				}
