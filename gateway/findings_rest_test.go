@@ -1,0 +1,134 @@
+package gateway_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/wardentest"
+)
+
+// Regression tests for issue 14's findings on data at rest and who may
+// read it (findings 7 and 8).
+
+// chatIndex sends a chat request to model as secret and returns the leaf
+// index of its audit record (durability sync: X-Warden-Audit-Index).
+func chatIndex(t *testing.T, g *wardentest.Gateway, secret, model, text string) string {
+	t.Helper()
+	res, b := send(t, g, "POST", "/v1/chat/completions", secret,
+		`{"model":"`+model+`","messages":[{"role":"user","content":"`+text+`"}]}`)
+	idx := res.Header.Get("X-Warden-Audit-Index")
+	if res.StatusCode != http.StatusOK || idx == "" {
+		t.Fatalf("chat %s: %s %q %s", model, res.Status, idx, b)
+	}
+	return idx
+}
+
+// decrypt asks for the payload of record idx as secret, waiting while the
+// search index has not caught up with the log (404 record_not_found).
+func decrypt(t *testing.T, g *wardentest.Gateway, secret, idx string) (*http.Response, []byte) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		res, b := send(t, g, "GET", "/admin/v1/audit/records/"+idx+"/payload", secret, "")
+		if res.StatusCode != http.StatusNotFound || !bytes.Contains(b, []byte("record_not_found")) || time.Now().After(deadline) {
+			return res, b
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// adminRecords waits until at least n admin records of action have a
+// target ending in "/"+idx, and returns them, newest first.
+func adminRecords(t *testing.T, g *wardentest.Gateway, secret, action, idx string, n int) []map[string]any {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		_, b := send(t, g, "GET", "/admin/v1/audit/records?kind=admin&limit=1000", secret, "")
+		var page struct {
+			Data []map[string]any `json:"data"`
+		}
+		json.Unmarshal(b, &page)
+		var out []map[string]any
+		for _, rec := range page.Data {
+			a, _ := rec["admin"].(map[string]any)
+			if target, _ := a["target"].(string); a != nil && a["action"] == action && strings.HasSuffix(target, "/"+idx) {
+				out = append(out, rec)
+			}
+		}
+		if len(out) >= n {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d %s records for %s, want %d: %s", len(out), action, idx, n, b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestFinding7DecryptOutsideNamespace: audit.decrypt opens only records of
+// models and namespaces the caller's role reaches, within its key's own
+// scope. A decryptor confined to namespace finance is refused (403) a
+// record of namespace legal, and so is a full admin whose key is narrowed
+// to another model; each refusal is itself recorded as audit.decrypt,
+// naming the target and why. (Finding 7: the role's namespaces were not
+// looked at, and a finance decryptor read a legal record.)
+func TestFinding7DecryptOutsideNamespace(t *testing.T) {
+	t.Parallel()
+	roles := append(wardentest.DefaultRoles(),
+		config.Role{Name: "fin-auditor", Models: []string{"*"}, Namespaces: []string{"finance"}, Capabilities: []string{"audit.read", "audit.decrypt"}},
+		config.Role{Name: "no-models", Capabilities: []string{"audit.read", "audit.decrypt"}})
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: roles, Configure: func(c *config.Config) {
+		c.Classifications = []config.Classification{
+			{Name: "confidential", Store: config.StoreFull, Retention: config.Duration(30 * 24 * time.Hour)},
+		}
+		c.Models[0].Namespace, c.Models[0].Classification = "finance", "confidential" // gpt-test
+		c.Models[1].Namespace, c.Models[1].Classification = "legal", "confidential"   // gpt-other
+	}})
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	fin := g.NewKey(t, wardentest.KeyOptions{Role: "fin-auditor"}).Secret
+	narrowAdmin := g.NewKey(t, wardentest.KeyOptions{Models: []string{"gpt-test"}}).Secret
+	noModels := g.NewKey(t, wardentest.KeyOptions{Role: "no-models"}).Secret
+
+	finIdx := chatIndex(t, g, admin, "gpt-test", "quarterly numbers")
+	legalIdx := chatIndex(t, g, admin, "gpt-other", "the merger terms")
+
+	if res, b := decrypt(t, g, fin, finIdx); res.StatusCode != http.StatusOK || !bytes.Contains(b, []byte("quarterly numbers")) {
+		t.Fatalf("finance decryptor, finance record: %s %s", res.Status, b)
+	}
+	for _, c := range []struct {
+		name, secret, reason string
+	}{
+		{"finance decryptor", fin, "policy.namespace_not_in_role"},
+		{"admin key narrowed to gpt-test", narrowAdmin, "policy.model_not_in_key_scope"},
+		{"decryptor role with no models", noModels, "policy.model_not_in_role"},
+	} {
+		res, b := decrypt(t, g, c.secret, legalIdx)
+		if res.StatusCode != http.StatusForbidden || bytes.Contains(b, []byte("merger")) || !bytes.Contains(b, []byte("decrypt_not_allowed")) {
+			t.Fatalf("%s opened a legal record: %s %s", c.name, res.Status, b)
+		}
+	}
+	if res, b := decrypt(t, g, admin, legalIdx); res.StatusCode != http.StatusOK || !bytes.Contains(b, []byte("merger")) {
+		t.Fatalf("full admin, legal record: %s %s", res.Status, b)
+	}
+
+	// The refusals are on the record, naming their target and why.
+	recs := adminRecords(t, g, admin, "audit.decrypt", legalIdx, 4)
+	want := map[string]bool{"policy.namespace_not_in_role": true, "policy.model_not_in_key_scope": true, "policy.model_not_in_role": true}
+	for _, rec := range recs {
+		if rec["decision"] != "deny" {
+			continue
+		}
+		reasons, _ := json.Marshal(rec["reasons"])
+		for r := range want {
+			if bytes.Contains(reasons, []byte(r)) && rec["status"] == float64(http.StatusForbidden) {
+				delete(want, r)
+			}
+		}
+	}
+	if len(want) > 0 {
+		t.Fatalf("refused decrypts not recorded with reasons %v: %v", want, recs)
+	}
+}
