@@ -2,8 +2,13 @@ package gateway_test
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -131,4 +136,96 @@ func TestFinding7DecryptOutsideNamespace(t *testing.T) {
 	if len(want) > 0 {
 		t.Fatalf("refused decrypts not recorded with reasons %v: %v", want, recs)
 	}
+}
+
+// canaryIn returns the files under dir that hold canary in clear (every
+// file: the database and its -wal and -shm, log tiles, spools, sinks).
+func canaryIn(t *testing.T, dir string, canary []byte) []string {
+	t.Helper()
+	var found []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, canary) {
+			found = append(found, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
+// TestFinding8ApprovalPreviewSealed: a held request's preview is stored
+// sealed, under a classification that keeps nothing (store: none) too: no
+// byte of it is in the SQLite file or its -wal (read raw), nor anywhere
+// else under data_dir; the approver still reads it through the admin API,
+// and the approved request then passes. (Finding 8: the approvals row held
+// the redacted prompt in clear.)
+func TestFinding8ApprovalPreviewSealed(t *testing.T) {
+	t.Parallel()
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: append(wardentest.DefaultRoles(),
+		config.Role{Name: "security", Capabilities: []string{"approve"}}),
+		Configure: func(c *config.Config) {
+			c.Classifications = []config.Classification{{Name: "secret", Store: config.StoreNone}}
+			c.Models[0].Classification = "secret" // gpt-test
+			c.Models[0].Approval.Required = true
+			c.Models[1].Approval.Required = true // gpt-other: no classification
+			c.Approvals = config.Approvals{Approvers: []string{"security"}, TTL: config.Duration(time.Hour)}
+		}})
+	user := g.NewKey(t, wardentest.KeyOptions{Role: "chat-only", Models: nil}).Secret
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	security := g.NewKey(t, wardentest.KeyOptions{Role: "security"}).Secret
+	for _, model := range []string{"gpt-test", "gpt-other"} {
+		canary := "PREVIEW-" + randomHex(t)
+		secret := user
+		if model == "gpt-other" {
+			secret = admin // chat-only reaches gpt-test alone
+		}
+		body := `{"model":"` + model + `","messages":[{"role":"user","content":"Summarise ` + canary + ` for jane@example.com"}]}`
+		res, b := send(t, g, "POST", "/v1/chat/completions", secret, body)
+		id := res.Header.Get("X-Warden-Approval-Id")
+		if res.StatusCode != http.StatusForbidden || id == "" {
+			t.Fatalf("%s: held: %s %s", model, res.Status, b)
+		}
+		db := filepath.Join(g.Config.DataDir, "warden.db")
+		if _, err := os.Stat(db + "-wal"); err != nil {
+			t.Fatalf("no write-ahead log to look in: %v", err)
+		}
+		if found := canaryIn(t, g.Config.DataDir, []byte(canary)); len(found) > 0 {
+			t.Fatalf("%s: the preview is in clear in %v", model, found)
+		}
+		res, b = send(t, g, "GET", "/admin/v1/approvals/"+id, security, "")
+		if res.StatusCode != http.StatusOK || !bytes.Contains(b, []byte(`"preview":"Summarise `+canary+` for [EMAIL_1]"`)) {
+			t.Fatalf("%s: the approver does not see the preview: %s %s", model, res.Status, b)
+		}
+		res, b = send(t, g, "GET", "/admin/v1/approvals", security, "")
+		if res.StatusCode != http.StatusOK || !bytes.Contains(b, []byte(canary)) {
+			t.Fatalf("%s: the list does not show the preview: %s %s", model, res.Status, b)
+		}
+		if res, b := send(t, g, "POST", "/admin/v1/approvals/"+id+"/approve", security, `{}`); res.StatusCode != http.StatusOK || !bytes.Contains(b, []byte(canary)) {
+			t.Fatalf("%s: approve: %s %s", model, res.Status, b)
+		}
+		if res, b := send(t, g, "POST", "/v1/chat/completions", secret, body); res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: the approved request: %s %s", model, res.Status, b)
+		}
+		if found := canaryIn(t, g.Config.DataDir, []byte(canary)); len(found) > 0 {
+			t.Fatalf("%s: the preview is in clear in %v", model, found)
+		}
+	}
+}
+
+// randomHex is 16 random hex digits, for canaries.
+func randomHex(t *testing.T) string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b[:])
 }

@@ -136,7 +136,7 @@ func (s *Server) retentionLoop(ctx context.Context, interval time.Duration) {
 		if len(rep.Refused) > 0 {
 			s.log.Warn("retention: key names on stored payloads that are not KEKs past their period; not destroyed (has the database been edited?)", "keys", rep.Refused)
 		}
-		if len(rep.Keys) > 0 || len(rep.Refused) > 0 || rep.Approvals > 0 || err != nil {
+		if len(rep.Keys) > 0 || len(rep.Refused) > 0 || rep.Approvals > 0 || rep.Previews > 0 || err != nil {
 			status := http.StatusOK
 			if err != nil {
 				status = http.StatusInternalServerError
