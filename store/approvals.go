@@ -38,15 +38,15 @@ type Approval struct {
 	// its key was destroyed).
 	SealedPreview []byte
 	RequestID     string // the held request's X-Request-Id
-	Status    string   // ApprovalPending, ApprovalApproved or ApprovalDenied
-	CreatedAt time.Time
-	ExpiresAt time.Time // a pending approval not decided by then lapses
-	DecidedAt time.Time
-	DecidedBy string
-	Note      string    // the approver's reason
-	ValidTo   time.Time // a decision stands until then (an approval lets the same request through, a denial refuses it)
-	Uses      int
-	LastUsed  time.Time
+	Status        string // ApprovalPending, ApprovalApproved or ApprovalDenied
+	CreatedAt     time.Time
+	ExpiresAt     time.Time // a pending approval not decided by then lapses
+	DecidedAt     time.Time
+	DecidedBy     string
+	Note          string    // the approver's reason
+	ValidTo       time.Time // a decision stands until then (an approval lets the same request through, a denial refuses it)
+	Uses          int
+	LastUsed      time.Time
 }
 
 // Approval states. An expired pending approval is reported as "expired".
