@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/retention"
+	"github.com/wardenhq/warden/seal"
 	"github.com/wardenhq/warden/wardentest"
 )
 
@@ -166,7 +168,8 @@ func canaryIn(t *testing.T, dir string, canary []byte) []string {
 // sealed, under a classification that keeps nothing (store: none) too: no
 // byte of it is in the SQLite file or its -wal (read raw), nor anywhere
 // else under data_dir; the approver still reads it through the admin API,
-// and the approved request then passes. (Finding 8: the approvals row held
+// and the approved request then passes; once its period ends the
+// retention run destroys its key and it is gone. (Finding 8: the approvals row held
 // the redacted prompt in clear.)
 func TestFinding8ApprovalPreviewSealed(t *testing.T) {
 	t.Parallel()
@@ -218,6 +221,19 @@ func TestFinding8ApprovalPreviewSealed(t *testing.T) {
 		if found := canaryIn(t, g.Config.DataDir, []byte(canary)); len(found) > 0 {
 			t.Fatalf("%s: the preview is in clear in %v", model, found)
 		}
+	}
+
+	// Two days on, the retention run destroys the previews' keys: the
+	// approvals remain, their previews are gone.
+	k := &retention.Keeper{Sealer: &seal.Sealer{Ring: g.KMS.KeyRing()}, Store: g.Store, Classes: g.Config.Classifications,
+		Now: func() time.Time { return time.Now().Add(48 * time.Hour) }}
+	rep, err := k.Run(t.Context())
+	if err != nil || rep.Previews != 2 || len(rep.Keys) != 2 {
+		t.Fatalf("retention run: %+v %v", rep, err)
+	}
+	res, b := send(t, g, "GET", "/admin/v1/approvals?status=all", security, "")
+	if res.StatusCode != http.StatusOK || bytes.Count(b, []byte(`"preview":""`)) != 2 || bytes.Contains(b, []byte("PREVIEW-")) {
+		t.Fatalf("after the purge: %s %s", res.Status, b)
 	}
 }
 
