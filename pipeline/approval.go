@@ -47,14 +47,15 @@ type Approvals struct {
 	// that a flood of held requests cannot bury others' (0: no bound).
 	MaxPending int
 	Store      ApprovalStore
+	Key        []byte                              // keys the binding of an approval to its request
+	Record     func(action, target, detail string) // audits an approval being requested
+	Notify     func(a store.Approval)              // tells approvers (nil: nobody)
+	Poll       time.Duration                       // how often a held request looks for a decision (default 200ms)
+	Now        func() time.Time                    // default time.Now
+
 	// Previews seals an approval's preview before it is stored
 	// (retention.Keeper.SealPreview); nil: no preview is stored.
 	Previews PreviewSealer
-	Key      []byte                              // keys the binding of an approval to its request
-	Record   func(action, target, detail string) // audits an approval being requested
-	Notify   func(a store.Approval)              // tells approvers (nil: nobody)
-	Poll     time.Duration                       // how often a held request looks for a decision (default 200ms)
-	Now      func() time.Time                    // default time.Now
 }
 
 // PreviewSealer seals an approval's Preview into its SealedPreview (under
