@@ -289,7 +289,7 @@ func canaryRun(t *testing.T, durability string, stray *syncBuf) {
 	// Let the log, its index and the sink catch up, and the notifier fail
 	// once, then look everywhere.
 	waitSinks(t, g, admin)
-	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(g.Logs(), "notification failed"); {
+	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(g.Logs(), "notification failed"); {
 		if time.Now().After(deadline) {
 			t.Fatal("the notifier did not try the approval's notification")
 		}
@@ -318,7 +318,7 @@ func canaryRun(t *testing.T, durability string, stray *syncBuf) {
 // audit search index knows it).
 func waitSinks(t *testing.T, g *wardentest.Gateway, admin string) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	for deadline := time.Now().Add(20 * time.Second); ; {
 		_, b := send(t, g, "GET", "/admin/v1/audit/records?limit=1", admin, "")
 		var page struct {
 			Data []struct{ Index float64 } `json:"data"`

@@ -39,7 +39,7 @@ func chatIndex(t *testing.T, g *wardentest.Gateway, secret, model, text string) 
 // search index has not caught up with the log (404 record_not_found).
 func decrypt(t *testing.T, g *wardentest.Gateway, secret, idx string) (*http.Response, []byte) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); ; {
+	for deadline := time.Now().Add(15 * time.Second); ; {
 		res, b := send(t, g, "GET", "/admin/v1/audit/records/"+idx+"/payload", secret, "")
 		if res.StatusCode != http.StatusNotFound || !bytes.Contains(b, []byte("record_not_found")) || time.Now().After(deadline) {
 			return res, b
@@ -52,7 +52,7 @@ func decrypt(t *testing.T, g *wardentest.Gateway, secret, idx string) (*http.Res
 // target ending in "/"+idx, and returns them, newest first.
 func adminRecords(t *testing.T, g *wardentest.Gateway, secret, action, idx string, n int) []map[string]any {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); ; {
+	for deadline := time.Now().Add(15 * time.Second); ; {
 		_, b := send(t, g, "GET", "/admin/v1/audit/records?kind=admin&limit=1000", secret, "")
 		var page struct {
 			Data []map[string]any `json:"data"`
