@@ -12,6 +12,7 @@ import (
 	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/pipeline"
 	"github.com/wardenhq/warden/policy"
+	"github.com/wardenhq/warden/retention"
 	"github.com/wardenhq/warden/store"
 )
 
@@ -48,6 +49,9 @@ func (s *Server) listApprovals(w http.ResponseWriter, r *http.Request, x *pipeli
 	if err != nil {
 		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
 	}
+	if err := s.previews().OpenPreviews(r.Context(), list); err != nil {
+		return errPreview(err)
+	}
 	data := []map[string]any{}
 	for _, a := range list {
 		data = append(data, a.View(now))
@@ -64,8 +68,21 @@ func (s *Server) getApproval(w http.ResponseWriter, r *http.Request, x *pipeline
 	case err != nil:
 		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
 	}
+	if err := s.previews().OpenPreview(r.Context(), &a); err != nil {
+		return errPreview(err)
+	}
 	writeJSON(w, http.StatusOK, a.View(s.opts.Now()))
 	return nil
+}
+
+// previews opens the sealed previews of approvals.
+func (s *Server) previews() *retention.Keeper {
+	return &retention.Keeper{Sealer: s.deps.Sealer, Store: s.opts.Store}
+}
+
+// errPreview answers a preview that could not be opened.
+func errPreview(err error) error {
+	return httperr.Wrap(http.StatusServiceUnavailable, "preview_unavailable", "an approval's preview cannot be opened now (is the KMS reachable?)", err)
 }
 
 // decideApproval answers POST /admin/v1/approvals/{id}/approve and /deny
@@ -111,6 +128,7 @@ func (s *Server) decideApproval(approve bool) pipeline.Handler {
 		}
 		x.AuditAdmin(action, id, fmt.Sprintf("principal=%s model=%s", a.Principal, a.Model))
 		a, _ = s.opts.Store.GetApproval(ctx, id)
+		s.previews().OpenPreview(ctx, &a) // decided already: an unreadable preview is shown empty
 		writeJSON(w, http.StatusOK, a.View(now))
 		return nil
 	}

@@ -46,6 +46,9 @@ func (s *Server) decryptPayload(w http.ResponseWriter, r *http.Request, x *pipel
 	if err != nil {
 		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
 	}
+	if err := mayDecrypt(x, row); err != nil {
+		return err
+	}
 	k := &retention.Keeper{Sealer: s.deps.Sealer, Store: s.opts.Store}
 	prompt, response, err := k.Open(r.Context(), row.ID)
 	switch {
@@ -63,6 +66,30 @@ func (s *Server) decryptPayload(w http.ResponseWriter, r *http.Request, x *pipel
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// mayDecrypt confines audit.decrypt to what the caller's roles reach: the
+// record's model and namespace must be ones a role granting audit.decrypt
+// allows, from the caller's address, within its credential's own scope
+// (an API key's models and addresses) — the same policy decision as a
+// request to that model, with audit.decrypt as the capability. A record
+// with no model (an administrative act) concerns none, and no role
+// reaches it: it has no payload. A refusal is answered 403
+// decrypt_not_allowed, and its reasons go into the audit.decrypt record
+// (which names the target, and the model and namespace it holds). The
+// record's existence is not hidden: leaf indexes are sequential and the
+// checkpoint gives the log's size.
+func mayDecrypt(x *pipeline.Exchange, row store.AuditRow) error {
+	d := x.Env.Policy.Authorize(x.Identity, policy.Model{Name: row.Model, Namespace: row.Namespace}, x.ClientIP, policy.CapAuditDecrypt)
+	if row.Model == "" {
+		d = policy.Decision{Reasons: []policy.Reason{policy.ReasonModelNotInRole}}
+	}
+	if d.Allow {
+		return nil
+	}
+	x.Decision = d
+	x.AuditAdmin("audit.decrypt", fmt.Sprintf("%s/%d", row.Origin, row.Index), fmt.Sprintf("refused: model=%s namespace=%s", row.Model, row.Namespace))
+	return httperr.New(http.StatusForbidden, "decrypt_not_allowed", "your role does not allow opening records of this model or namespace")
 }
 
 // jsonOrString embeds a payload as JSON when it is JSON (request bodies
@@ -109,7 +136,7 @@ func (s *Server) retentionLoop(ctx context.Context, interval time.Duration) {
 		if len(rep.Refused) > 0 {
 			s.log.Warn("retention: key names on stored payloads that are not KEKs past their period; not destroyed (has the database been edited?)", "keys", rep.Refused)
 		}
-		if len(rep.Keys) > 0 || len(rep.Refused) > 0 || rep.Approvals > 0 || err != nil {
+		if len(rep.Keys) > 0 || len(rep.Refused) > 0 || rep.Approvals > 0 || rep.Previews > 0 || err != nil {
 			status := http.StatusOK
 			if err != nil {
 				status = http.StatusInternalServerError

@@ -245,5 +245,8 @@ func approvals(c *config.Config, deps Deps) *pipeline.Approvals {
 		return nil
 	}
 	a.Store = deps.Store
+	if deps.Sealer != nil {
+		a.Previews = &retention.Keeper{Sealer: deps.Sealer, Store: deps.Store, Classes: c.Classifications, Now: deps.Now}
+	}
 	return a
 }

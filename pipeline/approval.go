@@ -52,6 +52,29 @@ type Approvals struct {
 	Notify     func(a store.Approval)              // tells approvers (nil: nobody)
 	Poll       time.Duration                       // how often a held request looks for a decision (default 200ms)
 	Now        func() time.Time                    // default time.Now
+
+	// Previews seals an approval's preview before it is stored
+	// (retention.Keeper.SealPreview); nil: no preview is stored.
+	Previews PreviewSealer
+}
+
+// PreviewSealer seals an approval's Preview into its SealedPreview (under
+// the key of its Classification's period), so that the store never holds
+// it in clear.
+type PreviewSealer interface {
+	SealPreview(ctx context.Context, a *store.Approval) error
+}
+
+// request stores a new pending approval for x, its preview sealed.
+func (a *Approvals) request(ctx context.Context, x *Exchange, why []string, binding string, now time.Time) (store.Approval, error) {
+	p := store.Approval{ID: store.NewApprovalID(), Binding: binding, Principal: x.Identity.ID, Model: x.Route.Name, Reasons: why,
+		Classification: x.Classification, Preview: preview(x.Body), RequestID: x.ID, CreatedAt: now, ExpiresAt: now.Add(a.TTL)}
+	if a.Previews != nil {
+		if err := a.Previews.SealPreview(ctx, &p); err != nil {
+			return store.Approval{}, err
+		}
+	}
+	return a.Store.CreateApproval(ctx, p)
 }
 
 // ApprovalRule is one approvals.rules entry, or a model's approval.required.
@@ -163,8 +186,7 @@ func approve(next Handler) Handler {
 						fmt.Sprintf("you have %d requests waiting for approval; wait for decisions before sending more that need one", n))
 				}
 			}
-			cur, err = a.Store.CreateApproval(ctx, store.Approval{Binding: binding, Principal: x.Identity.ID, Model: x.Route.Name,
-				Reasons: why, Preview: preview(x.Body), RequestID: x.ID, CreatedAt: now, ExpiresAt: now.Add(a.TTL)})
+			cur, err = a.request(ctx, x, why, binding, now)
 			if err != nil {
 				return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "approvals cannot be requested now", err)
 			}

@@ -121,6 +121,7 @@ type Report struct {
 	Payloads  int64    // payloads deleted
 	Held      []string // expired keys kept because a legal hold covers some of their payloads
 	Approvals int64    // approvals deleted (ApprovalsKept after they stopped mattering)
+	Previews  int64    // sealed approval previews dropped, their key destroyed
 	// Refused are key names found on stored payloads that are not KEKs
 	// whose period has ended (a root key's name, a period still running):
 	// evidence of an edited database, never destroyed.
@@ -139,6 +140,9 @@ func (r Report) Detail() string {
 	d := fmt.Sprintf("keys_destroyed=%d payloads_deleted=%d keys_held=%d", len(r.Keys), r.Payloads, len(r.Held))
 	if r.Approvals > 0 {
 		d += fmt.Sprintf(" approvals_deleted=%d", r.Approvals)
+	}
+	if r.Previews > 0 {
+		d += fmt.Sprintf(" previews_shredded=%d", r.Previews)
 	}
 	if len(r.Keys) > 0 {
 		d += " destroyed=" + names(r.Keys)
@@ -172,6 +176,11 @@ func (k *Keeper) Run(ctx context.Context) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
+	previews, err := k.Store.PreviewKeys(ctx, now) // approval previews are sealed the same way
+	if err != nil {
+		return rep, err
+	}
+	keys = append(keys, previews...)
 	for _, c := range k.Classes {
 		if c.Store != config.StoreFull {
 			continue
@@ -182,10 +191,17 @@ func (k *Keeper) Run(ctx context.Context) (Report, error) {
 		}
 		keys = append(keys, more...)
 	}
+	for _, c := range append(k.classNames(), Unclassified) {
+		more, err := k.Store.PreviewKeysIn(ctx, "kek."+c+".", seal.KeyName(c, now.Add(24*time.Hour)))
+		if err != nil {
+			return rep, err
+		}
+		keys = append(keys, more...)
+	}
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
-	// Approvals hold a preview of their prompt (redacted, but text): they
-	// go once they have stopped mattering for ApprovalsKept; the audit log
+	// Approvals (their previews sealed, shredded with their key below) go
+	// once they have stopped mattering for ApprovalsKept; the audit log
 	// keeps that they were requested, decided and used.
 	if rep.Approvals, err = k.Store.DeleteApprovals(ctx, now.Add(-ApprovalsKept)); err != nil {
 		return rep, err
@@ -217,6 +233,11 @@ func (k *Keeper) Run(ctx context.Context) (Report, error) {
 		rep.Payloads += n
 		if err != nil {
 			return rep, fmt.Errorf("retention: deleting the payloads of %s: %w", key, err)
+		}
+		n, err = k.Store.ForgetPreviews(ctx, key)
+		rep.Previews += n
+		if err != nil {
+			return rep, fmt.Errorf("retention: dropping the previews of %s: %w", key, err)
 		}
 	}
 	return rep, nil
@@ -253,6 +274,15 @@ func (k *Keeper) held(ctx context.Context, key string, holds []store.Hold) (bool
 		}
 	}
 	return false, nil
+}
+
+// classNames are the names of the classifications.
+func (k *Keeper) classNames() []string {
+	names := make([]string, len(k.Classes))
+	for i, c := range k.Classes {
+		names[i] = c.Name
+	}
+	return names
 }
 
 func (k *Keeper) now() time.Time {

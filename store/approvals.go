@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/wardenhq/warden/seal"
 )
 
 // Approval is a high-risk request waiting for, or given, a human decision.
@@ -18,17 +20,33 @@ type Approval struct {
 	Principal string   // who asked
 	Model     string   // for which model
 	Reasons   []string // why it was held: "rule:<name>", "model", ...
-	Preview   string   // the prompt as the content policy redacts it (shortened)
-	RequestID string   // the held request's X-Request-Id
-	Status    string   // ApprovalPending, ApprovalApproved or ApprovalDenied
-	CreatedAt time.Time
-	ExpiresAt time.Time // a pending approval not decided by then lapses
-	DecidedAt time.Time
-	DecidedBy string
-	Note      string    // the approver's reason
-	ValidTo   time.Time // a decision stands until then (an approval lets the same request through, a denial refuses it)
-	Uses      int
-	LastUsed  time.Time
+	// Preview is the prompt as the content policy redacts it (shortened),
+	// in memory only: the store never writes it. It keeps SealedPreview,
+	// which retention.Keeper.SealPreview makes from it and OpenPreview
+	// turns back into it.
+	Preview string
+	// Classification is the held request's data classification ("" when
+	// its model has none); the preview is sealed under it.
+	Classification string
+	// PreviewKey is the KEK SealedPreview is sealed under
+	// (seal.KeyName), and PreviewExpires the end of its period: when the
+	// retention run destroys that key, and with it the preview.
+	PreviewKey     string
+	PreviewExpires time.Time
+	// SealedPreview is Preview sealed (seal.Sealed.Marshal) under
+	// PreviewKey, bound to the approval's id; nil when none is kept (or
+	// its key was destroyed).
+	SealedPreview []byte
+	RequestID     string // the held request's X-Request-Id
+	Status        string // ApprovalPending, ApprovalApproved or ApprovalDenied
+	CreatedAt     time.Time
+	ExpiresAt     time.Time // a pending approval not decided by then lapses
+	DecidedAt     time.Time
+	DecidedBy     string
+	Note          string    // the approver's reason
+	ValidTo       time.Time // a decision stands until then (an approval lets the same request through, a denial refuses it)
+	Uses          int
+	LastUsed      time.Time
 }
 
 // Approval states. An expired pending approval is reported as "expired".
@@ -74,42 +92,116 @@ func (a Approval) View(now time.Time) map[string]any {
 // ErrDecided: the approval was decided already (or lapsed).
 var ErrDecided = errors.New("store: approval already decided or expired")
 
-const approvalCols = `id, binding, principal, model, reasons, preview, request_id, status, created_at, expires_at,
-	decided_at, decided_by, decision_note, valid_until, uses, last_used_at`
+// approvalCols are the approvals columns scanApproval reads. The column
+// preview (the clear text of schemas before 0008) is never read, and
+// written only empty.
+const approvalCols = `id, binding, principal, model, reasons, classification, kek, preview_expires, preview_sealed,
+	request_id, status, created_at, expires_at, decided_at, decided_by, decision_note, valid_until, uses, last_used_at`
 
-// CreateApproval stores a new pending approval and returns it with its id.
-func (db *DB) CreateApproval(ctx context.Context, a Approval) (Approval, error) {
+// NewApprovalID returns a fresh approval id ("apr_" + 20 hex digits), for
+// a caller that must know the id before CreateApproval (to seal the
+// preview bound to it).
+func NewApprovalID() string {
 	var b [10]byte
 	rand.Read(b[:])
-	a.ID, a.Status = "apr_"+hex.EncodeToString(b[:]), ApprovalPending
+	return "apr_" + hex.EncodeToString(b[:])
+}
+
+// CreateApproval stores a new pending approval and returns it with its id
+// (a.ID, or a new one if empty). The preview is stored only sealed
+// (SealedPreview, under PreviewKey, which PreviewExpires must accompany);
+// a.Preview is never written.
+func (db *DB) CreateApproval(ctx context.Context, a Approval) (Approval, error) {
+	if a.ID == "" {
+		a.ID = NewApprovalID()
+	}
+	a.Status = ApprovalPending
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = db.now()
+	}
+	if err := checkSealedPreview(&a); err != nil {
+		return Approval{}, fmt.Errorf("store: create approval: %w", err)
 	}
 	reasons, _ := json.Marshal(a.Reasons)
 	created, e1 := nanos(a.CreatedAt)
 	expires, e2 := nanos(a.ExpiresAt)
-	if err := errors.Join(e1, e2); err != nil || !expires.Valid {
+	previewExpires, e3 := nanos(a.PreviewExpires)
+	if err := errors.Join(e1, e2, e3); err != nil || !expires.Valid {
 		return Approval{}, fmt.Errorf("store: create approval: times: %v", err)
 	}
-	_, err := db.w.ExecContext(ctx, db.d.rebind(`INSERT INTO approvals (`+approvalCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', '', NULL, 0, NULL)`),
-		a.ID, a.Binding, a.Principal, a.Model, string(reasons), a.Preview, a.RequestID, a.Status, created, expires)
+	var sealed []byte // NULL
+	if len(a.SealedPreview) > 0 {
+		sealed = a.SealedPreview
+	}
+	_, err := db.w.ExecContext(ctx, db.d.rebind(`INSERT INTO approvals (preview, `+approvalCols+`)
+		VALUES ('', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', '', NULL, 0, NULL)`),
+		a.ID, a.Binding, a.Principal, a.Model, string(reasons), a.Classification, a.PreviewKey, previewExpires, sealed,
+		a.RequestID, a.Status, created, expires)
 	if err != nil {
 		return Approval{}, fmt.Errorf("store: create approval: %w", err)
 	}
 	return a, nil
 }
 
+// checkSealedPreview checks that a preview, if any, is sealed under
+// PreviewKey and says until when (so that the retention run finds the key).
+func checkSealedPreview(a *Approval) error {
+	if len(a.SealedPreview) == 0 {
+		a.PreviewKey, a.PreviewExpires = "", time.Time{}
+		return nil
+	}
+	s, err := seal.Unmarshal(a.SealedPreview)
+	if err != nil {
+		return fmt.Errorf("preview: %w", err)
+	}
+	if a.PreviewKey == "" || s.Key != a.PreviewKey || a.PreviewExpires.IsZero() {
+		return fmt.Errorf("preview: sealed under %q, want key %q and its period's end", s.Key, a.PreviewKey)
+	}
+	return nil
+}
+
 func scanApproval(sc interface{ Scan(...any) error }) (Approval, error) {
 	var a Approval
 	var reasons string
-	var created, expires, decided, valid, used sql.NullInt64
-	if err := sc.Scan(&a.ID, &a.Binding, &a.Principal, &a.Model, &reasons, &a.Preview, &a.RequestID, &a.Status, &created, &expires,
-		&decided, &a.DecidedBy, &a.Note, &valid, &a.Uses, &used); err != nil {
+	var previewExpires, created, expires, decided, valid, used sql.NullInt64
+	if err := sc.Scan(&a.ID, &a.Binding, &a.Principal, &a.Model, &reasons, &a.Classification, &a.PreviewKey, &previewExpires, &a.SealedPreview,
+		&a.RequestID, &a.Status, &created, &expires, &decided, &a.DecidedBy, &a.Note, &valid, &a.Uses, &used); err != nil {
 		return Approval{}, err
 	}
 	json.Unmarshal([]byte(reasons), &a.Reasons)
+	a.PreviewExpires = fromNanos(previewExpires)
+	if len(a.SealedPreview) == 0 {
+		a.SealedPreview = nil
+	}
 	a.CreatedAt, a.ExpiresAt, a.DecidedAt, a.ValidTo, a.LastUsed = fromNanos(created), fromNanos(expires), fromNanos(decided), fromNanos(valid), fromNanos(used)
 	return a, nil
+}
+
+// PreviewKeys returns the keys of sealed previews whose period ended
+// before t (PreviewExpires), sorted: the retention run destroys them.
+func (db *DB) PreviewKeys(ctx context.Context, before time.Time) ([]string, error) {
+	b, _ := nanos(before)
+	return db.payloadKeys(ctx, db.d.rebind(`SELECT DISTINCT kek FROM approvals WHERE kek <> '' AND preview_expires < ? ORDER BY kek`), b.Int64)
+}
+
+// PreviewKeysIn returns the keys of sealed previews whose names lie in
+// [from, to), sorted (a range of one classification's KEKs).
+func (db *DB) PreviewKeysIn(ctx context.Context, from, to string) ([]string, error) {
+	return db.payloadKeys(ctx, db.d.rebind(`SELECT DISTINCT kek FROM approvals WHERE kek >= ? AND kek < ? ORDER BY kek`), from, to)
+}
+
+// ForgetPreviews drops the sealed previews under key (whose key the caller
+// has destroyed: they are unreadable already) and returns how many.
+func (db *DB) ForgetPreviews(ctx context.Context, key string) (int64, error) {
+	res, err := db.w.ExecContext(ctx, db.d.rebind(`UPDATE approvals SET preview_sealed = NULL, kek = '', preview_expires = NULL WHERE kek = ?`), key)
+	if err != nil {
+		return 0, fmt.Errorf("store: forget previews %s: %w", key, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: forget previews %s: %w", key, err)
+	}
+	return n, nil
 }
 
 // GetApproval returns the approval with id, or ErrNotFound.
@@ -137,11 +229,15 @@ func (db *DB) LatestApproval(ctx context.Context, binding string) (Approval, err
 }
 
 // DeleteApprovals deletes the approvals that stopped mattering before t:
-// lapsed, and decided ones whose decision no longer stands. It returns how
-// many.
+// lapsed, and decided ones whose decision no longer stands. One whose
+// sealed preview's key has not been destroyed yet is kept until it is
+// (ForgetPreviews), so that the retention run still finds that key: a
+// copy of the row in a backup must become unreadable too. It returns how
+// many it deleted.
 func (db *DB) DeleteApprovals(ctx context.Context, before time.Time) (int64, error) {
 	b, _ := nanos(before)
-	res, err := db.w.ExecContext(ctx, db.d.rebind(`DELETE FROM approvals WHERE expires_at < ? AND (valid_until IS NULL OR valid_until < ?)`), b.Int64, b.Int64)
+	res, err := db.w.ExecContext(ctx, db.d.rebind(`DELETE FROM approvals WHERE expires_at < ? AND (valid_until IS NULL OR valid_until < ?)
+		AND kek = ''`), b.Int64, b.Int64)
 	if err != nil {
 		return 0, fmt.Errorf("store: delete approvals: %w", err)
 	}

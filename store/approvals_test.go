@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/wardenhq/warden/seal"
 )
 
 func TestApprovals(t *testing.T) {
@@ -17,8 +19,8 @@ func TestApprovals(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := db.LatestApproval(ctx, "b1")
-		if err != nil || got.ID != a.ID || got.State(now) != ApprovalPending || got.Reasons[0] != "rule:big" || got.Preview != "summarise [EMAIL_1]" {
-			t.Fatalf("latest: %+v %v", got, err)
+		if err != nil || got.ID != a.ID || got.State(now) != ApprovalPending || got.Reasons[0] != "rule:big" || got.Preview != "" || got.SealedPreview != nil {
+			t.Fatalf("latest (a preview in clear is never stored): %+v %v", got, err)
 		}
 		if got.State(now.Add(2*time.Hour)) != ApprovalExpired {
 			t.Fatal("a pending approval past its expiry")
@@ -92,6 +94,55 @@ func TestDeleteApprovals(t *testing.T) {
 			if _, err := db.LatestApproval(ctx, b); err != nil {
 				t.Fatalf("%s: %v", b, err)
 			}
+		}
+	})
+}
+
+// TestApprovalPreviewSealed: a preview is stored only sealed, under the
+// key it names; the retention run finds the keys of previews whose period
+// ended, and forgets the previews once their key is destroyed.
+func TestApprovalPreviewSealed(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+		key := "kek.restricted.20261123"
+		sealed := seal.Sealed{Key: key, WrappedDEK: []byte("wrapped"), Ciphertext: []byte("ciphertext")}.Marshal()
+		base := Approval{Binding: "b", Principal: "p", Model: "m", Classification: "restricted", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+
+		bad := base
+		bad.SealedPreview, bad.PreviewKey, bad.PreviewExpires = []byte("summarise [EMAIL_1]"), key, now.Add(14*time.Hour)
+		if _, err := db.CreateApproval(ctx, bad); err == nil {
+			t.Fatal("a preview that is not sealed was stored")
+		}
+		bad.SealedPreview, bad.PreviewKey = sealed, "kek.restricted.20261124"
+		if _, err := db.CreateApproval(ctx, bad); err == nil {
+			t.Fatal("a preview sealed under another key than it names was stored")
+		}
+
+		good := base
+		good.ID, good.SealedPreview, good.PreviewKey, good.PreviewExpires = NewApprovalID(), sealed, key, now.Add(14*time.Hour)
+		a, err := db.CreateApproval(ctx, good)
+		if err != nil || a.ID != good.ID {
+			t.Fatalf("create: %+v %v", a, err)
+		}
+		got, err := db.GetApproval(ctx, a.ID)
+		if err != nil || string(got.SealedPreview) != string(sealed) || got.PreviewKey != key || !got.PreviewExpires.Equal(good.PreviewExpires) || got.Classification != "restricted" {
+			t.Fatalf("get: %+v %v", got, err)
+		}
+		if keys, err := db.PreviewKeys(ctx, now.Add(14*time.Hour)); err != nil || len(keys) != 0 {
+			t.Fatalf("keys before the period ends: %v %v", keys, err)
+		}
+		if keys, err := db.PreviewKeys(ctx, now.Add(15*time.Hour)); err != nil || len(keys) != 1 || keys[0] != key {
+			t.Fatalf("keys after the period ends: %v %v", keys, err)
+		}
+		if n, err := db.ForgetPreviews(ctx, key); err != nil || n != 1 {
+			t.Fatalf("forget: %d %v", n, err)
+		}
+		if got, _ := db.GetApproval(ctx, a.ID); got.SealedPreview != nil || got.PreviewKey != "" {
+			t.Fatalf("forgotten preview still there: %+v", got)
+		}
+		if keys, _ := db.PreviewKeys(ctx, now.Add(15*time.Hour)); len(keys) != 0 {
+			t.Fatalf("keys after forgetting: %v", keys)
 		}
 	})
 }

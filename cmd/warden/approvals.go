@@ -12,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/retention"
+	"github.com/wardenhq/warden/seal"
 	"github.com/wardenhq/warden/store"
 )
 
@@ -43,6 +45,9 @@ func newApprovalsList() *cobra.Command {
 				}
 				if err != nil {
 					return refused("approvals list: %v", err)
+				}
+				if err := previews(b).OpenPreviews(ctx, shown); err != nil {
+					return refused("approvals list: opening the previews: %v", err)
 				}
 				views := []map[string]any{}
 				for _, a := range shown {
@@ -108,6 +113,7 @@ func newApprovalsDecide(approve bool) *cobra.Command {
 				}
 				aerr := al.record(ctx, action, id, fmt.Sprintf("principal=%s model=%s", a.Principal, a.Model))
 				a, _ = b.store.GetApproval(ctx, id)
+				previews(b).OpenPreview(ctx, &a) // decided already: an unreadable preview is shown empty
 				if asJSON {
 					json.NewEncoder(cmd.OutOrStdout()).Encode(a.View(now))
 				} else {
@@ -123,4 +129,9 @@ func newApprovalsDecide(approve bool) *cobra.Command {
 	cmd.Flags().StringVar(&reason, "reason", "", "why (shown with the approval, and recorded)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the approval as JSON")
 	return cmd
+}
+
+// previews opens the sealed previews of approvals with the KMS's keys.
+func previews(b *backends) *retention.Keeper {
+	return &retention.Keeper{Sealer: &seal.Sealer{Ring: b.kms.KeyRing()}, Store: b.store}
 }

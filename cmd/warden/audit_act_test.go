@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/wardenhq/warden/auditlog"
+	"github.com/wardenhq/warden/kms"
+	"github.com/wardenhq/warden/retention"
+	"github.com/wardenhq/warden/seal"
 	"github.com/wardenhq/warden/store"
 )
 
@@ -212,7 +215,17 @@ func TestApprovalsCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	a, _ := db.CreateApproval(ctx, store.Approval{Binding: "b", Principal: "apikey:key_1", Model: "demo", Reasons: []string{"model"}, Preview: "hello [EMAIL_1]", CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+	k, err := kms.Open(ctx, e.c.KMS, e.c.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keeper := &retention.Keeper{Sealer: &seal.Sealer{Ring: k.KeyRing()}, Store: db, Classes: e.c.Classifications}
+	pending := store.Approval{ID: store.NewApprovalID(), Binding: "b", Principal: "apikey:key_1", Model: "demo", Reasons: []string{"model"}, Preview: "hello [EMAIL_1]", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := keeper.SealPreview(ctx, &pending); err != nil {
+		t.Fatal(err)
+	}
+	k.Close()
+	a, _ := db.CreateApproval(ctx, pending)
 	d, _ := db.CreateApproval(ctx, store.Approval{Binding: "c", Principal: "apikey:key_1", Model: "demo", CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
 	db.Close()
 	if code, out, _ := cli(t, "approvals", "list", "--config", e.cfg); code != 0 || !strings.Contains(out, a.ID) || !strings.Contains(out, "hello [EMAIL_1]") {
