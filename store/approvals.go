@@ -93,7 +93,7 @@ func (a Approval) View(now time.Time) map[string]any {
 var ErrDecided = errors.New("store: approval already decided or expired")
 
 // approvalCols are the approvals columns scanApproval reads. The column
-// preview (the clear text of schemas before 0008) is never read, and
+// preview (the clear text of schemas before 0009) is never read, and
 // written only empty.
 const approvalCols = `id, binding, principal, model, reasons, classification, kek, preview_expires, preview_sealed,
 	request_id, status, created_at, expires_at, decided_at, decided_by, decision_note, valid_until, uses, last_used_at`
