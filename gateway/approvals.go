@@ -49,6 +49,7 @@ func (s *Server) listApprovals(w http.ResponseWriter, r *http.Request, x *pipeli
 	if err != nil {
 		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
 	}
+	list = slices.DeleteFunc(list, func(a store.Approval) bool { return !mayDecide(x, a) })
 	if err := s.previews().OpenPreviews(r.Context(), list); err != nil {
 		return errPreview(err)
 	}
@@ -68,11 +69,40 @@ func (s *Server) getApproval(w http.ResponseWriter, r *http.Request, x *pipeline
 	case err != nil:
 		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
 	}
+	if !mayDecide(x, a) {
+		return errApprovalOutOfReach(x, "approvals.get", a)
+	}
 	if err := s.previews().OpenPreview(r.Context(), &a); err != nil {
 		return errPreview(err)
 	}
 	writeJSON(w, http.StatusOK, a.View(s.opts.Now()))
 	return nil
+}
+
+// mayDecide reports whether the caller's roles reach the model an approval
+// is for: the same policy decision as a request to that model (its models,
+// namespace, addresses, and the credential's own scope), with approve as
+// the capability. An approver sees, and decides on, only the requests it
+// could reach; an approval for a model no longer configured is reached by
+// no one (it lapses).
+func mayDecide(x *pipeline.Exchange, a store.Approval) bool {
+	return reachApproval(x, a).Allow
+}
+
+func reachApproval(x *pipeline.Exchange, a store.Approval) policy.Decision {
+	rt := x.Env.Routes.Lookup(a.Model)
+	if rt == nil {
+		return policy.Decision{Reasons: []policy.Reason{policy.ReasonModelNotInRole}}
+	}
+	return x.Env.Policy.Authorize(x.Identity, policy.Model{Name: rt.Name, Namespace: rt.Namespace}, x.ClientIP, policy.CapApprove)
+}
+
+// errApprovalOutOfReach refuses an approval beyond the caller's reach; the
+// act's record names it and carries the policy's reasons.
+func errApprovalOutOfReach(x *pipeline.Exchange, action string, a store.Approval) error {
+	x.Decision = reachApproval(x, a)
+	x.AuditAdmin(action, a.ID, "refused: model="+a.Model)
+	return httperr.New(http.StatusForbidden, "approval_not_allowed", "your role does not reach the model this approval is for")
 }
 
 // previews opens the sealed previews of approvals.
@@ -113,6 +143,9 @@ func (s *Server) decideApproval(approve bool) pipeline.Handler {
 			return httperr.New(http.StatusNotFound, "approval_not_found", "no such approval")
 		case err != nil:
 			return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
+		}
+		if !mayDecide(x, a) {
+			return errApprovalOutOfReach(x, action, a)
 		}
 		if a.Principal == x.Identity.ID && !cfg.SelfApproval {
 			return httperr.New(http.StatusForbidden, "self_approval", "you cannot decide on your own request")

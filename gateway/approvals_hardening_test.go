@@ -17,7 +17,7 @@ import (
 // security role; chatcomp may chat and complete, one-per-minute is limited.
 func hardenedGateway(t *testing.T, edit func(c *config.Config)) *wardentest.Gateway {
 	return wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: append(auditRoles(),
-		config.Role{Name: "security", Capabilities: []string{"approve", "admin"}},
+		config.Role{Name: "security", Models: []string{"*"}, Capabilities: []string{"approve", "admin"}},
 		config.Role{Name: "chatcomp", Models: []string{"gpt-test"}, Capabilities: []string{"chat", "completions"}}),
 		Configure: func(c *config.Config) {
 			c.Models[0].Approval.Required = true

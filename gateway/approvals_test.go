@@ -21,7 +21,7 @@ import (
 // requests to any model that carry an e-mail address; "security" approves.
 func approvalGateway(t *testing.T, hold time.Duration) *wardentest.Gateway {
 	return wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: append(auditRoles(),
-		config.Role{Name: "security", Capabilities: []string{"approve"}},
+		config.Role{Name: "security", Models: []string{"*"}, Capabilities: []string{"approve"}},
 		config.Role{Name: "self-approver", Models: []string{"*"}, Capabilities: []string{"chat", "approve"}}),
 		Configure: func(c *config.Config) {
 			c.Models[0].Approval.Required = true

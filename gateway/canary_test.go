@@ -170,7 +170,7 @@ func canaryRun(t *testing.T, durability string, stray *syncBuf) {
 
 	roles := append(wardentest.DefaultRoles(),
 		config.Role{Name: "user", Models: []string{"*"}, Capabilities: []string{"chat", "completions", "embeddings", "stream"}},
-		config.Role{Name: "security", Capabilities: []string{"approve"}},
+		config.Role{Name: "security", Models: []string{"*"}, Capabilities: []string{"approve"}},
 		config.Role{Name: "auditor", Models: []string{"*"}, Capabilities: []string{"audit.read", "audit.decrypt"}})
 	var sinkFile string
 	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: roles, Upstream: up, Configure: func(cfg *config.Config) {

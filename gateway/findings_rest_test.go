@@ -180,7 +180,7 @@ func canaryIn(t *testing.T, dir string, canary []byte) []string {
 func TestFinding8ApprovalPreviewSealed(t *testing.T) {
 	t.Parallel()
 	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: append(wardentest.DefaultRoles(),
-		config.Role{Name: "security", Capabilities: []string{"approve"}}),
+		config.Role{Name: "security", Models: []string{"*"}, Capabilities: []string{"approve"}}),
 		Configure: func(c *config.Config) {
 			c.Classifications = []config.Classification{{Name: "secret", Store: config.StoreNone}}
 			c.Models[0].Classification = "secret" // gpt-test
