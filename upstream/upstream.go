@@ -230,7 +230,7 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 			}
 			outcomeOf(pr.In).Start = time.Now()
 		},
-		Transport:     tr,
+		Transport:     noInformational{tr},
 		FlushInterval: -1,
 		BufferPool:    copyBuffers,
 		ModifyResponse: func(res *http.Response) error {
@@ -239,6 +239,7 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 			if o.cancel != nil {
 				res.Body = newIdleBody(res.Body, idle, func() { o.cancel(ErrIdleTimeout) })
 			}
+			res.Body = newCommentScrubber(res.Body) // before anything reads it: forgery.go
 			if res.StatusCode == http.StatusOK {
 				if o.Filter != nil && isEventStream(res.Header) {
 					res.Body = newFilterStream(res.Body, o)
@@ -246,6 +247,7 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 				res.Body = newUsageReader(res.Body, res.Header.Get("Content-Type"), o, func(u *Usage) { o.Usage = u })
 			}
 			scrubResponseHeaders(res.Header)
+			scrubWardenHeaders(res.Trailer)
 			switch {
 			case res.StatusCode >= 500:
 				res.Body.Close()
@@ -257,7 +259,11 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 				res.Body.Close()
 				return fmt.Errorf("%w (HTTP %d)", errUpstreamAuth, res.StatusCode)
 			}
-			return release(res, o)
+			if err := release(res, o); err != nil {
+				return err
+			}
+			res.Body = &trailerScrubber{ReadCloser: res.Body, res: res}
+			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			o := outcomeOf(r)
@@ -296,9 +302,11 @@ var (
 
 // scrubResponseHeaders removes what the upstream says that is not the
 // client's business or would contradict Warden: cookies, its account
-// identifiers, and its rate-limit headers (Warden sends its own). The
+// identifiers, its rate-limit headers (Warden sends its own), and anything
+// posing as Warden's (X-Warden-*, in headers and announced trailers). The
 // upstream's request id is kept under another name, for support cases.
 func scrubResponseHeaders(h http.Header) {
+	scrubWardenHeaders(h)
 	h.Del("Set-Cookie")
 	h.Del("Openai-Organization")
 	h.Del("Openai-Project")
