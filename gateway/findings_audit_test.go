@@ -14,6 +14,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
+	"net/textproto"
 	"strings"
 	"testing"
 
@@ -177,14 +179,18 @@ func TestFinding9RefusedAdminActNamesTarget(t *testing.T) {
 }
 
 // TestFinding11UpstreamCannotForgeWardenHeaders: an upstream's X-Warden-*
-// response headers and trailers, in any case, never reach the client:
-// X-Warden-Audit-Id and X-Warden-Audit-Index are Warden's alone, for a
-// whole answer, a stream, and an upstream error passed through.
+// response headers and trailers, in any case, and its informational (1xx)
+// responses never reach the client: X-Warden-Audit-Id and
+// X-Warden-Audit-Index are Warden's alone, for a whole answer, a stream,
+// and an upstream error passed through.
 func TestFinding11UpstreamCannotForgeWardenHeaders(t *testing.T) {
 	var status int
 	forger := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		h := w.Header()
+		h.Set("X-Warden-Audit-Id", "aud_early")
+		w.WriteHeader(http.StatusEarlyHints) // informational: relayed, it went first
+		delete(h, "X-Warden-Audit-Id")
 		h.Set("X-Warden-Audit-Id", "aud_forged")
 		h.Set("X-Warden-Audit-Index", "999999")
 		h["x-warden-audit-index"] = []string{"999998"} // not canonical, as a raw writer might send it
@@ -230,9 +236,17 @@ func TestFinding11UpstreamCannotForgeWardenHeaders(t *testing.T) {
 			t.Errorf("%s: X-Warden-Audit-Index %q, want Warden's alone", name, v)
 		}
 	}
-	res, b := send(t, g, http.MethodPost, "/v1/chat/completions", key, chatBody("gpt-test", "hello", false))
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("chat: %s %s", res.Status, b)
+	var informational []string
+	ctx := httptrace.WithClientTrace(testContext(t), &httptrace.ClientTrace{Got1xxResponse: func(code int, h textproto.MIMEHeader) error {
+		informational = append(informational, fmt.Sprint(code, h))
+		return nil
+	}})
+	res, b, err := sendCtx(ctx, g, http.MethodPost, "/v1/chat/completions", key, chatBody("gpt-test", "hello", false))
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("chat: %v %v %s", err, res, b)
+	}
+	if len(informational) > 0 {
+		t.Errorf("the upstream's informational responses reached the client: %q", informational)
 	}
 	check("whole answer", res)
 	log.released(t, res) // its index and id are its record's

@@ -16,7 +16,7 @@ import (
 // Warden-like passes from an upstream: X-Warden-* headers and trailers are
 // removed (scrubWardenHeaders), informational (1xx) responses are not
 // relayed at all (noInformational), and every line of a response body that
-// an SSE client could read as a comment naming Warden is dropped
+// an SSE client could read as a comment naming Warden is emptied
 // (commentScrubber).
 
 // wardenPrefix starts every header Warden owns.
@@ -70,25 +70,25 @@ func (c untraced) Value(key any) any {
 }
 
 // maxCommentLine bounds a comment line held to be read whole; a longer one
-// is dropped (a comment carries nothing a client needs).
+// is emptied (a comment carries nothing a client needs).
 const maxCommentLine = 4 << 10
 
-// commentScrubber relays a response body, dropping each line an SSE
-// client could read as a comment about Warden: a line whose first byte,
+// commentScrubber relays a response body, replacing each line an SSE
+// client could read as a comment about Warden — a line whose first byte,
 // after any byte order marks, spaces and tabs, is ':' and that contains
-// "warden" in any case. Lines end with CRLF, LF or CR, as SSE clients read
-// them. Other lines pass at once as they come; only a comment line is held
-// until its end (at most maxCommentLine bytes, else it is dropped).
+// "warden" in any case — by an empty comment (":"), its line end kept, so
+// the stream's lines and events stay as they were. Lines end with CRLF, LF
+// or CR, as SSE clients read them. Other lines pass at once as they come;
+// only a comment line is held until its end (at most maxCommentLine bytes,
+// else it is emptied whatever it says).
 type commentScrubber struct {
 	rc  io.ReadCloser
 	buf []byte
 	out []byte
 
-	line    []byte // the start of the current line, while it is held
-	state   int
-	afterCR bool  // the last line ended with CR: an LF now is part of its end
-	dropCR  bool  // ... and that line was dropped
-	err     error // returned once out is drained
+	line  []byte // the start of the current line, while it is held
+	state int
+	err   error // returned once out is drained
 }
 
 // Line states.
@@ -96,7 +96,7 @@ const (
 	lineStart   = iota // nothing of the line decided yet (line holds its lead)
 	linePass           // not a comment: passes as it comes
 	lineComment        // a comment: held whole
-	lineDrop           // a comment too long to hold: dropped to its end
+	lineLong           // a comment too long to hold: emptied
 )
 
 func newCommentScrubber(rc io.ReadCloser) *commentScrubber {
@@ -111,7 +111,7 @@ func (s *commentScrubber) Read(p []byte) (int, error) {
 		n, err := s.rc.Read(s.buf)
 		s.scan(s.buf[:n])
 		if err != nil {
-			s.endLine(nil, s.state == lineComment && containsWarden(s.line) || s.state == lineDrop)
+			s.endLine(nil)
 			s.err = err
 		}
 	}
@@ -124,28 +124,13 @@ func (s *commentScrubber) Close() error { return s.rc.Close() }
 
 func (s *commentScrubber) scan(b []byte) {
 	for len(b) > 0 {
-		if s.afterCR {
-			s.afterCR = false
-			if b[0] == '\n' {
-				if !s.dropCR {
-					s.out = append(s.out, '\n')
-				}
-				b = b[1:]
-				continue
-			}
-		}
 		i := bytes.IndexAny(b, "\r\n")
-		chunk := b
-		if i >= 0 {
-			chunk = b[:i]
-		}
-		s.add(chunk)
 		if i < 0 {
+			s.add(b)
 			return
 		}
-		drop := s.state == lineDrop || s.state == lineComment && containsWarden(s.line)
-		s.endLine(b[i:i+1], drop)
-		s.afterCR, s.dropCR = b[i] == '\r', drop
+		s.add(b[:i])
+		s.endLine(b[i : i+1])
 		b = b[i+1:]
 	}
 }
@@ -156,7 +141,7 @@ func (s *commentScrubber) add(b []byte) {
 	case linePass:
 		s.out = append(s.out, b...)
 		return
-	case lineDrop:
+	case lineLong:
 		return
 	case lineStart:
 		s.line = append(s.line, b...)
@@ -176,17 +161,18 @@ func (s *commentScrubber) add(b []byte) {
 	}
 	s.line = append(s.line, b...)
 	if len(s.line) > maxCommentLine {
-		s.state, s.line = lineDrop, s.line[:0]
+		s.state, s.line = lineLong, s.line[:0]
 	}
 }
 
-// endLine ends the current line with end (nil at the end of the body),
-// dropping the line (and end) if drop.
-func (s *commentScrubber) endLine(end []byte, drop bool) {
-	if !drop {
+// endLine ends the current line with end (nil at the end of the body).
+func (s *commentScrubber) endLine(end []byte) {
+	if s.state == lineLong || s.state == lineComment && containsWarden(s.line) {
+		s.out = append(s.out, ':')
+	} else {
 		s.out = append(s.out, s.line...)
-		s.out = append(s.out, end...)
 	}
+	s.out = append(s.out, end...)
 	s.line, s.state = s.line[:0], lineStart
 }
 
@@ -205,7 +191,6 @@ func skipLead(b []byte) []byte {
 	}
 	return b
 }
-
 
 // isBOMPrefix reports whether b is the start of a byte order mark cut short.
 func isBOMPrefix(b []byte) bool { return len(b) < len(bom) && bytes.HasPrefix(bom, b) }
