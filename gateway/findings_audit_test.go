@@ -369,6 +369,11 @@ func TestPromptHashOfRequestAsReceived(t *testing.T) {
 	if want := hashOf(fmt.Sprintf(`{"text":%q}`, original)); string(rec.PromptHash) != want {
 		t.Errorf("prompt_hash %s, want the hash of the text as sent %s", rec.PromptHash, want)
 	}
+	// What `warden audit hash TEXT` prints: the one-part user content
+	// hashed under the master key's audit-content key.
+	if cli := contentHasher(g).Sum([]auditlog.Part{{Role: "user", Text: original}}); string(rec.PromptHash) != cli {
+		t.Errorf("prompt_hash %s, want `warden audit hash` of the original %s", rec.PromptHash, cli)
+	}
 	var forwarded struct {
 		Messages json.RawMessage `json:"messages"`
 	}
