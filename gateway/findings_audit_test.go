@@ -98,12 +98,18 @@ func TestFinding9UnroutedRequestsRecorded(t *testing.T) {
 		}
 	}
 
-	// The request target "*" (OPTIONS *) too, over a raw connection.
-	res := rawRequest(t, g, "OPTIONS * HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+key.Secret+"\r\nContent-Length: 0\r\n\r\n")
-	if res.StatusCode != http.StatusNotFound {
-		t.Errorf("OPTIONS *: %s", res.Status)
-	} else if rec := log.released(t, res); rec.Endpoint != "unknown" || string(rec.Route) != "OPTIONS /*" {
-		t.Errorf("OPTIONS *: record endpoint %q route %q", rec.Endpoint, rec.Route)
+	// Request targets other than a path (OPTIONS *, CONNECT's authority)
+	// too, over a raw connection.
+	for _, tt := range []struct{ line, route string }{
+		{"OPTIONS * HTTP/1.1", "OPTIONS /*"},
+		{"CONNECT example.com:443 HTTP/1.1", "CONNECT /*"},
+	} {
+		res := rawRequest(t, g, tt.line+"\r\nHost: x\r\nAuthorization: Bearer "+key.Secret+"\r\nContent-Length: 0\r\n\r\n")
+		if res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: %s", tt.line, res.Status)
+		} else if rec := log.released(t, res); rec.Endpoint != "unknown" || string(rec.Route) != tt.route || rec.Principal == nil {
+			t.Errorf("%s: record endpoint %q route %q principal %+v", tt.line, rec.Endpoint, rec.Route, rec.Principal)
+		}
 	}
 
 	// Routes still work, and the audit reads stay unrecorded when served.
