@@ -80,16 +80,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		// No WriteTimeout: it would cut long streams; upstream time is bounded per model.
 		MaxHeaderBytes: 64 << 10,
 		TLSConfig:      tc,
-		// OPTIONS * reaches the handler (router), which answers and
-		// records it like any request no route takes.
-		DisableGeneralOptionsHandler: true,
-		ErrorLog:                     slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-		BaseContext:                  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	var protos http.Protocols
 	protos.SetHTTP1(true)
 	protos.SetHTTP2(tc != nil)
 	srv.Protocols = &protos
+	// OPTIONS * reaches the handler (router), which answers and records it
+	// like any request no route takes.
+	srv.DisableGeneralOptionsHandler = true
 
 	if addr := cfg.Server.MetricsListen; addr != "" {
 		mln, err := net.Listen("tcp", addr)
