@@ -303,7 +303,7 @@ var (
 // scrubResponseHeaders removes what the upstream says that is not the
 // client's business or would contradict Warden: cookies, its account
 // identifiers, its rate-limit headers (Warden sends its own), and anything
-// posing as Warden's (X-Warden-*, in headers and announced trailers). The
+// posing as Warden's (X-Warden-*; trailers are scrubbed too: forgery.go). The
 // upstream's request id is kept under another name, for support cases.
 func scrubResponseHeaders(h http.Header) {
 	scrubWardenHeaders(h)
