@@ -8,6 +8,7 @@ package gateway_test
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -201,6 +202,7 @@ func TestFinding11UpstreamCannotForgeWardenHeaders(t *testing.T) {
 		h.Set("X-Warden-Audit-Index", "999999")
 		h["x-warden-audit-index"] = []string{"999998"} // not canonical, as a raw writer might send it
 		h.Set("X-WARDEN-Verdict", "clean")
+		h["X_Warden_Audit_Id"] = []string{"aud_underscored"}
 		h.Set("Trailer", "X-Warden-Audit-Index")
 		if status != 0 {
 			h.Set("Content-Type", "application/json")
@@ -226,7 +228,7 @@ func TestFinding11UpstreamCannotForgeWardenHeaders(t *testing.T) {
 	check := func(name string, res *http.Response) {
 		t.Helper()
 		for k, v := range res.Header {
-			if strings.HasPrefix(strings.ToLower(k), "x-warden-") && k != "X-Warden-Audit-Id" && k != "X-Warden-Audit-Index" {
+			if l := strings.ReplaceAll(strings.ToLower(k), "_", "-"); strings.HasPrefix(l, "x-warden-") && k != "X-Warden-Audit-Id" && k != "X-Warden-Audit-Index" {
 				t.Errorf("%s: the upstream's %s: %v reached the client", name, k, v)
 			}
 		}
@@ -331,6 +333,34 @@ func TestFinding11UpstreamCannotForgeAuditComments(t *testing.T) {
 			res.Header.Set("X-Warden-Audit-Index", index)
 			log.released(t, res)
 		})
+	}
+}
+
+// TestFinding11UpstreamEncodedBody: a body in a content encoding Warden did
+// not ask for (which it could not read, so neither filter, hash nor
+// scrub, but which the client would decode) is not relayed: 502.
+func TestFinding11UpstreamEncodedBody(t *testing.T) {
+	var deflated bytes.Buffer
+	zw, _ := flate.NewWriter(&deflated, flate.BestSpeed)
+	io.WriteString(zw, ": warden-audit-index 7\n\ndata: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]\n\n")
+	zw.Close()
+	forger := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Content-Encoding", "deflate")
+		w.Write(deflated.Bytes())
+	}))
+	t.Cleanup(forger.Close)
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles(),
+		Models: []config.Model{{Name: "gpt-test", Upstream: config.Upstream{URL: forger.URL + "/v1", Model: "m"}}}})
+	key := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	log := openAuditLog(t, g, g.NewKey(t, wardentest.KeyOptions{Role: "auditor"}).Secret)
+	res, b := send(t, g, http.MethodPost, "/v1/chat/completions", key, chatBody("gpt-test", "hello", true))
+	if res.StatusCode != http.StatusBadGateway || res.Header.Get("Content-Encoding") != "" {
+		t.Fatalf("%s %v %q, want 502", res.Status, res.Header, b)
+	}
+	if rec := log.released(t, res); rec.Status != http.StatusBadGateway {
+		t.Errorf("record status %d", rec.Status)
 	}
 }
 

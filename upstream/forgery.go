@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
-	"strings"
 )
 
 // What Warden tells the client about its audit record — the
@@ -24,13 +23,30 @@ const wardenPrefix = "x-warden-"
 
 // scrubWardenHeaders removes every X-Warden-* field from h, whatever its
 // case (a header map read from the wire holds canonical keys, but one
-// built by hand need not).
+// built by hand need not), and with '_' for '-' (X_Warden_Audit_Id), which
+// CGI-style gateways and frameworks read as the same name.
 func scrubWardenHeaders(h http.Header) {
 	for k := range h {
-		if len(k) >= len(wardenPrefix) && strings.EqualFold(k[:len(wardenPrefix)], wardenPrefix) {
+		if isWardenHeader(k) {
 			delete(h, k)
 		}
 	}
+}
+
+func isWardenHeader(name string) bool {
+	if len(name) < len(wardenPrefix) {
+		return false
+	}
+	for i := range len(wardenPrefix) {
+		c := name[i] | 0x20 // ASCII lower case ('-' and '_' stay apart from letters)
+		if name[i] == '_' {
+			c = '-'
+		}
+		if c != wardenPrefix[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // trailerScrubber removes X-Warden-* trailers from res once its body is

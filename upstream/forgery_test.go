@@ -120,7 +120,8 @@ func FuzzCommentScrubber(f *testing.F) {
 }
 
 func TestScrubWardenHeaders(t *testing.T) {
-	h := http.Header{"X-Warden-Audit-Id": {"a"}, "x-warden-audit-index": {"1"}, "X-WARDEN-X": {"y"}, "X-Request-Id": {"r"}, "X-Wardens": {"kept"}}
+	h := http.Header{"X-Warden-Audit-Id": {"a"}, "x-warden-audit-index": {"1"}, "X-WARDEN-X": {"y"}, "X_Warden_Audit_Id": {"z"},
+		"X-Request-Id": {"r"}, "X-Wardens": {"kept"}}
 	scrubWardenHeaders(h)
 	if len(h) != 2 || h.Get("X-Request-Id") != "r" || h.Get("X-Wardens") != "kept" {
 		t.Errorf("left %v", h)

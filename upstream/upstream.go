@@ -239,6 +239,13 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 			if o.cancel != nil {
 				res.Body = newIdleBody(res.Body, idle, func() { o.cancel(ErrIdleTimeout) })
 			}
+			if ce := res.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+				// Not gzip the transport asked for and undid: an encoding
+				// nothing in Warden reads (filters, usage, the audit hash,
+				// the comment scrubber), which the client would decode.
+				res.Body.Close()
+				return errUpstreamEncoding
+			}
 			res.Body = newCommentScrubber(res.Body) // before anything reads it: forgery.go
 			if res.StatusCode == http.StatusOK {
 				if o.Filter != nil && isEventStream(res.Header) {
@@ -298,6 +305,9 @@ func (p *bufferPool) Put(b []byte) { p.pool.Put(&b) }
 var (
 	errUpstreamStatus = errors.New("upstream answered with a server error")
 	errUpstreamAuth   = errors.New("upstream refused warden's credential")
+	// errUpstreamEncoding: a response in a Content-Encoding Warden did not
+	// ask for, which it cannot inspect.
+	errUpstreamEncoding = errors.New("upstream answered in an unrequested content encoding")
 )
 
 // scrubResponseHeaders removes what the upstream says that is not the
@@ -334,6 +344,8 @@ func ErrorFor(err error) *httperr.Error {
 		return e
 	case errors.Is(err, errUpstreamAuth):
 		return httperr.Wrap(http.StatusBadGateway, "upstream_auth_failed", "the model server refused the gateway's credentials", err)
+	case errors.Is(err, errUpstreamEncoding):
+		return httperr.Wrap(http.StatusBadGateway, "upstream_error", "the model server sent a response the gateway cannot read", err)
 	case errors.Is(err, errUpstreamStatus):
 		return httperr.Wrap(http.StatusBadGateway, "upstream_error", "the model server returned an error", err)
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
