@@ -98,9 +98,10 @@ const maxCommentLine = 4 << 10
 // only a comment line is held until its end (at most maxCommentLine bytes,
 // else it is emptied whatever it says).
 type commentScrubber struct {
-	rc  io.ReadCloser
-	buf []byte
-	out []byte
+	rc    io.ReadCloser
+	buf   []byte
+	out   []byte // ready for the client
+	spare []byte // out's whole buffer, reused once out is drained
 
 	line  []byte // the start of the current line, while it is held
 	state int
@@ -124,12 +125,14 @@ func (s *commentScrubber) Read(p []byte) (int, error) {
 		if s.err != nil {
 			return 0, s.err
 		}
+		s.out = s.spare[:0]
 		n, err := s.rc.Read(s.buf)
 		s.scan(s.buf[:n])
 		if err != nil {
 			s.endLine(nil)
 			s.err = err
 		}
+		s.spare = s.out
 	}
 	n := copy(p, s.out)
 	s.out = s.out[n:]

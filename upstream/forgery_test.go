@@ -128,3 +128,21 @@ func TestScrubWardenHeaders(t *testing.T) {
 	}
 	scrubWardenHeaders(nil) // a response without trailers
 }
+
+// BenchmarkCommentScrubber: the cost of relaying a stream through the
+// scrubber (32 KiB reads of chat events with keep-alive comments).
+func BenchmarkCommentScrubber(b *testing.B) {
+	event := "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a token\"}}]}\n\n: keep-alive\n\n"
+	body := strings.Repeat(event, 1<<20/len(event))
+	p := make([]byte, 32<<10)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s := newCommentScrubber(io.NopCloser(strings.NewReader(body)))
+		for {
+			if _, err := s.Read(p); err != nil {
+				break
+			}
+		}
+	}
+}
