@@ -263,6 +263,9 @@ func (s *Server) observe(x *pipeline.Exchange) {
 	if x.Route != nil {
 		attrs = append(attrs, slog.String("model", x.Route.Name))
 	}
+	if x.AskedRoute != "" {
+		attrs = append(attrs, slog.String("route", x.AskedRoute)) // bounded, never the raw path
+	}
 	if len(x.Decision.Reasons) > 0 {
 		attrs = append(attrs, slog.Any("reasons", x.Decision.Reasons))
 	}
