@@ -128,6 +128,9 @@ func TestFinding9UnroutedRequestsRecorded(t *testing.T) {
 			t.Errorf("entry %d echoes an attacker's path: %s", rec.Index, rec.Entry)
 		}
 	}
+	if strings.Contains(g.Logs(), "CANARY") {
+		t.Error("the gateway's log echoes an attacker's path")
+	}
 }
 
 // rawRequest writes a raw HTTP/1.1 request to g and reads its response.
