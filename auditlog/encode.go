@@ -135,6 +135,10 @@ func appendRecord(b []byte, r *Record) []byte {
 		b = appendOpt(b, a.Detail)
 		b = append(b, '}')
 	}
+	b = append(b, `,"forwarded_hash":`...)
+	b = appendOpt(b, r.ForwardedHash)
+	b = append(b, `,"route":`...)
+	b = appendOpt(b, r.Route)
 	return append(b, '}')
 }
 

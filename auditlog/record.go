@@ -38,7 +38,20 @@ type Record struct {
 	RequestID Opt        `json:"request_id"`
 	Error     *ErrorInfo `json:"error"`
 	Admin     *Admin     `json:"admin"`
+	// ForwardedHash is the content hash of the prompt as Warden forwarded
+	// it, when that differs from PromptHash (the prompt as the client sent
+	// it): content controls redacted, masked or sanitised it.
+	ForwardedHash Opt `json:"forwarded_hash"`
+	// Route is, for a request no route takes (endpoint "unknown"), what it
+	// asked for: "METHOD PATH", the method one of the standard ones (else
+	// OTHER) and the path a route pattern of Warden's own or the class of
+	// the path asked for ("/v1/*"), never the path itself. At most
+	// MaxRouteBytes bytes.
+	Route Opt `json:"route"`
 }
+
+// MaxRouteBytes bounds a record's route.
+const MaxRouteBytes = 128
 
 // Record kinds.
 const (
@@ -138,6 +151,9 @@ func (r *Record) Marshal() ([]byte, error) {
 	}
 	if cut {
 		c.Reasons = append(c.Reasons[:len(c.Reasons):len(c.Reasons)], "audit.truncated")
+	}
+	if len(c.Route) > MaxRouteBytes {
+		c.Route = c.Route[:MaxRouteBytes]
 	}
 	if c.Reasons == nil {
 		c.Reasons = []string{}

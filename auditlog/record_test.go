@@ -34,7 +34,7 @@ func TestRecordJSON(t *testing.T) {
 		`"endpoint":"chat.completions","model":{"name":"m","version":"v1","digest":null},"namespace":null,` +
 		`"classification":null,"decision":"allow","reasons":["policy.allowed_by_role"],"prompt_hash":null,` +
 		`"response_hash":null,"tokens":{"prompt":3,"completion":4},"latency_ms":{"total":1843.2,"upstream":0.1},` +
-		`"status":200,"filters":[],"stream":true,"request_id":"req_1","error":null,"admin":null}`
+		`"status":200,"filters":[],"stream":true,"request_id":"req_1","error":null,"admin":null,"forwarded_hash":null,"route":null}`
 	if string(b) != want {
 		t.Fatalf("got\n%s\nwant\n%s", b, want)
 	}
@@ -106,6 +106,7 @@ func FuzzRecordEncoding(f *testing.F) {
 			Status:    status, Stream: stream, RequestID: Opt(principal),
 			Filters: []Filter{{Stage: text, Type: model, Entity: id, Action: principal, Count: status}},
 			Error:   &ErrorInfo{Type: text, Code: model}, Admin: &Admin{Action: text, Target: Opt(model), Detail: Opt(id)},
+			ForwardedHash: Opt(principal), Route: Opt(text),
 		}
 		if stream {
 			r.Principal, r.Model, r.Tokens, r.LatencyMS, r.Error, r.Admin, r.Filters = nil, nil, nil, nil, nil, nil, nil

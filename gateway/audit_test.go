@@ -43,7 +43,7 @@ const auditOrigin = "warden.test/audit"
 var recordFields = []string{
 	"id", "time", "kind", "principal", "source_ip", "endpoint", "model", "namespace", "classification",
 	"decision", "reasons", "prompt_hash", "response_hash", "tokens", "latency_ms", "status", "filters", "stream",
-	"request_id", "error", "admin",
+	"request_id", "error", "admin", "forwarded_hash", "route",
 }
 
 var contentHashRE = regexp.MustCompile(`^hmac-sha256:[0-9a-f]{64}$`)

@@ -87,6 +87,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	protos.SetHTTP1(true)
 	protos.SetHTTP2(tc != nil)
 	srv.Protocols = &protos
+	// OPTIONS * reaches the handler (router), which answers and records it
+	// like any request no route takes.
+	srv.DisableGeneralOptionsHandler = true
 
 	if addr := cfg.Server.MetricsListen; addr != "" {
 		mln, err := net.Listen("tcp", addr)

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -187,8 +186,9 @@ func (s *Server) routes() http.Handler {
 			metrics.ServeHTTP(w, r)
 		})
 	}
-	mux.HandleFunc("/", notFound(mux))
-	return withRequestID(mux)
+	rt := &router{mux: mux}
+	rt.unrouted = rt.unroutedHandler(s.env, s.observe)
+	return withRequestID(rt)
 }
 
 // metricsHandler serves /metrics alone, for server.metrics_listen.
@@ -198,34 +198,9 @@ func (s *Server) metricsHandler() http.Handler {
 	return mux
 }
 
-// notFound answers, in OpenAI's error shape, requests no route takes: 405
-// with Allow when the path exists for other methods, else 404.
-func notFound(mux *http.ServeMux) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost} {
-			if m == r.Method {
-				continue
-			}
-			probe := r.Clone(r.Context())
-			probe.Method = m
-			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
-				allow = append(allow, m)
-			}
-		}
-		if len(allow) > 0 {
-			methods := strings.Join(allow, ", ")
-			w.Header().Set("Allow", methods)
-			httperr.Write(w, httperr.New(http.StatusMethodNotAllowed, "method_not_allowed", "use "+methods+" for this endpoint"))
-			return
-		}
-		httperr.Write(w, httperr.New(http.StatusNotFound, "unknown_url", "unknown endpoint"))
-	}
-}
-
 // withRequestID gives every response an X-Request-Id, including those that
-// never reach the pipeline (health, metrics, 404s, 405s); the pipeline uses
-// the same id for its exchange.
+// never reach the pipeline (health, metrics); the pipeline uses the same id
+// for its exchange.
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Request-Id", pipeline.NewRequestID())
@@ -287,6 +262,9 @@ func (s *Server) observe(x *pipeline.Exchange) {
 	}
 	if x.Route != nil {
 		attrs = append(attrs, slog.String("model", x.Route.Name))
+	}
+	if x.AskedRoute != "" {
+		attrs = append(attrs, slog.String("route", x.AskedRoute)) // bounded, never the raw path
 	}
 	if len(x.Decision.Reasons) > 0 {
 		attrs = append(attrs, slog.Any("reasons", x.Decision.Reasons))

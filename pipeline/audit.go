@@ -141,6 +141,14 @@ func (x *Exchange) record(h *auditlog.Hasher, status int, e *httperr.Error) *aud
 	} else if action, ok := strings.CutPrefix(x.Endpoint.Name, "admin."); ok {
 		r.Kind, r.Admin = auditlog.KindAdmin, &auditlog.Admin{Action: action}
 	}
+	if a := r.Admin; a != nil && a.Target == "" && x.target != "" {
+		// An act refused, or failed, before it named its target: the
+		// target is the one its route names.
+		named := *a
+		named.Target = auditlog.Opt(x.target)
+		r.Admin = &named
+	}
+	r.Route = auditlog.Opt(x.AskedRoute)
 	if x.ClientIP.IsValid() {
 		r.SourceIP = auditlog.Opt(x.ClientIP.String())
 	}
@@ -173,10 +181,8 @@ func (x *Exchange) record(h *auditlog.Hasher, status int, e *httperr.Error) *aud
 		}
 	}
 	noHashes := x.Env.NoHashes[x.class()]
-	if x.Request.Model != "" && len(x.Body) > 0 && !noHashes {
-		if parts, err := auditlog.PromptParts(x.Body); err == nil {
-			r.PromptHash = auditlog.Opt(h.Sum(parts))
-		}
+	if x.Request.Model != "" && !noHashes {
+		r.PromptHash, r.ForwardedHash = x.promptHashes(h)
 	}
 	if u := x.Upstream; u != nil {
 		if !u.Start.IsZero() {
@@ -208,6 +214,30 @@ func (x *Exchange) record(h *auditlog.Hasher, status int, e *httperr.Error) *aud
 		r.Error = &auditlog.ErrorInfo{Type: e.Type, Code: e.Code}
 	}
 	return r
+}
+
+// promptHashes returns the content hash of the prompt as the client sent
+// it (Received, before Warden changed anything) and, if the exchange was
+// forwarded with other content (redacted, masked, sanitised), the hash of
+// the content forwarded. Warden's rewrites that are not content (the model
+// name, an injected max_tokens) leave the hashes equal: no forwarded hash.
+func (x *Exchange) promptHashes(h *auditlog.Hasher) (prompt, forwarded auditlog.Opt) {
+	received, err := auditlog.PromptParts(x.Received)
+	if len(x.Received) == 0 || err != nil {
+		return "", ""
+	}
+	prompt = auditlog.Opt(h.Sum(received))
+	if x.Upstream == nil || len(x.Body) == 0 || (len(x.Body) == len(x.Received) && &x.Body[0] == &x.Received[0]) {
+		return prompt, "" // not forwarded, or forwarded as received
+	}
+	sent, err := auditlog.PromptParts(x.Body)
+	if err != nil {
+		return prompt, ""
+	}
+	if f := auditlog.Opt(h.Sum(sent)); f != prompt {
+		forwarded = f
+	}
+	return prompt, forwarded
 }
 
 // refusedCredentials: an answer refusing who the caller is (401) or what

@@ -61,6 +61,10 @@ var (
 	Completions     = Endpoint{Name: "completions", Capability: policy.CapCompletions, Streams: true}
 	Embeddings      = Endpoint{Name: "embeddings", Capability: policy.CapEmbeddings}
 	Models          = Endpoint{Name: "models"}
+	// Unknown is the endpoint of a request no route takes: an unknown
+	// path, a method its path does not have, a path not in canonical
+	// form. It is answered and recorded like any other (Unrouted).
+	Unknown = Endpoint{Name: "unknown"}
 )
 
 // Decision summarises an exchange's outcome for metrics, logs and audit.
@@ -107,8 +111,18 @@ type Exchange struct {
 	ApprovalID     string        // the approval the request needed, if it did
 	ApprovalReason policy.Reason // what came of it
 
+	// Received is the request body as the client sent it; Body is what is
+	// forwarded, once Warden's own rewrites (max_tokens) and content
+	// controls have changed it. The record's prompt_hash is of Received.
+	Received []byte
+
+	// AskedRoute is, for the Unknown endpoint, what the request asked for
+	// (the record's route): bounded, and never the raw path.
+	AskedRoute string
+
 	// The audit record (audit.go).
 	admin         *auditlog.Admin
+	target        string // the act's target named by the route (a key or hold id), sanitised
 	released      bool
 	releasedIndex string
 	releaseErr    error

@@ -48,6 +48,11 @@ func Admin(h Handler) Handler {
 	return chain(h, recoverPanic, allowAddress, authenticate, requireCapability, auditReady)
 }
 
+// Unrouted is the path of a request no route takes (Unknown): the global
+// allowlist, then identify, then h, which answers it (404, 405). Its record
+// says who asked when they presented valid credentials.
+func Unrouted(h Handler) Handler { return chain(h, recoverPanic, allowAddress, identify) }
+
 // ListModels answers GET /v1/models with the models the caller may use.
 func ListModels() Handler { return chain(listModels, recoverPanic, allowAddress, authenticate) }
 
@@ -128,6 +133,21 @@ func authenticate(next Handler) Handler {
 	}
 }
 
+// identify is authenticate for requests that need no identity: a caller
+// who presents no credential goes on anonymously, one who presents a
+// credential must present a valid one (else 401, recorded as any refusal).
+func identify(next Handler) Handler {
+	required := authenticate(next)
+	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
+		err := required(w, r, x)
+		if x.AuthReason == auth.ReasonNoCredentials {
+			x.AuthReason = ""
+			return next(w, r, x)
+		}
+		return err
+	}
+}
+
 // parseBody reads at most MaxBodyBytes and parses the request. The body
 // must be JSON whatever Content-Type says (curl -d sends a form type); it is
 // forwarded as application/json.
@@ -147,7 +167,7 @@ func parseBody(next Handler) Handler {
 			}
 			return httperr.Wrap(http.StatusBadRequest, "invalid_request", "could not read the request body", err)
 		}
-		x.Body = body
+		x.Body, x.Received = body, body
 		if x.Request, err = ParseRequest(body); err != nil {
 			return httperr.Wrap(http.StatusBadRequest, "invalid_request", err.Error(), err)
 		}

@@ -39,6 +39,7 @@ func Serve(env func() *Env, ep Endpoint, h Handler, observe Observer) http.Handl
 			}
 		}
 		x.ClientIP = ClientIP(r, e.TrustedProxies)
+		x.target = routeTarget(r)
 		sw := newStatusWriter(w, x.ID, e.WriteStall)
 		// A response the handler writes itself is released here, at its
 		// first byte, unless it was released already.
@@ -79,6 +80,45 @@ func Serve(env func() *Env, ep Endpoint, h Handler, observe Observer) http.Handl
 			}
 		}
 	})
+}
+
+// routeTarget returns what the request's route names as its object — the
+// value of the last single-segment wildcard of the pattern it matched
+// (the {id} of /admin/v1/keys/{id}/revoke) — sanitised for a record: at
+// most maxTarget bytes of [A-Za-z0-9._:-], any other byte written as '?'.
+// "" when the route names none.
+func routeTarget(r *http.Request) string {
+	name := ""
+	for rest := r.Pattern; ; {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			break
+		}
+		if w := rest[i+1 : i+j]; !strings.HasSuffix(w, "...") && w != "$" {
+			name = w
+		}
+		rest = rest[i+j+1:]
+	}
+	if name == "" {
+		return ""
+	}
+	return sanitizeTarget(r.PathValue(name))
+}
+
+const maxTarget = 64
+
+func sanitizeTarget(v string) string {
+	b := []byte(v[:min(len(v), maxTarget)])
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
+			b[i] = '?'
+		}
+	}
+	return string(b)
 }
 
 // NewRequestID returns a random request id.

@@ -230,7 +230,7 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 			}
 			outcomeOf(pr.In).Start = time.Now()
 		},
-		Transport:     tr,
+		Transport:     noInformational{tr},
 		FlushInterval: -1,
 		BufferPool:    copyBuffers,
 		ModifyResponse: func(res *http.Response) error {
@@ -239,6 +239,14 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 			if o.cancel != nil {
 				res.Body = newIdleBody(res.Body, idle, func() { o.cancel(ErrIdleTimeout) })
 			}
+			if ce := res.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+				// Not gzip the transport asked for and undid: an encoding
+				// nothing in Warden reads (filters, usage, the audit hash,
+				// the comment scrubber), which the client would decode.
+				res.Body.Close()
+				return errUpstreamEncoding
+			}
+			res.Body = newCommentScrubber(res.Body) // before anything reads it: forgery.go
 			if res.StatusCode == http.StatusOK {
 				if o.Filter != nil && isEventStream(res.Header) {
 					res.Body = newFilterStream(res.Body, o)
@@ -246,6 +254,7 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 				res.Body = newUsageReader(res.Body, res.Header.Get("Content-Type"), o, func(u *Usage) { o.Usage = u })
 			}
 			scrubResponseHeaders(res.Header)
+			scrubWardenHeaders(res.Trailer)
 			switch {
 			case res.StatusCode >= 500:
 				res.Body.Close()
@@ -257,7 +266,11 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 				res.Body.Close()
 				return fmt.Errorf("%w (HTTP %d)", errUpstreamAuth, res.StatusCode)
 			}
-			return release(res, o)
+			if err := release(res, o); err != nil {
+				return err
+			}
+			res.Body = &trailerScrubber{ReadCloser: res.Body, res: res}
+			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			o := outcomeOf(r)
@@ -292,13 +305,18 @@ func (p *bufferPool) Put(b []byte) { p.pool.Put(&b) }
 var (
 	errUpstreamStatus = errors.New("upstream answered with a server error")
 	errUpstreamAuth   = errors.New("upstream refused warden's credential")
+	// errUpstreamEncoding: a response in a Content-Encoding Warden did not
+	// ask for, which it cannot inspect.
+	errUpstreamEncoding = errors.New("upstream answered in an unrequested content encoding")
 )
 
 // scrubResponseHeaders removes what the upstream says that is not the
 // client's business or would contradict Warden: cookies, its account
-// identifiers, and its rate-limit headers (Warden sends its own). The
+// identifiers, its rate-limit headers (Warden sends its own), and anything
+// posing as Warden's (X-Warden-*; trailers are scrubbed too: forgery.go). The
 // upstream's request id is kept under another name, for support cases.
 func scrubResponseHeaders(h http.Header) {
+	scrubWardenHeaders(h)
 	h.Del("Set-Cookie")
 	h.Del("Openai-Organization")
 	h.Del("Openai-Project")
@@ -326,6 +344,8 @@ func ErrorFor(err error) *httperr.Error {
 		return e
 	case errors.Is(err, errUpstreamAuth):
 		return httperr.Wrap(http.StatusBadGateway, "upstream_auth_failed", "the model server refused the gateway's credentials", err)
+	case errors.Is(err, errUpstreamEncoding):
+		return httperr.Wrap(http.StatusBadGateway, "upstream_error", "the model server sent a response the gateway cannot read", err)
 	case errors.Is(err, errUpstreamStatus):
 		return httperr.Wrap(http.StatusBadGateway, "upstream_error", "the model server returned an error", err)
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):

@@ -26,7 +26,9 @@ func newAuditHash() *cobra.Command {
 chat with one user message TEXT (- reads it from standard input, as is). --role hashes it as
 another part (assistant for a response, prompt for a completion, input for an embedding).
 --messages FILE hashes a whole request body (a chat's messages, a prompt or an input) as the
-gateway does. The hash is keyed with the configured master key: see docs/audit.md.`,
+gateway does. A record's prompt_hash is of the request as the client sent it, before any
+redaction (forwarded_hash, if any, is of what was forwarded). The hash is keyed with the
+configured master key: see docs/audit.md.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if messages != "" {
 				return noArgs(cmd, args)
