@@ -59,6 +59,9 @@ const (
 	KindAdmin   = "admin"   // an administrative act
 )
 
+// Kinds lists every record kind.
+var Kinds = []string{KindRequest, KindAdmin}
+
 // Decisions a record can carry.
 const (
 	DecisionAllow = "allow" // admitted and forwarded (whatever the upstream then did)

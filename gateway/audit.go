@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -215,6 +216,12 @@ func AuditQuery(v map[string][]string) (store.AuditQuery, error) {
 		Origin: get("origin"), Principal: get("principal"), KeyID: get("key_id"), Model: get("model"),
 		Namespace: get("namespace"), Decision: get("decision"), Kind: get("kind"), RequestID: get("request_id"),
 		PromptHash: get("prompt_hash"), ResponseHash: get("response_hash"), After: get("after"),
+	}
+	if q.Decision != "" && !slices.Contains(pipeline.DecisionNames, q.Decision) {
+		return q, fmt.Errorf("decision: want one of %s", strings.Join(pipeline.DecisionNames, ", "))
+	}
+	if q.Kind != "" && !slices.Contains(auditlog.Kinds, q.Kind) {
+		return q, fmt.Errorf("kind: want one of %s", strings.Join(auditlog.Kinds, ", "))
 	}
 	var err error
 	if q.Since, err = ParseTime(get("since"), time.Now()); err != nil {

@@ -72,3 +72,20 @@ func TestFinding7ApproverOutsideNamespace(t *testing.T) {
 		t.Fatalf("legal approver: %s %+v", res.Status, v)
 	}
 }
+
+// TestSearchRefusesUnknownEnums: the admin API's search refuses a decision
+// or kind no record can carry (an operator's typo such as "denied" would
+// otherwise return an empty list that reads as "nothing was denied").
+func TestSearchRefusesUnknownEnums(t *testing.T) {
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles()})
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	for _, q := range []string{"decision=denied", "decision=ALLOW", "kind=requests"} {
+		res, b := send(t, g, http.MethodGet, "/admin/v1/audit/records?"+q, admin, "")
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "want one of") {
+			t.Errorf("%s: %s %s", q, res.Status, b)
+		}
+	}
+	if res, b := send(t, g, http.MethodGet, "/admin/v1/audit/records?decision=deny&kind=request", admin, ""); res.StatusCode != http.StatusOK {
+		t.Errorf("valid filters: %s %s", res.Status, b)
+	}
+}

@@ -78,6 +78,10 @@ const (
 	DecisionBlock Decision = "block" // refused by a content control
 )
 
+// DecisionNames lists every Decision as records write it, for the search
+// filters that must refuse any other value.
+var DecisionNames = []string{string(DecisionAllow), string(DecisionDeny), string(DecisionError), string(DecisionBlock)}
+
 // Exchange is one request's facts.
 type Exchange struct {
 	ID       string

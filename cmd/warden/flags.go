@@ -15,8 +15,8 @@ import (
 // The values of the enumerated flags.
 var (
 	// auditDecisions are the decisions a record carries (pipeline.Decision).
-	auditDecisions = []string{string(pipeline.DecisionAllow), string(pipeline.DecisionDeny), string(pipeline.DecisionError), string(pipeline.DecisionBlock)}
-	auditKinds     = []string{auditlog.KindRequest, auditlog.KindAdmin}
+	auditDecisions = pipeline.DecisionNames
+	auditKinds     = auditlog.Kinds
 	searchFormats  = []string{"table", "json", "csv"}
 )
 
