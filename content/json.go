@@ -64,7 +64,28 @@ var ErrJSON = errors.New("content: malformed JSON")
 // values f changed re-encoded; everything else is kept byte for byte. doc
 // must be valid JSON (as the request parser has checked).
 func RewriteStrings(doc []byte, skip func(Path) bool, f func(Path, []byte) []byte) ([]byte, error) {
-	w := rewriter{doc: doc, skip: skip, f: f}
+	return Visitor{Skip: skip, Value: f}.Rewrite(doc)
+}
+
+// Visitor is what Rewrite does with a JSON document's strings: the one
+// extractor of the text in requests and responses.
+type Visitor struct {
+	// Skip, if set, excludes the string values at a path from Value.
+	Skip func(Path) bool
+	// Value is called with the path and text (unescaped) of every string
+	// value not skipped, and returns the text to write instead: the same
+	// slice to keep it as written.
+	Value func(Path, []byte) []byte
+	// Key, if set, is called with every object key (unescaped) and the
+	// path of its object, before the key's value is visited.
+	Key func(Path, []byte)
+}
+
+// Rewrite visits doc and returns it with the values Value changed
+// re-encoded; everything else is kept byte for byte. doc must be valid
+// JSON.
+func (v Visitor) Rewrite(doc []byte) ([]byte, error) {
+	w := rewriter{doc: doc, skip: v.Skip, f: v.Value, key: v.Key}
 	i, err := w.value(skipWS(doc, 0))
 	if err != nil {
 		return nil, err
@@ -87,6 +108,7 @@ type rewriter struct {
 	doc   []byte
 	skip  func(Path) bool
 	f     func(Path, []byte) []byte
+	key   func(Path, []byte)
 	path  Path
 	out   []byte // nil until something changes
 	last  int    // doc[:last] is in out
@@ -134,6 +156,9 @@ func (w *rewriter) value(i int) (int, error) {
 					return 0, ErrJSON
 				}
 				key = k
+			}
+			if w.key != nil {
+				w.key(w.path, []byte(key))
 			}
 			i = skipWS(d, e)
 			if i >= len(d) || d[i] != ':' {
@@ -194,6 +219,9 @@ func (w *rewriter) value(i int) (int, error) {
 				return 0, ErrJSON
 			}
 			text = []byte(s)
+		}
+		if w.f == nil {
+			return e, nil
 		}
 		got := w.f(w.path, text)
 		if len(got) == len(text) && (len(got) == 0 || &got[0] == &text[0]) {

@@ -16,6 +16,7 @@ import (
 func TestMaxTokensNull(t *testing.T) {
 	for _, body := range []string{
 		`{"model":"m","max_tokens":null,"messages":[]}`,
+		`{"model":"m","max_tok\u0065ns":null,"messages":[]}`,
 		`{"model":"m","messages":[]}`,
 		`{"model":"m" }`,
 	} {
@@ -26,7 +27,7 @@ func TestMaxTokensNull(t *testing.T) {
 			t.Fatalf("%s: %v", body, err)
 		}
 		var v map[string]any
-		if err := json.Unmarshal(sent, &v); err != nil || v["max_tokens"] != float64(100) || strings.Count(string(sent), "max_tokens") != 1 {
+		if err := json.Unmarshal(sent, &v); err != nil || v["max_tokens"] != float64(100) || strings.Count(string(sent), ":100") != 1 {
 			t.Errorf("%s -> %s", body, sent)
 		}
 	}
@@ -47,10 +48,16 @@ func TestSchemaTextFiltered(t *testing.T) {
 			t.Errorf("not blocked: %s", body)
 		}
 	}
+	// A schema's structure (types, patterns) is text a model reads that
+	// cannot be rewritten: what a rule acts on there refuses the request.
 	redact := content.NewPolicy(content.PolicyOptions{Actions: map[content.Entity]content.Action{content.Email: content.Redact}})
 	body := `{"model":"m","messages":[],"tools":[{"type":"function","function":{"name":"mail","parameters":{"type":"object","properties":{"to":{"type":"string","format":"email","pattern":"^a@b.co$"}}}}}]}`
-	if out, _, _ := FilterRequest(redact, []byte(body)); string(out) != body {
-		t.Errorf("schema structure changed: %s", out)
+	if out, s, _ := FilterRequest(redact, []byte(body)); string(out) != body || s.Blocked() != "pii.email" {
+		t.Errorf("schema structure changed, or not refused (%q): %s", s.Blocked(), out)
+	}
+	body = `{"model":"m","messages":[],"tools":[{"type":"function","function":{"name":"mail","parameters":{"type":"object","properties":{"to":{"type":"string","format":"email","pattern":"^.+@.+$"}}}}}]}`
+	if out, s, _ := FilterRequest(redact, []byte(body)); string(out) != body || s.Blocked() != "" {
+		t.Errorf("schema structure changed, or refused (%q): %s", s.Blocked(), out)
 	}
 }
 

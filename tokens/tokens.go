@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/wardenhq/warden/internal/reqjson"
 )
 
 // DefaultCompletion is a sensible completion reservation for a request that
@@ -28,8 +30,15 @@ const (
 	bytesPerGuess = 4   // other parts (audio, files): one token per this many bytes of their JSON
 )
 
+// completionLimits are the fields that bound a request's completion.
+type completionLimits struct {
+	MaxTokens           *int64 `json:"max_tokens"`
+	MaxCompletionTokens *int64 `json:"max_completion_tokens"`
+}
+
 // request holds the fields of the three request kinds that an estimate
-// needs; the rest is left alone.
+// needs; the rest is left alone. Its names are fields of reqjson.Request
+// (TestNamesInTable), read exactly (reqjson.Unmarshal).
 type request struct {
 	Messages            []message       `json:"messages"`
 	Prompt              json.RawMessage `json:"prompt"`
@@ -71,6 +80,10 @@ type message struct {
 // extrapolated at the density of the text already counted (at least one
 // token per 6 bytes), which bounds the work a body can cause.
 //
+// Names are read exactly, as OpenAI reads them: a member whose name is a
+// case-variant of one the estimate reads ("MAX_TOKENS", "Messages") is an
+// error, never a field silently read or left out.
+//
 // An error means the body is not a JSON object of the expected shape (a
 // client error: answer 400).
 func Estimate(body []byte, defaultCompletion int64) (prompt, completion int64, err error) {
@@ -78,7 +91,7 @@ func Estimate(body []byte, defaultCompletion int64) (prompt, completion int64, e
 		return 0, 0, fmt.Errorf("tokens: request body is not a JSON object")
 	}
 	var req request
-	if err := json.Unmarshal(body, &req); err != nil {
+	if err := reqjson.Unmarshal(body, &req); err != nil {
 		return 0, 0, fmt.Errorf("tokens: %w", err)
 	}
 	c := newCounter()
@@ -171,13 +184,11 @@ func Text(sample string, total int64) int64 {
 
 // MaxCompletion returns the completion tokens a request asks for per
 // choice: max_completion_tokens or max_tokens (the larger if both are set);
-// set is false if it sets neither.
+// set is false if it sets neither. Names are read exactly: a case-variant
+// ("MAX_TOKENS") is an error, not a field left unset.
 func MaxCompletion(body []byte) (n int64, set bool, err error) {
-	var req struct {
-		MaxTokens           *int64 `json:"max_tokens"`
-		MaxCompletionTokens *int64 `json:"max_completion_tokens"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
+	var req completionLimits
+	if err := reqjson.Unmarshal(body, &req); err != nil {
 		return 0, false, fmt.Errorf("tokens: %w", err)
 	}
 	a, err1 := option("max_tokens", req.MaxTokens, 0, 0)
