@@ -121,7 +121,7 @@ func TestParseRequest(t *testing.T) {
 func TestFieldErrorMessages(t *testing.T) {
 	for body, want := range map[string]string{
 		`{"model":"m","MAX_TOKENS":10}`:                                         `field names are case-sensitive: write "max_tokens"`,
-		`{"model":"m","max_to\u212aens":10}`:                                   `field names are case-sensitive: write "max_tokens"`,
+		`{"model":"m","max_to\u212aens":10}`:                                    `field names are case-sensitive: write "max_tokens"`,
 		`{"model":"m","messages":[{"role":"user"},{"Role":"user"}]}`:            `field names are case-sensitive: write "role" in messages[1]`,
 		`{"model":"m","messages":[{"role":"user"},{"role":"user\nsk-proj-x"}]}`: `messages[1].role must be one of system, developer, user, assistant, tool, function`,
 		`{"model":"m","tools":[{"type":"function","function":{"name":"a b"}}]}`: `tools[0].function.name must be 1 to 64 ASCII letters, digits, "_" or "-"`,
