@@ -3,8 +3,12 @@ package pipeline
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/wardenhq/warden/internal/reqjson"
 )
 
 func TestParseRequest(t *testing.T) {
@@ -159,6 +163,8 @@ func FuzzParseRequest(f *testing.F) {
 	for _, s := range []string{
 		`{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`,
 		`{"mod\u0065l":"m"}`, `{"model":"a","model":"b"}`, `[]`, `{"model":4}`, `{"x":{"model":"y"},"model":"z"}`,
+		`{"model":"m","MAX_TOKENS":1}`, `{"model":"m","max_to\u212aens":1}`, `{"model":"m","messages":[{"Role":"user"}]}`,
+		`{"model":"m","messages":[{"role":"user","name":"a b","tool_call_id":"x","content":[{"type":"image_url","image_url":{"url":"https://a/b"}}]}]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -183,6 +189,15 @@ func FuzzParseRequest(f *testing.F) {
 		if err := json.Unmarshal(body, &folded); err == nil && (folded.Model != r.Model || (folded.Stream != nil && *folded.Stream != r.Stream)) {
 			t.Fatalf("encoding/json reads model %q stream %v; policy saw %q %v", folded.Model, folded.Stream, r.Model, r.Stream)
 		}
+		// So must it for every field Warden reads, at the top level and in
+		// each message: a folding decoder and an exact one see the same.
+		foldedAgrees(t, body, reqjson.Request)
+		var msgs []json.RawMessage
+		if json.Unmarshal(top["messages"], &msgs) == nil {
+			for _, m := range msgs {
+				foldedAgrees(t, m, reqjson.Request.Member("messages"))
+			}
+		}
 		out := r.WithModel(body, "rewritten")
 		var after map[string]json.RawMessage
 		if err := json.Unmarshal(out, &after); err != nil {
@@ -192,6 +207,32 @@ func FuzzParseRequest(f *testing.F) {
 			t.Fatalf("rewrite: %s", out)
 		}
 	})
+}
+
+// foldedAgrees checks that encoding/json, which folds case, reads the
+// members of the object obj that the table lists for f exactly as an exact
+// reader (a map) does.
+func foldedAgrees(t *testing.T, obj []byte, f *reqjson.Field) {
+	t.Helper()
+	var exact map[string]json.RawMessage
+	if json.Unmarshal(obj, &exact) != nil {
+		return // not an object
+	}
+	names := make([]string, 0, len(f.Members))
+	fields := make([]reflect.StructField, 0, len(f.Members))
+	for name := range f.Members {
+		names = append(names, name)
+		fields = append(fields, reflect.StructField{Name: fmt.Sprintf("F%d", len(fields)), Type: reflect.TypeFor[json.RawMessage](), Tag: reflect.StructTag(`json:"` + name + `"`)})
+	}
+	v := reflect.New(reflect.StructOf(fields))
+	if json.Unmarshal(obj, v.Interface()) != nil {
+		return
+	}
+	for i, name := range names {
+		if got := v.Elem().Field(i).Bytes(); string(got) != string(exact[name]) {
+			t.Fatalf("encoding/json reads %s as %s; exactly, it is %s", name, got, exact[name])
+		}
+	}
 }
 
 func BenchmarkParseRequest(b *testing.B) {
