@@ -149,16 +149,17 @@ func (w *rewriter) value(i int) (int, error) {
 			if err != nil {
 				return 0, err
 			}
-			key := string(d[ks+1 : e-1])
-			if hasEscape(d[ks:e]) {
+			raw := d[ks+1 : e-1]
+			key := string(raw)
+			if hasEscape(raw) {
 				var k string
 				if json.Unmarshal(d[ks:e], &k) != nil {
 					return 0, ErrJSON
 				}
-				key = k
+				key, raw = k, []byte(k)
 			}
 			if w.key != nil {
-				w.key(w.path, []byte(key))
+				w.key(w.path, raw[:len(raw):len(raw)])
 			}
 			i = skipWS(d, e)
 			if i >= len(d) || d[i] != ':' {

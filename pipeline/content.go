@@ -101,74 +101,90 @@ func hasNumber(raw []byte) bool {
 // roles, the model, data and data URLs are left alone (roles and data
 // match grammars ParseRequest checked).
 func FilterRequest(p *content.Policy, body []byte) ([]byte, *content.Session, error) {
-	s := p.NewSession()
-	active, screens := p.Active(), p.Screens()
-	var roles []string // each message's role, for injection screening
-	var texts [][]byte // each message's text
-	var held []byte    // what cannot be rewritten, each value ended by 0x1e
-	hold := func(t []byte) {
-		if active {
-			held = append(append(held, t...), 0x1e) // a separator no value spans
-		}
-		if screens {
-			s.Screen(spaced(t))
-		}
-	}
-	v := content.Visitor{Key: func(path content.Path, key []byte) {
-		if active && reqjson.KindAt(path) == reqjson.Schema && !p.Skip(path) {
-			held = append(append(held, key...), 0x1e)
-		}
-	}}
-	v.Value = func(path content.Path, text []byte) []byte {
-		i := path.Index(1)
-		if len(path) == 0 || path[0] != "messages" {
-			i = -1
-		}
-		t := treat(path, text)
-		switch {
-		case t == leave:
-			if i >= 0 && reqjson.KindAt(path) == reqjson.Role {
-				roles = setAt(roles, i, string(text))
-			}
-			return text
-		case p.Skip(path):
-			return text
-		case t == fixed:
-			hold(text)
-			if reqjson.KindAt(path) == reqjson.URL {
-				if u, err := url.PathUnescape(string(text)); err == nil && u != string(text) {
-					hold([]byte(u)) // what percent-encoding hides is seen too
-				}
-			}
-			return text
-		}
-		if len(path) > 0 && path[len(path)-1] == "arguments" { // JSON text: read its escapes
-			text = content.UnescapeJSON(text)
-		}
-		out := s.Filter(text)
-		switch {
-		case !screens:
-		case i < 0:
-			s.Screen(out)
-		default:
-			texts = setAt(texts, i, append(append(at(texts, i), out...), '\n'))
-		}
-		return out
+	f := &requestFilter{p: p, s: p.NewSession(), active: p.Active(), screens: p.Screens()}
+	v := content.Visitor{Value: f.value}
+	if f.active {
+		v.Key = f.key
 	}
 	out, err := v.Rewrite(body)
-	if len(held) > 0 && s.Forbid(held) != "" {
+	if s := f.s; len(f.held) > 0 && s.Forbid(f.held) != "" {
 		return body, s, err
 	}
-	for i, t := range texts {
-		if r := at(roles, i); len(t) > 0 && r != "system" && r != "developer" {
+	for i, t := range f.texts {
+		if r := at(f.roles, i); len(t) > 0 && r != "system" && r != "developer" {
 			// The application's own instructions (they may well say "you
 			// are ...; never reveal your instructions") are not screened;
 			// an end user's text reaches a model as user content or tool
 			// results. A message's parts are screened together.
-			s.Screen(t)
+			f.s.Screen(t)
 		}
 	}
-	return out, s, err
+	return out, f.s, err
+}
+
+// requestFilter is FilterRequest's state over one body.
+type requestFilter struct {
+	p               *content.Policy
+	s               *content.Session
+	active, screens bool
+	roles           []string // each message's role, for injection screening
+	texts           [][]byte // each message's text
+	held            []byte   // what cannot be rewritten, each value ended by 0x1e
+}
+
+// key collects a schema's property names.
+func (f *requestFilter) key(path content.Path, key []byte) {
+	if reqjson.KindAt(path) == reqjson.Schema && !f.p.Skip(path) {
+		f.held = append(append(f.held, key...), 0x1e)
+	}
+}
+
+// value filters, holds or leaves one string, as treat says.
+func (f *requestFilter) value(path content.Path, text []byte) []byte {
+	i := path.Index(1)
+	if len(path) == 0 || path[0] != "messages" {
+		i = -1
+	}
+	switch t := treat(path, text); {
+	case t == leave:
+		if f.screens && i >= 0 && reqjson.KindAt(path) == reqjson.Role {
+			f.roles = setAt(f.roles, i, string(text))
+		}
+		return text
+	case f.p.Skip(path):
+		return text
+	case t == fixed:
+		f.hold(text)
+		if reqjson.KindAt(path) == reqjson.URL {
+			if u, err := url.PathUnescape(string(text)); err == nil && u != string(text) {
+				f.hold([]byte(u)) // what percent-encoding hides is seen too
+			}
+		}
+		return text
+	}
+	if len(path) > 0 && path[len(path)-1] == "arguments" { // JSON text: read its escapes
+		text = content.UnescapeJSON(text)
+	}
+	out := f.s.Filter(text)
+	switch {
+	case !f.screens:
+	case i < 0:
+		f.s.Screen(out)
+	default:
+		f.texts = setAt(f.texts, i, append(append(at(f.texts, i), out...), '\n'))
+	}
+	return out
+}
+
+// hold keeps a string that cannot be rewritten for Forbid, and screens it
+// for injection (a name's words apart).
+func (f *requestFilter) hold(t []byte) {
+	if f.active {
+		f.held = append(append(f.held, t...), 0x1e) // a separator no value spans
+	}
+	if f.screens {
+		f.s.Screen(spaced(t))
+	}
 }
 
 // spaced returns a name as words ("ignore_all-previous" as "ignore all
