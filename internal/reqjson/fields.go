@@ -148,7 +148,7 @@ var Request = object(Text, members{
 	"service_tier":          name,
 	"reasoning_effort":      name,
 	"modalities":            name,
-	"audio":                 object(Text, members{"voice": name, "format": name}),
+	"audio":                 object(Text, members{"voice": object(Name, members{"id": id}), "format": name}),
 	"prediction":            object(Text, members{"type": name, "content": object(Text, part)}),
 	"stop":                  text,
 	"user":                  text,
