@@ -51,12 +51,12 @@ func ParseRequest(body []byte) (Request, error) {
 	if !utf8.Valid(body) || !json.Valid(body) {
 		return r, ErrNotJSON
 	}
-	if err := reqjson.Check(body); err != nil {
-		return r, err
-	}
 	i := skipSpace(body, 0)
 	if body[i] != '{' {
 		return r, ErrNotObject
+	}
+	if err := reqjson.Check(body); err != nil {
+		return r, err
 	}
 	i++
 	seenModel := false

@@ -33,6 +33,7 @@ func TestParseRequest(t *testing.T) {
 		{"invalid utf-8", "{\"model\":\"\xf8\"}", "", false, ErrNotJSON},
 		{"trailing garbage", `{"model":"m"} x`, "", false, ErrNotJSON},
 		{"array", `[{"model":"m"}]`, "", false, ErrNotObject},
+		{"array of a case-variant", `[{"Model":"m"}]`, "", false, ErrNotObject},
 		{"string", `"model"`, "", false, ErrNotObject},
 		{"no model", `{"messages":[]}`, "", false, ErrNoModel},
 		{"empty object", `{}`, "", false, ErrNoModel},
