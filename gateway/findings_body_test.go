@@ -46,7 +46,8 @@ func refusedAlone(t *testing.T, g *wardentest.Gateway, log *auditLog, secret, pa
 // key, is refused with 400 naming max_tokens: nothing forwarded, one
 // record, no tokens spent. The field written exactly (escaped or not) is
 // read, and the reservation is computed from its value; without one,
-// max_tokens 50 is sent and reserved.
+// max_tokens 50 is sent and reserved. The names llama.cpp and TGI read for
+// the same limit (n_predict, max_new_tokens) are held to it too.
 func TestFinding1CaseVariantMaxTokens(t *testing.T) {
 	t.Parallel()
 	const budget = 100000
@@ -75,6 +76,14 @@ func TestFinding1CaseVariantMaxTokens(t *testing.T) {
 		refusedAlone(t, g, log, capped, "/v1/chat/completions", body, http.StatusBadRequest, "invalid_request")
 	}
 	refusedAlone(t, g, log, capped, "/v1/completions", `{"model":"gpt-test","prompt":"x","Max_Tokens":10}`, http.StatusBadRequest, "invalid_request")
+	// A server's own spelling of the limit (llama.cpp's n_predict, TGI's
+	// max_new_tokens) is a limit too.
+	for _, body := range []string{
+		`{"model":"gpt-test","n_predict":100000,` + msgs + `}`,
+		`{"model":"gpt-test","max_tokens":10,"max_new_tokens":100000,` + msgs + `}`,
+	} {
+		refusedAlone(t, g, log, capped, "/v1/chat/completions", body, http.StatusBadRequest, "max_tokens_exceeded")
+	}
 
 	// Written exactly (here with an escape), max_tokens is read: the
 	// reservation is the prompt and 10, and no refused request spent any.

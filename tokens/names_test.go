@@ -12,9 +12,14 @@ import (
 // reqjson.Request where the estimate reads it, so the parser refuses its
 // case-variants with a message naming it (and the two cannot drift).
 func TestNamesInTable(t *testing.T) {
-	check := func(typ reflect.Type, at *reqjson.Field, where string) {
+	var check func(typ reflect.Type, at *reqjson.Field, where string)
+	check = func(typ reflect.Type, at *reqjson.Field, where string) {
 		t.Helper()
 		for i := range typ.NumField() {
+			if typ.Field(i).Anonymous {
+				check(typ.Field(i).Type, at, where) // promoted fields
+				continue
+			}
 			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
 			if at.Member(name) == nil {
 				t.Errorf("the estimate reads %s%s, which reqjson.Request does not list", where, name)

@@ -308,6 +308,15 @@ func TestMaxCompletionExact(t *testing.T) {
 	if n, set, err := tokens.MaxCompletion([]byte(`{"max_tokens":10,"max_completion_tokens":20}`)); err != nil || !set || n != 20 {
 		t.Fatalf("got %d %v %v", n, set, err)
 	}
+	// Servers' own spellings of the limit count too.
+	for body, want := range map[string]int64{`{"n_predict":100000}`: 100000, `{"max_tokens":10,"max_new_tokens":300}`: 300} {
+		if n, set, err := tokens.MaxCompletion([]byte(body)); err != nil || !set || n != want {
+			t.Errorf("%s: got %d %v %v", body, n, set, err)
+		}
+	}
+	if _, _, err := tokens.MaxCompletion([]byte(`{"n_predict":-1}`)); err == nil {
+		t.Error("n_predict -1 (unbounded, to llama.cpp) accepted")
+	}
 	for _, body := range []string{`{"MAX_TOKENS":10}`, `{"Max_Tokens":10}`, `{"max_to\u212aens":10}`, `{"max_completion_tokenſ":10}`} {
 		n, set, err := tokens.MaxCompletion([]byte(body))
 		if err == nil || !strings.Contains(err.Error(), `write "max_`) {

@@ -138,6 +138,8 @@ var Request = object(Text, members{
 		"json_schema": object(Text, members{"name": name, "description": text, "schema": schema, "strict": text})}),
 	"max_tokens":            text,
 	"max_completion_tokens": text,
+	"n_predict":             text, // llama.cpp's max_tokens
+	"max_new_tokens":        text, // text-generation-inference's
 	"n":                     text,
 	"best_of":               text,
 	"logprobs":              text,
