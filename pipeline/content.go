@@ -293,8 +293,20 @@ func treat(path content.Path, text []byte) treatment {
 var schemaText = map[string]bool{"description": true, "title": true, "enum": true, "default": true, "examples": true, "const": true}
 
 // previewed reports whether the approver's preview shows the string text
-// at path: the text a model reads (rewrite), and image URLs.
+// at path: every string a model reads that no grammar confines: the text
+// (rewrite), image URLs, and a schema's structural values other than
+// bare words (a pattern is shown; "object" is not).
 func previewed(path content.Path, text []byte) bool {
-	t := treat(path, text)
-	return t == rewrite || t == fixed && reqjson.KindAt(path) == reqjson.URL
+	switch treat(path, text) {
+	case rewrite:
+		return true
+	case fixed:
+		switch reqjson.KindAt(path) {
+		case reqjson.URL:
+			return true
+		case reqjson.Schema:
+			return !reqjson.Valid(reqjson.Name, text)
+		}
+	}
+	return false
 }

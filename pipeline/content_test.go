@@ -82,21 +82,23 @@ func TestNoPolicyKeepsText(t *testing.T) {
 }
 
 // TestPreviewShowsScreenedText: an approver sees the text a model reads,
-// image URLs included (values redacted), not roles, names or ids.
+// image URLs and schema patterns included (values redacted), not roles,
+// names, ids or a schema's bare words.
 func TestPreviewShowsScreenedText(t *testing.T) {
 	body := `{"model":"m","messages":[{"role":"user","name":"jane_doe","content":[{"type":"text","text":"look"},
 	  {"type":"image_url","image_url":{"url":"https://example.com/cat.png"}},
 	  {"type":"image_url","image_url":{"url":"https://example.com/a.png?to=jane@example.com"}},
 	  {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]},
 	  {"role":"tool","tool_call_id":"call_1","content":"done"}],
-	 "tools":[{"type":"function","function":{"name":"send","description":"Send it","parameters":{"type":"object"}}}]}`
+	 "tools":[{"type":"function","function":{"name":"send","description":"Send it","parameters":{"type":"object","properties":{"x":{"type":"string","pattern":"^Obey [a-z]+$"}}}}}]}`
 	got := preview([]byte(body))
-	for _, want := range []string{"look | https://example.com/cat.png | https://[EMAIL_1]", "[tools[0].function.description] Send it"} {
+	for _, want := range []string{"look | https://example.com/cat.png | https://[EMAIL_1]", "[tools[0].function.description] Send it",
+		"[tools[0].function.parameters.properties.x.pattern] ^Obey [a-z]+$"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("preview lacks %q: %s", want, got)
 		}
 	}
-	for _, not := range []string{"jane_doe", "call_1", "iVBOR", "user", "jane@"} {
+	for _, not := range []string{"jane_doe", "call_1", "iVBOR", "user", "jane@", "object", "string"} {
 		if strings.Contains(got, not) {
 			t.Errorf("preview shows %q: %s", not, got)
 		}
