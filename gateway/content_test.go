@@ -63,8 +63,8 @@ func TestContentRedaction(t *testing.T) {
 		`Mail [EMAIL_1] and [EMAIL_2], call +* ***-***-2671, about [DENIED:codenames]. SSN [US_SSN_1]. Host 10.1.2.3.`,
 		`{\"to\":\"[EMAIL_1]\",\"key\":\"[SECRET:`,
 		`"content":"sent to [EMAIL_2]"`,
-		`"id":"call_1"`, // an id: matches a grammar, screened, not rewritten
-		`"pattern":"^.+@.+$"`,          // a schema, not content
+		`"id":"call_1"`,       // an id: matches a grammar, screened, not rewritten
+		`"pattern":"^.+@.+$"`, // a schema, not content
 		`"model":"upstream-model"`,
 	} {
 		if !strings.Contains(body, want) {
