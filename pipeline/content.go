@@ -68,7 +68,7 @@ func tokenIDs(body []byte) bool {
 		Input  json.RawMessage `json:"input"`
 	}
 	if reqjson.Unmarshal(body, &v) != nil {
-		return false // ParseRequest has refused it already
+		return true // not readable, so not screenable (ParseRequest has refused it already)
 	}
 	return hasNumber(v.Prompt) || hasNumber(v.Input)
 }
@@ -229,7 +229,7 @@ func asksLogprobs(body []byte) bool {
 		TopLogprobs json.RawMessage `json:"top_logprobs"`
 	}
 	if reqjson.Unmarshal(body, &v) != nil {
-		return false
+		return true // unreadable: refused (ParseRequest has refused it already)
 	}
 	on := func(r json.RawMessage) bool {
 		s := string(r)
