@@ -35,8 +35,8 @@ func screen(next Handler) Handler {
 		}
 		if p.Active() && tokenIDs(x.Body) {
 			// Numbers are not text to the detectors: a prompt of token ids
-			// would pass every rule unread.
-			return httperr.New(http.StatusBadRequest, "invalid_request", "prompts and inputs given as token ids cannot be screened by this model's content policy; send text")
+			// (or of embeddings) would pass every rule unread.
+			return httperr.New(http.StatusBadRequest, "invalid_request", "prompts and inputs given as token ids or embeddings cannot be screened by this model's content policy; send text")
 		}
 		body, s, err := FilterRequest(p, x.Body)
 		if err != nil {
@@ -61,16 +61,18 @@ func screen(next Handler) Handler {
 // tokenIDs reports whether a completions prompt or an embeddings input
 // holds token ids: a number anywhere in it (an array of integers, or an
 // array holding any array of integers, wherever it sits), which no
-// detector reads. Only strings, and arrays of strings, are text.
+// detector reads; or whether the request carries its prompt as embeddings
+// (vLLM's prompt_embeds). Only strings, and arrays of strings, are text.
 func tokenIDs(body []byte) bool {
 	var v struct {
-		Prompt json.RawMessage `json:"prompt"`
-		Input  json.RawMessage `json:"input"`
+		Prompt       json.RawMessage `json:"prompt"`
+		Input        json.RawMessage `json:"input"`
+		PromptEmbeds json.RawMessage `json:"prompt_embeds"`
 	}
 	if reqjson.Unmarshal(body, &v) != nil {
 		return true // not readable, so not screenable (ParseRequest has refused it already)
 	}
-	return hasNumber(v.Prompt) || hasNumber(v.Input)
+	return hasNumber(v.Prompt) || hasNumber(v.Input) || len(v.PromptEmbeds) > 0 && string(v.PromptEmbeds) != "null"
 }
 
 // hasNumber reports whether the (valid) JSON value holds a number.

@@ -175,6 +175,10 @@ func TestTokenIDPromptsRefused(t *testing.T) {
 		`{"model":"m","prompt":[1,2,3,4]}`,
 		`{"model":"m","input":[ [19,20,21] ]}`,
 		`{"model":"m","input":[-1]}`,
+		`{"model":"m","prompt":[[], [1,2,3]]}`,
+		`{"model":"m","prompt":["text", [1,2,3]]}`,
+		`{"model":"m","input":[[], [[1]]]}`,
+		`{"model":"m","prompt":"x","prompt_embeds":"UklGRg=="}`,
 	} {
 		if !tokenIDs([]byte(body)) {
 			t.Errorf("%s: not seen as token ids", body)
@@ -185,6 +189,7 @@ func TestTokenIDPromptsRefused(t *testing.T) {
 		`{"model":"m","prompt":["text"]}`,
 		`{"model":"m","input":[["a"]]}`,
 		`{"model":"m","messages":[{"role":"user","content":"[1,2]"}]}`,
+		`{"model":"m","prompt":["a","b"],"prompt_embeds":null}`,
 	} {
 		if tokenIDs([]byte(body)) {
 			t.Errorf("%s: seen as token ids", body)
