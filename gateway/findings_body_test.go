@@ -32,7 +32,11 @@ func refusedAlone(t *testing.T, g *wardentest.Gateway, log *auditLog, secret, pa
 	}
 	recs := byRequest(log.all(t), res.Header.Get("X-Request-Id"))
 	if len(recs) != 1 || recs[0].Status != status {
-		t.Errorf("%s\n-> %d audit records (%+v), want one with status %d", body, len(recs), recs, status)
+		var got []int
+		for _, r := range recs {
+			got = append(got, r.Status)
+		}
+		t.Errorf("%s\n-> audit records with statuses %v, want one with %d", body, got, status)
 	}
 	var e struct{ Error struct{ Message string } }
 	json.Unmarshal(b, &e)
@@ -227,7 +231,8 @@ func TestFinding5FreeTextScreened(t *testing.T) {
 // TestFinding6TokenIDPrompts: under a content policy, a completions prompt
 // or an embeddings input that holds token ids anywhere (not only in its
 // first element: [[], [1,2,3]], ["text", [1,2]]) is refused with 400, as
-// no detector reads numbers; text prompts pass.
+// no detector reads numbers, and so is a prompt given as embeddings
+// (prompt_embeds); text prompts pass.
 func TestFinding6TokenIDPrompts(t *testing.T) {
 	t.Parallel()
 	g := screenedGateway(t)
@@ -240,6 +245,8 @@ func TestFinding6TokenIDPrompts(t *testing.T) {
 		}
 	}
 	refusedAlone(t, g, log, admin, "/v1/embeddings", `{"model":"embed-test","input":[[], [1,2,3]]}`, http.StatusBadRequest, "invalid_request")
+	// A prompt given as embeddings (vLLM's prompt_embeds) is as unreadable.
+	refusedAlone(t, g, log, admin, "/v1/completions", `{"model":"gpt-test","prompt":"","prompt_embeds":"UklGRgAAAAA="}`, http.StatusBadRequest, "invalid_request")
 	for _, body := range []string{`{"model":"gpt-test","prompt":["hello","world"]}`, `{"model":"gpt-test","prompt":"3 + 4 ="}`} {
 		if res, b := send(t, g, http.MethodPost, "/v1/completions", admin, body); res.StatusCode != http.StatusOK {
 			t.Errorf("%s: %s %s", body, res.Status, b)

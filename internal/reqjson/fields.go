@@ -127,7 +127,8 @@ var Request = object(Text, members{
 	"model":         leaf(Model),
 	"stream":        text,
 	"messages":      message,
-	"prompt":        text, // a string, strings, or token ids (numbers)
+	"prompt":        text,       // a string, strings, or token ids (numbers)
+	"prompt_embeds": leaf(Data), // vLLM: the prompt as base64 embeddings
 	"input":         text,
 	"suffix":        text,
 	"tools":         object(Text, members{"type": name, "function": function}),
