@@ -64,7 +64,28 @@ var ErrJSON = errors.New("content: malformed JSON")
 // values f changed re-encoded; everything else is kept byte for byte. doc
 // must be valid JSON (as the request parser has checked).
 func RewriteStrings(doc []byte, skip func(Path) bool, f func(Path, []byte) []byte) ([]byte, error) {
-	w := rewriter{doc: doc, skip: skip, f: f}
+	return Visitor{Skip: skip, Value: f}.Rewrite(doc)
+}
+
+// Visitor is what Rewrite does with a JSON document's strings: the one
+// extractor of the text in requests and responses.
+type Visitor struct {
+	// Skip, if set, excludes the string values at a path from Value.
+	Skip func(Path) bool
+	// Value is called with the path and text (unescaped) of every string
+	// value not skipped, and returns the text to write instead: the same
+	// slice to keep it as written.
+	Value func(Path, []byte) []byte
+	// Key, if set, is called with every object key (unescaped) and the
+	// path of its object, before the key's value is visited.
+	Key func(Path, []byte)
+}
+
+// Rewrite visits doc and returns it with the values Value changed
+// re-encoded; everything else is kept byte for byte. doc must be valid
+// JSON.
+func (v Visitor) Rewrite(doc []byte) ([]byte, error) {
+	w := rewriter{doc: doc, skip: v.Skip, f: v.Value, key: v.Key}
 	i, err := w.value(skipWS(doc, 0))
 	if err != nil {
 		return nil, err
@@ -87,6 +108,7 @@ type rewriter struct {
 	doc   []byte
 	skip  func(Path) bool
 	f     func(Path, []byte) []byte
+	key   func(Path, []byte)
 	path  Path
 	out   []byte // nil until something changes
 	last  int    // doc[:last] is in out
@@ -127,13 +149,17 @@ func (w *rewriter) value(i int) (int, error) {
 			if err != nil {
 				return 0, err
 			}
-			key := string(d[ks+1 : e-1])
-			if hasEscape(d[ks:e]) {
+			raw := d[ks+1 : e-1]
+			key := string(raw)
+			if hasEscape(raw) {
 				var k string
 				if json.Unmarshal(d[ks:e], &k) != nil {
 					return 0, ErrJSON
 				}
-				key = k
+				key, raw = k, []byte(k)
+			}
+			if w.key != nil {
+				w.key(w.path, raw[:len(raw):len(raw)])
 			}
 			i = skipWS(d, e)
 			if i >= len(d) || d[i] != ':' {
@@ -194,6 +220,9 @@ func (w *rewriter) value(i int) (int, error) {
 				return 0, ErrJSON
 			}
 			text = []byte(s)
+		}
+		if w.f == nil {
+			return e, nil
 		}
 		got := w.f(w.path, text)
 		if len(got) == len(text) && (len(got) == 0 || &got[0] == &text[0]) {

@@ -44,7 +44,7 @@ func TestContentRedaction(t *testing.T) {
 	chat := `{"model":"gpt-test","user":"ops","messages":[
 	  {"role":"system","content":"You help jane@example.com."},
 	  {"role":"user","content":[{"type":"text","text":"Mail jane@example.com and bob@example.org, call +1 415-555-2671, about Project Nightingale. SSN 078-05-1120. Host 10.1.2.3."}]},
-	  {"role":"assistant","content":null,"tool_calls":[{"id":"call_jane@example.com","type":"function","function":{"name":"send_mail","arguments":"{\"to\":\"jane@example.com\",\"key\":\"AKIAIOSFODNN7EXAMPLE\"}"}}]},
+	  {"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"send_mail","arguments":"{\"to\":\"jane@example.com\",\"key\":\"AKIAIOSFODNN7EXAMPLE\"}"}}]},
 	  {"role":"tool","tool_call_id":"call_1","content":"sent to bob@example.org"}],
 	 "tools":[{"type":"function","function":{"name":"send_mail","description":"Send mail","parameters":{"type":"object","properties":{"to":{"type":"string","pattern":"^.+@.+$"}}}}}]}`
 	res, b := send(t, g, http.MethodPost, "/v1/chat/completions", admin, chat)
@@ -63,8 +63,8 @@ func TestContentRedaction(t *testing.T) {
 		`Mail [EMAIL_1] and [EMAIL_2], call +* ***-***-2671, about [DENIED:codenames]. SSN [US_SSN_1]. Host 10.1.2.3.`,
 		`{\"to\":\"[EMAIL_1]\",\"key\":\"[SECRET:`,
 		`"content":"sent to [EMAIL_2]"`,
-		`"id":"call_jane@example.com"`, // an id, not content
-		`"pattern":"^.+@.+$"`,          // a schema, not content
+		`"id":"call_1"`,       // an id: matches a grammar, screened, not rewritten
+		`"pattern":"^.+@.+$"`, // a schema, not content
 		`"model":"upstream-model"`,
 	} {
 		if !strings.Contains(body, want) {
@@ -390,7 +390,7 @@ func TestContentOverrides(t *testing.T) {
 	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Configure: func(c *config.Config) {
 		c.Content.Request = config.ContentStage{
 			PII:    map[string]string{"email": "redact", "ip_address": "redact"},
-			Fields: config.FieldRules{Exclude: []string{"messages[*].name"}},
+			Fields: config.FieldRules{Exclude: []string{"user"}},
 		}
 		// gpt-other is a local model: addresses may go to it, a codename
 		// may not.
@@ -404,12 +404,12 @@ func TestContentOverrides(t *testing.T) {
 	user := g.NewKey(t, wardentest.KeyOptions{}).Secret
 	secops := g.NewKey(t, wardentest.KeyOptions{Role: "secops"}).Secret
 	body := func(model string) string {
-		return `{"model":"` + model + `","messages":[{"role":"user","name":"jane@example.com","content":"jane@example.com at 10.0.0.1"}]}`
+		return `{"model":"` + model + `","user":"jane@example.com","messages":[{"role":"user","content":"jane@example.com at 10.0.0.1"}]}`
 	}
 	for _, tt := range []struct {
 		key, model, want string
 	}{
-		{user, "gpt-test", `"name":"jane@example.com","content":"[EMAIL_1] at [IP_ADDRESS_1]"`},
+		{user, "gpt-test", `"user":"jane@example.com","messages":[{"role":"user","content":"[EMAIL_1] at [IP_ADDRESS_1]"`},
 		{user, "gpt-other", `"content":"jane@example.com at [IP_ADDRESS_1]"`},
 		{secops, "gpt-test", `"content":"[EMAIL_1] at 10.0.0.1"`},
 		{secops, "gpt-other", `"content":"jane@example.com at 10.0.0.1"`},

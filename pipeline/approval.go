@@ -260,14 +260,18 @@ const (
 )
 
 // preview is what an approver sees of a request: its prompt, then every
-// other string a model reads, labelled with its path (a tool description
-// can carry instructions too), each value redacted, and a note when it
-// was cut.
+// other string a model reads as text (previewed: tool descriptions, schema
+// descriptions, image URLs, ...), labelled with its path (a tool
+// description can carry instructions too), each value redacted, and a note
+// when it was cut. Roles, names and ids match a grammar and are not shown.
 func preview(body []byte) string {
 	s := previewPolicy.NewSession()
 	var prompt, other strings.Builder
 	cut := false
-	content.RewriteStrings(body, notContent, func(p content.Path, text []byte) []byte {
+	content.RewriteStrings(body, nil, func(p content.Path, text []byte) []byte {
+		if !previewed(p, text) {
+			return text
+		}
 		b, limit := &other, previewOther
 		if len(p) > 0 && (p[0] == "messages" || p[0] == "prompt" || p[0] == "input") {
 			b, limit = &prompt, previewPrompt

@@ -4,19 +4,24 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/url"
 
 	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/content"
 	"github.com/wardenhq/warden/internal/httperr"
+	"github.com/wardenhq/warden/internal/reqjson"
 )
 
-// screen applies content controls to the request body: every string value
-// a model reads (messages and their parts, tool-call arguments, prompts,
-// embedding inputs; not model names, roles, ids or schemas) is stripped of
-// invisible characters, normalised (NFKC), and put through the request
-// policy: redacted, masked or hashed in place, or the request is refused
-// with 403 content_blocked before anything reaches the upstream. What was
-// done goes into the record's filters, never what was found.
+// screen applies content controls to the request body: every string a
+// model reads either matches a strict grammar (roles, names, ids: checked
+// by ParseRequest) or is screened. Text (messages and their parts,
+// tool-call arguments, prompts, embedding inputs, tool descriptions, JSON
+// schemas) is stripped of invisible characters, normalised (NFKC), and put
+// through the request policy: redacted, masked or hashed in place, or the
+// request is refused with 403 content_blocked before anything reaches the
+// upstream. What cannot be rewritten (names, ids, image URLs, schema
+// property names) is refused when a rule would act on it. What was done
+// goes into the record's filters, never what was found.
 func screen(next Handler) Handler {
 	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
 		var p, resp *content.Policy
@@ -30,8 +35,8 @@ func screen(next Handler) Handler {
 		}
 		if p.Active() && tokenIDs(x.Body) {
 			// Numbers are not text to the detectors: a prompt of token ids
-			// would pass every rule unread.
-			return httperr.New(http.StatusBadRequest, "invalid_request", "prompts and inputs given as token ids cannot be screened by this model's content policy; send text")
+			// (or of embeddings) would pass every rule unread.
+			return httperr.New(http.StatusBadRequest, "invalid_request", "prompts and inputs given as token ids or embeddings cannot be screened by this model's content policy; send text")
 		}
 		body, s, err := FilterRequest(p, x.Body)
 		if err != nil {
@@ -53,119 +58,169 @@ func screen(next Handler) Handler {
 	}
 }
 
-// tokenIDs reports whether a completions prompt or an embeddings input is
-// given as token ids (an array of integers, or of arrays of integers).
+// tokenIDs reports whether a completions prompt or an embeddings input
+// holds token ids: a number anywhere in it (an array of integers, or an
+// array holding any array of integers, wherever it sits), which no
+// detector reads; or whether the request carries its prompt as embeddings
+// (vLLM's prompt_embeds). Only strings, and arrays of strings, are text.
 func tokenIDs(body []byte) bool {
 	var v struct {
-		Prompt json.RawMessage `json:"prompt"`
-		Input  json.RawMessage `json:"input"`
+		Prompt       json.RawMessage `json:"prompt"`
+		Input        json.RawMessage `json:"input"`
+		PromptEmbeds json.RawMessage `json:"prompt_embeds"`
 	}
-	if json.Unmarshal(body, &v) != nil {
-		return false // ParseRequest has refused it already
+	if reqjson.Unmarshal(body, &v) != nil {
+		return true // not readable, so not screenable (ParseRequest has refused it already)
 	}
-	for _, raw := range []json.RawMessage{v.Prompt, v.Input} {
-		// [1, 2], [[1, 2]]: the first value inside the brackets is a number.
-		raw = bytes.TrimLeft(raw, " \t\r\n[")
-		if len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
-			return true
+	return hasNumber(v.Prompt) || hasNumber(v.Input) || len(v.PromptEmbeds) > 0 && string(v.PromptEmbeds) != "null"
+}
+
+// hasNumber reports whether the (valid) JSON value holds a number.
+func hasNumber(raw []byte) bool {
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case c == '"':
+			i = skipString(raw, i) - 1
+		case c == '-' || '0' <= c && c <= '9':
+			return true // outside strings, digits only begin numbers
 		}
 	}
 	return false
 }
 
-// schemaKeys returns the object keys within a request's JSON schemas (tool
-// and function parameters, response_format), a line each; nil if it has
-// none (no second decode of a request without a schema).
-func schemaKeys(body []byte) []byte {
-	if !bytes.Contains(body, []byte(`"parameters"`)) && !bytes.Contains(body, []byte(`"response_format"`)) {
-		return nil
-	}
-	var v struct {
-		Tools []struct {
-			Function struct {
-				Parameters any `json:"parameters"`
-			} `json:"function"`
-		} `json:"tools"`
-		Functions []struct {
-			Parameters any `json:"parameters"`
-		} `json:"functions"`
-		ResponseFormat any `json:"response_format"`
-	}
-	if json.Unmarshal(body, &v) != nil {
-		return nil
-	}
-	var keys []byte
-	var walk func(x any, depth int)
-	walk = func(x any, depth int) {
-		if depth > 100 {
-			return
-		}
-		switch t := x.(type) {
-		case map[string]any:
-			for k, e := range t {
-				keys = append(append(keys, k...), 0x1e) // a separator no phrase spans
-				walk(e, depth+1)
-			}
-		case []any:
-			for _, e := range t {
-				walk(e, depth+1)
-			}
-		}
-	}
-	for _, t := range v.Tools {
-		walk(t.Function.Parameters, 0)
-	}
-	for _, f := range v.Functions {
-		walk(f.Parameters, 0)
-	}
-	walk(v.ResponseFormat, 0)
-	return keys
-}
-
 // FilterRequest applies p (nil: only sanitising) to the content of a
 // request body, as the gateway does; the session says what was done and
 // whether a rule blocked. `warden content test` shows it to operators.
+//
+// What is done with each string follows from reqjson's table (treat):
+// text is filtered in place, and screened for injection message by message
+// (system and developer messages, the operator's own instructions, are
+// not screened); names, ids, http(s) image URLs, a schema's property names
+// and its structural values (types, patterns, formats) are text a model
+// may read but cannot be rewritten without breaking the request, so a rule
+// that would redact, mask, hash or block in them blocks the request (flags
+// are counted), and they are screened for injection (names as words);
+// roles, the model, data and data URLs are left alone (roles and data
+// match grammars ParseRequest checked).
 func FilterRequest(p *content.Policy, body []byte) ([]byte, *content.Session, error) {
-	s := p.NewSession()
-	var roles []string
-	if p.Screens() { // only injection screening needs the roles: no decode per request otherwise
-		roles = messageRoles(body)
+	f := &requestFilter{p: p, s: p.NewSession(), active: p.Active(), screens: p.Screens()}
+	v := content.Visitor{Value: f.value}
+	if f.active {
+		v.Key = f.key
 	}
-	texts := make([][]byte, len(roles)) // each message's text, for injection screening
-	if p.Active() {
-		// Property names in schemas are text a model reads, and cannot be
-		// rewritten: what a rule would act on there refuses the request.
-		if keys := schemaKeys(body); len(keys) > 0 && s.Forbid(keys) != "" {
-			return body, s, nil
-		}
+	out, err := v.Rewrite(body)
+	if s := f.s; len(f.held) > 0 && s.Forbid(f.held) != "" {
+		return body, s, err
 	}
-	skip := func(path content.Path) bool { return notContent(path) || p.Skip(path) }
-	out, err := content.RewriteStrings(body, skip, func(path content.Path, text []byte) []byte {
-		if len(path) > 0 && path[len(path)-1] == "arguments" { // JSON text: read its escapes
-			text = content.UnescapeJSON(text)
-		}
-		out := s.Filter(text)
-		i := path.Index(1)
-		switch {
-		case !p.Screens():
-		case len(path) == 0 || path[0] != "messages" || i < 0 || i >= len(roles):
-			s.Screen(out)
-		case roles[i] == "system" || roles[i] == "developer":
+	for i, t := range f.texts {
+		if r := at(f.roles, i); len(t) > 0 && r != "system" && r != "developer" {
 			// The application's own instructions (they may well say "you
-			// are ...; never reveal your instructions"): not screened. An
-			// end user's text reaches a model as user content or tool
-			// results.
-		default:
-			texts[i] = append(append(texts[i], out...), '\n')
-		}
-		return out
-	})
-	for _, t := range texts {
-		if len(t) > 0 {
-			s.Screen(t) // a message's parts together
+			// are ...; never reveal your instructions") are not screened;
+			// an end user's text reaches a model as user content or tool
+			// results. A message's parts are screened together.
+			f.s.Screen(t)
 		}
 	}
-	return out, s, err
+	return out, f.s, err
+}
+
+// requestFilter is FilterRequest's state over one body.
+type requestFilter struct {
+	p               *content.Policy
+	s               *content.Session
+	active, screens bool
+	roles           []string // each message's role, for injection screening
+	texts           [][]byte // each message's text
+	held            []byte   // what cannot be rewritten, each value ended by 0x1e
+}
+
+// key collects a schema's property names.
+func (f *requestFilter) key(path content.Path, key []byte) {
+	if reqjson.KindAt(path) == reqjson.Schema && !f.p.Skip(path) {
+		f.held = append(append(f.held, key...), 0x1e)
+	}
+}
+
+// value filters, holds or leaves one string, as treat says.
+func (f *requestFilter) value(path content.Path, text []byte) []byte {
+	i := path.Index(1)
+	if len(path) == 0 || path[0] != "messages" {
+		i = -1
+	}
+	switch t := treat(path, text); {
+	case t == leave:
+		if f.screens && i >= 0 && reqjson.KindAt(path) == reqjson.Role {
+			f.roles = setAt(f.roles, i, string(text))
+		}
+		return text
+	case f.p.Skip(path):
+		return text
+	case t == fixed:
+		f.hold(text)
+		if reqjson.KindAt(path) == reqjson.URL {
+			if u, err := url.PathUnescape(string(text)); err == nil && u != string(text) {
+				f.hold([]byte(u)) // what percent-encoding hides is seen too
+			}
+		}
+		return text
+	}
+	if len(path) > 0 && path[len(path)-1] == "arguments" { // JSON text: read its escapes
+		text = content.UnescapeJSON(text)
+	}
+	out := f.s.Filter(text)
+	switch {
+	case !f.screens:
+	case i < 0:
+		f.s.Screen(out)
+	default:
+		f.texts = setAt(f.texts, i, append(append(at(f.texts, i), out...), '\n'))
+	}
+	return out
+}
+
+// hold keeps a string that cannot be rewritten for Forbid, and screens it
+// for injection (a name's words apart).
+func (f *requestFilter) hold(t []byte) {
+	if f.active {
+		f.held = append(append(f.held, t...), 0x1e) // a separator no value spans
+	}
+	if f.screens {
+		f.s.Screen(spaced(t))
+	}
+}
+
+// spaced returns a name as words ("ignore_all-previous" as "ignore all
+// previous") for injection screening.
+func spaced(name []byte) []byte {
+	if bytes.IndexAny(name, "_-") < 0 {
+		return name
+	}
+	out := bytes.Clone(name)
+	for i, c := range out {
+		if c == '_' || c == '-' {
+			out[i] = ' '
+		}
+	}
+	return out
+}
+
+// setAt sets xs[i] to x, growing xs as needed.
+func setAt[T any](xs []T, i int, x T) []T {
+	for len(xs) <= i {
+		var zero T
+		xs = append(xs, zero)
+	}
+	xs[i] = x
+	return xs
+}
+
+// at is xs[i], or the zero value if xs is shorter.
+func at[T any](xs []T, i int) T {
+	if i < len(xs) {
+		return xs[i]
+	}
+	var zero T
+	return zero
 }
 
 // asksLogprobs reports whether a request asks for log probabilities
@@ -175,31 +230,14 @@ func asksLogprobs(body []byte) bool {
 		Logprobs    json.RawMessage `json:"logprobs"`
 		TopLogprobs json.RawMessage `json:"top_logprobs"`
 	}
-	if json.Unmarshal(body, &v) != nil {
-		return false
+	if reqjson.Unmarshal(body, &v) != nil {
+		return true // unreadable: refused (ParseRequest has refused it already)
 	}
 	on := func(r json.RawMessage) bool {
 		s := string(r)
 		return len(s) > 0 && s != "null" && s != "false" && s != "0"
 	}
 	return on(v.Logprobs) || on(v.TopLogprobs)
-}
-
-// messageRoles returns the role of each message of a chat request.
-func messageRoles(body []byte) []string {
-	var v struct {
-		Messages []struct {
-			Role string `json:"role"`
-		} `json:"messages"`
-	}
-	if json.Unmarshal(body, &v) != nil {
-		return nil
-	}
-	roles := make([]string, len(v.Messages))
-	for i, m := range v.Messages {
-		roles[i] = m.Role
-	}
-	return roles
 }
 
 // ContentPolicies give the content policies of a role's requests to a
@@ -215,57 +253,61 @@ func appendFilters(fs []auditlog.Filter, stage string, counts []content.Count) [
 	return fs
 }
 
-// notContentPaths are the request fields that name, identify or describe
-// rather than say something: model and role names, ids, types, tool
-// names, images and audio. JSON schemas are structure, but for their
-// descriptive values (schemaRoots).
-var notContentPaths = []content.Path{
-	{"model"},
-	{"messages", "[]", "role"},
-	{"messages", "[]", "tool_call_id"},
-	{"messages", "[]", "tool_calls", "[]", "id"},
-	{"messages", "[]", "tool_calls", "[]", "type"},
-	{"messages", "[]", "tool_calls", "[]", "function", "name"},
-	{"messages", "[]", "function_call", "name"},
-	{"messages", "[]", "content", "[]", "type"},
-	{"messages", "[]", "content", "[]", "image_url"},
-	{"messages", "[]", "content", "[]", "input_audio"},
-	{"messages", "[]", "content", "[]", "file"},
-	{"tools", "[]", "type"},
-	{"tools", "[]", "function", "name"},
-	{"functions", "[]", "name"},
-	{"tool_choice"},
-	{"function_call"},
-	{"encoding_format"},
-	{"service_tier"},
-	{"reasoning_effort"},
-	{"modalities"},
-}
+// treatment is what the content controls do with a string of a request.
+type treatment uint8
 
-// schemaRoots hold JSON schemas: in them only the values of descriptive
-// keywords are text a model reads.
-var schemaRoots = []content.Path{
-	{"tools", "[]", "function", "parameters"},
-	{"functions", "[]", "parameters"},
-	{"response_format"},
-}
+const (
+	leave   treatment = iota // not text to a model: the model's name, a role, data
+	rewrite                  // text: filtered in place, shown in the approver's preview
+	fixed                    // text that cannot be rewritten: a rule acting on it refuses the request
+)
 
-var schemaText = map[string]bool{"description": true, "title": true, "enum": true, "default": true, "examples": true, "const": true}
-
-func notContent(p content.Path) bool {
-	for _, root := range schemaRoots {
-		if p.Match(root) {
-			for i := len(p) - 1; i >= len(root); i-- {
-				if len(p[i]) == 0 || p[i][0] != '[' { // "" is a key, if an odd one
-					return !schemaText[p[i]]
+// treat says what is done with the string text at path of a request body,
+// from reqjson's table: Text is rewritten; in a JSON schema, the values of
+// descriptive keywords (schemaText) are rewritten and the rest (types,
+// patterns, formats) is fixed; names, ids and http(s) image URLs are fixed;
+// the model, roles, data and data URLs are left.
+func treat(path content.Path, text []byte) treatment {
+	switch reqjson.KindAt(path) {
+	case reqjson.Text:
+		return rewrite
+	case reqjson.Schema:
+		for i := len(path) - 1; i >= 0; i-- {
+			if len(path[i]) == 0 || path[i][0] != '[' { // "" is a key, if an odd one
+				if schemaText[path[i]] {
+					return rewrite
 				}
+				return fixed
 			}
-			return true
+		}
+	case reqjson.Name, reqjson.ID:
+		return fixed
+	case reqjson.URL:
+		if !reqjson.IsDataURL(text) {
+			return fixed
 		}
 	}
-	for _, pat := range notContentPaths {
-		if p.Match(pat) {
+	return leave
+}
+
+// schemaText are the JSON-schema keywords whose values are prose a model
+// reads, to be filtered like any text.
+var schemaText = map[string]bool{"description": true, "title": true, "enum": true, "default": true, "examples": true, "const": true}
+
+// previewed reports whether the approver's preview shows the string text
+// at path: every string a model reads that no grammar confines: the text
+// (rewrite), image URLs, and a schema's structural values other than
+// bare words (a pattern is shown; "object" is not).
+func previewed(path content.Path, text []byte) bool {
+	switch treat(path, text) {
+	case rewrite:
+		return true
+	case fixed:
+		switch reqjson.KindAt(path) {
+		case reqjson.URL:
 			return true
+		case reqjson.Schema:
+			return !reqjson.Valid(reqjson.Name, text)
 		}
 	}
 	return false

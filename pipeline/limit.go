@@ -291,7 +291,7 @@ func setMember(body []byte, name, value string) []byte {
 	i = skipSpace(body, i+1)
 	for i < len(body) && body[i] == '"' {
 		ke := skipString(body, i)
-		key := string(body[i+1 : ke-1])
+		key := string(keyText(body[i:ke]))           // "max_tok\u0065ns" is max_tokens too
 		vs := skipSpace(body, skipSpace(body, ke)+1) // past the ':'
 		ve := skipValue(body, vs)
 		if key == name {

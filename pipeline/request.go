@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"unicode/utf8"
+
+	"github.com/wardenhq/warden/internal/reqjson"
 )
 
 // Request is what the gateway needs from an OpenAI request body. The body
@@ -24,16 +26,24 @@ var (
 	ErrNoModel      = errors.New("missing required parameter: model")
 	ErrModelType    = errors.New("model must be a non-empty string")
 	ErrStreamType   = errors.New("stream must be a boolean")
-	ErrDuplicateKey = errors.New("an object in the request body repeats a key, or has keys that differ only in case")
+	ErrDuplicateKey = reqjson.ErrDuplicateKey
+	// ErrCaseVariant and ErrFieldValue come wrapped in a *reqjson.FieldError
+	// whose message names the field.
+	ErrCaseVariant = reqjson.ErrCaseVariant
+	ErrFieldValue  = reqjson.ErrFieldValue
 )
 
-// ParseRequest reads the top-level "model" and "stream" members of body.
-// Keys are compared after unescaping, and a body in which any object repeats
-// a key, or has two that differ only in case ("MODEL", "Stream", even
-// "ſtream"), is refused: decoders disagree on which one counts (Go's
-// encoding/json, used by Ollama, folds case and keeps the last; Python
-// servers read the exact key), so such a body could mean one model, stream
-// or token budget to policy and another to the upstream.
+// ParseRequest reads the top-level "model" and "stream" members of body,
+// having checked the whole body against the fields Warden reads
+// (reqjson.Check): keys are compared after unescaping, and a body is
+// refused in which any object repeats a key or has two that differ only in
+// case ("MODEL" beside "model", even "ſtream" beside "stream"), in which a
+// member's name is a case-variant of a field Warden reads ("MAX_TOKENS",
+// "max_to\u212aens": Go's encoding/json, used by Ollama, reads it as
+// max_tokens; Python servers and Warden's policy would not), or in which a
+// role, a name, an id or an image URL does not match its grammar. Such a
+// body could mean one model, stream, token budget or prompt to policy and
+// another to the upstream.
 func ParseRequest(body []byte) (Request, error) {
 	var r Request
 	// RFC 8259 JSON is UTF-8; encoding/json accepts invalid bytes in strings
@@ -41,12 +51,12 @@ func ParseRequest(body []byte) (Request, error) {
 	if !utf8.Valid(body) || !json.Valid(body) {
 		return r, ErrNotJSON
 	}
-	if foldedDuplicates(body) {
-		return r, ErrDuplicateKey
-	}
 	i := skipSpace(body, 0)
 	if body[i] != '{' {
 		return r, ErrNotObject
+	}
+	if err := reqjson.Check(body); err != nil {
+		return r, err
 	}
 	i++
 	seenModel := false
@@ -60,22 +70,11 @@ func ParseRequest(body []byte) (Request, error) {
 		}
 		ks := i
 		i = skipString(body, i)
-		key := body[ks+1 : i-1]
-		if bytes.IndexByte(key, '\\') >= 0 {
-			var k string
-			json.Unmarshal(body[ks:i], &k) // valid: checked above
-			key = []byte(k)
-		}
+		key := keyText(body[ks:i])
 		i = skipSpace(body, i) + 1 // ':'
 		vs := skipSpace(body, i)
 		i = skipValue(body, vs)
-		switch string(key) {
-		default:
-			// "Model" or "Stream" alone: a case-folding decoder reads it
-			// as the real thing, policy would not.
-			if bytes.EqualFold(key, keyModel) || bytes.EqualFold(key, keyStream) {
-				return r, ErrDuplicateKey
-			}
+		switch string(key) { // case-variants were refused above
 		case "model":
 			seenModel = true
 			if body[vs] != '"' {
@@ -107,8 +106,6 @@ func ParseRequest(body []byte) (Request, error) {
 	return r, nil
 }
 
-var keyModel, keyStream = []byte("model"), []byte("stream")
-
 // WithModel returns body with the model value replaced by name. It allocates
 // a new slice; body is not modified.
 func (r Request) WithModel(body []byte, name string) []byte {
@@ -117,6 +114,18 @@ func (r Request) WithModel(body []byte, name string) []byte {
 	out = append(out, body[:r.modelStart]...)
 	out = append(out, q...)
 	return append(out, body[r.modelEnd:]...)
+}
+
+// keyText returns the text of a (valid) JSON string q, quotes included,
+// unescaped if need be.
+func keyText(q []byte) []byte {
+	k := q[1 : len(q)-1]
+	if bytes.IndexByte(k, '\\') < 0 {
+		return k
+	}
+	var s string
+	json.Unmarshal(q, &s) // valid: checked by the caller
+	return []byte(s)
 }
 
 func skipSpace(b []byte, i int) int {

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/tiktoken-go/tokenizer/codec"
+
+	"github.com/wardenhq/warden/internal/reqjson"
 )
 
 // The o200k_base codec, built on first use: about 20 ms and 6 MB of heap.
@@ -141,7 +143,7 @@ func (c *counter) message(m message) error {
 		return nil
 	case '[':
 		var parts []json.RawMessage
-		if err := json.Unmarshal(m.Content, &parts); err != nil {
+		if err := json.Unmarshal(m.Content, &parts); err != nil { // no names: each part is read by part
 			return err
 		}
 		for _, p := range parts {
@@ -154,15 +156,22 @@ func (c *counter) message(m message) error {
 	return errors.New("content is neither a string nor an array of parts")
 }
 
+// contentPart and imageURL are what an estimate reads of a message's part.
+type contentPart struct {
+	Type     string          `json:"type"`
+	Text     string          `json:"text"`
+	Refusal  string          `json:"refusal"`
+	ImageURL json.RawMessage `json:"image_url"`
+}
+
+type imageURL struct {
+	Detail string `json:"detail"`
+}
+
 // part counts one part of a message's content.
 func (c *counter) part(raw json.RawMessage) error {
-	var p struct {
-		Type     string          `json:"type"`
-		Text     string          `json:"text"`
-		Refusal  string          `json:"refusal"`
-		ImageURL json.RawMessage `json:"image_url"`
-	}
-	if err := json.Unmarshal(raw, &p); err != nil {
+	var p contentPart
+	if err := reqjson.Unmarshal(raw, &p); err != nil {
 		return err
 	}
 	switch p.Type {
@@ -170,10 +179,11 @@ func (c *counter) part(raw json.RawMessage) error {
 		c.text(p.Text)
 		c.text(p.Refusal)
 	case "image_url":
-		var img struct {
-			Detail string `json:"detail"`
+		var img imageURL
+		// A bare URL string has no detail; a misspelt one is an error.
+		if err := reqjson.Unmarshal(p.ImageURL, &img); errors.Is(err, reqjson.ErrCaseVariant) {
+			return err
 		}
-		json.Unmarshal(p.ImageURL, &img) // a bare URL string has no detail
 		if img.Detail == "low" {
 			c.add(lowImage)
 		} else {

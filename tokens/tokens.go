@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/wardenhq/warden/internal/reqjson"
 )
 
 // DefaultCompletion is a sensible completion reservation for a request that
@@ -28,18 +30,44 @@ const (
 	bytesPerGuess = 4   // other parts (audio, files): one token per this many bytes of their JSON
 )
 
+// completionLimits are the fields that bound a request's completion:
+// OpenAI's, and the names some servers also read on their OpenAI endpoint
+// (llama.cpp's n_predict, text-generation-inference's max_new_tokens), so
+// that a limit cannot be stepped around by the upstream's own spelling.
+type completionLimits struct {
+	MaxTokens           *int64 `json:"max_tokens"`
+	MaxCompletionTokens *int64 `json:"max_completion_tokens"`
+	NPredict            *int64 `json:"n_predict"`
+	MaxNewTokens        *int64 `json:"max_new_tokens"`
+}
+
+// per returns the completion tokens asked for per choice: the largest of
+// the fields set; set is false if none is.
+func (c *completionLimits) per() (n int64, set bool, err error) {
+	var errs []error
+	for _, f := range []struct {
+		name string
+		v    *int64
+	}{{"max_tokens", c.MaxTokens}, {"max_completion_tokens", c.MaxCompletionTokens}, {"n_predict", c.NPredict}, {"max_new_tokens", c.MaxNewTokens}} {
+		v, err := option(f.name, f.v, 0, 0)
+		errs = append(errs, err)
+		n, set = max(n, v), set || f.v != nil
+	}
+	return n, set, errors.Join(errs...)
+}
+
 // request holds the fields of the three request kinds that an estimate
-// needs; the rest is left alone.
+// needs; the rest is left alone. Its names are fields of reqjson.Request
+// (TestNamesInTable), read exactly (reqjson.Unmarshal).
 type request struct {
-	Messages            []message       `json:"messages"`
-	Prompt              json.RawMessage `json:"prompt"`
-	Input               json.RawMessage `json:"input"`
-	Tools               json.RawMessage `json:"tools"`
-	Functions           json.RawMessage `json:"functions"`
-	MaxTokens           *int64          `json:"max_tokens"`
-	MaxCompletionTokens *int64          `json:"max_completion_tokens"`
-	N                   *int64          `json:"n"`
-	BestOf              *int64          `json:"best_of"`
+	Messages  []message       `json:"messages"`
+	Prompt    json.RawMessage `json:"prompt"`
+	Input     json.RawMessage `json:"input"`
+	Tools     json.RawMessage `json:"tools"`
+	Functions json.RawMessage `json:"functions"`
+	completionLimits
+	N      *int64 `json:"n"`
+	BestOf *int64 `json:"best_of"`
 }
 
 type message struct {
@@ -63,13 +91,18 @@ type message struct {
 // embeddings "input" (a string, strings, or token arrays, counted as given).
 //
 // The completion is max_completion_tokens or max_tokens (the larger if both
-// are set), or defaultCompletion if neither is, times the choices made (n,
-// or best_of if larger), times the prompts of a completions request. It is 0
-// for a body with neither messages nor prompt (embeddings).
+// are set; n_predict and max_new_tokens count too), or defaultCompletion if
+// none is, times the choices made (n, or best_of if larger), times the
+// prompts of a completions request. It is 0 for a body with neither
+// messages nor prompt (embeddings).
 //
 // Text is counted exactly up to 4 KiB per body; beyond that the count is
 // extrapolated at the density of the text already counted (at least one
 // token per 6 bytes), which bounds the work a body can cause.
+//
+// Names are read exactly, as OpenAI reads them: a member whose name is a
+// case-variant of one the estimate reads ("MAX_TOKENS", "Messages") is an
+// error, never a field silently read or left out.
 //
 // An error means the body is not a JSON object of the expected shape (a
 // client error: answer 400).
@@ -78,7 +111,7 @@ func Estimate(body []byte, defaultCompletion int64) (prompt, completion int64, e
 		return 0, 0, fmt.Errorf("tokens: request body is not a JSON object")
 	}
 	var req request
-	if err := json.Unmarshal(body, &req); err != nil {
+	if err := reqjson.Unmarshal(body, &req); err != nil {
 		return 0, 0, fmt.Errorf("tokens: %w", err)
 	}
 	c := newCounter()
@@ -116,17 +149,15 @@ func (r *request) completion(defaultCompletion, prompts int64) (int64, error) {
 	if present(r.Prompt) {
 		streams += max(1, prompts)
 	}
-	maxTokens, err1 := option("max_tokens", r.MaxTokens, 0, 0)
-	maxCompletion, err2 := option("max_completion_tokens", r.MaxCompletionTokens, 0, 0)
+	per, set, err1 := r.per()
 	n, err3 := option("n", r.N, 1, 1)
 	bestOf, err4 := option("best_of", r.BestOf, 1, 1)
-	for _, err := range []error{err1, err2, err3, err4} {
+	for _, err := range []error{err1, err3, err4} {
 		if err != nil {
 			return 0, err
 		}
 	}
-	per := max(maxTokens, maxCompletion)
-	if r.MaxTokens == nil && r.MaxCompletionTokens == nil {
+	if !set {
 		per = max(0, defaultCompletion)
 	}
 	return mul(mul(per, max(n, bestOf)), streams), nil
@@ -170,20 +201,17 @@ func Text(sample string, total int64) int64 {
 }
 
 // MaxCompletion returns the completion tokens a request asks for per
-// choice: max_completion_tokens or max_tokens (the larger if both are set);
-// set is false if it sets neither.
+// choice: max_completion_tokens or max_tokens (the larger if both are set;
+// n_predict and max_new_tokens, which some servers read, count too); set is
+// false if it sets none. Names are read exactly: a case-variant
+// ("MAX_TOKENS") is an error, not a field left unset.
 func MaxCompletion(body []byte) (n int64, set bool, err error) {
-	var req struct {
-		MaxTokens           *int64 `json:"max_tokens"`
-		MaxCompletionTokens *int64 `json:"max_completion_tokens"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
+	var req completionLimits
+	if err := reqjson.Unmarshal(body, &req); err != nil {
 		return 0, false, fmt.Errorf("tokens: %w", err)
 	}
-	a, err1 := option("max_tokens", req.MaxTokens, 0, 0)
-	b, err2 := option("max_completion_tokens", req.MaxCompletionTokens, 0, 0)
-	if err := errors.Join(err1, err2); err != nil {
+	if n, set, err = req.per(); err != nil {
 		return 0, false, fmt.Errorf("tokens: %w", err)
 	}
-	return max(a, b), req.MaxTokens != nil || req.MaxCompletionTokens != nil, nil
+	return n, set, nil
 }

@@ -137,8 +137,8 @@ func TestEstimate(t *testing.T) {
 			prompt: 0, completion: math.MaxInt64,
 		},
 		{
-			name:   "fields matched as encoding/json does, other fields ignored",
-			body:   `{"MESSAGES":[{"role":"user","content":"Hi","audio":{"id":"x"}}],"stream":true,"temperature":0.2,"max_tokens":null}`,
+			name:   "other fields ignored",
+			body:   `{"messages":[{"role":"user","content":"Hi","audio":{"id":"x"}}],"stream":true,"temperature":0.2,"max_tokens":null}`,
 			prompt: 3 + count("user") + count("Hi") + 3, completion: 9, defaultCompletion: 9,
 		},
 	}
@@ -180,6 +180,16 @@ func TestEstimateErrors(t *testing.T) {
 		`{"prompt":{"text":"x"}}`,
 		`{"prompt":["a",[1,"b"]]}`,
 		`{"input":[{"x":1}, "a"`,
+		// Names are read exactly, as OpenAI reads them: encoding/json
+		// would read each of these as the real field.
+		`{"MESSAGES":[{"role":"user","content":"Hi"}]}`,
+		`{"messages":[],"MAX_TOKENS":10}`,
+		`{"messages":[],"Max_Tokens":10}`,
+		`{"messages":[],"max_to\u212aens":10}`,
+		`{"messages":[{"role":"user","Content":"Hi"}]}`,
+		`{"messages":[{"role":"user","content":[{"type":"text","TEXT":"Hi"}]}]}`,
+		`{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"DETAIL":"low"}}]}]}`,
+		`{"ſtream":true,"PROMPT":"x"}`,
 	} {
 		if p, c, err := tokens.Estimate([]byte(body), 10); err == nil || p != 0 || c != 0 {
 			t.Errorf("Estimate(%q) = %d, %d, %v; want an error", body, p, c, err)
@@ -289,5 +299,28 @@ func TestText(t *testing.T) {
 	}
 	if got := tokens.Text("", 600); got != 100 {
 		t.Errorf("nothing sampled: %d, want one token per 6 bytes (100)", got)
+	}
+}
+
+// TestMaxCompletionExact: max_tokens is read by its exact name; a
+// case-variant is an error naming the field, never a limit left unset.
+func TestMaxCompletionExact(t *testing.T) {
+	if n, set, err := tokens.MaxCompletion([]byte(`{"max_tokens":10,"max_completion_tokens":20}`)); err != nil || !set || n != 20 {
+		t.Fatalf("got %d %v %v", n, set, err)
+	}
+	// Servers' own spellings of the limit count too.
+	for body, want := range map[string]int64{`{"n_predict":100000}`: 100000, `{"max_tokens":10,"max_new_tokens":300}`: 300} {
+		if n, set, err := tokens.MaxCompletion([]byte(body)); err != nil || !set || n != want {
+			t.Errorf("%s: got %d %v %v", body, n, set, err)
+		}
+	}
+	if _, _, err := tokens.MaxCompletion([]byte(`{"n_predict":-1}`)); err == nil {
+		t.Error("n_predict -1 (unbounded, to llama.cpp) accepted")
+	}
+	for _, body := range []string{`{"MAX_TOKENS":10}`, `{"Max_Tokens":10}`, `{"max_to\u212aens":10}`, `{"max_completion_tokenſ":10}`} {
+		n, set, err := tokens.MaxCompletion([]byte(body))
+		if err == nil || !strings.Contains(err.Error(), `write "max_`) {
+			t.Errorf("MaxCompletion(%s) = %d, %v, %v; want an error naming the field", body, n, set, err)
+		}
 	}
 }
