@@ -221,20 +221,20 @@ func (t reach) beyond(m reach) string {
 	return ""
 }
 
-// full reports whether m is a full key administrator: a role with every
+// full reports whether t is a full key administrator: a role with every
 // capability, every namespace and every model, on a credential that
 // narrows no model. Only a full administrator manages keys it did not
 // create (still only those within its reach).
-func (m reach) full() bool {
+func (t reach) full() bool {
 	for _, c := range config.Capabilities {
-		if !slices.Contains(m.caps, c) {
+		if !slices.Contains(t.caps, c) {
 			return false
 		}
 	}
-	if m.namespaces != nil {
+	if t.namespaces != nil {
 		return false
 	}
-	for _, l := range m.models {
+	for _, l := range t.models {
 		if !policy.Covers(l, "*") {
 			return false
 		}

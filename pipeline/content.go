@@ -192,7 +192,7 @@ func (f *requestFilter) hold(t []byte) {
 // spaced returns a name as words ("ignore_all-previous" as "ignore all
 // previous") for injection screening.
 func spaced(name []byte) []byte {
-	if bytes.IndexAny(name, "_-") < 0 {
+	if !bytes.ContainsAny(name, "_-") {
 		return name
 	}
 	out := bytes.Clone(name)
