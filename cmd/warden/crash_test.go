@@ -124,7 +124,18 @@ func TestCrashKeepsReleasedRecords(t *testing.T) {
 				}
 			}()
 		}
-		time.Sleep(1200 * time.Millisecond)
+		// Kill once this cycle has released enough responses (a loaded
+		// machine takes longer; a fixed sleep made the test depend on it),
+		// then a little later, so the kill lands mid-request.
+		for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			mu.Lock()
+			n := len(seen)
+			mu.Unlock()
+			if n >= 100*(cycle+1) {
+				break
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
