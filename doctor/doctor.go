@@ -143,6 +143,7 @@ func Run(ctx context.Context, in Input) *Report {
 	add(checkLimits(c))
 	add(checkSharedLimiter(c))
 	add(checkSelfApproval(c))
+	add(checkReachless(c))
 	add(checkAlerts(c))
 	add(checkSignedWebhooks(c))
 	add(checkCRL(c, in.Now))
@@ -446,6 +447,25 @@ func checkSelfApproval(c *config.Config) Result {
 		return warn(id, title, Medium, "approvals.self_approval is true", "set approvals.self_approval: false")
 	}
 	return pass(id, title, Medium, "self-approval is refused")
+}
+
+// checkReachless finds roles granted approve or audit.decrypt that reach
+// no model: both are confined to the models (and namespaces) a role
+// reaches, so such a role approves or decrypts nothing — usually a
+// configuration written before that confinement.
+func checkReachless(c *config.Config) Result {
+	const id, title = "roles.reach", "approvers and decryptors reach the models they serve"
+	var none []string
+	for _, r := range c.Roles {
+		if len(r.Models) == 0 && (slices.Contains(r.Capabilities, "approve") || slices.Contains(r.Capabilities, "audit.decrypt")) {
+			none = append(none, r.Name)
+		}
+	}
+	if len(none) > 0 {
+		return warn(id, title, Medium, "role "+strings.Join(none, ", ")+" has approve or audit.decrypt but no models, so it approves or decrypts nothing",
+			`give the role the models it oversees (models: ["*"] for all)`)
+	}
+	return pass(id, title, Medium, "every approver and decryptor role names models")
 }
 
 func checkAlerts(c *config.Config) Result {

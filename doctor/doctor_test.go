@@ -108,6 +108,9 @@ func TestWeaknessesFound(t *testing.T) {
 		{"approvals.self_approval", doctor.Warn, func(t *testing.T, c *config.Config) {
 			c.Approvals = config.Approvals{SelfApproval: true, Rules: []config.ApprovalRule{{Name: "r"}}}
 		}},
+		{"roles.reach", doctor.Warn, func(t *testing.T, c *config.Config) {
+			c.Roles = append(c.Roles, config.Role{Name: "security", Capabilities: []string{"approve"}})
+		}},
 		{"alerts", doctor.Warn, func(t *testing.T, c *config.Config) { c.Alerts = nil }},
 		{"notify.signed", doctor.Warn, func(t *testing.T, c *config.Config) {
 			c.Alerts[0].Notify = config.Notify{{Name: "soc", Type: "webhook", URL: "https://soc.example.com/hook"}}
