@@ -1,0 +1,78 @@
+package gateway_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/wardentest"
+)
+
+// Regression tests for variations of issue 14's findings on the admin
+// side (authorization), found by the second review before its re-review.
+
+// TestFinding2VariantHoldsOutsideScope: legal holds are bounded like keys
+// (finding 2's sibling). A namespace-scoped administrator released a hold
+// a full administrator had placed over another namespace (so the next
+// purge would take what the hold kept), placed holds over records it does
+// not reach, and listed every hold. Now each is refused with 403
+// hold_scope_exceeded and the list shows only the holds it may release;
+// its own hold in its own namespace it places, lists and releases.
+func TestFinding2VariantHoldsOutsideScope(t *testing.T) {
+	t.Parallel()
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: append(wardentest.DefaultRoles(),
+		config.Role{Name: "fin-admin", Models: []string{"*"}, Namespaces: []string{"finance"}, Capabilities: []string{"admin", "chat"}})})
+	root := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	fin := g.NewKey(t, wardentest.KeyOptions{Role: "fin-admin"}).Secret
+
+	place := func(secret, body string, want int) string {
+		t.Helper()
+		code, b := status(send(t, g, http.MethodPost, "/admin/v1/holds", secret, body))
+		if code != want || want == http.StatusForbidden && errorCode(b) != "hold_scope_exceeded" {
+			t.Fatalf("place %s: %d %s, want %d", body, code, b, want)
+		}
+		var h struct{ ID string }
+		json.Unmarshal(b, &h)
+		return h.ID
+	}
+	listed := func(secret string) string {
+		t.Helper()
+		code, b := status(send(t, g, http.MethodGet, "/admin/v1/holds", secret, ""))
+		if code != http.StatusOK {
+			t.Fatalf("list: %d %s", code, b)
+		}
+		return string(b)
+	}
+	legal := place(root, `{"case":"CASE-LEGAL","namespace":"legal"}`, http.StatusCreated)
+	everyone := place(root, `{"case":"CASE-ALL","principal":"apikey:key_x"}`, http.StatusCreated)
+	finByRoot := place(root, `{"case":"CASE-FIN-ROOT","namespace":"finance"}`, http.StatusCreated)
+
+	for _, id := range []string{legal, everyone, finByRoot} {
+		code, b := status(send(t, g, http.MethodPost, "/admin/v1/holds/"+id+"/release", fin, ""))
+		if code != http.StatusForbidden || errorCode(b) != "hold_scope_exceeded" {
+			t.Errorf("finance admin releases %s: %d %s, want 403 hold_scope_exceeded", id, code, b)
+		}
+	}
+	if l := listed(fin); strings.Contains(l, "CASE-") {
+		t.Errorf("finance admin lists others' holds: %s", l)
+	}
+	place(fin, `{"case":"X","namespace":"legal"}`, http.StatusForbidden)
+	place(fin, `{"case":"X","principal":"apikey:key_x"}`, http.StatusForbidden)
+	own := place(fin, `{"case":"CASE-FIN","namespace":"finance"}`, http.StatusCreated)
+	if l := listed(fin); !strings.Contains(l, own) || strings.Contains(l, "CASE-LEGAL") {
+		t.Errorf("finance admin's list: %s, want only its own hold %s", l, own)
+	}
+	if code, b := status(send(t, g, http.MethodPost, "/admin/v1/holds/"+own+"/release", fin, "")); code != http.StatusOK {
+		t.Errorf("finance admin releases its own hold: %d %s", code, b)
+	}
+	// The full administrator sees and releases every hold; the refused
+	// releases left the others in force.
+	if l := listed(root); !strings.Contains(l, legal) || !strings.Contains(l, own) || strings.Count(l, `"active":true`) != 3 {
+		t.Errorf("full admin's list: %s, want every hold, three active", l)
+	}
+	if code, b := status(send(t, g, http.MethodPost, "/admin/v1/holds/"+legal+"/release", root, "")); code != http.StatusOK {
+		t.Errorf("full admin releases the legal hold: %d %s", code, b)
+	}
+}
