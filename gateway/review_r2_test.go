@@ -76,3 +76,65 @@ func TestFinding2VariantHoldsOutsideScope(t *testing.T) {
 		t.Errorf("full admin releases the legal hold: %d %s", code, b)
 	}
 }
+
+// TestFinding3VariantRoleControls: a key reaches no further than its
+// maker in the controls the configuration ties to a role by name, too
+// (finding 3's sibling: the dimensions compared were models, namespaces,
+// capabilities, addresses, limits and expiry). A key administrator whose
+// requests have IP addresses redacted, are held for approval by a rule
+// naming its role, and are classified confidential minted keys of roles
+// with the same models and fewer capabilities but none of those controls
+// ("secops", whose content policy lets addresses through; "plain", held by
+// no rule; "approver", one of approvals.approvers; "public", classified
+// lower), through which it could do what its own role may not. Now each is
+// refused with 403 key_scope_exceeded naming the control, and a key of
+// such a role is not the lead's to manage; a key of its own role it still
+// makes.
+func TestFinding3VariantRoleControls(t *testing.T) {
+	t.Parallel()
+	u := wardentest.NewUpstream(t)
+	mk := func(name string, caps ...string) config.Role {
+		return config.Role{Name: name, Models: []string{"gpt-*"}, Capabilities: caps}
+	}
+	lead := mk("lead", "admin", "chat", "approve")
+	lead.Classification = "confidential"
+	secops := mk("secops", "chat")
+	secops.Classification = "confidential"
+	secops.Content = &config.ContentOverride{Request: config.ContentStage{PII: map[string]string{"ip_address": "allow"}}}
+	plain := mk("plain", "chat")
+	plain.Classification = "confidential"
+	approver := mk("approver", "approve")
+	approver.Classification = "confidential"
+	public := mk("public", "chat")
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Upstream: u,
+		Roles: append(wardentest.DefaultRoles(), lead, secops, plain, approver, public),
+		Configure: func(c *config.Config) {
+			c.Classifications = []config.Classification{{Name: "public", Store: config.StoreHashOnly}, {Name: "confidential", Store: config.StoreNone}}
+			c.Content.Request = config.ContentStage{PII: map[string]string{"ip_address": "redact"}}
+			c.Approvals = config.Approvals{Approvers: []string{"admin", "approver"},
+				Rules: []config.ApprovalRule{{Name: "leads", Roles: []string{"lead", "approver"}, MinPromptTokens: 1000}}}
+		}})
+	leadKey := g.NewKey(t, wardentest.KeyOptions{Role: "lead"}).Secret
+
+	for role, why := range map[string]string{
+		"secops":   "content",
+		"plain":    "approval rule leads",
+		"approver": "approvals.approvers",
+		"public":   "classification",
+	} {
+		_, key := createKey(t, g, leadKey, `{"name":"k-`+role+`","role":"`+role+`"}`, http.StatusForbidden, why)
+		if key != "" {
+			t.Errorf("a %s key was made", role)
+		}
+	}
+	id, key := createKey(t, g, leadKey, `{"name":"own","role":"lead"}`, http.StatusCreated)
+	if key == "" || listKeys(t, g, leadKey)[id] == nil {
+		t.Fatalf("a key of the maker's own role: %q, listed %v", id, listKeys(t, g, leadKey))
+	}
+	// A key of another role the full administrator made with the same
+	// controls the lead may not take over either.
+	sec := g.NewKey(t, wardentest.KeyOptions{Role: "secops"})
+	if res, b := send(t, g, http.MethodPost, "/admin/v1/keys/"+sec.ID+"/rotate", leadKey, ""); res.StatusCode != http.StatusForbidden {
+		t.Errorf("lead rotates a secops key: %s %s", res.Status, b)
+	}
+}
