@@ -97,6 +97,16 @@ func reachApproval(x *pipeline.Exchange, a store.Approval) policy.Decision {
 	return x.Env.Policy.Authorize(x.Identity, policy.Model{Name: rt.Name, Namespace: rt.Namespace}, x.ClientIP, policy.CapApprove)
 }
 
+// decidingRole is the decision of a role among approvers (any role, if
+// approvers is empty) that reaches approval a as reachApproval does.
+func decidingRole(x *pipeline.Exchange, a store.Approval, approvers []string) policy.Decision {
+	rt := x.Env.Routes.Lookup(a.Model)
+	if rt == nil {
+		return policy.Decision{Reasons: []policy.Reason{policy.ReasonModelNotInRole}}
+	}
+	return x.Env.Policy.AuthorizeAmong(x.Identity, approvers, policy.Model{Name: rt.Name, Namespace: rt.Namespace}, x.ClientIP, policy.CapApprove)
+}
+
 // errApprovalOutOfReach refuses an approval beyond the caller's reach; the
 // act's record names it and carries the policy's reasons.
 func errApprovalOutOfReach(x *pipeline.Exchange, action string, a store.Approval) error {
@@ -133,9 +143,6 @@ func (s *Server) decideApproval(approve bool) pipeline.Handler {
 			return err
 		}
 		cfg := s.State().Config.Approvals
-		if len(cfg.Approvers) > 0 && !slices.Contains(cfg.Approvers, x.Decision.Role) {
-			return httperr.New(http.StatusForbidden, "not_an_approver", "your role is not one of approvals.approvers")
-		}
 		ctx := r.Context()
 		a, err := s.opts.Store.GetApproval(ctx, id)
 		switch {
@@ -147,6 +154,16 @@ func (s *Server) decideApproval(approve bool) pipeline.Handler {
 		if !mayDecide(x, a) {
 			return errApprovalOutOfReach(x, action, a)
 		}
+		// The role that reaches the approval must itself be an approver:
+		// another role of the same principal (OIDC groups) does not lend
+		// it its place among approvals.approvers.
+		d := decidingRole(x, a, cfg.Approvers)
+		if !d.Allow {
+			x.Decision = d
+			x.AuditAdmin(action, a.ID, "refused: not an approver for model="+a.Model)
+			return httperr.New(http.StatusForbidden, "not_an_approver", "no role of yours that reaches this approval is one of approvals.approvers")
+		}
+		x.Decision = d
 		if a.Principal == x.Identity.ID && !cfg.SelfApproval {
 			return httperr.New(http.StatusForbidden, "self_approval", "you cannot decide on your own request")
 		}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/wardentest"
@@ -136,5 +137,49 @@ func TestFinding3VariantRoleControls(t *testing.T) {
 	sec := g.NewKey(t, wardentest.KeyOptions{Role: "secops"})
 	if res, b := send(t, g, http.MethodPost, "/admin/v1/keys/"+sec.ID+"/rotate", leadKey, ""); res.StatusCode != http.StatusForbidden {
 		t.Errorf("lead rotates a secops key: %s %s", res.Status, b)
+	}
+}
+
+// TestFinding7VariantApproverOtherRole: approvals.approvers is checked
+// against the role that reaches the approval (finding 7's sibling). A
+// principal whose groups grant two roles with the approve capability, one
+// among approvals.approvers (reaching only the finance namespace) and one
+// not (reaching legal), passed the approvers check on the first and
+// approved a legal request on the second. Now it is refused (403
+// not_an_approver) and the request stays held, while the approvers role
+// still decides what it reaches.
+func TestFinding7VariantApproverOtherRole(t *testing.T) {
+	t.Parallel()
+	idp := wardentest.NewIdP(t, wardentest.IdPOptions{})
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: append(wardentest.DefaultRoles(),
+		config.Role{Name: "fin-approver", Groups: []string{"fin"}, Models: []string{"*"}, Namespaces: []string{"finance"}, Capabilities: []string{"approve"}},
+		config.Role{Name: "legal-reader", Groups: []string{"legal"}, Models: []string{"*"}, Namespaces: []string{"legal"}, Capabilities: []string{"approve"}}),
+		Configure: func(c *config.Config) {
+			c.Auth.OIDC = []config.OIDC{idp.Config()}
+			c.Models[0].Namespace, c.Models[0].Approval.Required = "legal", true   // gpt-test
+			c.Models[1].Namespace, c.Models[1].Approval.Required = "finance", true // gpt-other
+			c.Approvals = config.Approvals{TTL: config.Duration(time.Hour), Approvers: []string{"admin", "fin-approver"}}
+		}})
+	user := g.NewKey(t, wardentest.KeyOptions{Role: "admin"}).Secret
+	both := idp.Token(map[string]any{"sub": "mallory", "groups": []string{"fin", "legal"}})
+
+	held := func(model string) string {
+		t.Helper()
+		res, _ := send(t, g, http.MethodPost, "/v1/chat/completions", user, chatBody(model, "Settle the Smith case", false))
+		id := res.Header.Get("X-Warden-Approval-Id")
+		if res.StatusCode != http.StatusForbidden || id == "" {
+			t.Fatalf("%s held: %s (id %q)", model, res.Status, id)
+		}
+		return id
+	}
+	legal, fin := held("gpt-test"), held("gpt-other")
+	if res, b := send(t, g, http.MethodPost, "/admin/v1/approvals/"+legal+"/approve", both, `{}`); res.StatusCode != http.StatusForbidden || errorCode(b) != "not_an_approver" {
+		t.Fatalf("the legal approval, decided through a role that is no approver: %s %s, want 403 not_an_approver", res.Status, b)
+	}
+	if res, b := send(t, g, http.MethodPost, "/v1/chat/completions", user, chatBody("gpt-test", "Settle the Smith case", false)); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("the legal request after the refused approval: %s %s, want still held", res.Status, b)
+	}
+	if res, v := decide(t, g, both, fin, "approve"); res.StatusCode != http.StatusOK || v.Status != "approved" {
+		t.Fatalf("the finance approval, by the approvers role: %s %+v", res.Status, v)
 	}
 }
