@@ -183,3 +183,50 @@ func TestFinding7VariantApproverOtherRole(t *testing.T) {
 		t.Fatalf("the finance approval, by the approvers role: %s %+v", res.Status, v)
 	}
 }
+
+// TestFinding10VariantSelfApprovalMintedKey: a requester cannot approve its
+// own request through a key it minted (finding 10's sibling: a key issued
+// through the admin API is held by its issuer too). A lead, an approver
+// that may make keys of its own role, had a request held, minted a second
+// key and approved the request with it, as another principal; the other
+// way round too (asking with the minted key, approving with its own), and
+// down a chain of keys made with keys. Now each is refused with 403
+// self_approval, while an approver who issued neither secret decides.
+func TestFinding10VariantSelfApprovalMintedKey(t *testing.T) {
+	t.Parallel()
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: append(wardentest.DefaultRoles(),
+		config.Role{Name: "lead", Models: []string{"gpt-*"}, Capabilities: []string{"admin", "chat", "approve"}}),
+		Configure: func(c *config.Config) {
+			c.Models[0].Approval.Required = true // gpt-test
+			c.Approvals = config.Approvals{TTL: config.Duration(time.Hour), Approvers: []string{"lead"}}
+		}})
+	lead := g.NewKey(t, wardentest.KeyOptions{Role: "lead"}).Secret
+	peer := g.NewKey(t, wardentest.KeyOptions{Role: "lead"}).Secret
+	_, minted := createKey(t, g, lead, `{"name":"second","role":"lead"}`, http.StatusCreated)
+	_, grand := createKey(t, g, minted, `{"name":"third","role":"lead"}`, http.StatusCreated)
+
+	held := func(secret, text string) string {
+		t.Helper()
+		res, _ := send(t, g, http.MethodPost, "/v1/chat/completions", secret, chatBody("gpt-test", text, false))
+		id := res.Header.Get("X-Warden-Approval-Id")
+		if res.StatusCode != http.StatusForbidden || id == "" {
+			t.Fatalf("held: %s (id %q)", res.Status, id)
+		}
+		return id
+	}
+	for _, c := range []struct{ name, asker, approver string }{
+		{"asked by the lead, approved with its minted key", lead, minted},
+		{"asked with the minted key, approved by the lead", minted, lead},
+		{"asked by the lead, approved with a key its key minted", lead, grand},
+		{"asked with the grandchild key, approved by the lead", grand, lead},
+	} {
+		id := held(c.asker, c.name)
+		if res, b := send(t, g, http.MethodPost, "/admin/v1/approvals/"+id+"/approve", c.approver, `{}`); res.StatusCode != http.StatusForbidden || errorCode(b) != "self_approval" {
+			t.Errorf("%s: %s %s, want 403 self_approval", c.name, res.Status, b)
+		}
+	}
+	id := held(lead, "for the peer")
+	if res, v := decide(t, g, peer, id, "approve"); res.StatusCode != http.StatusOK || v.Status != "approved" {
+		t.Fatalf("a peer approver: %s %+v", res.Status, v)
+	}
+}
