@@ -230,3 +230,29 @@ func TestFinding10VariantSelfApprovalMintedKey(t *testing.T) {
 		t.Fatalf("a peer approver: %s %+v", res.Status, v)
 	}
 }
+
+// TestFinding3VariantRotatedOutSecret: a key's expiry, as a bound on the
+// keys it makes, is when the secret presented stops working (finding 3's
+// sibling). A key administrator's key was rotated with a grace period (its
+// old secret leaked, say): with the old secret, in the grace period, a key
+// could be minted that never expires, outliving the rotation. Now the
+// minted key inherits the old secret's end, and a later expiry is refused.
+func TestFinding3VariantRotatedOutSecret(t *testing.T) {
+	t.Parallel()
+	g := keyGateway(t)
+	root := g.NewKey(t, wardentest.KeyOptions{Name: "root", Role: "admin"}).Secret
+	ka := g.NewKey(t, wardentest.KeyOptions{Name: "ka", Role: "keyadmin"})
+	res, b := send(t, g, http.MethodPost, "/admin/v1/keys/"+ka.ID+"/rotate", root, `{"grace":"1h"}`)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("rotate: %s %s", res.Status, b)
+	}
+	old := ka.Secret
+	createKey(t, g, old, `{"name":"late","role":"chat-only","expires_in":"30d"}`, http.StatusForbidden, "expire no later")
+	id, _ := createKey(t, g, old, `{"name":"open","role":"chat-only"}`, http.StatusCreated)
+	k := listKeys(t, g, root)[id]
+	exp, _ := k["expires_at"].(string)
+	at, err := time.Parse(time.RFC3339Nano, exp)
+	if err != nil || at.After(time.Now().Add(time.Hour+time.Minute)) {
+		t.Fatalf("the key made with the rotated-out secret expires at %q (%v), want within the hour of grace", exp, err)
+	}
+}
