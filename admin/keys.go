@@ -189,7 +189,11 @@ func (a *Keys) Create(w http.ResponseWriter, r *http.Request, x *pipeline.Exchan
 		mineModels = myRole.Models
 	}
 	inherited := inherit(&spec, role, mine, mineModels, &expires)
-	if why := keyReach(role, spec, expires).beyond(mine); why != "" {
+	why = keyReach(role, spec, expires).beyond(mine)
+	if why == "" {
+		why = controlsBeyond(cfg, role, myRole)
+	}
+	if why != "" {
 		return scopeExceeded("a key you create cannot reach further than you: " + why)
 	}
 	spec.ExpiresAt = expires
@@ -268,12 +272,13 @@ func (a *Keys) mayManage(r *http.Request, x *pipeline.Exchange, id, verb string)
 // their creator was recorded, or by the operator's CLI, are a full
 // administrator's alone; so are keys whose role is no longer defined.
 func (a *Keys) manage(x *pipeline.Exchange, k store.APIKey) string {
-	mine, _, why := a.maker(x)
+	mine, myRole, why := a.maker(x)
 	if why != "" {
 		return why
 	}
 	full := mine.full()
-	role := a.Config().Role(k.Role)
+	cfg := a.Config()
+	role := cfg.Role(k.Role)
 	if role == nil {
 		if full {
 			return ""
@@ -281,6 +286,9 @@ func (a *Keys) manage(x *pipeline.Exchange, k store.APIKey) string {
 		return "its role is not defined; only a full key administrator manages it"
 	}
 	if why := keyReach(role, specOf(k), k.ExpiresAt).beyond(mine); why != "" {
+		return why
+	}
+	if why := controlsBeyond(cfg, role, myRole); why != "" {
 		return why
 	}
 	if !full && (k.CreatedBy == "" || k.CreatedBy != x.Identity.ID) {

@@ -3,6 +3,7 @@ package admin
 import (
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"time"
 
@@ -289,4 +290,37 @@ func (t reach) modelsBeyond(m reach) []string {
 		}
 	}
 	return nil
+}
+
+// controlsBeyond says how a key of role t would escape a control that the
+// configuration ties to the maker's role m by name ("" if none): a
+// content policy of its own (roles[].content: the key's must be the
+// maker's, unset or the same), a lower classification (roles[].
+// classification, which raises a request's), an approval rule that names
+// m and not t (approvals.rules[].roles), or a place among
+// approvals.approvers that m lacks. Like beyond it is sound, refusing
+// when unsure: a content policy that differs is refused even if it is
+// stricter, as telling stricter from looser is not decided here.
+func controlsBeyond(cfg *config.Config, t, m *config.Role) string {
+	if t.Name == m.Name {
+		return ""
+	}
+	if !reflect.DeepEqual(t.Content, m.Content) {
+		return "its role's content policy (roles[].content) differs from your role's"
+	}
+	rank := func(name string) int {
+		return slices.IndexFunc(cfg.Classifications, func(c config.Classification) bool { return c.Name == name })
+	}
+	if rank(t.Classification) < rank(m.Classification) {
+		return "its role's classification is lower than your role's (" + m.Classification + ")"
+	}
+	for _, r := range cfg.Approvals.Rules {
+		if slices.Contains(r.Roles, m.Name) && !slices.Contains(r.Roles, t.Name) {
+			return "approval rule " + r.Name + " holds your role's requests and not its role's"
+		}
+	}
+	if a := cfg.Approvals.Approvers; len(a) > 0 && slices.Contains(a, t.Name) && !slices.Contains(a, m.Name) {
+		return "its role is one of approvals.approvers and yours is not"
+	}
+	return ""
 }

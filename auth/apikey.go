@@ -213,6 +213,12 @@ func identityOf(m *store.Match) (*Identity, error) {
 		ExpiresAt: k.ExpiresAt,
 		Issuer:    Issuer{By: m.Secret.IssuedBy, In: m.Secret.IssuedIn},
 	}
+	// The credential stops working when the key expires or, for a secret
+	// rotated out (in its grace period), when that secret ends: whichever
+	// comes first bounds what it may do, such as the keys it makes.
+	if na := m.Secret.NotAfter; !na.IsZero() && (id.ExpiresAt.IsZero() || na.Before(id.ExpiresAt)) {
+		id.ExpiresAt = na
+	}
 	for _, c := range k.IPAllow {
 		p, err := netip.ParsePrefix(c)
 		if err != nil { // written by Warden, so corrupt: fail closed

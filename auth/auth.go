@@ -32,7 +32,7 @@ type Identity struct {
 	// leaves the role's. They can never raise a role's limit.
 	Limits config.Limits
 	// ExpiresAt is when the credential stops working, if it is an API key
-	// with an expiry; zero otherwise.
+	// with an expiry or a secret rotated out (the earlier); zero otherwise.
 	ExpiresAt time.Time
 	// Issuer is who issued the API key secret presented, and in which
 	// audited act (a create or a rotation); empty for other credentials

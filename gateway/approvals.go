@@ -1,11 +1,13 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wardenhq/warden/admin"
@@ -97,6 +99,69 @@ func reachApproval(x *pipeline.Exchange, a store.Approval) policy.Decision {
 	return x.Env.Policy.Authorize(x.Identity, policy.Model{Name: rt.Name, Namespace: rt.Namespace}, x.ClientIP, policy.CapApprove)
 }
 
+// maxIssuerChain bounds the walk of sameParty: keys made by keys made
+// by keys, deeper than any real use.
+const maxIssuerChain = 64
+
+// sameParty reports whether principals a and b are one party for
+// self-approval: the same principal, or one holds the other's secret
+// because it issued it (made the key, or rotated it) through the admin
+// API, directly or down a chain of keys made with keys. So a requester
+// cannot approve its own request with a key it minted (or was minted
+// with), whichever of the two asked.
+func (s *Server) sameParty(ctx context.Context, a, b string) (bool, error) {
+	if a == b {
+		return true, nil
+	}
+	for _, pair := range [2][2]string{{a, b}, {b, a}} {
+		found, err := s.issuedBy(ctx, pair[0], pair[1])
+		if found || err != nil {
+			return found, err
+		}
+	}
+	return false, nil
+}
+
+// issuedBy reports whether some chain of issuers of p's live secrets (the
+// issuers of an API key's secrets, theirs if they are keys, and so on)
+// reaches principal by.
+func (s *Server) issuedBy(ctx context.Context, p, by string) (bool, error) {
+	now := s.opts.Now()
+	seen := map[string]bool{p: true}
+	queue := []string{p}
+	for len(queue) > 0 && len(seen) <= maxIssuerChain {
+		k, ok := strings.CutPrefix(queue[0], "apikey:")
+		queue = queue[1:]
+		if !ok {
+			continue
+		}
+		issuers, err := s.opts.Store.SecretIssuers(ctx, k, now)
+		if err != nil {
+			return false, err
+		}
+		for _, i := range issuers {
+			if i == by {
+				return true, nil
+			}
+			if !seen[i] {
+				seen[i] = true
+				queue = append(queue, i)
+			}
+		}
+	}
+	return len(queue) > 0, nil // a chain too long to follow counts as one party
+}
+
+// decidingRole is the decision of a role among approvers (any role, if
+// approvers is empty) that reaches approval a as reachApproval does.
+func decidingRole(x *pipeline.Exchange, a store.Approval, approvers []string) policy.Decision {
+	rt := x.Env.Routes.Lookup(a.Model)
+	if rt == nil {
+		return policy.Decision{Reasons: []policy.Reason{policy.ReasonModelNotInRole}}
+	}
+	return x.Env.Policy.AuthorizeAmong(x.Identity, approvers, policy.Model{Name: rt.Name, Namespace: rt.Namespace}, x.ClientIP, policy.CapApprove)
+}
+
 // errApprovalOutOfReach refuses an approval beyond the caller's reach; the
 // act's record names it and carries the policy's reasons.
 func errApprovalOutOfReach(x *pipeline.Exchange, action string, a store.Approval) error {
@@ -133,9 +198,6 @@ func (s *Server) decideApproval(approve bool) pipeline.Handler {
 			return err
 		}
 		cfg := s.State().Config.Approvals
-		if len(cfg.Approvers) > 0 && !slices.Contains(cfg.Approvers, x.Decision.Role) {
-			return httperr.New(http.StatusForbidden, "not_an_approver", "your role is not one of approvals.approvers")
-		}
 		ctx := r.Context()
 		a, err := s.opts.Store.GetApproval(ctx, id)
 		switch {
@@ -147,8 +209,23 @@ func (s *Server) decideApproval(approve bool) pipeline.Handler {
 		if !mayDecide(x, a) {
 			return errApprovalOutOfReach(x, action, a)
 		}
-		if a.Principal == x.Identity.ID && !cfg.SelfApproval {
-			return httperr.New(http.StatusForbidden, "self_approval", "you cannot decide on your own request")
+		// The role that reaches the approval must itself be an approver:
+		// another role of the same principal (OIDC groups) does not lend
+		// it its place among approvals.approvers.
+		d := decidingRole(x, a, cfg.Approvers)
+		if !d.Allow {
+			x.Decision = d
+			x.AuditAdmin(action, a.ID, "refused: not an approver for model="+a.Model)
+			return httperr.New(http.StatusForbidden, "not_an_approver", "no role of yours that reaches this approval is one of approvals.approvers")
+		}
+		x.Decision = d
+		if !cfg.SelfApproval {
+			switch same, err := s.sameParty(ctx, x.Identity.ID, a.Principal); {
+			case err != nil:
+				return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
+			case same:
+				return httperr.New(http.StatusForbidden, "self_approval", "you cannot decide on your own request, nor on one made with a key whose secret you issued or that issued yours")
+			}
 		}
 		now := s.opts.Now()
 		validTo := now.Add(cfg.TTL.D(time.Hour)) // an approval lets the request through, a denial refuses it, until then

@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/wardenhq/warden/admin"
@@ -31,6 +32,7 @@ func (s *Server) listHolds(w http.ResponseWriter, r *http.Request, x *pipeline.E
 	if err != nil {
 		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
 	}
+	holds = slices.DeleteFunc(holds, func(h store.Hold) bool { return admin.HoldScope(s.State().Config, x, h, true) != "" })
 	if holds == nil {
 		holds = []store.Hold{}
 	}
@@ -65,6 +67,10 @@ func (s *Server) createHold(w http.ResponseWriter, r *http.Request, x *pipeline.
 	if x.Identity != nil {
 		h.CreatedBy = x.Identity.ID
 	}
+	if why := admin.HoldScope(s.State().Config, x, h, false); why != "" {
+		x.AuditAdmin("holds.create", "", "refused: namespace="+h.Namespace)
+		return errHoldScope("you may not place this hold: " + why)
+	}
 	created, err := s.opts.Store.CreateHold(r.Context(), h)
 	if err != nil {
 		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
@@ -81,7 +87,18 @@ func (s *Server) releaseHold(w http.ResponseWriter, r *http.Request, x *pipeline
 	if x.Identity != nil {
 		by = x.Identity.ID
 	}
-	err := s.opts.Store.ReleaseHold(r.Context(), id, by, s.opts.Now().UTC())
+	holds, err := s.opts.Store.ListHolds(r.Context())
+	if err != nil {
+		return httperr.Wrap(http.StatusServiceUnavailable, "store_unavailable", "the store is unavailable", err)
+	}
+	i := slices.IndexFunc(holds, func(h store.Hold) bool { return h.ID == id })
+	if i < 0 {
+		return httperr.New(http.StatusNotFound, "hold_not_found", "no such hold")
+	}
+	if why := admin.HoldScope(s.State().Config, x, holds[i], true); why != "" {
+		return errHoldScope("you may not release this hold: " + why)
+	}
+	err = s.opts.Store.ReleaseHold(r.Context(), id, by, s.opts.Now().UTC())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return httperr.New(http.StatusNotFound, "hold_not_found", "no such hold")
@@ -92,4 +109,10 @@ func (s *Server) releaseHold(w http.ResponseWriter, r *http.Request, x *pipeline
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": id, "released": true})
 	return nil
+}
+
+// errHoldScope refuses a hold act beyond the caller's reach
+// (admin.HoldScope).
+func errHoldScope(msg string) error {
+	return httperr.New(http.StatusForbidden, "hold_scope_exceeded", msg)
 }

@@ -121,6 +121,34 @@ func (p *Policy) Authorize(id *auth.Identity, m Model, ip netip.Addr, caps ...Ca
 	return p.decide(id, ip, caps, &m)
 }
 
+// AuthorizeAmong is Authorize counting only the roles named in among
+// (every role, if among is empty), for acts the configuration gives to
+// some roles alone, such as deciding approvals (approvals.approvers): the
+// role that allows the act must itself be one of them, not merely some
+// other role of the same principal.
+func (p *Policy) AuthorizeAmong(id *auth.Identity, among []string, m Model, ip netip.Addr, caps ...Capability) Decision {
+	if len(among) == 0 {
+		return p.Authorize(id, m, ip, caps...)
+	}
+	denied := Decision{Reasons: reasonLists[ReasonNoRole]}
+	for _, name := range among {
+		r := p.byName[name]
+		if r == nil || id.Role != "" && id.Role != name || id.Role == "" && !slices.ContainsFunc(id.Groups, func(g string) bool { return slices.Contains(p.byGroup[g], r) }) {
+			continue
+		}
+		as := *id
+		as.Role = name
+		d := p.Authorize(&as, m, ip, caps...)
+		if d.Allow {
+			return d
+		}
+		if rank[d.Reasons[0]] > rank[denied.Reasons[0]] {
+			denied = d
+		}
+	}
+	return denied
+}
+
 // Permit decides whether id, calling from ip, has capability c, for
 // endpoints that concern no model (the admin API).
 func (p *Policy) Permit(id *auth.Identity, ip netip.Addr, c Capability) Decision {

@@ -179,3 +179,31 @@ func TestDecisionLimitsNarrowedByKey(t *testing.T) {
 		t.Fatalf("allow %v, limits (-want +got):\n%s", d.Allow, diff)
 	}
 }
+
+// TestAuthorizeAmong: only a role named in among may allow, whether the
+// identity holds it as a key's role or through a group; another role of
+// the same principal that reaches the model does not lend it its place.
+func TestAuthorizeAmong(t *testing.T) {
+	p := policy.Compile([]config.Role{
+		{Name: "fin", Groups: []string{"fin"}, Models: []string{"*"}, Namespaces: []string{"finance"}, Capabilities: []string{"approve"}},
+		{Name: "legal", Groups: []string{"legal"}, Models: []string{"*"}, Namespaces: []string{"legal"}, Capabilities: []string{"approve"}},
+	})
+	ip := netip.MustParseAddr("127.0.0.1")
+	legalModel, finModel := policy.Model{Name: "m", Namespace: "legal"}, policy.Model{Name: "m", Namespace: "finance"}
+	both := &auth.Identity{ID: "oidc:x", Groups: []string{"fin", "legal"}}
+	if d := p.Authorize(both, legalModel, ip, policy.CapApprove); !d.Allow || d.Role != "legal" {
+		t.Fatalf("Authorize: %+v", d)
+	}
+	if d := p.AuthorizeAmong(both, []string{"fin"}, legalModel, ip, policy.CapApprove); d.Allow {
+		t.Errorf("a legal model reached among [fin] through the legal role: %+v", d)
+	}
+	if d := p.AuthorizeAmong(both, []string{"fin"}, finModel, ip, policy.CapApprove); !d.Allow || d.Role != "fin" {
+		t.Errorf("a finance model among [fin]: %+v", d)
+	}
+	if d := p.AuthorizeAmong(&auth.Identity{ID: "apikey:k", Role: "legal"}, []string{"fin"}, finModel, ip, policy.CapApprove); d.Allow {
+		t.Errorf("a legal key among [fin]: %+v", d)
+	}
+	if d := p.AuthorizeAmong(&auth.Identity{ID: "oidc:y", Groups: []string{"legal"}}, nil, legalModel, ip, policy.CapApprove); !d.Allow {
+		t.Errorf("among none is Authorize: %+v", d)
+	}
+}

@@ -49,6 +49,7 @@ type queries struct {
 	insertKey, insertSecret                   string
 	rotatePrefix, keyRevokedAt, expireSecrets string
 	revoke, touch                             string
+	secretIssuers                             string
 }
 
 // keyCols are the api_keys columns, in the order scanKey expects them.
@@ -73,6 +74,8 @@ func (d dialect) queries() queries {
 		keyRevokedAt: d.rebind(`SELECT revoked_at FROM api_keys WHERE id = ?`),
 		expireSecrets: d.rebind(`UPDATE api_key_secrets SET not_after = ?
 			WHERE key_id = ? AND (not_after IS NULL OR not_after > ?)`),
+		secretIssuers: d.rebind(`SELECT DISTINCT issued_by FROM api_key_secrets
+			WHERE key_id = ? AND issued_by <> '' AND (not_after IS NULL OR not_after > ?)`),
 		revoke: d.rebind(`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`),
 		touch: d.rebind(`UPDATE api_keys SET last_used_at = ?
 			WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`),

@@ -79,6 +79,34 @@ func (db *DB) GetKey(ctx context.Context, id string) (APIKey, error) {
 	return k, nil
 }
 
+// SecretIssuers returns the principals who issued (created the key or
+// rotated it to) the secrets of key id still valid at the given time,
+// those recorded: each was handed the secret, so it holds it too. An
+// unknown key has none.
+func (db *DB) SecretIssuers(ctx context.Context, id string, at time.Time) ([]string, error) {
+	t, err := nanos(at)
+	if err != nil {
+		return nil, fmt.Errorf("store: secret issuers: %w", err)
+	}
+	rows, err := db.r.QueryContext(ctx, db.q.secretIssuers, id, t)
+	if err != nil {
+		return nil, fmt.Errorf("store: secret issuers: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var by string
+		if err := rows.Scan(&by); err != nil {
+			return nil, fmt.Errorf("store: secret issuers: %w", err)
+		}
+		out = append(out, by)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: secret issuers: %w", err)
+	}
+	return out, nil
+}
+
 // ListKeys returns every key, revoked and expired ones included, ordered by
 // CreatedAt then ID.
 func (db *DB) ListKeys(ctx context.Context) ([]APIKey, error) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -201,6 +202,37 @@ func FuzzDecodeModels(f *testing.F) {
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("splitSimple(%q) (-json +got):\n%s", s, diff)
+		}
+	})
+}
+
+// TestSecretIssuers: the recorded issuers of a key's secrets still valid
+// at a time, each once; an expired secret's issuer no longer counts, nor
+// does an unrecorded one ("").
+func TestSecretIssuers(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		k, s := newKey(1, 0)
+		s.IssuedBy = "apikey:key_maker"
+		mustCreate(t, db, k, s)
+		if err := db.RotateKey(ctx, k.ID, Secret{Hash: hashOf("r1"), Prefix: "wdn_r1", IssuedBy: "oidc:rotator"}, t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			at   time.Time
+			want []string
+		}{
+			{t0, []string{"apikey:key_maker", "oidc:rotator"}},
+			{t0.Add(2 * time.Hour), []string{"oidc:rotator"}},
+		} {
+			got, err := db.SecretIssuers(ctx, k.ID, c.at)
+			slices.Sort(got)
+			if err != nil || !slices.Equal(got, c.want) {
+				t.Errorf("SecretIssuers at %v: %v, %v; want %v", c.at, got, err, c.want)
+			}
+		}
+		if got, err := db.SecretIssuers(ctx, "key_none", t0); err != nil || len(got) != 0 {
+			t.Errorf("an unknown key: %v, %v", got, err)
 		}
 	})
 }
