@@ -224,6 +224,11 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 			out.Header.Del("Accept-Encoding")  // let the transport negotiate and decompress
 			out.Header.Del("Content-Encoding") // the body sent is the identity-encoded one Warden read
 			out.Header.Del("Expect")           // the body is already in hand
+			// No protocol upgrade (WebSocket, h2c): the proxy forwards a
+			// client's Upgrade, and an upstream that switched would tunnel
+			// past every control.
+			out.Header.Del("Upgrade")
+			out.Header.Del("Connection")
 			out.Header.Set("Content-Type", "application/json")
 			if bearer != "" {
 				out.Header.Set("Authorization", bearer)
@@ -239,7 +244,16 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 			if o.cancel != nil {
 				res.Body = newIdleBody(res.Body, idle, func() { o.cancel(ErrIdleTimeout) })
 			}
-			if ce := res.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+			if res.StatusCode < 200 {
+				// A final 1xx is 101 Switching Protocols: the connection
+				// would become a tunnel nothing in Warden reads. Warden
+				// never asks for one (the client's Upgrade is not
+				// forwarded), so it is refused, before it is recorded as
+				// an answer.
+				res.Body.Close()
+				return errUpstreamSwitch
+			}
+			if !identityEncoded(res.Header) {
 				// Not gzip the transport asked for and undid: an encoding
 				// nothing in Warden reads (filters, usage, the audit hash,
 				// the comment scrubber), which the client would decode.
@@ -308,7 +322,24 @@ var (
 	// errUpstreamEncoding: a response in a Content-Encoding Warden did not
 	// ask for, which it cannot inspect.
 	errUpstreamEncoding = errors.New("upstream answered in an unrequested content encoding")
+	// errUpstreamSwitch: a 101 Switching Protocols, which Warden never asks for.
+	errUpstreamSwitch = errors.New("upstream tried to switch protocols")
 )
+
+// identityEncoded reports whether h names no content encoding but identity
+// in any of its Content-Encoding fields: every field counts (a client
+// decodes "Content-Encoding: identity" then "Content-Encoding: gzip" as
+// gzip), and each comma-separated coding in it.
+func identityEncoded(h http.Header) bool {
+	for _, v := range h.Values("Content-Encoding") {
+		for c := range strings.SplitSeq(v, ",") {
+			if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // scrubResponseHeaders removes what the upstream says that is not the
 // client's business or would contradict Warden: cookies, its account
@@ -344,7 +375,7 @@ func ErrorFor(err error) *httperr.Error {
 		return e
 	case errors.Is(err, errUpstreamAuth):
 		return httperr.Wrap(http.StatusBadGateway, "upstream_auth_failed", "the model server refused the gateway's credentials", err)
-	case errors.Is(err, errUpstreamEncoding):
+	case errors.Is(err, errUpstreamEncoding) || errors.Is(err, errUpstreamSwitch):
 		return httperr.Wrap(http.StatusBadGateway, "upstream_error", "the model server sent a response the gateway cannot read", err)
 	case errors.Is(err, errUpstreamStatus):
 		return httperr.Wrap(http.StatusBadGateway, "upstream_error", "the model server returned an error", err)

@@ -1,0 +1,148 @@
+package gateway_test
+
+// Regression tests of the second adversarial review's variants of issue
+// 14's findings 8, 9 and 11 and of the prompt_hash contract.
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/wardentest"
+)
+
+// rawUpstream is a model server that answers every request with answer,
+// writing to the connection itself (what net/http's server would refuse
+// to send), and records each request's headers.
+type rawUpstream struct {
+	URL    string
+	mu     sync.Mutex
+	header []http.Header
+}
+
+func newRawUpstream(t *testing.T, answer func(c net.Conn, req *http.Request)) *rawUpstream {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &rawUpstream{URL: "http://" + ln.Addr().String() + "/v1"}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				io.Copy(io.Discard, req.Body)
+				u.mu.Lock()
+				u.header = append(u.header, req.Header.Clone())
+				u.mu.Unlock()
+				answer(c, req)
+			})
+		}
+	})
+	return u
+}
+
+func (u *rawUpstream) last() http.Header {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if len(u.header) == 0 {
+		return nil
+	}
+	return u.header[len(u.header)-1]
+}
+
+// TestFinding11VariantContentEncodingFields: an upstream body in an
+// encoding Warden did not ask for is refused (502) however the encoding is
+// named: in a second Content-Encoding field after "identity" (or after an
+// empty one), which a client decodes as gzip, or in a list. Relayed, the
+// gzip body would carry a forged audit comment and content the response
+// policy blocks past the scrubber and the filters, which read only
+// identity-encoded bytes.
+func TestFinding11VariantContentEncodingFields(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	io.WriteString(zw, ": warden-audit-index 7\n\ndata: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"write to jane@example.com\"}}]}\n\ndata: [DONE]\n\n")
+	zw.Close()
+	var fields string
+	up := newRawUpstream(t, func(c net.Conn, _ *http.Request) {
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"+fields+"Content-Length: "+strconv.Itoa(gz.Len())+"\r\n\r\n")
+		c.Write(gz.Bytes())
+	})
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles(),
+		Models: []config.Model{{Name: "gpt-test", Upstream: config.Upstream{URL: up.URL, Model: "m"}}},
+		Configure: func(c *config.Config) {
+			c.Content.Response = config.ContentStage{PII: map[string]string{"email": "block"}}
+		}})
+	key := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	log := openAuditLog(t, g, g.NewKey(t, wardentest.KeyOptions{Role: "auditor"}).Secret)
+	for _, f := range []string{
+		"Content-Encoding: identity\r\nContent-Encoding: gzip\r\n",
+		"Content-Encoding: \r\nContent-Encoding: gzip\r\n",
+		"Content-Encoding: identity, gzip\r\n",
+	} {
+		fields = f
+		name := strings.ReplaceAll(f, "\r\n", "|")
+		res, b := send(t, g, http.MethodPost, "/v1/chat/completions", key, chatBody("gpt-test", "hello", true))
+		if res.StatusCode != http.StatusBadGateway || len(res.Header.Values("Content-Encoding")) > 0 {
+			t.Errorf("%s: %s %v %q, want 502", name, res.Status, res.Header, b)
+			continue
+		}
+		if rec := log.released(t, res); rec.Status != http.StatusBadGateway {
+			t.Errorf("%s: record status %d", name, rec.Status)
+		}
+	}
+}
+
+// TestFinding11VariantSwitchingProtocols: a client's Upgrade (WebSocket)
+// is not forwarded, and an upstream that answers 101 Switching Protocols
+// anyway is refused (502), recorded as the 502 the client got, never as a
+// 101 — the tunnel would pass every control, and the record would claim
+// an answer the client never had.
+func TestFinding11VariantSwitchingProtocols(t *testing.T) {
+	up := newRawUpstream(t, func(c net.Conn, _ *http.Request) {
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nX-Warden-Audit-Index: 5\r\n\r\n: warden-audit-index 5\n\n")
+		time.Sleep(100 * time.Millisecond)
+	})
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles(),
+		Models: []config.Model{{Name: "gpt-test", Upstream: config.Upstream{URL: up.URL, Model: "m"}}}})
+	key := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	log := openAuditLog(t, g, g.NewKey(t, wardentest.KeyOptions{Role: "auditor"}).Secret)
+	body := chatBody("gpt-test", "hello", false)
+	for _, upgrade := range []bool{false, true} {
+		raw := "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key + "\r\n"
+		if upgrade {
+			raw += "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+		}
+		res := rawRequest(t, g, raw+"Content-Type: application/json\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body)
+		if res.StatusCode != http.StatusBadGateway {
+			t.Errorf("upgrade=%v: %s, want 502", upgrade, res.Status)
+			continue
+		}
+		if h := up.last(); h.Get("Upgrade") != "" || h.Get("Connection") != "" {
+			t.Errorf("upgrade=%v: the upstream was asked to switch: Upgrade %q Connection %q", upgrade, h.Get("Upgrade"), h.Get("Connection"))
+		}
+		if rec := log.released(t, res); rec.Status != http.StatusBadGateway {
+			t.Errorf("upgrade=%v: record status %d, the client got 502", upgrade, rec.Status)
+		}
+	}
+}
