@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -146,3 +147,72 @@ func TestFinding11VariantSwitchingProtocols(t *testing.T) {
 		}
 	}
 }
+
+// TestPromptHashVariantCompletionsEmbeddings: a completion's prompt (a
+// string, or an array of them) and an embedding's input are hashed as the
+// client sent them too, streamed or not, with forwarded_hash when
+// redaction changed them; POST /admin/v1/audit/hash reproduces prompt_hash
+// from the request body as the investigator has it (it took only "text"
+// or "messages"), and from the text alone for a one-part prompt.
+func TestPromptHashVariantCompletionsEmbeddings(t *testing.T) {
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles(),
+		Configure: func(c *config.Config) {
+			c.Content.Request = config.ContentStage{PII: map[string]string{"email": "redact"}}
+		}})
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	auditor := g.NewKey(t, wardentest.KeyOptions{Role: "auditor"}).Secret
+	log := openAuditLog(t, g, auditor)
+	hashOf := func(req string) string {
+		t.Helper()
+		res, b := send(t, g, http.MethodPost, "/admin/v1/audit/hash", auditor, req)
+		var out struct{ Hash string }
+		if res.StatusCode != http.StatusOK || json.Unmarshal(b, &out) != nil {
+			t.Fatalf("audit/hash %s: %s %s", req, res.Status, b)
+		}
+		return out.Hash
+	}
+	const text = "Please write to jane@example.com about the merger."
+	for _, tt := range []struct {
+		path, field, value, oneRole string
+		stream                      bool
+	}{
+		{"/v1/completions", "prompt", strconv.Quote(text), "prompt", false},
+		{"/v1/completions", "prompt", strconv.Quote(text), "prompt", true},
+		{"/v1/completions", "prompt", `["first jane@example.com", "second"]`, "", false},
+		{"/v1/embeddings", "input", strconv.Quote(text), "input", false},
+		{"/v1/embeddings", "input", `["first jane@example.com", "second"]`, "", false},
+	} {
+		name := tt.path + " " + tt.field + " " + tt.value
+		body := `{"model":"gpt-test","` + tt.field + `":` + tt.value
+		if tt.stream {
+			body += `,"stream":true`
+			name += " stream"
+		}
+		body += "}"
+		res, b := send(t, g, http.MethodPost, tt.path, admin, body)
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("%s: %s %s", name, res.Status, b)
+			continue
+		}
+		if got, _ := g.Upstream.LastRequest(); strings.Contains(string(got.Body), "jane@example.com") {
+			t.Errorf("%s: not redacted: %s", name, got.Body)
+		}
+		if tt.stream {
+			res.Header.Set("X-Warden-Audit-Index", strconv.FormatUint(streamIndex(t, b), 10))
+		}
+		rec := log.released(t, res)
+		want := hashOf(`{"` + tt.field + `":` + tt.value + `}`)
+		if string(rec.PromptHash) != want {
+			t.Errorf("%s: prompt_hash %s, want the hash of the request as sent %s", name, rec.PromptHash, want)
+		}
+		if tt.oneRole != "" {
+			if one := hashOf(`{"text":` + tt.value + `,"role":"` + tt.oneRole + `"}`); one != want {
+				t.Errorf("%s: the text hashed as a %s part %s, the body %s", name, tt.oneRole, one, want)
+			}
+		}
+		if rec.isNull("forwarded_hash") || rec.ForwardedHash == rec.PromptHash {
+			t.Errorf("%s: forwarded_hash %s, want that of the redacted request", name, rec.Raw["forwarded_hash"])
+		}
+	}
+}
+
