@@ -215,4 +215,3 @@ func TestPromptHashVariantCompletionsEmbeddings(t *testing.T) {
 		}
 	}
 }
-
