@@ -215,3 +215,47 @@ func TestPromptHashVariantCompletionsEmbeddings(t *testing.T) {
 		}
 	}
 }
+
+// TestFinding9VariantMetricsRefused: /metrics on the main listener,
+// refused to an address outside auth.ip_allow, is recorded like any other
+// request from there (endpoint unknown, route "GET /metrics", the
+// allowlist's reason); a scrape it serves is not.
+func TestFinding9VariantMetricsRefused(t *testing.T) {
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles(), Configure: func(c *config.Config) {
+		c.Auth.IPAllow = []string{"10.0.0.0/8"}
+		c.Server.TrustedProxies = []string{"127.0.0.1/32"}
+	}})
+	auditor := g.NewKey(t, wardentest.KeyOptions{Role: "auditor"}).Secret
+	from := func(addr string) *http.Request {
+		req, _ := http.NewRequestWithContext(testContext(t), http.MethodGet, base(g)+"/metrics", nil)
+		req.Header.Set("X-Forwarded-For", addr)
+		return req
+	}
+	res, err := g.Client.Do(from("198.51.100.7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("/metrics from outside the allowlist: %s", res.Status)
+	}
+	log := openAuditLog(t, g, auditor)
+	log.src.Header.Set("X-Forwarded-For", "10.0.0.1")
+	rec := log.released(t, res)
+	if rec.Endpoint != "unknown" || string(rec.Route) != "GET /metrics" || rec.Status != http.StatusForbidden ||
+		rec.SourceIP != "198.51.100.7" || len(rec.Reasons) == 0 || rec.Reasons[0] != "policy.ip_not_allowed" {
+		t.Errorf("record endpoint %q route %q status %d source %q reasons %v", rec.Endpoint, rec.Route, rec.Status, rec.SourceIP, rec.Reasons)
+	}
+	size := g.Server.AuditLog().Size()
+	res, err = g.Client.Do(from("10.0.0.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("a scrape from the allowlist: %s", res.Status)
+	}
+	if got := g.Server.AuditLog().Size(); got != size {
+		t.Errorf("a scrape added %d records", got-size)
+	}
+}
