@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -257,5 +258,41 @@ func TestFinding9VariantMetricsRefused(t *testing.T) {
 	}
 	if got := g.Server.AuditLog().Size(); got != size {
 		t.Errorf("a scrape added %d records", got-size)
+	}
+}
+
+// TestFinding11VariantTrailers: an upstream stream's trailers, announced or
+// not, are scrubbed as its headers are: no X-Request-Id (which a client
+// merging trailers would read as the exchange's; it is kept as
+// X-Upstream-Request-Id), Set-Cookie or rate-limit header of the upstream's
+// reaches the client, and Warden's own X-Request-Id is not turned into a
+// trailer by the upstream's announcement.
+func TestFinding11VariantTrailers(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Trailer", "X-Request-Id, Set-Cookie, X-Ratelimit-Remaining-Requests")
+		io.WriteString(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]\n\n")
+		w.Header().Set("X-Request-Id", "req_forged")
+		w.Header().Set("Set-Cookie", "session=forged")
+		w.Header().Set("X-Ratelimit-Remaining-Requests", "99999")
+		w.Header().Set(http.TrailerPrefix+"X-Ratelimit-Remaining-Tokens", "99999")
+		w.Header().Set(http.TrailerPrefix+"X-Request-Id", "req_forged_unannounced")
+	}))
+	t.Cleanup(up.Close)
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles(),
+		Models: []config.Model{{Name: "gpt-test", Upstream: config.Upstream{URL: up.URL + "/v1", Model: "m"}}}})
+	key := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	res, b := send(t, g, http.MethodPost, "/v1/chat/completions", key, chatBody("gpt-test", "hi", true))
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(b), "[DONE]") {
+		t.Fatalf("%s %q", res.Status, b)
+	}
+	if v := res.Header.Values("X-Request-Id"); len(v) != 1 || !strings.HasPrefix(v[0], "req_") || strings.Contains(v[0], "forged") {
+		t.Errorf("X-Request-Id %q", v)
+	}
+	for k, v := range res.Trailer {
+		if k == "X-Request-Id" || k == "Set-Cookie" || strings.HasPrefix(k, "X-Ratelimit-") {
+			t.Errorf("the upstream's trailer %s: %q reached the client", k, v)
+		}
 	}
 }

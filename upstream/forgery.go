@@ -49,9 +49,11 @@ func isWardenHeader(name string) bool {
 	return true
 }
 
-// trailerScrubber removes X-Warden-* trailers from res once its body is
-// closed: the proxy reads res.Trailer only then, and the transport fills it
-// in only at the body's end, announced or not.
+// trailerScrubber scrubs res's trailers as its headers are
+// (scrubResponseHeaders: X-Warden-*, X-Request-Id, Set-Cookie, rate-limit
+// headers, ...) once its body is closed: the proxy reads res.Trailer only
+// then, and the transport fills it in only at the body's end, announced or
+// not.
 type trailerScrubber struct {
 	io.ReadCloser
 	res *http.Response
@@ -59,7 +61,7 @@ type trailerScrubber struct {
 
 func (t *trailerScrubber) Close() error {
 	err := t.ReadCloser.Close()
-	scrubWardenHeaders(t.res.Trailer)
+	scrubResponseHeaders(t.res.Trailer)
 	return err
 }
 

@@ -268,7 +268,7 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 				res.Body = newUsageReader(res.Body, res.Header.Get("Content-Type"), o, func(u *Usage) { o.Usage = u })
 			}
 			scrubResponseHeaders(res.Header)
-			scrubWardenHeaders(res.Trailer)
+			scrubResponseHeaders(res.Trailer) // the announced ones; the rest at the body's end
 			switch {
 			case res.StatusCode >= 500:
 				res.Body.Close()
@@ -344,8 +344,9 @@ func identityEncoded(h http.Header) bool {
 // scrubResponseHeaders removes what the upstream says that is not the
 // client's business or would contradict Warden: cookies, its account
 // identifiers, its rate-limit headers (Warden sends its own), and anything
-// posing as Warden's (X-Warden-*; trailers are scrubbed too: forgery.go). The
-// upstream's request id is kept under another name, for support cases.
+// posing as Warden's (X-Warden-*). The upstream's request id is kept under
+// another name, for support cases. Trailers are scrubbed alike (forgery.go):
+// a client may read them as headers.
 func scrubResponseHeaders(h http.Header) {
 	scrubWardenHeaders(h)
 	h.Del("Set-Cookie")
@@ -356,9 +357,11 @@ func scrubResponseHeaders(h http.Header) {
 			delete(h, k)
 		}
 	}
-	if id := h.Get("X-Request-Id"); id != "" {
-		h.Del("X-Request-Id")
-		h.Set("X-Upstream-Request-Id", id)
+	if ids, ok := h["X-Request-Id"]; ok {
+		delete(h, "X-Request-Id") // even valueless: an announced trailer would carry Warden's own
+		if len(ids) > 0 && ids[0] != "" {
+			h.Set("X-Upstream-Request-Id", ids[0])
+		}
 	}
 }
 
