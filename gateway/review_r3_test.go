@@ -278,6 +278,7 @@ func TestFinding11VariantTrailers(t *testing.T) {
 		w.Header().Set("X-Ratelimit-Remaining-Requests", "99999")
 		w.Header().Set(http.TrailerPrefix+"X-Ratelimit-Remaining-Tokens", "99999")
 		w.Header().Set(http.TrailerPrefix+"X-Request-Id", "req_forged_unannounced")
+		w.Header().Set(http.TrailerPrefix+"X_Request_Id", "req_forged_underscored")
 	}))
 	t.Cleanup(up.Close)
 	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles(),
@@ -291,8 +292,34 @@ func TestFinding11VariantTrailers(t *testing.T) {
 		t.Errorf("X-Request-Id %q", v)
 	}
 	for k, v := range res.Trailer {
-		if k == "X-Request-Id" || k == "Set-Cookie" || strings.HasPrefix(k, "X-Ratelimit-") {
+		if k := strings.ReplaceAll(k, "_", "-"); strings.EqualFold(k, "X-Request-Id") || k == "Set-Cookie" || strings.HasPrefix(k, "X-Ratelimit-") {
 			t.Errorf("the upstream's trailer %s: %q reached the client", k, v)
 		}
+	}
+}
+
+// TestFinding11VariantUnderscoredHeaders: an upstream's X_Request_Id,
+// x_ratelimit_* and Set_Cookie headers, which CGI-style clients and
+// frameworks read as X-Request-Id and so on, are removed as those are.
+func TestFinding11VariantUnderscoredHeaders(t *testing.T) {
+	up := newRawUpstream(t, func(c net.Conn, _ *http.Request) {
+		body := `{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}`
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX_Request_Id: req_forged\r\n"+
+			"x_ratelimit_remaining_requests: 99999\r\nSet_Cookie: session=forged\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body)
+	})
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles(),
+		Models: []config.Model{{Name: "gpt-test", Upstream: config.Upstream{URL: up.URL, Model: "m"}}}})
+	key := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	res, b := send(t, g, http.MethodPost, "/v1/chat/completions", key, chatBody("gpt-test", "hi", false))
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("%s %q", res.Status, b)
+	}
+	for k, v := range res.Header {
+		if n := strings.ReplaceAll(strings.ToLower(k), "_", "-"); n == "x-request-id" && k != "X-Request-Id" || n == "set-cookie" || strings.HasPrefix(n, "x-ratelimit-") && !strings.HasPrefix(k, "X-Ratelimit-") {
+			t.Errorf("the upstream's %s: %q reached the client", k, v)
+		}
+	}
+	if v := res.Header.Get("X-Upstream-Request-Id"); v != "req_forged" {
+		t.Errorf("X-Upstream-Request-Id %q, want the upstream's id kept", v)
 	}
 }

@@ -349,19 +349,22 @@ func identityEncoded(h http.Header) bool {
 // a client may read them as headers.
 func scrubResponseHeaders(h http.Header) {
 	scrubWardenHeaders(h)
-	h.Del("Set-Cookie")
-	h.Del("Openai-Organization")
-	h.Del("Openai-Project")
-	for k := range h {
-		if strings.HasPrefix(k, "X-Ratelimit-") {
+	var ids []string
+	for k, v := range h {
+		// Names as a client may read them: any case, '_' for '-'
+		// (X_Request_Id), as isWardenHeader matches.
+		switch n := strings.ReplaceAll(strings.ToLower(k), "_", "-"); {
+		case n == "x-request-id":
+			// Even valueless: an announced trailer would carry Warden's own.
+			ids = append(ids, v...)
+			delete(h, k)
+		case n == "set-cookie" || n == "openai-organization" || n == "openai-project" ||
+			strings.HasPrefix(n, "x-ratelimit-"):
 			delete(h, k)
 		}
 	}
-	if ids, ok := h["X-Request-Id"]; ok {
-		delete(h, "X-Request-Id") // even valueless: an announced trailer would carry Warden's own
-		if len(ids) > 0 && ids[0] != "" {
-			h.Set("X-Upstream-Request-Id", ids[0])
-		}
+	if len(ids) > 0 && ids[0] != "" {
+		h.Set("X-Upstream-Request-Id", ids[0])
 	}
 }
 
