@@ -323,3 +323,26 @@ func TestFinding11VariantUnderscoredHeaders(t *testing.T) {
 		t.Errorf("X-Upstream-Request-Id %q, want the upstream's id kept", v)
 	}
 }
+
+// TestFinding8VariantUpgradeHeaderInLog: a client's Upgrade header that is
+// not printable ASCII is not turned into an upstream failure (502
+// upstream_unavailable) whose error, quoting the header, the access log
+// wrote: the client's text reached the process's output. The Upgrade is
+// dropped and the request served.
+func TestFinding8VariantUpgradeHeaderInLog(t *testing.T) {
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles()})
+	key := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	body := chatBody("gpt-test", "hi", false)
+	res := rawRequest(t, g, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+key+
+		"\r\nConnection: Upgrade\r\nUpgrade: \x80"+canaryPath+"\r\nContent-Type: application/json\r\nContent-Length: "+
+		strconv.Itoa(len(body))+"\r\n\r\n"+body)
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("%s, want 200", res.Status)
+	}
+	if got, _ := g.Upstream.LastRequest(); got.Header.Get("Upgrade") != "" {
+		t.Errorf("the client's Upgrade reached the upstream")
+	}
+	if strings.Contains(g.Logs(), "CANARY") {
+		t.Error("the gateway's log holds the client's Upgrade header")
+	}
+}

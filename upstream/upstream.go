@@ -181,6 +181,13 @@ func (rt *Route) Forward(w http.ResponseWriter, r *http.Request, body []byte, o 
 		cancel(nil)
 	}()
 	r2 := r.WithContext(context.WithValue(ctx, outcomeKey{}, o))
+	// No protocol upgrade (WebSocket, h2c): the proxy would forward a
+	// client's Upgrade (an upstream that switched would tunnel past every
+	// control), or refuse an unprintable one as if the upstream had failed,
+	// quoting it in the error that the access log writes.
+	r2.Header = r.Header.Clone()
+	r2.Header.Del("Connection")
+	r2.Header.Del("Upgrade")
 	r2.Body = io.NopCloser(bytes.NewReader(body))
 	r2.ContentLength = int64(len(body))
 	rt.h.ServeHTTP(w, r2)
@@ -224,11 +231,6 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 			out.Header.Del("Accept-Encoding")  // let the transport negotiate and decompress
 			out.Header.Del("Content-Encoding") // the body sent is the identity-encoded one Warden read
 			out.Header.Del("Expect")           // the body is already in hand
-			// No protocol upgrade (WebSocket, h2c): the proxy forwards a
-			// client's Upgrade, and an upstream that switched would tunnel
-			// past every control.
-			out.Header.Del("Upgrade")
-			out.Header.Del("Connection")
 			out.Header.Set("Content-Type", "application/json")
 			if bearer != "" {
 				out.Header.Set("Authorization", bearer)
@@ -247,9 +249,8 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 			if res.StatusCode < 200 {
 				// A final 1xx is 101 Switching Protocols: the connection
 				// would become a tunnel nothing in Warden reads. Warden
-				// never asks for one (the client's Upgrade is not
-				// forwarded), so it is refused, before it is recorded as
-				// an answer.
+				// never asks for one (Forward drops the client's Upgrade),
+				// so it is refused, before it is recorded as an answer.
 				res.Body.Close()
 				return errUpstreamSwitch
 			}
