@@ -346,3 +346,31 @@ func TestFinding8VariantUpgradeHeaderInLog(t *testing.T) {
 		t.Error("the gateway's log holds the client's Upgrade header")
 	}
 }
+
+// TestFinding11VariantUpstreamRedirect: an upstream's redirect (3xx with a
+// Location) is not relayed: a client that follows it would send its
+// request, as it wrote it (before any redaction), wherever the upstream
+// said, past every control and record. The client gets 502, recorded so.
+func TestFinding11VariantUpstreamRedirect(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Location", "http://127.0.0.1:1/elsewhere")
+		w.WriteHeader(http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(up.Close)
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles(),
+		Models: []config.Model{{Name: "gpt-test", Upstream: config.Upstream{URL: up.URL + "/v1", Model: "m"}}}})
+	key := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	log := openAuditLog(t, g, g.NewKey(t, wardentest.KeyOptions{Role: "auditor"}).Secret)
+	g.Client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for _, stream := range []bool{false, true} {
+		res, b := send(t, g, http.MethodPost, "/v1/chat/completions", key, chatBody("gpt-test", "hi", stream))
+		if res.StatusCode != http.StatusBadGateway || res.Header.Get("Location") != "" {
+			t.Errorf("stream=%v: %s Location %q %q, want 502 and no Location", stream, res.Status, res.Header.Get("Location"), b)
+			continue
+		}
+		if rec := log.released(t, res); rec.Status != http.StatusBadGateway {
+			t.Errorf("stream=%v: record status %d", stream, rec.Status)
+		}
+	}
+}

@@ -274,6 +274,12 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 			case res.StatusCode >= 500:
 				res.Body.Close()
 				return errUpstreamStatus
+			case res.StatusCode/100 == 3:
+				// Relayed, a redirect would send the client (whose SDK
+				// may follow it with the request as it sent it, before
+				// any redaction) past Warden, wherever the upstream says.
+				res.Body.Close()
+				return errUpstreamRedirect
 			case res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden ||
 				res.StatusCode == http.StatusProxyAuthRequired:
 				// The upstream refused Warden's credential, not the client's;
@@ -325,6 +331,8 @@ var (
 	errUpstreamEncoding = errors.New("upstream answered in an unrequested content encoding")
 	// errUpstreamSwitch: a 101 Switching Protocols, which Warden never asks for.
 	errUpstreamSwitch = errors.New("upstream tried to switch protocols")
+	// errUpstreamRedirect: a 3xx, which Warden does not relay.
+	errUpstreamRedirect = errors.New("upstream answered with a redirect")
 )
 
 // identityEncoded reports whether h names no content encoding but identity
@@ -382,7 +390,7 @@ func ErrorFor(err error) *httperr.Error {
 		return e
 	case errors.Is(err, errUpstreamAuth):
 		return httperr.Wrap(http.StatusBadGateway, "upstream_auth_failed", "the model server refused the gateway's credentials", err)
-	case errors.Is(err, errUpstreamEncoding) || errors.Is(err, errUpstreamSwitch):
+	case errors.Is(err, errUpstreamEncoding) || errors.Is(err, errUpstreamSwitch) || errors.Is(err, errUpstreamRedirect):
 		return httperr.Wrap(http.StatusBadGateway, "upstream_error", "the model server sent a response the gateway cannot read", err)
 	case errors.Is(err, errUpstreamStatus):
 		return httperr.Wrap(http.StatusBadGateway, "upstream_error", "the model server returned an error", err)
