@@ -374,3 +374,44 @@ func TestFinding11VariantUpstreamRedirect(t *testing.T) {
 		}
 	}
 }
+
+// TestPromptHashVariantOtherShapes: a chat request whose messages have a
+// shape OpenAI refuses but Warden forwards (content an object, a number;
+// tool-call arguments an object; messages an object, not a list) has a
+// prompt_hash all the same — it had none, so "was this text sent?" found
+// nothing although the model received it — and `warden audit hash
+// --messages` (here POST /admin/v1/audit/hash) of the body reproduces it.
+func TestPromptHashVariantOtherShapes(t *testing.T) {
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles(),
+		Configure: func(c *config.Config) {
+			c.Content.Request = config.ContentStage{PII: map[string]string{"email": "redact"}}
+		}})
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	auditor := g.NewKey(t, wardentest.KeyOptions{Role: "auditor"}).Secret
+	log := openAuditLog(t, g, auditor)
+	for _, messages := range []string{
+		`[{"role":"user","content":{"type":"text","text":"mail jane@example.com"}}]`,
+		`[{"role":"user","content":5}]`,
+		`{"role":"user","content":"mail jane@example.com"}`,
+		`[{"role":"assistant","content":"hi","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":{"a":"jane@example.com"}}}]}]`,
+	} {
+		res, b := send(t, g, http.MethodPost, "/v1/chat/completions", admin, `{"model":"gpt-test","messages":`+messages+`}`)
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("%s: %s %s", messages, res.Status, b)
+			continue
+		}
+		rec := log.released(t, res)
+		hres, hb := send(t, g, http.MethodPost, "/admin/v1/audit/hash", auditor, `{"messages":`+messages+`}`)
+		var want struct{ Hash string }
+		if hres.StatusCode != http.StatusOK || json.Unmarshal(hb, &want) != nil {
+			t.Errorf("%s: audit/hash: %s %s", messages, hres.Status, hb)
+			continue
+		}
+		if rec.isNull("prompt_hash") || string(rec.PromptHash) != want.Hash {
+			t.Errorf("%s: prompt_hash %s, want %s", messages, rec.Raw["prompt_hash"], want.Hash)
+		}
+		if strings.Contains(messages, "jane@") && rec.isNull("forwarded_hash") {
+			t.Errorf("%s: redacted, but no forwarded_hash", messages)
+		}
+	}
+}
