@@ -415,3 +415,42 @@ func TestPromptHashVariantOtherShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestFinding11VariantCharset: an upstream answer whose Content-Type names
+// a charset other than UTF-8 (which Warden's filters, hashes and comment
+// scrubber read) is refused (502) like an unrequested content encoding: in
+// UTF-16, a stream's forged ": warden-audit-index" comment and an email
+// the response policy blocks passed every check, for any client that
+// decodes the charset it is told.
+func TestFinding11VariantCharset(t *testing.T) {
+	stream := ": warden-audit-index 5\n\ndata: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mail jane@example.com\"}}]}\n\ndata: [DONE]\n\n"
+	utf16 := []byte{0xff, 0xfe}
+	for _, c := range stream {
+		utf16 = append(utf16, byte(c), 0)
+	}
+	var contentType string
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", contentType)
+		w.Write(utf16)
+	}))
+	t.Cleanup(up.Close)
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles(),
+		Models: []config.Model{{Name: "gpt-test", Upstream: config.Upstream{URL: up.URL + "/v1", Model: "m"}}},
+		Configure: func(c *config.Config) {
+			c.Content.Response = config.ContentStage{PII: map[string]string{"email": "block"}}
+		}})
+	key := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	log := openAuditLog(t, g, g.NewKey(t, wardentest.KeyOptions{Role: "auditor"}).Secret)
+	for _, ct := range []string{"text/event-stream; charset=utf-16", "text/event-stream; charset=UTF-16LE", "text/event-stream; charset=utf-16; x"} {
+		contentType = ct
+		res, b := send(t, g, http.MethodPost, "/v1/chat/completions", key, chatBody("gpt-test", "hi", true))
+		if res.StatusCode != http.StatusBadGateway {
+			t.Errorf("%s: %s %.80q, want 502", ct, res.Status, b)
+			continue
+		}
+		if rec := log.released(t, res); rec.Status != http.StatusBadGateway {
+			t.Errorf("%s: record status %d", ct, rec.Status)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -254,7 +255,7 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 				res.Body.Close()
 				return errUpstreamSwitch
 			}
-			if !identityEncoded(res.Header) {
+			if !identityEncoded(res.Header) || !utf8Charset(res.Header) {
 				// Not gzip the transport asked for and undid: an encoding
 				// nothing in Warden reads (filters, usage, the audit hash,
 				// the comment scrubber), which the client would decode.
@@ -334,6 +335,29 @@ var (
 	// errUpstreamRedirect: a 3xx, which Warden does not relay.
 	errUpstreamRedirect = errors.New("upstream answered with a redirect")
 )
+
+// utf8Charset reports whether h's Content-Type names no charset but UTF-8
+// (or its subset US-ASCII), the only one Warden's filters, hashes and
+// comment scrubber read: a client that honours "charset=utf-16" would
+// decode what none of them saw. (SSE is UTF-8 whatever it says; OpenAI's
+// JSON is UTF-8.)
+func utf8Charset(h http.Header) bool {
+	for _, v := range h.Values("Content-Type") {
+		_, params, err := mime.ParseMediaType(v)
+		if err != nil {
+			if strings.Contains(strings.ToLower(v), "charset") {
+				return false // a lenient client may read one
+			}
+			continue
+		}
+		switch strings.ToLower(params["charset"]) {
+		case "", "utf-8", "utf8", "us-ascii":
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // identityEncoded reports whether h names no content encoding but identity
 // in any of its Content-Encoding fields: every field counts (a client
