@@ -454,3 +454,47 @@ func TestFinding11VariantCharset(t *testing.T) {
 		}
 	}
 }
+
+// TestFinding11VariantContentLength: an upstream answer with a
+// Content-Length — a stream sent in one piece, an error passed through —
+// is relayed whole although Warden changes its length (the audit comment
+// added to a stream, a forged comment emptied): the upstream's length was
+// relayed with it, so the client got a cut answer ("unexpected EOF") and
+// the record said the exchange was aborted.
+func TestFinding11VariantContentLength(t *testing.T) {
+	var status int
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if status != 0 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			io.WriteString(w, "{\"error\":{\"message\":\"bad\",\"type\":\"invalid_request_error\",\"code\":\"x\"}}\n: warden-audit-index 5\n")
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]\n\n")
+	})) // short bodies written at once: net/http sends them with a Content-Length
+	t.Cleanup(up.Close)
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles(),
+		Models: []config.Model{{Name: "gpt-test", Upstream: config.Upstream{URL: up.URL + "/v1", Model: "m"}}}})
+	key := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	log := openAuditLog(t, g, g.NewKey(t, wardentest.KeyOptions{Role: "auditor"}).Secret)
+
+	res, b, err := sendCtx(testContext(t), g, http.MethodPost, "/v1/chat/completions", key, chatBody("gpt-test", "hi", true))
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("stream: %v %v %q", err, res, b)
+	}
+	res.Header.Set("X-Warden-Audit-Index", strconv.FormatUint(streamIndex(t, b), 10))
+	if rec := log.released(t, res); rec.Status != http.StatusOK || !rec.isNull("error") {
+		t.Errorf("stream: record status %d error %s", rec.Status, rec.Raw["error"])
+	}
+
+	status = http.StatusBadRequest
+	res, b, err = sendCtx(testContext(t), g, http.MethodPost, "/v1/chat/completions", key, chatBody("gpt-test", "hi", false))
+	if err != nil || res.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), `"code":"x"`) || strings.Contains(string(b), "warden") {
+		t.Fatalf("upstream error: %v %v %q", err, res, b)
+	}
+	if rec := log.released(t, res); rec.Status != http.StatusBadRequest {
+		t.Errorf("upstream error: record status %d", rec.Status)
+	}
+}

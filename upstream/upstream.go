@@ -263,6 +263,12 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 				return errUpstreamEncoding
 			}
 			res.Body = newCommentScrubber(res.Body) // before anything reads it: forgery.go
+			// What is relayed is no longer the upstream's body byte for
+			// byte (comments emptied, a stream's text filtered, the audit
+			// comment added): its length is known only for an answer read
+			// whole (release sets it then).
+			res.ContentLength = -1
+			res.Header.Del("Content-Length")
 			if res.StatusCode == http.StatusOK {
 				if o.Filter != nil && isEventStream(res.Header) {
 					res.Body = newFilterStream(res.Body, o)
