@@ -98,6 +98,8 @@ func TestPromptParts(t *testing.T) {
 			[]Part{{"system", "S"}, {"message", `{"role":"user","content":5}`}, {"message", `{"role":"user","content":{"text":"x"}}`}}},
 		{"arguments not a string", `{"messages":[{"role":"assistant","content":"a","tool_calls":[{"function":{"name":"f","arguments":{"a":1}}}]}]}`,
 			[]Part{{"message", `{"role":"assistant","content":"a","tool_calls":[{"function":{"name":"f","arguments":{"a":1}}}]}`}}},
+		{"text part of another shape", `{"messages":[{"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":["b"]}]}]}`,
+			[]Part{{"user", "a"}, {"user.text", `{"type":"text","text":["b"]}`}}},
 		{"messages not a list", `{"messages":{"role":"user","content":"x"}}`, []Part{{"messages", `{"role":"user","content":"x"}`}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -106,8 +106,9 @@ func appendMessage(parts []Part, raw json.RawMessage) []Part {
 				Type string `json:"type"`
 				Text string `json:"text"`
 			}
-			json.Unmarshal(raw, &p)
-			if p.Type == "text" {
+			// A text part whose text is not a string is hashed as the
+			// other parts are, as sent, not as an empty text.
+			if json.Unmarshal(raw, &p) == nil && p.Type == "text" {
 				text.WriteString(p.Text)
 			} else {
 				other = append(other, Part{Role: m.Role + "." + p.Type, Text: string(raw)})
