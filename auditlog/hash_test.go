@@ -93,6 +93,14 @@ func TestPromptParts(t *testing.T) {
 		{"embeddings", `{"input":["x","y"]}`, []Part{{"input", "x"}, {"input", "y"}}},
 		{"embedding token arrays", `{"input":[[1,2],[3]]}`, []Part{{"input", "[1,2]"}, {"input", "[3]"}}},
 		{"nothing", `{"model":"m"}`, nil},
+		// Shapes OpenAI refuses but a model server may read: hashed as sent.
+		{"content of another type", `{"messages":[{"role":"system","content":"S"},{"role":"user","content":5},{"role":"user","content":{"text":"x"}}]}`,
+			[]Part{{"system", "S"}, {"message", `{"role":"user","content":5}`}, {"message", `{"role":"user","content":{"text":"x"}}`}}},
+		{"arguments not a string", `{"messages":[{"role":"assistant","content":"a","tool_calls":[{"function":{"name":"f","arguments":{"a":1}}}]}]}`,
+			[]Part{{"message", `{"role":"assistant","content":"a","tool_calls":[{"function":{"name":"f","arguments":{"a":1}}}]}`}}},
+		{"text part of another shape", `{"messages":[{"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":["b"]}]}]}`,
+			[]Part{{"user", "a"}, {"user.text", `{"type":"text","text":["b"]}`}}},
+		{"messages not a list", `{"messages":{"role":"user","content":"x"}}`, []Part{{"messages", `{"role":"user","content":"x"}`}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := PromptParts([]byte(tt.body))
@@ -104,7 +112,7 @@ func TestPromptParts(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{``, `[]`, `{"messages":[{"role":"user","content":5}]}`} {
+	for _, bad := range []string{``, `[]`, `"x"`} {
 		if _, err := PromptParts([]byte(bad)); err == nil {
 			t.Errorf("PromptParts(%s) accepted", bad)
 		}

@@ -12,7 +12,11 @@ import (
 //     text = its string content, or its text parts concatenated with no
 //     separator; every non-text part as role "<role>.<type>" with the part's
 //     JSON as sent; every tool call as role "assistant.tool_call", text =
-//     function name + "\n" + arguments;
+//     function name + "\n" + arguments; a message of another shape (content
+//     neither null, a string nor a list, a tool call's arguments not a
+//     string, ...) as role "message" with its JSON as sent, and messages
+//     that are not a list as role "messages" likewise, so that whatever
+//     Warden forwards is hashed;
 //   - completions: role "prompt", one part per prompt (a string, or a token
 //     array as its JSON);
 //   - embeddings: role "input", one part per input, likewise.
@@ -21,53 +25,22 @@ import (
 // endpoint it was sent to): messages, then prompt, then input.
 func PromptParts(body []byte) ([]Part, error) {
 	var req struct {
-		Messages []struct {
-			Role      string          `json:"role"`
-			Content   json.RawMessage `json:"content"`
-			ToolCalls []struct {
-				Function struct {
-					Name      string `json:"name"`
-					Arguments string `json:"arguments"`
-				} `json:"function"`
-			} `json:"tool_calls"`
-		} `json:"messages"`
-		Prompt json.RawMessage `json:"prompt"`
-		Input  json.RawMessage `json:"input"`
+		Messages json.RawMessage `json:"messages"`
+		Prompt   json.RawMessage `json:"prompt"`
+		Input    json.RawMessage `json:"input"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
 		return nil, errors.New("auditlog: request body is not an OpenAI request")
 	}
 	var parts []Part
-	for _, m := range req.Messages {
-		var s string
+	if !isNull(req.Messages) {
 		var list []json.RawMessage
-		switch {
-		case isNull(m.Content):
-			parts = append(parts, Part{Role: m.Role})
-		case json.Unmarshal(m.Content, &s) == nil:
-			parts = append(parts, Part{Role: m.Role, Text: s})
-		case json.Unmarshal(m.Content, &list) == nil:
-			var text bytes.Buffer
-			var other []Part
-			for _, raw := range list {
-				var p struct {
-					Type string `json:"type"`
-					Text string `json:"text"`
-				}
-				json.Unmarshal(raw, &p)
-				if p.Type == "text" {
-					text.WriteString(p.Text)
-				} else {
-					other = append(other, Part{Role: m.Role + "." + p.Type, Text: string(raw)})
-				}
-			}
-			parts = append(parts, Part{Role: m.Role, Text: text.String()})
-			parts = append(parts, other...)
-		default:
-			return nil, errors.New("auditlog: a message's content is neither text nor parts")
+		if json.Unmarshal(req.Messages, &list) != nil {
+			// Not a list: one part, as sent.
+			parts = append(parts, Part{Role: "messages", Text: string(req.Messages)})
 		}
-		for _, tc := range m.ToolCalls {
-			parts = append(parts, Part{Role: "assistant.tool_call", Text: tc.Function.Name + "\n" + tc.Function.Arguments})
+		for _, raw := range list {
+			parts = appendMessage(parts, raw)
 		}
 	}
 	for _, f := range []struct {
@@ -95,6 +68,61 @@ func PromptParts(body []byte) ([]Part, error) {
 		}
 	}
 	return parts, nil
+}
+
+// appendMessage appends a chat message's parts (PromptParts). A message of
+// another shape than OpenAI's (not an object; a role that is not a string;
+// content that is not null, a string or a list; tool calls other than a
+// list of functions with string names and arguments) is one part, role
+// "message", its JSON as sent: a model may read it all the same, and
+// whatever Warden forwards has a prompt_hash.
+func appendMessage(parts []Part, raw json.RawMessage) []Part {
+	var m struct {
+		Role      string          `json:"role"`
+		Content   json.RawMessage `json:"content"`
+		ToolCalls []struct {
+			Function struct {
+				Name      string `json:"name"`
+				Arguments string `json:"arguments"`
+			} `json:"function"`
+		} `json:"tool_calls"`
+	}
+	whole := append(parts, Part{Role: "message", Text: string(raw)})
+	if json.Unmarshal(raw, &m) != nil {
+		return whole
+	}
+	var s string
+	var list []json.RawMessage
+	switch {
+	case isNull(m.Content):
+		parts = append(parts, Part{Role: m.Role})
+	case json.Unmarshal(m.Content, &s) == nil:
+		parts = append(parts, Part{Role: m.Role, Text: s})
+	case json.Unmarshal(m.Content, &list) == nil:
+		var text bytes.Buffer
+		var other []Part
+		for _, raw := range list {
+			var p struct {
+				Type string `json:"type"`
+				Text string `json:"text"`
+			}
+			// A text part whose text is not a string is hashed as the
+			// other parts are, as sent, not as an empty text.
+			if json.Unmarshal(raw, &p) == nil && p.Type == "text" {
+				text.WriteString(p.Text)
+			} else {
+				other = append(other, Part{Role: m.Role + "." + p.Type, Text: string(raw)})
+			}
+		}
+		parts = append(parts, Part{Role: m.Role, Text: text.String()})
+		parts = append(parts, other...)
+	default:
+		return whole
+	}
+	for _, tc := range m.ToolCalls {
+		parts = append(parts, Part{Role: "assistant.tool_call", Text: tc.Function.Name + "\n" + tc.Function.Arguments})
+	}
+	return parts
 }
 
 func isNull(raw json.RawMessage) bool {

@@ -258,8 +258,9 @@ func ParseTime(s string, now time.Time) (time.Time, error) {
 }
 
 // hashContent answers POST /admin/v1/audit/hash: {"text": "...", "role":
-// "user"} or {"messages": [...]} gives {"hash": "hmac-sha256:..."}, the
-// value records carry for that content.
+// "user"}, or a request body ({"messages": [...]}, {"prompt": ...},
+// {"input": ...}), gives {"hash": "hmac-sha256:..."}, the value records
+// carry for that content.
 func (s *Server) hashContent(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
 	body, err := readSmall(r, 4<<20)
 	if err != nil {
@@ -269,6 +270,8 @@ func (s *Server) hashContent(w http.ResponseWriter, r *http.Request, x *pipeline
 		Text     *string         `json:"text"`
 		Role     string          `json:"role"`
 		Messages json.RawMessage `json:"messages"`
+		Prompt   json.RawMessage `json:"prompt"`
+		Input    json.RawMessage `json:"input"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
 		return httperr.New(http.StatusBadRequest, "invalid_request", "invalid JSON body")
@@ -281,12 +284,14 @@ func (s *Server) hashContent(w http.ResponseWriter, r *http.Request, x *pipeline
 			role = "user"
 		}
 		parts = []auditlog.Part{{Role: role, Text: *req.Text}}
-	case req.Text == nil && len(req.Messages) > 0:
+	case req.Text == nil && len(req.Messages)+len(req.Prompt)+len(req.Input) > 0:
+		// A request body (a chat's messages, a completion's prompt, an
+		// embedding's input), hashed as the gateway hashes it.
 		if parts, err = auditlog.PromptParts(body); err != nil {
-			return httperr.New(http.StatusBadRequest, "invalid_request", "messages: not OpenAI chat messages")
+			return httperr.New(http.StatusBadRequest, "invalid_request", "not an OpenAI request body (messages, prompt or input)")
 		}
 	default:
-		return httperr.New(http.StatusBadRequest, "invalid_request", `send either "text" (with an optional "role") or "messages"`)
+		return httperr.New(http.StatusBadRequest, "invalid_request", `send either "text" (with an optional "role") or a request body ("messages", "prompt" or "input")`)
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"hash": s.audit.Hasher().Sum(parts)})
 	return nil

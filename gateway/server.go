@@ -176,11 +176,22 @@ func (s *Server) routes() http.Handler {
 	if s.State().Config.Server.MetricsListen == "" {
 		// On the main listener, the global allowlist applies to metrics as
 		// to everything else (a separate metrics_listen is better still).
+		// A scrape is not recorded, but a refused one is, as any request
+		// from outside the allowlist is (endpoint unknown, route "GET
+		// /metrics"): probing leaves a trace.
 		metrics := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+		refused := pipeline.Unrouted(func(http.ResponseWriter, *http.Request, *pipeline.Exchange) error {
+			// Reached only if a reload allowed the address meanwhile.
+			return httperr.New(http.StatusForbidden, "ip_not_allowed", "requests from your address are not allowed")
+		})
+		refuse := pipeline.Serve(s.env, pipeline.Unknown, func(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
+			x.AskedRoute = "GET /metrics"
+			return refused(w, r, x)
+		}, s.observe)
 		mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 			env := s.env()
 			if len(env.IPAllow) > 0 && !policy.Contains(env.IPAllow, pipeline.ClientIP(r, env.TrustedProxies)) {
-				httperr.Write(w, httperr.New(http.StatusForbidden, "ip_not_allowed", "requests from your address are not allowed"))
+				refuse.ServeHTTP(w, r)
 				return
 			}
 			metrics.ServeHTTP(w, r)

@@ -49,9 +49,11 @@ func isWardenHeader(name string) bool {
 	return true
 }
 
-// trailerScrubber removes X-Warden-* trailers from res once its body is
-// closed: the proxy reads res.Trailer only then, and the transport fills it
-// in only at the body's end, announced or not.
+// trailerScrubber scrubs res's trailers as its headers are
+// (scrubResponseHeaders: X-Warden-*, X-Request-Id, Set-Cookie, rate-limit
+// headers, ...) once its body is closed: the proxy reads res.Trailer only
+// then, and the transport fills it in only at the body's end, announced or
+// not.
 type trailerScrubber struct {
 	io.ReadCloser
 	res *http.Response
@@ -59,7 +61,7 @@ type trailerScrubber struct {
 
 func (t *trailerScrubber) Close() error {
 	err := t.ReadCloser.Close()
-	scrubWardenHeaders(t.res.Trailer)
+	scrubResponseHeaders(t.res.Trailer)
 	return err
 }
 
@@ -95,8 +97,9 @@ const maxCommentLine = 4 << 10
 // "warden" in any case — by an empty comment (":"), its line end kept, so
 // the stream's lines and events stay as they were. Lines end with CRLF, LF
 // or CR, as SSE clients read them. Other lines pass at once as they come;
-// only a comment line is held until its end (at most maxCommentLine bytes,
-// else it is emptied whatever it says).
+// only a comment line, or a line's lead (spaces, tabs, byte order marks)
+// until what follows it is known, is held (at most maxCommentLine bytes,
+// else the line is emptied whatever it says).
 type commentScrubber struct {
 	rc    io.ReadCloser
 	buf   []byte
@@ -166,8 +169,13 @@ func (s *commentScrubber) add(b []byte) {
 		s.line = append(s.line, b...)
 		rest := skipLead(s.line)
 		switch {
-		case len(rest) == 0 || isBOMPrefix(rest):
+		case (len(rest) == 0 || isBOMPrefix(rest)) && len(s.line) <= maxCommentLine:
 			return // undecided
+		case len(rest) == 0 || isBOMPrefix(rest):
+			// Only lead, and too much of it to hold: emptied like a
+			// comment too long to hold (such a line carries no field).
+			s.state, s.line = lineLong, s.line[:0]
+			return
 		case rest[0] == ':':
 			s.state = lineComment
 		default:

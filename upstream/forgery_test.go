@@ -146,3 +146,28 @@ func BenchmarkCommentScrubber(b *testing.B) {
 		}
 	}
 }
+
+// TestCommentScrubberLeadBounded: a line's lead (spaces, tabs, byte order
+// marks), held until what follows shows whether the line is a comment, is
+// held up to maxCommentLine bytes like a comment, not without bound (an
+// upstream sending megabytes of spaces held them all in memory); such a
+// line is emptied, and what follows passes as it was.
+func TestCommentScrubberLeadBounded(t *testing.T) {
+	lead := strings.Repeat(" \t", 1<<20)
+	s := newCommentScrubber(io.NopCloser(strings.NewReader(lead + ": warden-audit-index 5\ndata: x\n\n")))
+	var out strings.Builder
+	buf := make([]byte, 512)
+	for {
+		n, err := s.Read(buf)
+		out.Write(buf[:n])
+		if cap(s.line) > 2*maxCommentLine+len(s.buf) {
+			t.Fatalf("the scrubber holds %d bytes of one line", cap(s.line))
+		}
+		if err != nil {
+			break
+		}
+	}
+	if out.String() != ":\ndata: x\n\n" {
+		t.Errorf("got %.100q", out.String())
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -181,6 +182,13 @@ func (rt *Route) Forward(w http.ResponseWriter, r *http.Request, body []byte, o 
 		cancel(nil)
 	}()
 	r2 := r.WithContext(context.WithValue(ctx, outcomeKey{}, o))
+	// No protocol upgrade (WebSocket, h2c): the proxy would forward a
+	// client's Upgrade (an upstream that switched would tunnel past every
+	// control), or refuse an unprintable one as if the upstream had failed,
+	// quoting it in the error that the access log writes.
+	r2.Header = r.Header.Clone()
+	r2.Header.Del("Connection")
+	r2.Header.Del("Upgrade")
 	r2.Body = io.NopCloser(bytes.NewReader(body))
 	r2.ContentLength = int64(len(body))
 	rt.h.ServeHTTP(w, r2)
@@ -239,7 +247,15 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 			if o.cancel != nil {
 				res.Body = newIdleBody(res.Body, idle, func() { o.cancel(ErrIdleTimeout) })
 			}
-			if ce := res.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+			if res.StatusCode < 200 {
+				// A final 1xx is 101 Switching Protocols: the connection
+				// would become a tunnel nothing in Warden reads. Warden
+				// never asks for one (Forward drops the client's Upgrade),
+				// so it is refused, before it is recorded as an answer.
+				res.Body.Close()
+				return errUpstreamSwitch
+			}
+			if !identityEncoded(res.Header) || !utf8Charset(res.Header) {
 				// Not gzip the transport asked for and undid: an encoding
 				// nothing in Warden reads (filters, usage, the audit hash,
 				// the comment scrubber), which the client would decode.
@@ -247,6 +263,12 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 				return errUpstreamEncoding
 			}
 			res.Body = newCommentScrubber(res.Body) // before anything reads it: forgery.go
+			// What is relayed is no longer the upstream's body byte for
+			// byte (comments emptied, a stream's text filtered, the audit
+			// comment added): its length is known only for an answer read
+			// whole (release sets it then).
+			res.ContentLength = -1
+			res.Header.Del("Content-Length")
 			if res.StatusCode == http.StatusOK {
 				if o.Filter != nil && isEventStream(res.Header) {
 					res.Body = newFilterStream(res.Body, o)
@@ -254,11 +276,17 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 				res.Body = newUsageReader(res.Body, res.Header.Get("Content-Type"), o, func(u *Usage) { o.Usage = u })
 			}
 			scrubResponseHeaders(res.Header)
-			scrubWardenHeaders(res.Trailer)
+			scrubResponseHeaders(res.Trailer) // the announced ones; the rest at the body's end
 			switch {
 			case res.StatusCode >= 500:
 				res.Body.Close()
 				return errUpstreamStatus
+			case res.StatusCode/100 == 3:
+				// Relayed, a redirect would send the client (whose SDK
+				// may follow it with the request as it sent it, before
+				// any redaction) past Warden, wherever the upstream says.
+				res.Body.Close()
+				return errUpstreamRedirect
 			case res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden ||
 				res.StatusCode == http.StatusProxyAuthRequired:
 				// The upstream refused Warden's credential, not the client's;
@@ -308,26 +336,74 @@ var (
 	// errUpstreamEncoding: a response in a Content-Encoding Warden did not
 	// ask for, which it cannot inspect.
 	errUpstreamEncoding = errors.New("upstream answered in an unrequested content encoding")
+	// errUpstreamSwitch: a 101 Switching Protocols, which Warden never asks for.
+	errUpstreamSwitch = errors.New("upstream tried to switch protocols")
+	// errUpstreamRedirect: a 3xx, which Warden does not relay.
+	errUpstreamRedirect = errors.New("upstream answered with a redirect")
 )
+
+// utf8Charset reports whether h's Content-Type names no charset but UTF-8
+// (or its subset US-ASCII), the only one Warden's filters, hashes and
+// comment scrubber read: a client that honours "charset=utf-16" would
+// decode what none of them saw. (SSE is UTF-8 whatever it says; OpenAI's
+// JSON is UTF-8.)
+func utf8Charset(h http.Header) bool {
+	for _, v := range h.Values("Content-Type") {
+		_, params, err := mime.ParseMediaType(v)
+		if err != nil {
+			if strings.Contains(strings.ToLower(v), "charset") {
+				return false // a lenient client may read one
+			}
+			continue
+		}
+		switch strings.ToLower(params["charset"]) {
+		case "", "utf-8", "utf8", "us-ascii":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// identityEncoded reports whether h names no content encoding but identity
+// in any of its Content-Encoding fields: every field counts (a client
+// decodes "Content-Encoding: identity" then "Content-Encoding: gzip" as
+// gzip), and each comma-separated coding in it.
+func identityEncoded(h http.Header) bool {
+	for _, v := range h.Values("Content-Encoding") {
+		for c := range strings.SplitSeq(v, ",") {
+			if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // scrubResponseHeaders removes what the upstream says that is not the
 // client's business or would contradict Warden: cookies, its account
 // identifiers, its rate-limit headers (Warden sends its own), and anything
-// posing as Warden's (X-Warden-*; trailers are scrubbed too: forgery.go). The
-// upstream's request id is kept under another name, for support cases.
+// posing as Warden's (X-Warden-*). The upstream's request id is kept under
+// another name, for support cases. Trailers are scrubbed alike (forgery.go):
+// a client may read them as headers.
 func scrubResponseHeaders(h http.Header) {
 	scrubWardenHeaders(h)
-	h.Del("Set-Cookie")
-	h.Del("Openai-Organization")
-	h.Del("Openai-Project")
-	for k := range h {
-		if strings.HasPrefix(k, "X-Ratelimit-") {
+	var ids []string
+	for k, v := range h {
+		// Names as a client may read them: any case, '_' for '-'
+		// (X_Request_Id), as isWardenHeader matches.
+		switch n := strings.ReplaceAll(strings.ToLower(k), "_", "-"); {
+		case n == "x-request-id":
+			// Even valueless: an announced trailer would carry Warden's own.
+			ids = append(ids, v...)
+			delete(h, k)
+		case n == "set-cookie" || n == "openai-organization" || n == "openai-project" ||
+			strings.HasPrefix(n, "x-ratelimit-"):
 			delete(h, k)
 		}
 	}
-	if id := h.Get("X-Request-Id"); id != "" {
-		h.Del("X-Request-Id")
-		h.Set("X-Upstream-Request-Id", id)
+	if len(ids) > 0 && ids[0] != "" {
+		h.Set("X-Upstream-Request-Id", ids[0])
 	}
 }
 
@@ -344,7 +420,7 @@ func ErrorFor(err error) *httperr.Error {
 		return e
 	case errors.Is(err, errUpstreamAuth):
 		return httperr.Wrap(http.StatusBadGateway, "upstream_auth_failed", "the model server refused the gateway's credentials", err)
-	case errors.Is(err, errUpstreamEncoding):
+	case errors.Is(err, errUpstreamEncoding) || errors.Is(err, errUpstreamSwitch) || errors.Is(err, errUpstreamRedirect):
 		return httperr.Wrap(http.StatusBadGateway, "upstream_error", "the model server sent a response the gateway cannot read", err)
 	case errors.Is(err, errUpstreamStatus):
 		return httperr.Wrap(http.StatusBadGateway, "upstream_error", "the model server returned an error", err)
