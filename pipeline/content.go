@@ -19,8 +19,9 @@ import (
 // schemas) is stripped of invisible characters, normalised (NFKC), and put
 // through the request policy: redacted, masked or hashed in place, or the
 // request is refused with 403 content_blocked before anything reaches the
-// upstream. What cannot be rewritten (names, ids, image URLs, schema
-// property names) is refused when a rule would act on it. What was done
+// upstream. What cannot be rewritten (names, ids, image URLs, object keys
+// the table does not list, such as schema property names) is refused when
+// a rule would act on it, and screened for injection. What was done
 // goes into the record's filters, never what was found.
 func screen(next Handler) Handler {
 	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
@@ -96,10 +97,12 @@ func hasNumber(raw []byte) bool {
 // text is filtered in place, and screened for injection message by message
 // (system and developer messages, the operator's own instructions, are
 // not screened); names, ids, http(s) image URLs, a schema's property names
-// and its structural values (types, patterns, formats) are text a model
-// may read but cannot be rewritten without breaking the request, so a rule
-// that would redact, mask, hash or block in them blocks the request (flags
-// are counted), and they are screened for injection (names as words);
+// and its structural values (types, patterns, formats), and every object
+// key the table does not list (a schema's property names, the keys of
+// documents or of unknown members) are text a model may read but cannot be
+// rewritten without breaking the request, so a rule that would redact,
+// mask, hash or block in them blocks the request (flags are counted), and
+// they are screened for injection (names as words);
 // roles, the model, data and data URLs are left alone (roles and data
 // match grammars ParseRequest checked).
 func FilterRequest(p *content.Policy, body []byte) ([]byte, *content.Session, error) {
@@ -134,10 +137,13 @@ type requestFilter struct {
 	held            []byte   // what cannot be rewritten, each value ended by 0x1e
 }
 
-// key collects a schema's property names.
+// key holds the object keys a model may read: every key the table does
+// not list at its place (a schema's property names, the keys of vLLM's
+// documents, which chat templates render, unknown members), as names are
+// held.
 func (f *requestFilter) key(path content.Path, key []byte) {
-	if reqjson.KindAt(path) == reqjson.Schema && !f.p.Skip(path) {
-		f.held = append(append(f.held, key...), 0x1e)
+	if !reqjson.Listed(path, key) && !f.p.Skip(path) {
+		f.hold(key)
 	}
 }
 

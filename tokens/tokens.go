@@ -42,14 +42,16 @@ type completionLimits struct {
 }
 
 // per returns the completion tokens asked for per choice: the largest of
-// the fields set; set is false if none is.
+// the fields set; set is false if none is. A field set below 1 is an error.
 func (c *completionLimits) per() (n int64, set bool, err error) {
 	var errs []error
 	for _, f := range []struct {
 		name string
 		v    *int64
 	}{{"max_tokens", c.MaxTokens}, {"max_completion_tokens", c.MaxCompletionTokens}, {"n_predict", c.NPredict}, {"max_new_tokens", c.MaxNewTokens}} {
-		v, err := option(f.name, f.v, 0, 0)
+		// At least 1: Ollama reads a num_predict (its max_tokens) of 0 as
+		// no limit at all; OpenAI and vLLM refuse 0.
+		v, err := option(f.name, f.v, 0, 1)
 		errs = append(errs, err)
 		n, set = max(n, v), set || f.v != nil
 	}

@@ -88,6 +88,25 @@ func KindAt(path []string) Kind {
 	return f.Kind
 }
 
+// Listed reports whether key is, exactly, a member the table lists of the
+// object at path (as KindAt reads paths): "role" in a message, "type" in a
+// content part. Other keys (of metadata, of a schema, of a field the table
+// does not know, or unknown members) are free text a model may read: a
+// tool schema's property names, the keys of vLLM's documents, which chat
+// templates render.
+func Listed(path []string, key []byte) bool {
+	f := Request
+	for _, e := range path {
+		if len(e) > 0 && e[0] == '[' {
+			continue
+		}
+		if f = f.Members[e]; f == nil {
+			return false
+		}
+	}
+	return f.Members[string(key)] != nil
+}
+
 type members = map[string]*Field
 
 func leaf(k Kind) *Field { return &Field{Kind: k} }

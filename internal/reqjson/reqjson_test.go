@@ -172,3 +172,28 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+// TestListed: only the table's own members at their place are listed;
+// every other key (a schema's properties, documents, unknown members) is
+// free text.
+func TestListed(t *testing.T) {
+	for _, c := range []struct {
+		path []string
+		key  string
+		want bool
+	}{
+		{nil, "model", true},
+		{nil, "documents", false},
+		{[]string{"messages", "[0]"}, "role", true},
+		{[]string{"messages", "[0]"}, "Role", false},
+		{[]string{"messages", "[0]", "content", "[1]", "image_url"}, "url", true},
+		{[]string{"tools", "[0]", "function", "parameters", "properties"}, "city", false},
+		{[]string{"tools", "[0]", "function", "parameters"}, "type", false},
+		{[]string{"documents", "[0]"}, "text", false},
+		{[]string{"metadata"}, "team", false},
+	} {
+		if got := Listed(c.path, []byte(c.key)); got != c.want {
+			t.Errorf("Listed(%v, %q) = %v, want %v", c.path, c.key, got, c.want)
+		}
+	}
+}
