@@ -164,8 +164,17 @@ func (f *requestFilter) value(path content.Path, text []byte) []byte {
 	case t == fixed:
 		f.hold(text)
 		if reqjson.KindAt(path) == reqjson.URL {
-			if u, err := url.PathUnescape(string(text)); err == nil && u != string(text) {
-				f.hold([]byte(u)) // what percent-encoding hides is seen too
+			// What percent-encoding hides is seen too, however often it
+			// was applied: sk%252Dproj is sk%2Dproj to the image's host,
+			// and sk-proj to whoever reads its logs.
+			u := string(text)
+			for range 4 {
+				d, err := url.PathUnescape(u)
+				if err != nil || d == u {
+					break
+				}
+				f.hold([]byte(d))
+				u = d
 			}
 		}
 		return text
