@@ -280,7 +280,7 @@ func preview(body []byte) string {
 	cut := false
 	show := func(p content.Path, key bool, text []byte) {
 		b, limit := &other, previewOther
-		if !key && len(p) > 0 && (p[0] == "messages" || p[0] == "prompt" || p[0] == "input") {
+		if !key && len(p) > 0 && (p[0] == "messages" || p[0] == "prompt" || p[0] == "input" || p[0] == "content") {
 			b, limit = &prompt, previewPrompt
 		}
 		if b.Len() >= limit {

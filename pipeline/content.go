@@ -60,6 +60,7 @@ func screen(next Handler) Handler {
 }
 
 // tokenIDs reports whether a completions prompt or an embeddings input
+// (input, or a top-level content, which llama.cpp reads in its place)
 // holds token ids: a number anywhere in it (an array of integers, or an
 // array holding any array of integers, wherever it sits), which no
 // detector reads; or whether the request carries its prompt as embeddings
@@ -68,12 +69,13 @@ func tokenIDs(body []byte) bool {
 	var v struct {
 		Prompt       json.RawMessage `json:"prompt"`
 		Input        json.RawMessage `json:"input"`
+		Content      json.RawMessage `json:"content"` // llama.cpp's embeddings read it where input is absent
 		PromptEmbeds json.RawMessage `json:"prompt_embeds"`
 	}
 	if reqjson.Unmarshal(body, &v) != nil {
 		return true // not readable, so not screenable (ParseRequest has refused it already)
 	}
-	return hasNumber(v.Prompt) || hasNumber(v.Input) || len(v.PromptEmbeds) > 0 && string(v.PromptEmbeds) != "null"
+	return hasNumber(v.Prompt) || hasNumber(v.Input) || hasNumber(v.Content) || len(v.PromptEmbeds) > 0 && string(v.PromptEmbeds) != "null"
 }
 
 // hasNumber reports whether the (valid) JSON value holds a number.

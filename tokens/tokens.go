@@ -65,6 +65,7 @@ type request struct {
 	Messages  []message       `json:"messages"`
 	Prompt    json.RawMessage `json:"prompt"`
 	Input     json.RawMessage `json:"input"`
+	Content   json.RawMessage `json:"content"` // llama.cpp's embeddings input, where input is absent
 	Tools     json.RawMessage `json:"tools"`
 	Functions json.RawMessage `json:"functions"`
 	completionLimits
@@ -90,7 +91,9 @@ type message struct {
 // for the reply, plus their text; image parts 765 tokens, or 85 at "low"
 // detail; audio and file parts one token per 4 bytes of their JSON),
 // "tools" and "functions" (their JSON text), completions "prompt" and
-// embeddings "input" (a string, strings, or token arrays, counted as given).
+// embeddings "input" (a string, strings, or token arrays, counted as given;
+// also a top-level "content", which llama.cpp's embeddings read in its
+// place).
 //
 // The completion is max_completion_tokens or max_tokens (the larger if both
 // are set; n_predict and max_new_tokens count too), or defaultCompletion if
@@ -133,6 +136,9 @@ func Estimate(body []byte, defaultCompletion int64) (prompt, completion int64, e
 	}
 	if _, err := c.texts(req.Input); err != nil {
 		return 0, 0, fmt.Errorf("tokens: input: %w", err)
+	}
+	if _, err := c.texts(req.Content); err != nil {
+		return 0, 0, fmt.Errorf("tokens: content: %w", err)
 	}
 	completion, err = req.completion(defaultCompletion, prompts)
 	if err != nil {

@@ -53,7 +53,11 @@ const (
 type Field struct {
 	Kind    Kind
 	Members map[string]*Field
-	sorted  []string // the names of Members, sorted
+	// List: the field holds an array of strings of its kind (modalities).
+	// Elsewhere a field with a grammar holds one string (or an object),
+	// never an array: ["system"] is no role.
+	List   bool
+	sorted []string // the names of Members, sorted
 }
 
 // Member returns the member named exactly name, or nil.
@@ -149,6 +153,7 @@ var Request = object(Text, members{
 	"prompt":        text,       // a string, strings, or token ids (numbers)
 	"prompt_embeds": leaf(Data), // vLLM: the prompt as base64 embeddings
 	"input":         text,
+	"content":       text, // llama.cpp's embeddings read it where input is absent
 	"suffix":        text,
 	"tools":         object(Text, members{"type": name, "function": function}),
 	"functions":     function,
@@ -169,7 +174,7 @@ var Request = object(Text, members{
 	"dimensions":            text,
 	"service_tier":          name,
 	"reasoning_effort":      name,
-	"modalities":            name,
+	"modalities":            &Field{Kind: Name, List: true},
 	"audio":                 object(Text, members{"voice": object(Name, members{"id": id}), "format": name}),
 	"prediction":            object(Text, members{"type": name, "content": object(Text, part)}),
 	"stop":                  text,

@@ -73,8 +73,8 @@ func (e *FieldError) in(elem string) error {
 //   - a member whose name, unescaped, is a case-variant of a field in the
 //     table (ErrCaseVariant, naming the field);
 //   - a string at a field of the table that does not match its kind's
-//     grammar, or an object where such a field wants a string
-//     (ErrFieldValue).
+//     grammar, or an object or an array where such a field wants a
+//     string (ErrFieldValue).
 //
 // It is one pass over the body, and allocates only for keys or grammar
 // values written with escapes, objects of more than 16 keys, and errors.
@@ -131,6 +131,9 @@ func check(b []byte, i int, f *Field) (int, error) {
 		}
 		return j + 1, nil
 	case '[':
+		if f.grammar() && !f.List {
+			return i, &FieldError{Err: ErrFieldValue, Kind: f.Kind}
+		}
 		j := skipSpace(b, i+1)
 		for n := 0; b[j] != ']'; n++ {
 			if b[j] == ',' {
