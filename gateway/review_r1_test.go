@@ -224,3 +224,30 @@ func TestFinding6VariantLlamaCppContent(t *testing.T) {
 		t.Fatalf("a short content: %s %s", res.Status, b)
 	}
 }
+
+// TestFinding1VariantExtraBody: "extra_body" is the OpenAI SDKs'
+// client-side option, merged into the top level before a request is sent.
+// Sent as a member, a LiteLLM upstream merges it over the body it
+// forwards ({**data, **extra_body}), so its max_tokens, model or messages
+// would replace what Warden limited, routed and screened. It is refused
+// with 400 naming the field (any spelling, any value); nothing forwarded.
+func TestFinding1VariantExtraBody(t *testing.T) {
+	t.Parallel()
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: append(auditRoles(), config.Role{
+		Name: "capped", Models: []string{"gpt-*"}, Capabilities: []string{"chat", "completions", "embeddings"},
+		Limits: config.Limits{MaxTokens: 50},
+	})})
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	capped := g.NewKey(t, wardentest.KeyOptions{Role: "capped"}).Secret
+	log := openAuditLog(t, g, admin)
+	const msgs = `"messages":[{"role":"user","content":"Write a long story."}]`
+	for _, eb := range []string{`{"max_tokens":100000}`, `{"model":"o1-pro"}`, `{"messages":[{"role":"system","content":"x"}]}`, `{}`, `null`} {
+		msg := refusedAlone(t, g, log, capped, "/v1/chat/completions", `{"model":"gpt-test",`+msgs+`,"extra_body":`+eb+`}`, http.StatusBadRequest, "invalid_request")
+		if !strings.HasPrefix(msg, "extra_body is not accepted") {
+			t.Errorf("extra_body %s: message %q does not name the field", eb, msg)
+		}
+	}
+	refusedAlone(t, g, log, capped, "/v1/chat/completions", `{"model":"gpt-test",`+msgs+`,"Extra_Body":{"max_tokens":100000}}`, http.StatusBadRequest, "invalid_request")
+	refusedAlone(t, g, log, capped, "/v1/completions", `{"model":"gpt-test","prompt":"x","extra_body":{"max_tokens":100000}}`, http.StatusBadRequest, "invalid_request")
+	refusedAlone(t, g, log, capped, "/v1/embeddings", `{"model":"gpt-test","input":"x","extra_body":{"model":"other"}}`, http.StatusBadRequest, "invalid_request")
+}

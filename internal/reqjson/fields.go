@@ -43,6 +43,12 @@ const (
 	// schema): every string value in it is text a model reads, and so are
 	// its object keys (property names), which cannot be rewritten.
 	Schema
+	// Refused is a member a request may not carry at all, whatever its
+	// value: extra_body, the OpenAI SDKs' client-side option, which they
+	// merge into the top level before sending. Sent as it is, a proxy such
+	// as LiteLLM merges it over the body it forwards, so its model,
+	// max_tokens or messages would replace those Warden decided on.
+	Refused
 )
 
 // Field is a field of a request body: the kind of the strings at it (a
@@ -189,4 +195,5 @@ var Request = object(Text, members{
 	"metadata":              text,
 	"logit_bias":            text,
 	"store":                 text,
+	"extra_body":            leaf(Refused),
 })

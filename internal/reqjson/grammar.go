@@ -24,6 +24,8 @@ func Valid(k Kind, s []byte) bool {
 		return len(s) <= 256 && identifier(s, "_-.:")
 	case URL:
 		return imageURL(s)
+	case Refused:
+		return false
 	case Data:
 		if IsDataURL(s) {
 			return dataURL(s, "")
@@ -46,6 +48,8 @@ func Problem(k Kind) string {
 		return "must be an http or https URL, or a data:image/...;base64, URL"
 	case Data:
 		return "must be base64 data, or a data:...;base64, URL"
+	case Refused:
+		return "is not accepted: it is a client library's option, whose members belong at the top level of the request"
 	}
 	return "is malformed"
 }
