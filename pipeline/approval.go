@@ -305,6 +305,10 @@ func preview(body []byte) string {
 		Value: func(p content.Path, text []byte) []byte {
 			if previewed(p, text) {
 				show(p, false, text)
+			} else if reqjson.KindAt(p) == reqjson.Data {
+				if t, ok := reqjson.DataText(text); ok {
+					show(p, false, t) // a text file, decoded
+				}
 			}
 			return text
 		},

@@ -106,7 +106,8 @@ func hasNumber(raw []byte) bool {
 // mask, hash or block in them blocks the request (flags are counted), and
 // they are screened for injection (names as words);
 // roles, the model, data and data URLs are left alone (roles and data
-// match grammars ParseRequest checked).
+// match grammars ParseRequest checked), except that data which decodes to
+// text (a text file) is screened as text that cannot be rewritten.
 func FilterRequest(p *content.Policy, body []byte) ([]byte, *content.Session, error) {
 	f := &requestFilter{p: p, s: p.NewSession(), active: p.Active(), screens: p.Screens()}
 	v := content.Visitor{Value: f.value}
@@ -157,8 +158,19 @@ func (f *requestFilter) value(path content.Path, text []byte) []byte {
 	}
 	switch t := treat(path, text); {
 	case t == leave:
-		if f.screens && i >= 0 && reqjson.KindAt(path) == reqjson.Role {
-			f.roles = setAt(f.roles, i, string(text))
+		switch reqjson.KindAt(path) {
+		case reqjson.Role:
+			if f.screens && i >= 0 {
+				f.roles = setAt(f.roles, i, string(text))
+			}
+		case reqjson.Data:
+			// A file that is text (text/plain, CSV, JSON) is read by the
+			// model as text: screened as it is, decoded.
+			if f.active && !f.p.Skip(path) {
+				if t, ok := reqjson.DataText(text); ok {
+					f.hold(t)
+				}
+			}
 		}
 		return text
 	case f.p.Skip(path):
