@@ -316,3 +316,52 @@ func TestFinding5VariantTextFile(t *testing.T) {
 		}
 	}
 }
+
+// TestFinding5VariantChatTemplate: vLLM renders a chat template given in
+// the request, a program that can put a key or an injection together
+// from pieces no detector sees whole ({{ 'sk-pr' ~ 'oj-...' }}). Under a
+// request content policy a request bringing its own template (top level,
+// or among chat_template_kwargs) is refused with 400, never forwarded;
+// other chat_template_kwargs pass.
+func TestFinding5VariantChatTemplate(t *testing.T) {
+	t.Parallel()
+	g := screenedGateway(t)
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	log := openAuditLog(t, g, admin)
+	const msgs = `"messages":[{"role":"user","content":"hi"}]`
+	const tmpl = `"{{ 'sk-pr' ~ 'oj-abcdefghijklmnopqrstuvwx' }}{% for m in messages %}{{ m.content }}{% endfor %}"`
+	for _, body := range []string{
+		`{"model":"gpt-test",` + msgs + `,"chat_template":` + tmpl + `}`,
+		`{"model":"gpt-test",` + msgs + `,"chat_template_kwargs":{"chat_template":` + tmpl + `}}`,
+		`{"model":"gpt-test",` + msgs + `,"chat_template":""}`,
+	} {
+		msg := refusedAlone(t, g, log, admin, "/v1/chat/completions", body, http.StatusBadRequest, "invalid_request")
+		if !strings.Contains(msg, "chat_template") {
+			t.Errorf("%s: message %q does not name chat_template", body, msg)
+		}
+	}
+	if res, b := send(t, g, http.MethodPost, "/v1/chat/completions", admin, `{"model":"gpt-test",`+msgs+`,"chat_template":null,"chat_template_kwargs":{"enable_thinking":false}}`); res.StatusCode != http.StatusOK {
+		t.Fatalf("no template of its own: %s %s", res.Status, b)
+	}
+}
+
+// TestFinding5VariantLogprobNames: while a model's responses are
+// filtered, log probabilities are refused (400 logprobs_not_allowed) by
+// every name a server reads for them: llama.cpp's n_probs and vLLM's
+// prompt_logprobs as well as logprobs and top_logprobs.
+func TestFinding5VariantLogprobNames(t *testing.T) {
+	t.Parallel()
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles(), Configure: func(c *config.Config) {
+		c.Content.Response = config.ContentStage{PII: map[string]string{"secret": "redact"}}
+	}})
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	log := openAuditLog(t, g, admin)
+	const msgs = `"messages":[{"role":"user","content":"hi"}]`
+	for _, field := range []string{`"n_probs":5`, `"prompt_logprobs":5`, `"logprobs":true`, `"top_logprobs":3`} {
+		refusedAlone(t, g, log, admin, "/v1/chat/completions", `{"model":"gpt-test",`+msgs+`,`+field+`}`, http.StatusBadRequest, "logprobs_not_allowed")
+	}
+	refusedAlone(t, g, log, admin, "/v1/completions", `{"model":"gpt-test","prompt":"x","n_probs":5}`, http.StatusBadRequest, "logprobs_not_allowed")
+	if res, b := send(t, g, http.MethodPost, "/v1/chat/completions", admin, `{"model":"gpt-test",`+msgs+`,"n_probs":0,"logprobs":false}`); res.StatusCode != http.StatusOK {
+		t.Fatalf("no log probabilities: %s %s", res.Status, b)
+	}
+}

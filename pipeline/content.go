@@ -39,6 +39,12 @@ func screen(next Handler) Handler {
 			// (or of embeddings) would pass every rule unread.
 			return httperr.New(http.StatusBadRequest, "invalid_request", "prompts and inputs given as token ids or embeddings cannot be screened by this model's content policy; send text")
 		}
+		if p.Active() && ownTemplate(x.Body) {
+			// A chat template (vLLM renders one given in the request) is a
+			// program that writes the prompt: {{ 'sk-pr' ~ 'oj-...' }} puts
+			// together what no detector saw whole.
+			return httperr.New(http.StatusBadRequest, "invalid_request", "a request's own chat_template cannot be screened by this model's content policy; use the server's")
+		}
 		body, s, err := FilterRequest(p, x.Body)
 		if err != nil {
 			return httperr.Wrap(http.StatusBadRequest, "invalid_request", ErrNotJSON.Error(), err)
@@ -252,12 +258,33 @@ func at[T any](xs []T, i int) T {
 	return zero
 }
 
+// ownTemplate reports whether a request brings its own chat template
+// (vLLM's chat_template, or one passed among chat_template_kwargs).
+func ownTemplate(body []byte) bool {
+	var v struct {
+		ChatTemplate json.RawMessage `json:"chat_template"`
+		Kwargs       struct {
+			ChatTemplate json.RawMessage `json:"chat_template"`
+		} `json:"chat_template_kwargs"`
+	}
+	if reqjson.Unmarshal(body, &v) != nil {
+		return true // not readable: refused
+	}
+	return present(v.ChatTemplate) || present(v.Kwargs.ChatTemplate)
+}
+
+// present reports whether a member was given and is not null.
+func present(raw json.RawMessage) bool { return len(raw) > 0 && string(raw) != "null" }
+
 // asksLogprobs reports whether a request asks for log probabilities
-// (chat: logprobs true or top_logprobs; completions: logprobs N).
+// (chat: logprobs true or top_logprobs; completions: logprobs N; vLLM's
+// prompt_logprobs; llama.cpp's own name for them, n_probs).
 func asksLogprobs(body []byte) bool {
 	var v struct {
-		Logprobs    json.RawMessage `json:"logprobs"`
-		TopLogprobs json.RawMessage `json:"top_logprobs"`
+		Logprobs       json.RawMessage `json:"logprobs"`
+		TopLogprobs    json.RawMessage `json:"top_logprobs"`
+		PromptLogprobs json.RawMessage `json:"prompt_logprobs"`
+		NProbs         json.RawMessage `json:"n_probs"`
 	}
 	if reqjson.Unmarshal(body, &v) != nil {
 		return true // unreadable: refused (ParseRequest has refused it already)
@@ -266,7 +293,7 @@ func asksLogprobs(body []byte) bool {
 		s := string(r)
 		return len(s) > 0 && s != "null" && s != "false" && s != "0"
 	}
-	return on(v.Logprobs) || on(v.TopLogprobs)
+	return on(v.Logprobs) || on(v.TopLogprobs) || on(v.PromptLogprobs) || on(v.NProbs)
 }
 
 // ContentPolicies give the content policies of a role's requests to a

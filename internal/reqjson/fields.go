@@ -175,6 +175,10 @@ var Request = object(Text, members{
 	"best_of":               text,
 	"logprobs":              text,
 	"top_logprobs":          text,
+	"prompt_logprobs":       text, // vLLM's
+	"n_probs":               text, // llama.cpp's logprobs
+	"chat_template":         text, // vLLM renders a request's own template
+	"chat_template_kwargs":  object(Text, members{"chat_template": text}),
 	"stream_options":        object(Text, members{"include_usage": text}),
 	"encoding_format":       name,
 	"dimensions":            text,
