@@ -365,3 +365,33 @@ func TestFinding5VariantLogprobNames(t *testing.T) {
 		t.Fatalf("no log probabilities: %s %s", res.Status, b)
 	}
 }
+
+// TestFinding1VariantPromptElsewhere: a role's max_prompt_tokens counts
+// every member a model may read as prompt, not only messages, prompt and
+// input: OpenAI's completions suffix, vLLM's documents and
+// chat_template_kwargs (rendered by chat templates), and members Warden's
+// table does not list. A long text in any of them is refused with 400
+// prompt_too_long; a short one passes.
+func TestFinding1VariantPromptElsewhere(t *testing.T) {
+	t.Parallel()
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: append(auditRoles(), config.Role{
+		Name: "small", Models: []string{"gpt-*"}, Capabilities: []string{"chat", "completions"},
+		Limits: config.Limits{MaxPromptTokens: 50},
+	})})
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	small := g.NewKey(t, wardentest.KeyOptions{Role: "small"}).Secret
+	log := openAuditLog(t, g, admin)
+	long := `"` + strings.Repeat("A clause of the contract to be read in full. ", 40) + `"`
+	const msgs = `"messages":[{"role":"user","content":"Summarise the documents."}]`
+	for path, body := range map[string]string{
+		"/v1/completions":        `{"model":"gpt-test","prompt":"def f():","suffix":` + long + `}`,
+		"/v1/chat/completions":   `{"model":"gpt-test",` + msgs + `,"documents":[{"title":"contract","text":` + long + `}]}`,
+		"/v1/chat/completions ":  `{"model":"gpt-test",` + msgs + `,"chat_template_kwargs":{"context":` + long + `}}`,
+		"/v1/chat/completions  ": `{"model":"gpt-test",` + msgs + `,"system":` + long + `}`,
+	} {
+		refusedAlone(t, g, log, small, strings.TrimSpace(path), body, http.StatusBadRequest, "prompt_too_long")
+	}
+	if res, b := send(t, g, http.MethodPost, "/v1/chat/completions", small, `{"model":"gpt-test",`+msgs+`,"documents":[{"title":"contract","text":"short"}]}`); res.StatusCode != http.StatusOK {
+		t.Fatalf("short documents: %s %s", res.Status, b)
+	}
+}

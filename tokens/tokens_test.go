@@ -87,6 +87,11 @@ func TestEstimate(t *testing.T) {
 			completion: 5,
 		},
 		{
+			name:   "what else a model may read: suffix, documents, unknown members",
+			body:   `{"model":"m","prompt":"def f():","suffix":"return 1","documents":[{"text":"Oslo"}],"temperature":0.5}`,
+			prompt: count("def f():") + count(`"return 1"`) + count(`[{"text":"Oslo"}]`), completion: 7, defaultCompletion: 7,
+		},
+		{
 			name:   "completions prompt",
 			body:   `{"model":"m","prompt":"Once upon a time","max_tokens":16}`,
 			prompt: count("Once upon a time"), completion: 16,
