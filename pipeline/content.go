@@ -173,8 +173,8 @@ func (f *requestFilter) value(path content.Path, text []byte) []byte {
 			// A file that is text (text/plain, CSV, JSON) is read by the
 			// model as text: screened as it is, decoded.
 			if f.active && !f.p.Skip(path) {
-				if t, ok := reqjson.DataText(text); ok {
-					f.hold(t)
+				if decoded, ok := reqjson.DataText(text); ok {
+					f.hold(decoded)
 				}
 			}
 		}
