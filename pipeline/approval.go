@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/content"
 	"github.com/wardenhq/warden/internal/httperr"
+	"github.com/wardenhq/warden/internal/reqjson"
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/store"
 	"github.com/wardenhq/warden/tokens"
@@ -117,7 +119,13 @@ func (a *Approvals) reasons(x *Exchange) []string {
 		}
 		if r.MinPromptTokens > 0 {
 			if prompt < 0 {
-				prompt, _, _ = tokens.Estimate(x.Body, 0)
+				var err error
+				if prompt, _, err = tokens.Estimate(x.Body, 0); err != nil {
+					// A body the estimate cannot read ("max_tokens":"5",
+					// which a Python server reads as 5) is not a prompt of
+					// no tokens: the rule holds it.
+					prompt = math.MaxInt64
+				}
 			}
 			if prompt < r.MinPromptTokens {
 				continue
@@ -261,34 +269,55 @@ const (
 
 // preview is what an approver sees of a request: its prompt, then every
 // other string a model reads as text (previewed: tool descriptions, schema
-// descriptions, image URLs, ...), labelled with its path (a tool
-// description can carry instructions too), each value redacted, and a note
-// when it was cut. Roles, names and ids match a grammar and are not shown.
+// descriptions, image URLs, ...) and every object key the table does not
+// list that is not a bare word (a schema's property names, a document's
+// keys), labelled with its path (a tool description can carry
+// instructions too), each value and label redacted, and a note when it
+// was cut. Roles, names and ids match a grammar and are not shown.
 func preview(body []byte) string {
 	s := previewPolicy.NewSession()
 	var prompt, other strings.Builder
 	cut := false
-	content.RewriteStrings(body, nil, func(p content.Path, text []byte) []byte {
-		if !previewed(p, text) {
-			return text
-		}
+	show := func(p content.Path, key bool, text []byte) {
 		b, limit := &other, previewOther
-		if len(p) > 0 && (p[0] == "messages" || p[0] == "prompt" || p[0] == "input") {
+		if !key && len(p) > 0 && (p[0] == "messages" || p[0] == "prompt" || p[0] == "input" || p[0] == "content") {
 			b, limit = &prompt, previewPrompt
 		}
 		if b.Len() >= limit {
 			cut = true
-			return text
+			return
 		}
 		if b.Len() > 0 {
 			b.WriteString(" | ")
 		}
 		if b == &other {
-			b.WriteString("[" + pathString(p) + "] ")
+			// Keys in the path are the client's text too.
+			b.WriteString("[")
+			b.Write(s.Filter([]byte(pathString(p))))
+			if key {
+				b.WriteString(" key")
+			}
+			b.WriteString("] ")
 		}
 		b.Write(s.Filter(text))
-		return text
-	})
+	}
+	content.Visitor{
+		Value: func(p content.Path, text []byte) []byte {
+			if previewed(p, text) {
+				show(p, false, text)
+			} else if reqjson.KindAt(p) == reqjson.Data {
+				if t, ok := reqjson.DataText(text); ok {
+					show(p, false, t) // a text file, decoded
+				}
+			}
+			return text
+		},
+		Key: func(p content.Path, key []byte) {
+			if !reqjson.Listed(p, key) && !reqjson.Valid(reqjson.Name, key) {
+				show(p, true, key)
+			}
+		},
+	}.Rewrite(body)
 	out := shorten(prompt.String(), previewPrompt, &cut)
 	if o := shorten(other.String(), previewOther, &cut); o != "" {
 		if out != "" {

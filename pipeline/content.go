@@ -19,8 +19,9 @@ import (
 // schemas) is stripped of invisible characters, normalised (NFKC), and put
 // through the request policy: redacted, masked or hashed in place, or the
 // request is refused with 403 content_blocked before anything reaches the
-// upstream. What cannot be rewritten (names, ids, image URLs, schema
-// property names) is refused when a rule would act on it. What was done
+// upstream. What cannot be rewritten (names, ids, image URLs, object keys
+// the table does not list, such as schema property names) is refused when
+// a rule would act on it, and screened for injection. What was done
 // goes into the record's filters, never what was found.
 func screen(next Handler) Handler {
 	return func(w http.ResponseWriter, r *http.Request, x *Exchange) error {
@@ -37,6 +38,12 @@ func screen(next Handler) Handler {
 			// Numbers are not text to the detectors: a prompt of token ids
 			// (or of embeddings) would pass every rule unread.
 			return httperr.New(http.StatusBadRequest, "invalid_request", "prompts and inputs given as token ids or embeddings cannot be screened by this model's content policy; send text")
+		}
+		if p.Active() && ownTemplate(x.Body) {
+			// A chat template (vLLM renders one given in the request) is a
+			// program that writes the prompt: {{ 'sk-pr' ~ 'oj-...' }} puts
+			// together what no detector saw whole.
+			return httperr.New(http.StatusBadRequest, "invalid_request", "a request's own chat_template cannot be screened by this model's content policy; use the server's")
 		}
 		body, s, err := FilterRequest(p, x.Body)
 		if err != nil {
@@ -59,6 +66,7 @@ func screen(next Handler) Handler {
 }
 
 // tokenIDs reports whether a completions prompt or an embeddings input
+// (input, or a top-level content, which llama.cpp reads in its place)
 // holds token ids: a number anywhere in it (an array of integers, or an
 // array holding any array of integers, wherever it sits), which no
 // detector reads; or whether the request carries its prompt as embeddings
@@ -67,12 +75,13 @@ func tokenIDs(body []byte) bool {
 	var v struct {
 		Prompt       json.RawMessage `json:"prompt"`
 		Input        json.RawMessage `json:"input"`
+		Content      json.RawMessage `json:"content"` // llama.cpp's embeddings read it where input is absent
 		PromptEmbeds json.RawMessage `json:"prompt_embeds"`
 	}
 	if reqjson.Unmarshal(body, &v) != nil {
 		return true // not readable, so not screenable (ParseRequest has refused it already)
 	}
-	return hasNumber(v.Prompt) || hasNumber(v.Input) || len(v.PromptEmbeds) > 0 && string(v.PromptEmbeds) != "null"
+	return hasNumber(v.Prompt) || hasNumber(v.Input) || hasNumber(v.Content) || len(v.PromptEmbeds) > 0 && string(v.PromptEmbeds) != "null"
 }
 
 // hasNumber reports whether the (valid) JSON value holds a number.
@@ -96,12 +105,15 @@ func hasNumber(raw []byte) bool {
 // text is filtered in place, and screened for injection message by message
 // (system and developer messages, the operator's own instructions, are
 // not screened); names, ids, http(s) image URLs, a schema's property names
-// and its structural values (types, patterns, formats) are text a model
-// may read but cannot be rewritten without breaking the request, so a rule
-// that would redact, mask, hash or block in them blocks the request (flags
-// are counted), and they are screened for injection (names as words);
+// and its structural values (types, patterns, formats), and every object
+// key the table does not list (a schema's property names, the keys of
+// documents or of unknown members) are text a model may read but cannot be
+// rewritten without breaking the request, so a rule that would redact,
+// mask, hash or block in them blocks the request (flags are counted), and
+// they are screened for injection (names as words);
 // roles, the model, data and data URLs are left alone (roles and data
-// match grammars ParseRequest checked).
+// match grammars ParseRequest checked), except that data which decodes to
+// text (a text file) is screened as text that cannot be rewritten.
 func FilterRequest(p *content.Policy, body []byte) ([]byte, *content.Session, error) {
 	f := &requestFilter{p: p, s: p.NewSession(), active: p.Active(), screens: p.Screens()}
 	v := content.Visitor{Value: f.value}
@@ -134,10 +146,13 @@ type requestFilter struct {
 	held            []byte   // what cannot be rewritten, each value ended by 0x1e
 }
 
-// key collects a schema's property names.
+// key holds the object keys a model may read: every key the table does
+// not list at its place (a schema's property names, the keys of vLLM's
+// documents, which chat templates render, unknown members), as names are
+// held.
 func (f *requestFilter) key(path content.Path, key []byte) {
-	if reqjson.KindAt(path) == reqjson.Schema && !f.p.Skip(path) {
-		f.held = append(append(f.held, key...), 0x1e)
+	if !reqjson.Listed(path, key) && !f.p.Skip(path) {
+		f.hold(key)
 	}
 }
 
@@ -149,8 +164,19 @@ func (f *requestFilter) value(path content.Path, text []byte) []byte {
 	}
 	switch t := treat(path, text); {
 	case t == leave:
-		if f.screens && i >= 0 && reqjson.KindAt(path) == reqjson.Role {
-			f.roles = setAt(f.roles, i, string(text))
+		switch reqjson.KindAt(path) {
+		case reqjson.Role:
+			if f.screens && i >= 0 {
+				f.roles = setAt(f.roles, i, string(text))
+			}
+		case reqjson.Data:
+			// A file that is text (text/plain, CSV, JSON) is read by the
+			// model as text: screened as it is, decoded.
+			if f.active && !f.p.Skip(path) {
+				if decoded, ok := reqjson.DataText(text); ok {
+					f.hold(decoded)
+				}
+			}
 		}
 		return text
 	case f.p.Skip(path):
@@ -158,8 +184,17 @@ func (f *requestFilter) value(path content.Path, text []byte) []byte {
 	case t == fixed:
 		f.hold(text)
 		if reqjson.KindAt(path) == reqjson.URL {
-			if u, err := url.PathUnescape(string(text)); err == nil && u != string(text) {
-				f.hold([]byte(u)) // what percent-encoding hides is seen too
+			// What percent-encoding hides is seen too, however often it
+			// was applied: sk%252Dproj is sk%2Dproj to the image's host,
+			// and sk-proj to whoever reads its logs.
+			u := string(text)
+			for range 4 {
+				d, err := url.PathUnescape(u)
+				if err != nil || d == u {
+					break
+				}
+				f.hold([]byte(d))
+				u = d
 			}
 		}
 		return text
@@ -223,12 +258,33 @@ func at[T any](xs []T, i int) T {
 	return zero
 }
 
+// ownTemplate reports whether a request brings its own chat template
+// (vLLM's chat_template, or one passed among chat_template_kwargs).
+func ownTemplate(body []byte) bool {
+	var v struct {
+		ChatTemplate json.RawMessage `json:"chat_template"`
+		Kwargs       struct {
+			ChatTemplate json.RawMessage `json:"chat_template"`
+		} `json:"chat_template_kwargs"`
+	}
+	if reqjson.Unmarshal(body, &v) != nil {
+		return true // not readable: refused
+	}
+	return present(v.ChatTemplate) || present(v.Kwargs.ChatTemplate)
+}
+
+// present reports whether a member was given and is not null.
+func present(raw json.RawMessage) bool { return len(raw) > 0 && string(raw) != "null" }
+
 // asksLogprobs reports whether a request asks for log probabilities
-// (chat: logprobs true or top_logprobs; completions: logprobs N).
+// (chat: logprobs true or top_logprobs; completions: logprobs N; vLLM's
+// prompt_logprobs; llama.cpp's own name for them, n_probs).
 func asksLogprobs(body []byte) bool {
 	var v struct {
-		Logprobs    json.RawMessage `json:"logprobs"`
-		TopLogprobs json.RawMessage `json:"top_logprobs"`
+		Logprobs       json.RawMessage `json:"logprobs"`
+		TopLogprobs    json.RawMessage `json:"top_logprobs"`
+		PromptLogprobs json.RawMessage `json:"prompt_logprobs"`
+		NProbs         json.RawMessage `json:"n_probs"`
 	}
 	if reqjson.Unmarshal(body, &v) != nil {
 		return true // unreadable: refused (ParseRequest has refused it already)
@@ -237,7 +293,7 @@ func asksLogprobs(body []byte) bool {
 		s := string(r)
 		return len(s) > 0 && s != "null" && s != "false" && s != "0"
 	}
-	return on(v.Logprobs) || on(v.TopLogprobs)
+	return on(v.Logprobs) || on(v.TopLogprobs) || on(v.PromptLogprobs) || on(v.NProbs)
 }
 
 // ContentPolicies give the content policies of a role's requests to a

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/wardenhq/warden/internal/reqjson"
 )
@@ -42,14 +43,16 @@ type completionLimits struct {
 }
 
 // per returns the completion tokens asked for per choice: the largest of
-// the fields set; set is false if none is.
+// the fields set; set is false if none is. A field set below 1 is an error.
 func (c *completionLimits) per() (n int64, set bool, err error) {
 	var errs []error
 	for _, f := range []struct {
 		name string
 		v    *int64
 	}{{"max_tokens", c.MaxTokens}, {"max_completion_tokens", c.MaxCompletionTokens}, {"n_predict", c.NPredict}, {"max_new_tokens", c.MaxNewTokens}} {
-		v, err := option(f.name, f.v, 0, 0)
+		// At least 1: Ollama reads a num_predict (its max_tokens) of 0 as
+		// no limit at all; OpenAI and vLLM refuse 0.
+		v, err := option(f.name, f.v, 0, 1)
 		errs = append(errs, err)
 		n, set = max(n, v), set || f.v != nil
 	}
@@ -63,6 +66,7 @@ type request struct {
 	Messages  []message       `json:"messages"`
 	Prompt    json.RawMessage `json:"prompt"`
 	Input     json.RawMessage `json:"input"`
+	Content   json.RawMessage `json:"content"` // llama.cpp's embeddings input, where input is absent
 	Tools     json.RawMessage `json:"tools"`
 	Functions json.RawMessage `json:"functions"`
 	completionLimits
@@ -87,8 +91,12 @@ type message struct {
 // not under-counted): chat "messages" (3 tokens per message, 1 per name, 3
 // for the reply, plus their text; image parts 765 tokens, or 85 at "low"
 // detail; audio and file parts one token per 4 bytes of their JSON),
-// "tools" and "functions" (their JSON text), completions "prompt" and
-// embeddings "input" (a string, strings, or token arrays, counted as given).
+// "tools" and "functions" (their JSON text), other members a model may
+// read as prompt (their JSON text: "suffix", "documents", any member the
+// request table does not list; see others), completions "prompt" and
+// embeddings "input" (a string, strings, or token arrays, counted as given;
+// also a top-level "content", which llama.cpp's embeddings read in its
+// place).
 //
 // The completion is max_completion_tokens or max_tokens (the larger if both
 // are set; n_predict and max_new_tokens count too), or defaultCompletion if
@@ -125,6 +133,9 @@ func Estimate(body []byte, defaultCompletion int64) (prompt, completion int64, e
 	}
 	c.json(req.Tools)
 	c.json(req.Functions)
+	if err := c.others(body); err != nil {
+		return 0, 0, fmt.Errorf("tokens: %w", err)
+	}
 	prompts, err := c.texts(req.Prompt)
 	if err != nil {
 		return 0, 0, fmt.Errorf("tokens: prompt: %w", err)
@@ -132,11 +143,38 @@ func Estimate(body []byte, defaultCompletion int64) (prompt, completion int64, e
 	if _, err := c.texts(req.Input); err != nil {
 		return 0, 0, fmt.Errorf("tokens: input: %w", err)
 	}
+	if _, err := c.texts(req.Content); err != nil {
+		return 0, 0, fmt.Errorf("tokens: content: %w", err)
+	}
 	completion, err = req.completion(defaultCompletion, prompts)
 	if err != nil {
 		return 0, 0, fmt.Errorf("tokens: %w", err)
 	}
 	return c.total(), completion, nil
+}
+
+// others counts, as their JSON text, the members of a request that a
+// model may read as prompt besides those Estimate reads: OpenAI's suffix,
+// a request's own chat_template and its chat_template_kwargs, and every
+// member the request table does not list (vLLM's documents, which chat
+// templates render, and other servers' own fields), so that a prompt
+// cannot grow past max_prompt_tokens where the estimate does not look.
+func (c *counter) others(body []byte) error {
+	var members map[string]json.RawMessage
+	if err := reqjson.Unmarshal(body, &members); err != nil {
+		return err
+	}
+	names := make([]string, 0, len(members))
+	for k := range members {
+		if k == "suffix" || k == "chat_template" || k == "chat_template_kwargs" || reqjson.Request.Member(k) == nil {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names) // the count past 4 KiB depends on the order
+	for _, k := range names {
+		c.json(members[k])
+	}
+	return nil
 }
 
 // completion is the most completion tokens the request asks for, given how

@@ -67,11 +67,6 @@ func TestEstimate(t *testing.T) {
 			prompt: 3 + count("user") + count("Hi") + 3, completion: 80,
 		},
 		{
-			name:   "max_tokens 0 reserves nothing",
-			body:   `{"messages":[{"role":"user","content":"Hi"}],"max_completion_tokens":0}`,
-			prompt: 3 + count("user") + count("Hi") + 3, completion: 0, defaultCompletion: 1024,
-		},
-		{
 			name: "content parts",
 			body: `{"messages":[{"role":"user","content":[
 				{"type":"text","text":"What is in these?"},
@@ -90,6 +85,11 @@ func TestEstimate(t *testing.T) {
 				3 + count("assistant") + count(compact(toolCalls)) +
 				3 + count("tool") + count("call_1") + count("sunny") + 3 + count(compact(tools)),
 			completion: 5,
+		},
+		{
+			name:   "what else a model may read: suffix, documents, unknown members",
+			body:   `{"model":"m","prompt":"def f():","suffix":"return 1","documents":[{"text":"Oslo"}],"temperature":0.5}`,
+			prompt: count("def f():") + count(`"return 1"`) + count(`[{"text":"Oslo"}]`), completion: 7, defaultCompletion: 7,
 		},
 		{
 			name:   "completions prompt",
@@ -177,6 +177,10 @@ func TestEstimateErrors(t *testing.T) {
 		`{"messages":[],"max_tokens":"10"}`,
 		`{"messages":[],"max_tokens":1.5}`,
 		`{"messages":[],"n":0}`,
+		// 0 is no limit at all to Ollama (num_predict).
+		`{"messages":[],"max_completion_tokens":0}`,
+		`{"messages":[],"max_tokens":-0}`,
+		`{"messages":[],"n_predict":0}`,
 		`{"prompt":{"text":"x"}}`,
 		`{"prompt":["a",[1,"b"]]}`,
 		`{"input":[{"x":1}, "a"`,
@@ -316,6 +320,9 @@ func TestMaxCompletionExact(t *testing.T) {
 	}
 	if _, _, err := tokens.MaxCompletion([]byte(`{"n_predict":-1}`)); err == nil {
 		t.Error("n_predict -1 (unbounded, to llama.cpp) accepted")
+	}
+	if _, _, err := tokens.MaxCompletion([]byte(`{"max_tokens":0}`)); err == nil || !strings.Contains(err.Error(), "max_tokens is 0, want at least 1") {
+		t.Errorf("max_tokens 0 (unbounded, to Ollama): %v", err)
 	}
 	for _, body := range []string{`{"MAX_TOKENS":10}`, `{"Max_Tokens":10}`, `{"max_to\u212aens":10}`, `{"max_completion_tokenſ":10}`} {
 		n, set, err := tokens.MaxCompletion([]byte(body))

@@ -43,6 +43,12 @@ const (
 	// schema): every string value in it is text a model reads, and so are
 	// its object keys (property names), which cannot be rewritten.
 	Schema
+	// Refused is a member a request may not carry at all, whatever its
+	// value: extra_body, the OpenAI SDKs' client-side option, which they
+	// merge into the top level before sending. Sent as it is, a proxy such
+	// as LiteLLM merges it over the body it forwards, so its model,
+	// max_tokens or messages would replace those Warden decided on.
+	Refused
 )
 
 // Field is a field of a request body: the kind of the strings at it (a
@@ -53,7 +59,11 @@ const (
 type Field struct {
 	Kind    Kind
 	Members map[string]*Field
-	sorted  []string // the names of Members, sorted
+	// List: the field holds an array of strings of its kind (modalities).
+	// Elsewhere a field with a grammar holds one string (or an object),
+	// never an array: ["system"] is no role.
+	List   bool
+	sorted []string // the names of Members, sorted
 }
 
 // Member returns the member named exactly name, or nil.
@@ -86,6 +96,25 @@ func KindAt(path []string) Kind {
 		f = m
 	}
 	return f.Kind
+}
+
+// Listed reports whether key is, exactly, a member the table lists of the
+// object at path (as KindAt reads paths): "role" in a message, "type" in a
+// content part. Other keys (of metadata, of a schema, of a field the table
+// does not know, or unknown members) are free text a model may read: a
+// tool schema's property names, the keys of vLLM's documents, which chat
+// templates render.
+func Listed(path []string, key []byte) bool {
+	f := Request
+	for _, e := range path {
+		if len(e) > 0 && e[0] == '[' {
+			continue
+		}
+		if f = f.Members[e]; f == nil {
+			return false
+		}
+	}
+	return f.Members[string(key)] != nil
 }
 
 type members = map[string]*Field
@@ -130,6 +159,7 @@ var Request = object(Text, members{
 	"prompt":        text,       // a string, strings, or token ids (numbers)
 	"prompt_embeds": leaf(Data), // vLLM: the prompt as base64 embeddings
 	"input":         text,
+	"content":       text, // llama.cpp's embeddings read it where input is absent
 	"suffix":        text,
 	"tools":         object(Text, members{"type": name, "function": function}),
 	"functions":     function,
@@ -145,12 +175,16 @@ var Request = object(Text, members{
 	"best_of":               text,
 	"logprobs":              text,
 	"top_logprobs":          text,
+	"prompt_logprobs":       text, // vLLM's
+	"n_probs":               text, // llama.cpp's logprobs
+	"chat_template":         text, // vLLM renders a request's own template
+	"chat_template_kwargs":  object(Text, members{"chat_template": text}),
 	"stream_options":        object(Text, members{"include_usage": text}),
 	"encoding_format":       name,
 	"dimensions":            text,
 	"service_tier":          name,
 	"reasoning_effort":      name,
-	"modalities":            name,
+	"modalities":            &Field{Kind: Name, List: true},
 	"audio":                 object(Text, members{"voice": object(Name, members{"id": id}), "format": name}),
 	"prediction":            object(Text, members{"type": name, "content": object(Text, part)}),
 	"stop":                  text,
@@ -165,4 +199,5 @@ var Request = object(Text, members{
 	"metadata":              text,
 	"logit_bias":            text,
 	"store":                 text,
+	"extra_body":            leaf(Refused),
 })

@@ -2,8 +2,10 @@ package reqjson
 
 import (
 	"bytes"
+	"encoding/base64"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // Valid reports whether s (a string's text, unescaped) matches the grammar
@@ -24,6 +26,8 @@ func Valid(k Kind, s []byte) bool {
 		return len(s) <= 256 && identifier(s, "_-.:")
 	case URL:
 		return imageURL(s)
+	case Refused:
+		return false
 	case Data:
 		if IsDataURL(s) {
 			return dataURL(s, "")
@@ -46,6 +50,8 @@ func Problem(k Kind) string {
 		return "must be an http or https URL, or a data:image/...;base64, URL"
 	case Data:
 		return "must be base64 data, or a data:...;base64, URL"
+	case Refused:
+		return "is not accepted: it is a client library's option, whose members belong at the top level of the request"
 	}
 	return "is malformed"
 }
@@ -100,6 +106,56 @@ func dataURL(s []byte, prefix string) bool {
 		return false
 	}
 	return base64Text(payload)
+}
+
+// DataText returns the text that base64 data (or a data: URL) holds, if
+// it holds text: a file a model reads as text (text/plain, CSV, JSON, ...),
+// which the content controls must screen like any text; ok is false for
+// anything else (a PDF, audio, an image: not text to a detector).
+func DataText(s []byte) (text []byte, ok bool) {
+	if IsDataURL(s) {
+		_, payload, found := bytes.Cut(s, []byte(";base64,"))
+		if !found {
+			return nil, false
+		}
+		s = payload
+	}
+	payload := bytes.TrimRight(s, "=")
+	enc := base64.RawStdEncoding
+	if bytes.ContainsAny(payload, "-_") {
+		enc = base64.RawURLEncoding
+	}
+	// A PDF or an image shows itself in its first bytes: only text is
+	// decoded whole.
+	if head := payload[:min(len(payload), 1024)]; len(head) < len(payload) {
+		if _, ok := decodeText(enc, head, true); !ok {
+			return nil, false
+		}
+	}
+	return decodeText(enc, payload, false)
+}
+
+// decodeText decodes base64 and reports whether it is text: UTF-8 (with
+// cut, a character cut off at the end aside) without control characters
+// but tabs, line and page breaks.
+func decodeText(enc *base64.Encoding, payload []byte, cut bool) ([]byte, bool) {
+	text := make([]byte, enc.DecodedLen(len(payload)))
+	n, err := enc.Decode(text, payload)
+	if err != nil || n == 0 {
+		return nil, false
+	}
+	text = text[:n]
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRune(text[i:])
+		switch {
+		case r == utf8.RuneError && size == 1 && !(cut && len(text)-i < utf8.UTFMax):
+			return nil, false
+		case r < ' ' && r != '\t' && r != '\n' && r != '\r' && r != '\f' || r == 0x7f:
+			return nil, false
+		}
+		i += size
+	}
+	return text, true
 }
 
 // base64Text: the standard or URL-safe base64 alphabet, padding at the end.

@@ -1,9 +1,11 @@
 package reqjson
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -171,4 +173,52 @@ func FuzzUnmarshal(f *testing.F) {
 			t.Fatalf("Unmarshal read %+v; by exact names %+v", r, exact)
 		}
 	})
+}
+
+// TestListed: only the table's own members at their place are listed;
+// every other key (a schema's properties, documents, unknown members) is
+// free text.
+func TestListed(t *testing.T) {
+	for _, c := range []struct {
+		path []string
+		key  string
+		want bool
+	}{
+		{nil, "model", true},
+		{nil, "documents", false},
+		{[]string{"messages", "[0]"}, "role", true},
+		{[]string{"messages", "[0]"}, "Role", false},
+		{[]string{"messages", "[0]", "content", "[1]", "image_url"}, "url", true},
+		{[]string{"tools", "[0]", "function", "parameters", "properties"}, "city", false},
+		{[]string{"tools", "[0]", "function", "parameters"}, "type", false},
+		{[]string{"documents", "[0]"}, "text", false},
+		{[]string{"metadata"}, "team", false},
+	} {
+		if got := Listed(c.path, []byte(c.key)); got != c.want {
+			t.Errorf("Listed(%v, %q) = %v, want %v", c.path, c.key, got, c.want)
+		}
+	}
+}
+
+func TestDataText(t *testing.T) {
+	long := strings.Repeat("héllo wörld, ", 200)
+	for _, c := range []struct {
+		in   string
+		want string
+		ok   bool
+	}{
+		{"data:text/plain;base64," + base64.StdEncoding.EncodeToString([]byte("key sk-proj-x\n")), "key sk-proj-x\n", true},
+		{base64.StdEncoding.EncodeToString([]byte(long)), long, true},
+		{base64.RawURLEncoding.EncodeToString([]byte("a>b?c")), "a>b?c", true},
+		{"data:application/pdf;base64," + base64.StdEncoding.EncodeToString([]byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")), "", false},
+		{base64.StdEncoding.EncodeToString([]byte("RIFF\x00\x00WAVE")), "", false},
+		{base64.StdEncoding.EncodeToString([]byte("\x89PNG" + long)), "", false},
+		{"data:text/plain,hello", "", false},
+		{"", "", false},
+	} {
+		got, ok := DataText([]byte(c.in))
+		if ok != c.ok || string(got) != c.want {
+			t.Errorf("DataText(%.40q) = %.40q, %v; want %.40q, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
 }

@@ -72,9 +72,11 @@ func (e *FieldError) in(elem string) error {
 //     folding, anywhere in the body (ErrDuplicateKey);
 //   - a member whose name, unescaped, is a case-variant of a field in the
 //     table (ErrCaseVariant, naming the field);
+//   - a member the table refuses outright (extra_body), whatever its
+//     value (ErrFieldValue);
 //   - a string at a field of the table that does not match its kind's
-//     grammar, or an object where such a field wants a string
-//     (ErrFieldValue).
+//     grammar, or an object or an array where such a field wants a
+//     string (ErrFieldValue).
 //
 // It is one pass over the body, and allocates only for keys or grammar
 // values written with escapes, objects of more than 16 keys, and errors.
@@ -91,6 +93,9 @@ func (f *Field) grammar() bool {
 // check checks the value at b[i] (read as field f; nil: not in the table)
 // and returns the index just past it.
 func check(b []byte, i int, f *Field) (int, error) {
+	if f != nil && f.Kind == Refused {
+		return i, &FieldError{Err: ErrFieldValue, Kind: Refused}
+	}
 	switch b[i] {
 	case '{':
 		if f.grammar() && f.Members == nil {
@@ -131,6 +136,9 @@ func check(b []byte, i int, f *Field) (int, error) {
 		}
 		return j + 1, nil
 	case '[':
+		if f.grammar() && !f.List {
+			return i, &FieldError{Err: ErrFieldValue, Kind: f.Kind}
+		}
 		j := skipSpace(b, i+1)
 		for n := 0; b[j] != ']'; n++ {
 			if b[j] == ',' {
