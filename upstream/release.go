@@ -54,6 +54,9 @@ func release(res *http.Response, o *Outcome) error {
 		o.Streaming = true
 		return nil
 	}
+	if o.Filter != nil && res.StatusCode/100 == 4 {
+		return filterClientError(res, o, mt)
+	}
 	if res.StatusCode == http.StatusOK || o.Filter != nil && res.StatusCode/100 == 2 {
 		b, err := io.ReadAll(io.LimitReader(res.Body, MaxBufferedResponse+1))
 		res.Body.Close()
@@ -83,6 +86,38 @@ func release(res *http.Response, o *Outcome) error {
 		res.ContentLength = int64(len(b))
 		res.Header.Set("Content-Length", strconv.Itoa(len(b)))
 	}
+	if o.Release == nil {
+		return nil
+	}
+	if _, err := o.Release(res.StatusCode, nil, res.Header); err != nil {
+		return errors.Join(ErrAuditUnavailable, err)
+	}
+	return nil
+}
+
+// filterClientError applies the response policy to an upstream's 4xx
+// answer, which passes through to the client: its message may quote what
+// the upstream was sent or holds (a model's error can echo a document). A
+// JSON answer is filtered like a 2xx one (a rule that blocks withholds
+// it); one the policy cannot read is withheld as a server error would be
+// (502 upstream_error), never relayed unread.
+func filterClientError(res *http.Response, o *Outcome, mt string) error {
+	b, err := io.ReadAll(io.LimitReader(res.Body, MaxBufferedResponse+1))
+	res.Body.Close()
+	switch {
+	case err != nil:
+		return err
+	case len(b) > MaxBufferedResponse:
+		return errResponseTooLarge
+	case mt != "application/json" || !json.Valid(b):
+		return errUpstreamStatus
+	}
+	if b, err = filterBody(b, o); err != nil {
+		return err
+	}
+	res.Body = io.NopCloser(bytes.NewReader(b))
+	res.ContentLength = int64(len(b))
+	res.Header.Set("Content-Length", strconv.Itoa(len(b)))
 	if o.Release == nil {
 		return nil
 	}
