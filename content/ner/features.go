@@ -89,10 +89,8 @@ const ctxGaz = GTitle | GOrgSuffix | GOrgNoun | GStreet | GUnit | GFirst | GLast
 func features(fs *[maxFeats]uint64, text []byte, toks []Token, info []tokInfo, i int, p1, p2 uint8) int {
 	n := 0
 	add := func(tpl int, v uint64) {
-		if n < maxFeats {
-			fs[n] = feat(tpl, v)
-			n++
-		}
+		fs[n&(maxFeats-1)] = feat(tpl, v)
+		n++
 	}
 	t := &info[i]
 	wAt := func(k int) uint64 {
@@ -162,7 +160,7 @@ func features(fs *[maxFeats]uint64, text []byte, toks []Token, info []tokInfo, i
 			add(fPhrase, uint64(trailingZeros32(g))|beg)
 		}
 	}
-	return n
+	return min(n, maxFeats)
 }
 
 func trailingZeros32(x uint32) int {
@@ -227,7 +225,7 @@ func (m *Model) analyse(text []byte, toks []Token, info []tokInfo) {
 			t.cls |= cNextColon
 		}
 		if t.cls&cPunct == 0 {
-			t.gaz = m.gaz[phraseNext(phraseSeed, t.w)]
+			t.gaz, _ = m.gaz.get(phraseNext(phraseSeed, t.w))
 		}
 	}
 	// Longest gazetteer phrases.
@@ -239,7 +237,7 @@ func (m *Model) analyse(text []byte, toks []Token, info []tokInfo) {
 		best, bestF := 0, uint32(0)
 		for k := 1; k < maxPhrase && i+k < len(toks); k++ {
 			h = phraseNext(h, info[i+k].w)
-			f, ok := m.gaz[h]
+			f, ok := m.gaz.get(h)
 			if !ok {
 				if k >= 2 {
 					break
@@ -316,6 +314,18 @@ func shapeOf(w []byte) (uint64, uint8) {
 // gated reports whether token i needs the model: a token with no capital
 // and no digit, after an O, is O (entities start with a capital or a
 // house number), which keeps ordinary prose cheap.
-func gated(t *tokInfo, prev uint8) bool {
-	return prev == lO && t.cls&(cUpperInit|cAllUpper|cDigit) == 0
+func gated(info []tokInfo, i int, prev uint8) bool {
+	if prev != lO {
+		return false
+	}
+	t := &info[i]
+	if t.cls&(cUpperInit|cAllUpper) != 0 {
+		return false
+	}
+	if t.cls&cDigit == 0 {
+		return true
+	}
+	// A number starts an entity only before a capitalised word or an
+	// address word ("12 Oak St", "5 rue", "221B Baker").
+	return i+1 >= len(info) || (info[i+1].cls&(cUpperInit|cAllUpper) == 0 && info[i+1].gaz&(GStreet|GUnit) == 0)
 }

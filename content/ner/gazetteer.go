@@ -46,18 +46,89 @@ var GazNames = [NumGaz]string{"first", "first_top", "last", "last_top", "city", 
 //go:embed data/gazetteer.txt.gz
 var gazetteerGz []byte
 
-// gazetteer maps the hash of a lower-cased token sequence to its classes.
-type gazetteer map[uint64]uint32
+// gazetteer maps the hash of a lower-cased token sequence to its classes:
+// an open-addressing table of (key, classes) pairs, one cache line per
+// probe in the common case. Key 0 marks an empty slot.
+type gazetteer struct {
+	slots []gazSlot
+	mask  uint64
+	n     int
+}
+
+type gazSlot struct {
+	key uint64
+	val uint32
+}
+
+func newGazetteer(n int) *gazetteer {
+	size := 1
+	for size < 2*n+16 {
+		size <<= 1
+	}
+	return &gazetteer{slots: make([]gazSlot, size), mask: uint64(size - 1)}
+}
+
+// get returns the classes of h, and whether h is in the table.
+func (g *gazetteer) get(h uint64) (uint32, bool) {
+	if h == 0 {
+		h = 1
+	}
+	for i := h & g.mask; ; i = (i + 1) & g.mask {
+		s := &g.slots[i]
+		if s.key == h {
+			return s.val, true
+		}
+		if s.key == 0 {
+			return 0, false
+		}
+	}
+}
+
+// or adds classes f to h; the table must have room (newGazetteer sizes it).
+func (g *gazetteer) or(h uint64, f uint32) {
+	if h == 0 {
+		h = 1
+	}
+	for i := h & g.mask; ; i = (i + 1) & g.mask {
+		s := &g.slots[i]
+		if s.key == h {
+			s.val |= f
+			return
+		}
+		if s.key == 0 {
+			if 2*(g.n+1) > len(g.slots) {
+				g.grow()
+				g.or(h, f)
+				return
+			}
+			s.key, s.val = h, f
+			g.n++
+			return
+		}
+	}
+}
+
+func (g *gazetteer) grow() {
+	old := g.slots
+	g.slots = make([]gazSlot, 2*len(old))
+	g.mask = uint64(len(g.slots) - 1)
+	g.n = 0
+	for _, s := range old {
+		if s.key != 0 {
+			g.or(s.key, s.val)
+		}
+	}
+}
 
 const maxPhrase = 5 // tokens in the longest gazetteer phrase
 
 // loadGazetteer reads "hexflags<TAB>phrase" lines (gzip-compressed).
-func loadGazetteer(r io.Reader) (gazetteer, error) {
+func loadGazetteer(r io.Reader) (*gazetteer, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, err
 	}
-	g := gazetteer{}
+	g := newGazetteer(1 << 17)
 	sc := bufio.NewScanner(zr)
 	var toks []Token
 	for sc.Scan() {
@@ -79,10 +150,10 @@ func loadGazetteer(r io.Reader) (gazetteer, error) {
 		for k, t := range toks {
 			h = phraseNext(h, lowerHash(phrase[t.Start:t.End]))
 			if k == 0 && len(toks) > 1 {
-				g[h] |= GPhraseStart
+				g.or(h, GPhraseStart)
 			}
 		}
-		g[h] |= uint32(f)
+		g.or(h, uint32(f))
 	}
 	return g, sc.Err()
 }

@@ -19,7 +19,7 @@ var abbrevs = map[string]bool{
 	"bros": true, "ln": true, "dr.": true, "pl": true, "ct": true, "hwy": true, "pkwy": true,
 	"str": true, "av": true, "rev": true, "hon": true, "gen": true, "capt": true, "lt": true,
 	"sgt": true, "ste": true, "bldg": true, "fl": true, "dra": true, "mx": true, "esq": true,
-	"univ": true, "assn": true, "intl": true, "plc": true, "llc": true, "gmbh": true,
+	"univ": true, "assn": true, "intl": true,
 }
 
 // Tokenize appends the tokens of text to dst and returns it. Words keep

@@ -16,7 +16,7 @@ type TrainOptions struct {
 // labelled with the labels the model itself gave the tokens before it, as
 // at run time, and a wrong label moves the weights of its features
 // toward the right one.
-func Train(docs []Doc, g gazetteer, o TrainOptions) *Model {
+func Train(docs []Doc, g *gazetteer, o TrainOptions) *Model {
 	m := newModel(o.Bits, g)
 	size := len(m.w)
 	w := make([]float64, size)   // current weights
@@ -47,7 +47,7 @@ func Train(docs []Doc, g gazetteer, o TrainOptions) *Model {
 			for i := range s.toks {
 				now++
 				l := uint8(lO)
-				if gated(&s.info[i], p1) {
+				if gated(s.info, i, p1) {
 					s.labels[i] = l
 					p2, p1 = p1, l
 					continue

@@ -227,7 +227,7 @@ const (
 	mr mrs ms dr prof herr frau monsieur madame señor señora signed_by`
 	ctxLoc = `in at near from to born lives resides resident located based moved city town village county province state region
 	wohnhaft geboren in_der né née à domicilié nacido nacida vive reside ciudad ville stadt`
-	titles = `mr mrs ms miss mx dr prof sir dame herr frau fräulein monsieur madame mademoiselle mme mlle m señor señora señorita sr sra srta don doña dra rev hon`
+	titles = `judge officer grandma grandpa granny uncle aunt auntie coach captain senator president mayor governor nurse professor father sister brother pastor rabbi mr mrs ms miss mx dr prof sir dame herr frau fräulein monsieur madame mademoiselle mme mlle m señor señora señorita sr sra srta don doña dra rev hon`
 )
 
 var euroFirst = strings.Fields(`hans peter klaus jürgen wolfgang stefan andreas michael thomas uwe dieter günter horst helmut

@@ -36,6 +36,9 @@ func (g *gen) ent(s, typ string) {
 // doc renders one to three templates of one language and domain.
 func (g *gen) doc(set *templateSet) ner.Doc {
 	key := set.keys[g.rng.IntN(len(set.keys))]
+	if set == trainTemplates && g.chance(0.35) {
+		key = "en/mix"
+	}
 	ts := set.by[key]
 	lang, domain, _ := strings.Cut(key, "/")
 	g.lang = lang
@@ -50,12 +53,17 @@ func (g *gen) doc(set *templateSet) ner.Doc {
 				g.lit(" ")
 			}
 		}
-		g.render(g.pick(ts))
+		if domain == "mix" {
+			g.mixSentence()
+		} else {
+			g.render(g.pick(ts))
+		}
 	}
 	text := g.b.String()
-	if g.chance(0.04) { // ALL CAPS forms and headers
+	if g.chance(0.03) { // ALL CAPS forms and headers
 		text = strings.ToUpper(text)
 	}
+	text = strings.ReplaceAll(text, "_", " ")
 	return ner.Doc{Text: text, Spans: append([]ner.DocSpan(nil), g.sp...), Domain: domain, Lang: lang}
 }
 
@@ -78,7 +86,7 @@ func (g *gen) render(t string) {
 }
 
 func (g *gen) first() string {
-	if g.chance(0.03) {
+	if g.chance(0.01) {
 		return g.words(placeLikeFirst)
 	}
 	if g.lang != "en" && g.chance(0.15) {
@@ -391,7 +399,15 @@ func (g *gen) filler(name string) (string, bool) {
 	case "CODE":
 		return g.words(codeIdents), true
 	case "HEADING":
-		return g.words(headings), true
+		h := g.words(headings)
+		if g.chance(0.3) {
+			h = strings.ToUpper(h)
+		}
+		return h, true
+	case "JOB":
+		return g.words(jobs), true
+	case "DEPT":
+		return g.words(depts), true
 	case "WEEKDAY":
 		return g.words("Monday Tuesday Wednesday Thursday Friday Saturday Sunday"), true
 	case "CAPWORD":
@@ -401,6 +417,9 @@ func (g *gen) filler(name string) (string, bool) {
 }
 
 func (g *gen) slot(name string) {
+	if g.mixSlot(name) {
+		return
+	}
 	if v, ok := g.filler(name); ok {
 		g.lit(v)
 		return
