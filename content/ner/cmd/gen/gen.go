@@ -404,6 +404,12 @@ func (g *gen) filler(name string) (string, bool) {
 			h = strings.ToUpper(h)
 		}
 		return h, true
+	case "SYMPTOM":
+		v := g.words(symptoms)
+		if g.chance(0.5) {
+			v = strings.ToUpper(v)
+		}
+		return v, true
 	case "JOB":
 		return g.words(jobs), true
 	case "DEPT":
@@ -488,7 +494,8 @@ const (
 	drugs          = `Lisinopril Metformin Atorvastatin Amoxicillin Ibuprofen Warfarin Eliquis Humira Ozempic Prednisone Gabapentin Levothyroxine Omeprazole Xarelto Keytruda Tylenol Advil Aspirin`
 	codeIdents     = `UserService.getName() PatientRecord AddressValidator NullPointerException HttpClient.Do() CustomerRepository OrderController.Create ParseStreetAddress() MainActivity SessionManager Kafka.Consumer S3Bucket`
 	headings       = `Chief_Complaint History_of_Present_Illness Assessment_and_Plan Discharge_Summary Past_Medical_History Review_of_Systems Physical_Exam Action_Items Next_Steps Executive_Summary Terms_and_Conditions Release_Notes Known_Issues Background Findings Recommendations`
+	symptoms       = `Abdominal_Pain Chest_Pain Shortness_of_Breath Headache Fever Nausea Back_Pain Dizziness Fatigue Cough Sore_Throat Syncope Palpitations`
 	capWords       = `Please Thanks Yes No Sure Unfortunately However Regarding Attached Following Today Tomorrow Additionally Note Also Great Okay Hello Hi Welcome Update Reminder Important Urgent Confidential`
 )
 
-var famousOrgs = strings.Split(`Google|Microsoft|Amazon|Apple Inc.|Deloitte|Siemens|Bosch|Renault|Telefónica|Banco Santander|Pfizer|Kaiser Permanente|Mayo Clinic|Walmart|IBM|Oracle|Accenture|McKinsey & Company|Goldman Sachs|JPMorgan Chase|Wells Fargo|Bank of America|UnitedHealth Group|Blue Cross Blue Shield|Aetna|Cigna|Johnson & Johnson|Procter & Gamble|Deutsche Bank|Allianz|BASF|SAP|Volkswagen|BMW|Lufthansa|Deutsche Telekom|Charité|L'Oréal|TotalEnergies|BNP Paribas|Société Générale|AXA|Carrefour|Airbus|Iberdrola|Inditex|Mapfre|Repsol|BBVA|CaixaBank|Mercadona|Red Cross|UNICEF|World Health Organization|Internal Revenue Service|Department of Veterans Affairs|NHS England|Medicare|FedEx|UPS|DHL|Verizon|AT&T|Comcast|Salesforce|Stripe|Shopify|Netflix|Uber|Airbnb|Cleveland Clinic|Johns Hopkins Hospital|Massachusetts General Hospital|Stanford University|Harvard Law School`, "|")
+var famousOrgs = strings.Split(`Google|Microsoft|Amazon|Apple Inc.|Deloitte|Siemens|Bosch|Renault|Telefónica|Banco Santander|Pfizer|Kaiser Permanente|Mayo Clinic|Walmart|IBM|Oracle|Accenture|McKinsey & Company|Goldman Sachs|JPMorgan Chase|Wells Fargo|Bank of America|UnitedHealth Group|Blue Cross Blue Shield|Aetna|Cigna|Johnson & Johnson|Procter & Gamble|Deutsche Bank|Allianz|BASF|SAP|Volkswagen|BMW|Lufthansa|Deutsche Telekom|Charité|L'Oréal|TotalEnergies|BNP Paribas|Société Générale|AXA|Carrefour|Airbus|Iberdrola|Inditex|Mapfre|Repsol|BBVA|CaixaBank|Mercadona|Red Cross|UNICEF|World Health Organization|Internal Revenue Service|Department of Veterans Affairs|NHS England|Medicare|FedEx|UPS|DHL|Verizon|AT&T|Comcast|Salesforce|Stripe|Shopify|Netflix|Uber|Airbnb|Cleveland Clinic|Starbucks|Best Buy|Target|Costco|Home Depot|CVS Pharmacy|Walgreens|Reuters|Associated Press|Bloomberg|Moderna|Zendesk|Atlassian|Spotify|Nestlé|Unilever|Novartis|Roche|Bayer|Merck|Kroger|Delta Air Lines|United Airlines|Boeing|Lockheed Martin|General Electric|Ford|Toyota|Honda|Samsung|Sony|Intel|Nvidia|Adobe|Cisco|PayPal|Visa|Mastercard|American Express|Citibank|HSBC|Barclays|Lloyds Bank|Vodafone|Orange|Deutsche Post|Sanofi|Danone|Zara|Seat|Telefónica|Correos|Johns Hopkins Hospital|Massachusetts General Hospital|Stanford University|Harvard Law School`, "|")
