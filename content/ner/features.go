@@ -82,7 +82,7 @@ var sentinelW = lowerHash([]byte("<s>"))
 
 // ctxGaz is the part of a neighbour's classes that is worth a feature.
 const ctxGaz = GTitle | GOrgSuffix | GOrgNoun | GStreet | GUnit | GFirst | GLast | GCity | GRegion |
-	GStateCode | GContextPer | GContextLoc | GPersSuffix | GCountry | GMonth | GDirectional
+	GStateCode | GContextPer | GContextLoc | GPersSuffix | GCountry | GMonth | GDirectional | GOrgKnown | GCommon
 
 // features fills fs with the hashed features of token i, given the two
 // labels before it, and returns how many there are.
@@ -156,7 +156,7 @@ func features(fs *[maxFeats]uint64, text []byte, toks []Token, info []tokInfo, i
 		if t.pbeg {
 			beg = 1 << 8
 		}
-		for g := t.pgaz & (GCity | GRegion | GCountry | GOrgSuffix | GOrgNoun | GPlaceWord | GStreet | GTitle); g != 0; g &= g - 1 {
+		for g := t.pgaz & (GCity | GRegion | GCountry | GOrgSuffix | GOrgNoun | GOrgKnown | GPlaceWord | GStreet | GTitle | GFirst | GLast); g != 0; g &= g - 1 {
 			add(fPhrase, uint64(trailingZeros32(g))|beg)
 		}
 	}

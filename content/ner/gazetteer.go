@@ -34,14 +34,15 @@ const (
 	GContextPer                     // a word that announces a person ("patient", "name")
 	GContextLoc                     // a word that announces a place ("in", "from", "near")
 	GStateCode                      // a US or Canadian state code ("IL", "ON")
+	GOrgKnown                       // a well-known organisation ("Siemens", "Wells Fargo")
 	GPhraseStart                    // the first word of a longer entry
-	NumGaz       = 21
+	NumGaz       = 22
 )
 
 // GazNames names the classes, for the gazetteer builder's summary.
 var GazNames = [NumGaz]string{"first", "first_top", "last", "last_top", "city", "region", "country",
 	"street", "unit", "title", "org_suffix", "org_noun", "directional", "month", "common",
-	"pers_suffix", "place_word", "ctx_per", "ctx_loc", "state_code", "phrase_start"}
+	"pers_suffix", "place_word", "ctx_per", "ctx_loc", "state_code", "org_known", "phrase_start"}
 
 //go:embed data/gazetteer.txt.gz
 var gazetteerGz []byte

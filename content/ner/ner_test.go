@@ -14,7 +14,7 @@ func TestTokenize(t *testing.T) {
 	}{
 		{"Dr. J. O'Brien-Smith lives at 221B Baker St. in London.", []string{"Dr.", "J.", "O'Brien-Smith", "lives", "at", "221B", "Baker", "St.", "in", "London", "."}},
 		{"Mrs. Müller, Hauptstraße 5a; 10-12 3.5 x", []string{"Mrs.", "Müller", ",", "Hauptstraße", "5a", ";", "10-12", "3.5", "x"}},
-		{"don't -- rock'n'roll'", []string{"don't", "-", "-", "rock'n'roll", "'"}},
+		{"don't -- rock'n'roll' Goldberg's office, Parkinson's", []string{"don't", "-", "-", "rock'n'roll", "'", "Goldberg", "'s", "office", ",", "Parkinson", "'s"}},
 		{"U.S. Inc. The end.", []string{"U.", "S.", "Inc.", "The", "end", "."}},
 		{"\xff\xfeab", []string{"\xff", "\xfe", "ab"}},
 	} {

@@ -103,6 +103,9 @@ func scanWord(text []byte, i int) int {
 			continue
 		}
 		if j := joiner(text, i); j > 0 && i+j < n && i > start {
+			if isPossessive(text, i, j) {
+				break
+			}
 			if ok2, _ := wordRune(text, i+j); ok2 {
 				i += j
 				continue
@@ -120,6 +123,20 @@ func scanWord(text []byte, i int) int {
 		}
 	}
 	return i
+}
+
+// isPossessive reports whether the apostrophe of size j at text[i:] starts
+// a final "'s" ("Goldberg's"), which is a token of its own.
+func isPossessive(text []byte, i, j int) bool {
+	if text[i] == '-' || i+j >= len(text) || (text[i+j]|0x20) != 's' {
+		return false
+	}
+	k := i + j + 1
+	if k >= len(text) {
+		return true
+	}
+	ok, _ := wordRune(text, k)
+	return !ok
 }
 
 func isAbbrev(w []byte) bool {

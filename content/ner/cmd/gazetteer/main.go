@@ -162,12 +162,15 @@ func build(src string) gaz {
 			g.add(r[2], ner.GOrgSuffix)
 		}
 	}
+	for _, o := range strings.Split(knownOrgs, "|") {
+		g.add(strings.TrimSpace(o), ner.GOrgKnown)
+	}
 	for _, list := range []struct {
 		words string
 		f     uint32
 	}{
 		{orgNouns, ner.GOrgNoun}, {months, ner.GMonth}, {common, ner.GCommon},
-		{ctxPer, ner.GContextPer}, {ctxLoc, ner.GContextLoc}, {titles, ner.GTitle},
+		{ctxPer, ner.GContextPer}, {ctxLoc, ner.GContextLoc}, {titles, ner.GTitle}, {deNouns, ner.GCommon},
 	} {
 		for _, w := range strings.Fields(list.words) {
 			g.add(strings.ReplaceAll(w, "_", " "), list.f)
@@ -221,7 +224,7 @@ const (
 	der die das und oder ein eine einen dem den des mit von zu im am für auf ist sind war nicht sehr bitte danke herzliche grüße
 	le la les un une des du et ou de à au aux en pour avec sur est sont pas très merci bonjour cordialement
 	el los las unos unas y o del al con por para es son muy gracias hola saludos atentamente`
-	ctxPer = `patient patientin patiente paciente name nom nombre employee mitarbeiter employé empleado client customer kunde
+	ctxPer = `rn md phd np pa do dds patient patientin patiente paciente name nom nombre employee mitarbeiter employé empleado client customer kunde
 	contact spouse wife husband son daughter mother father brother sister doctor physician nurse surgeon attorney lawyer
 	signed sincerely regards from_dr referred attending author reviewer manager user member tenant applicant candidate
 	mr mrs ms dr prof herr frau monsieur madame señor señora signed_by`
@@ -229,6 +232,27 @@ const (
 	wohnhaft geboren in_der né née à domicilié nacido nacida vive reside ciudad ville stadt`
 	titles = `judge officer grandma grandpa granny uncle aunt auntie coach captain senator president mayor governor nurse professor father sister brother pastor rabbi mr mrs ms miss mx dr prof sir dame herr frau fräulein monsieur madame mademoiselle mme mlle m señor señora señorita sr sra srta don doña dra rev hon`
 )
+
+// knownOrgs are large, well-known organisations, whose names carry no legal suffix.
+const knownOrgs = `Google|Microsoft|Amazon|Apple|Meta|Facebook|Netflix|Tesla|IBM|Oracle|Intel|Nvidia|Adobe|Cisco|Salesforce|SAP|Siemens|Bosch|
+Volkswagen|BMW|Mercedes-Benz|Daimler|Audi|Porsche|Allianz|BASF|Bayer|Lufthansa|Deutsche Bank|Commerzbank|Deutsche Telekom|Deutsche Bahn|Deutsche Post|
+Renault|Peugeot|Michelin|L'Oréal|TotalEnergies|BNP Paribas|Société Générale|AXA|Carrefour|Airbus|Danone|Sanofi|Orange|
+Telefónica|Santander|Banco Santander|BBVA|CaixaBank|Iberdrola|Inditex|Zara|Mapfre|Repsol|Mercadona|Correos|Seat|
+Walmart|Target|Costco|Kroger|Home Depot|Best Buy|Starbucks|McDonald's|Coca-Cola|PepsiCo|Nike|Disney|Boeing|FedEx|UPS|DHL|
+JPMorgan|JPMorgan Chase|Goldman Sachs|Morgan Stanley|Citibank|Citigroup|Wells Fargo|Bank of America|HSBC|Barclays|Lloyds|Visa|Mastercard|PayPal|
+American Express|Verizon|AT&T|Comcast|T-Mobile|Vodafone|Samsung|Sony|Toyota|Honda|Nissan|Hyundai|Ford|General Motors|General Electric|
+Pfizer|Moderna|Johnson & Johnson|Merck|Novartis|Roche|AstraZeneca|GSK|Aetna|Cigna|Humana|Kaiser Permanente|UnitedHealth|Anthem|
+Blue Cross|Medicare|Medicaid|Mayo Clinic|Cleveland Clinic|Reuters|Associated Press|Bloomberg|BBC|CNN|Uber|Lyft|Airbnb|Spotify|
+Zendesk|Atlassian|Shopify|Stripe|Slack Technologies|Deloitte|PwC|KPMG|Ernst & Young|EY|Accenture|McKinsey|Red Cross|UNICEF|
+World Health Organization|WHO|United Nations|NATO|European Commission|FBI|CIA|IRS|NHS|NASA|CDC|FDA`
+
+// deNouns are frequent German nouns: capitalised, but not names.
+const deNouns = `termin rechnung vertrag tochter sohn morgen abend tag woche monat jahr jahre firma stadt arzt ärztin
+praxis klinik station befund diagnose therapie bericht brief nachricht anfrage antwort frage problem lieferung paket
+bestellung kunde kundin mitarbeiter kollege kollegin chef leitung abteilung team projekt sitzung besprechung unterlagen
+adresse wohnung haus straße ort land telefon nummer konto betrag zahlung frist grüße dank bitte hinweis anlage seite
+vielen mein meine ihr ihre unser unsere sehr geehrte geehrter damen herren liebe lieber hallo tschüss entlassung aufnahme
+patient patientin ehemann ehefrau mutter vater bruder schwester kinder familie preise verbindungen raum stock`
 
 var euroFirst = strings.Fields(`hans peter klaus jürgen wolfgang stefan andreas michael thomas uwe dieter günter horst helmut
 	ursula monika petra sabine renate brigitte ingrid karin gisela heike anja katrin birgit claudia lukas leon finn jonas felix maximilian

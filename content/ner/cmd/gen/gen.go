@@ -142,6 +142,9 @@ func (g *gen) title() string {
 func (g *gen) city() string { return g.pick(g.p.city[g.lang]) }
 
 func (g *gen) region() string {
+	if g.lang == "en" && g.chance(0.12) {
+		return g.words("Lake_ Mount_ Port_ Fort_ _ _") + g.last() + g.words(" County _County _Valley _Bay _Heights _Hills _Springs")
+	}
 	if g.lang == "en" && g.chance(0.5) {
 		return g.pick(g.p.region["en"][:min(len(g.p.region["en"]), 1000)])
 	}
@@ -262,8 +265,10 @@ func (g *gen) org() string {
 	switch r := g.rng.IntN(14); r {
 	case 0, 1:
 		return g.company()
-	case 2:
+	case 2, 6:
 		return g.pick(famousOrgs)
+	case 7:
+		return g.publicOrg()
 	case 3:
 		return g.hospital()
 	case 4:
@@ -304,6 +309,29 @@ func (g *gen) company() string {
 		return core + " " + suf
 	}
 	return core + " " + suf
+}
+
+// publicOrg returns a public body or utility.
+func (g *gen) publicOrg() string {
+	switch g.lang {
+	case "de":
+		return g.words("Stadtwerke_ Sparkasse_ Stadtverwaltung_ Amtsgericht_ Volksbank_ Finanzamt_") + g.city()
+	case "fr":
+		return g.words("Mairie_de_ Préfecture_de_ Tribunal_de_ Caisse_d'Épargne_de_") + g.city()
+	case "es":
+		return g.words("Ayuntamiento_de_ Banco_de_ Juzgado_de_ Universidad_de_ Diputación_de_") + g.city()
+	}
+	switch g.rng.IntN(5) {
+	case 0:
+		return "City of " + g.city()
+	case 1:
+		return g.city() + g.words(" Police_Department _Fire_Department _Public_Library _School_District _City_Council")
+	case 2:
+		return g.region() + g.words(" Department_of_Health Department_of_Transportation State_University Department_of_Revenue")
+	case 3:
+		return g.words("Bank_of_ Port_of_ Museum_of_ Diocese_of_") + g.city()
+	}
+	return g.region() + g.words(" Medical_Association _Bar_Association _Credit_Union _Power_&_Light")
 }
 
 func (g *gen) hospital() string {
@@ -412,6 +440,8 @@ func (g *gen) filler(name string) (string, bool) {
 		return v, true
 	case "JOB":
 		return g.words(jobs), true
+	case "CRED":
+		return g.words("MD RN PhD DO NP PA-C DDS MBA CPA Esq. LPN"), true
 	case "DEPT":
 		return g.words(depts), true
 	case "WEEKDAY":
@@ -487,7 +517,7 @@ const (
 	orgAdj         = `Blue Northern Pacific Summit Apex Bright Green Silver Global United First Pioneer Vertex Harbor Atlas Crescent Evergreen Granite Horizon Keystone Liberty Meridian Nova Orion Pinnacle Quantum Redwood Sterling Titan Union Vanguard Westfield Zenith Alpine Coastal Cardinal Falcon Lakeshore Oakridge Riverside Sunrise Tri-County Allied Integrated Advanced Digital Precision National Continental Royal Imperial Golden Iron Nordic Baltic Alpen Rhein Sol Luz Étoile Lumière Atlántico`
 	orgNoun        = `Analytics Systems Logistics Health Partners Capital Solutions Foods Pharmaceuticals Energy Networks Software Bank Insurance Consulting Technologies Labs Media Motors Airlines Manufacturing Construction Realty Ventures Biotech Therapeutics Robotics Dynamics Industries Financial Trust Security Telecom Logistik Bau Technik Versicherung Solutions Conseil Assurances Transportes Construcciones Seguros Tecnologías`
 	orgTail        = `soft tech ware logic corp net data med gen tronics works`
-	countries      = `Germany France Spain Mexico Canada Italy Japan China India Brazil Australia Switzerland Austria Belgium Portugal Poland Ireland Argentina Colombia Chile Sweden Norway Netherlands`
+	countries      = `United_States United_Kingdom New_Zealand South_Africa United_Arab_Emirates the_United_States the_Netherlands Germany France Spain Mexico Canada Italy Japan China India Brazil Australia Switzerland Austria Belgium Portugal Poland Ireland Argentina Colombia Chile Sweden Norway Netherlands`
 	nationalities  = `German French Spanish Mexican Canadian Italian Japanese Chinese Indian Brazilian American British Swiss Austrian Irish Polish Dutch`
 	products       = `iPhone Excel Windows_11 Slack Jira Kubernetes PostgreSQL Outlook Teams Zoom Photoshop Android Chrome Firefox Docker SharePoint Tableau Epic Cerner MyChart Python Java Linux macOS Kindle PlayStation Xbox Tesla_Model_3 Galaxy_S23 ThinkPad`
 	diseases       = `Parkinson's_disease Crohn's_disease Alzheimer's_disease Hodgkin_lymphoma Graves'_disease Cushing's_syndrome Down_syndrome Bell's_palsy Lyme_disease Huntington's_disease Type_2_Diabetes COPD Hashimoto's_thyroiditis Guillain-Barré_syndrome Asperger_syndrome`

@@ -130,6 +130,9 @@ Diagnosis: {DISEASE}. Medication: {DRUG}.
 Please restart the {PRODUCT} server and check the {CODE} logs.
 THE QUICK REVIEW OF {PRODUCT} IS DUE IN {MONTH}.
 ## de/negative
+Der Patient ist {AGE} Jahre alt. Morgen kommt die Tochter zu Besuch.
+Vielen Dank für Ihre Bestellung. Die Lieferung erfolgt in {NUM} Tagen.
+Im Vertrag zwischen den Parteien steht nichts über Preise in {COUNTRY}.
 Guten Tag, vielen Dank für Ihre Nachricht vom {DATE}.
 Sehr geehrte Damen und Herren, die Rechnung ist am {WEEKDAY} fällig.
 Ihr Termin wurde auf {MONTH} verschoben. Bitte beachten Sie die Frist.
@@ -138,6 +141,9 @@ Diagnose: {DISEASE}. Therapie: {DRUG} 10 mg morgens.
 Der Bericht liegt der Geschäftsführung seit {MONTH} vor.
 Wir bitten um Rückmeldung bis {DATE}. Mit freundlichen Grüßen, Ihr Kundenservice
 ## de/mix
+Die Patientin {PER}, {AGE} Jahre, wurde von ihrer Tochter {FIRST} begleitet.
+Der Vertrag zwischen der {CO} und Herrn {LAST} läuft im {MONTH} aus.
+Die {ORG} verbindet {CITY} und {CITY} ab {MONTH}.
 Guten Tag {TPER}, Ihr Termin bei {TPER} ist am {DATE}.
 Hallo {FIRST}, kannst du die Unterlagen an {PER} schicken?
 Die Sitzung mit {ORG} in {CITY} wurde auf {WEEKDAY} verlegt.
@@ -190,11 +196,15 @@ Bonjour {FIRST}, merci pour votre message concernant {PRODUCT}.
 La mairie de {CITY} a reçu {PER} le {DATE}.
 Selon {ORG}, la région {REGION} est la plus touchée.
 ## es/negative
+Tiene {AGE} años y vive sola. El Paciente refiere Dolor abdominal.
 Buenos días, gracias por su mensaje del {DATE}. La factura está disponible.
 Asunto: Acta de la Reunión del {WEEKDAY}. Orden del día: Presupuesto, Varios.
 Diagnóstico: {DISEASE}. Tratamiento: {DRUG}. Próximo control en {MONTH}.
 Adjuntamos el Informe Anual y las Condiciones Generales.
 ## es/mix
+{PER} y su esposa {FIRST} viven en {CITY} desde {MONTH}.
+{FIRST} y yo trabajamos en {ORG}.
+El {ORG} abrió una sucursal en {CITY}.
 Hola {FIRST}, ¿puedes enviar los documentos a {PER}?
 Según {PER}, {ORG} abrirá una oficina en {CITY}.
 Por favor envíe el paquete a {ADDR}, {CITY}.
