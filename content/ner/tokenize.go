@@ -47,8 +47,12 @@ func Tokenize(text []byte, dst []Token) []Token {
 				dst = append(dst, Token{int32(i), int32(j)})
 				i = j
 			default:
-				dst = append(dst, Token{int32(i), int32(i + 1)})
-				i++
+				j := i + 1
+				if c == '\'' && len(dst) > 0 && int(dst[len(dst)-1].End) == i && isPossessive(text, i, 1) {
+					j = i + 2 // "'s"
+				}
+				dst = append(dst, Token{int32(i), int32(j)})
+				i = j
 			}
 			continue
 		}
@@ -61,8 +65,12 @@ func Tokenize(text []byte, dst []Token) []Token {
 			dst = append(dst, Token{int32(i), int32(j)})
 			i = j
 		default:
-			dst = append(dst, Token{int32(i), int32(i + size)})
-			i += size
+			j := i + size
+			if r == '\u2019' && len(dst) > 0 && int(dst[len(dst)-1].End) == i && isPossessive(text, i, size) {
+				j++ // "’s"
+			}
+			dst = append(dst, Token{int32(i), int32(j)})
+			i = j
 		}
 	}
 	return dst
