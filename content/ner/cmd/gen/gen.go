@@ -36,8 +36,17 @@ func (g *gen) ent(s, typ string) {
 // doc renders one to three templates of one language and domain.
 func (g *gen) doc(set *templateSet) ner.Doc {
 	key := set.keys[g.rng.IntN(len(set.keys))]
-	if set == trainTemplates && g.chance(0.35) {
-		key = "en/mix"
+	if set == trainTemplates {
+		switch r := g.rng.Float64(); {
+		case r < 0.25:
+			key = "en/mix"
+		case r < 0.32:
+			key = "de/mix"
+		case r < 0.39:
+			key = "fr/mix"
+		case r < 0.46:
+			key = "es/mix"
+		}
 	}
 	ts := set.by[key]
 	lang, domain, _ := strings.Cut(key, "/")
@@ -53,7 +62,7 @@ func (g *gen) doc(set *templateSet) ner.Doc {
 				g.lit(" ")
 			}
 		}
-		if domain == "mix" {
+		if domain == "mix" && (lang == "en" || g.chance(0.7)) {
 			g.mixSentence()
 		} else {
 			g.render(g.pick(ts))

@@ -21,7 +21,40 @@ const (
 	depts = `Human_Resources Customer_Success Accounts_Payable Internal_Medicine Legal Marketing Engineering Finance Operations Radiology Cardiology Emergency_Department IT_Support Quality_Assurance`
 )
 
+// frags holds the fragments of the other languages: person, place,
+// organisation, address, negative, joiners.
+var frags = map[string][6][]string{
+	"de": {
+		strings.Split(`{P} sagt|laut {P}|Herr {LAST}|Frau {LAST}|mit {P}|an {P}|von {P}|{P} hat angerufen|Rückruf an {P}|Tochter {FIRST}|Ehemann {P}|Patientin {P}|Dr. {LAST}|bei {P}|{P} ist krank|Grüße an {FIRST}|Kollege {P}`, "|"),
+		strings.Split(`in {L}|aus {L}|nach {L}|bei {L}|wohnhaft in {L}|geboren in {L}|Standort {L}|Raum {L}|zwischen {L} und {L}|Filiale {L}`, "|"),
+		strings.Split(`bei der {O}|die {O}|von der {O}|mit der {O}|im {O}|{O} meldet|Kunde der {O}|Vertrag mit der {O}|für die {O}|Rechnung der {O}|beim {O}`, "|"),
+		strings.Split(`in der {A}|an {A}|Adresse: {A}|nach {A}|wohnt in der {A}|Lieferung an {A}`, "|"),
+		strings.Split(`am {DATE}|im {MONTH}|um {TIME} Uhr|{AGE} Jahre alt|in {COUNTRY}|Termin am {WEEKDAY}|Die Rechnung|Der Befund|Vielen Dank|Mit freundlichen Grüßen|Ihre Bestellung {ID}|Raum {NUM}|{NUM} Euro|die Diagnose {DISEASE}`, "|"),
+		strings.Split(`, und | und |. |, aber | – |; |, weil `, "|"),
+	},
+	"fr": {
+		strings.Split(`{P} a dit|selon {P}|M. {LAST}|Mme {LAST}|avec {P}|à {P}|de la part de {P}|{P} a appelé|rappeler {P}|sa fille {FIRST}|son mari {P}|la patiente {P}|le Dr {LAST}|chez {P}|{P} est absent|merci {FIRST}|notre collègue {P}`, "|"),
+		strings.Split(`à {L}|de {L}|vers {L}|près de {L}|domicilié à {L}|né à {L}|le site de {L}|la région {L}|entre {L} et {L}|l'agence de {L}`, "|"),
+		strings.Split(`chez {O}|le {O}|avec {O}|au {O}|à l'{O}|{O} annonce|client de {O}|contrat avec {O}|pour {O}|facture de {O}|hospitalisé au {O}|suivi au {O}`, "|"),
+		strings.Split(`au {A}|{A}|adresse : {A}|livré au {A}|habite au {A}|domicilié au {A}`, "|"),
+		strings.Split(`le {DATE}|en {MONTH}|à {TIME}|{AGE} ans|en {COUNTRY}|rendez-vous {WEEKDAY}|La facture|Le compte rendu|Merci beaucoup|Cordialement|Votre commande {ID}|salle {NUM}|{NUM} euros|diagnostic de {DISEASE}`, "|"),
+		strings.Split(`, et | et |. |, mais | – |; |, car `, "|"),
+	},
+	"es": {
+		strings.Split(`{P} dijo|según {P}|el señor {LAST}|la señora {LAST}|con {P}|a {P}|de parte de {P}|{P} llamó|llamar a {P}|su hija {FIRST}|su esposo {P}|la paciente {P}|el Dr. {LAST}|la Dra. {LAST}|{P} está de baja|gracias {FIRST}|nuestro compañero {P}`, "|"),
+		strings.Split(`en {L}|de {L}|hacia {L}|cerca de {L}|vecino de {L}|nacido en {L}|la sede de {L}|la provincia de {L}|entre {L} y {L}|la oficina de {L}`, "|"),
+		strings.Split(`en {O}|el {O}|con {O}|del {O}|al {O}|{O} anunció|cliente de {O}|contrato con {O}|para {O}|factura de {O}|ingresado en el {O}|atendido en el {O}`, "|"),
+		strings.Split(`en {A}|{A}|dirección: {A}|enviado a {A}|vive en {A}|domicilio en {A}`, "|"),
+		strings.Split(`el {DATE}|en {MONTH}|a las {TIME}|{AGE} años|en {COUNTRY}|cita el {WEEKDAY}|La factura|El informe|Muchas gracias|Atentamente|Su pedido {ID}|sala {NUM}|{NUM} euros|diagnóstico de {DISEASE}`, "|"),
+		strings.Split(`, y | y |. |, pero | – |; |, porque `, "|"),
+	},
+}
+
 func (g *gen) mixSentence() {
+	if f, ok := frags[g.lang]; ok {
+		g.mixSentenceFrom(f)
+		return
+	}
 	g.render(g.pick(openers))
 	n := 1 + g.rng.IntN(3)
 	for k := 0; k < n; k++ {
@@ -45,6 +78,33 @@ func (g *gen) mixSentence() {
 			f = strings.ToUpper(f[:1]) + f[1:]
 		}
 		g.render(f)
+	}
+	g.lit(g.words(". . . ! ? _"))
+}
+
+func (g *gen) mixSentenceFrom(f [6][]string) {
+	n := 1 + g.rng.IntN(3)
+	for k := 0; k < n; k++ {
+		if k > 0 {
+			g.render(g.pick(f[5]))
+		}
+		var fr string
+		switch r := g.rng.IntN(11); {
+		case r < 3:
+			fr = g.pick(f[0])
+		case r < 5:
+			fr = g.pick(f[1])
+		case r < 7:
+			fr = g.pick(f[2])
+		case r < 8:
+			fr = g.pick(f[3])
+		default:
+			fr = g.pick(f[4])
+		}
+		if g.b.Len() == 0 || strings.HasSuffix(g.b.String(), ". ") || strings.HasSuffix(g.b.String(), "\n") {
+			fr = strings.ToUpper(fr[:1]) + fr[1:]
+		}
+		g.render(fr)
 	}
 	g.lit(g.words(". . . ! ? _"))
 }
