@@ -272,15 +272,13 @@ func (g *gen) fullAddress(sep string) {
 
 func (g *gen) org() string {
 	switch r := g.rng.IntN(14); r {
-	case 0, 1:
-		return g.company()
 	case 2, 6:
 		return g.pick(famousOrgs)
 	case 7:
 		return g.publicOrg()
-	case 3:
+	case 3, 8, 9:
 		return g.hospital()
-	case 4:
+	case 4, 10:
 		return g.university()
 	default:
 		return g.company()
