@@ -15,6 +15,7 @@ func TestTokenize(t *testing.T) {
 		{"Dr. J. O'Brien-Smith lives at 221B Baker St. in London.", []string{"Dr.", "J.", "O'Brien-Smith", "lives", "at", "221B", "Baker", "St.", "in", "London", "."}},
 		{"Mrs. Müller, Hauptstraße 5a; 10-12 3.5 x", []string{"Mrs.", "Müller", ",", "Hauptstraße", "5a", ";", "10-12", "3.5", "x"}},
 		{"don't -- rock'n'roll' Goldberg's office, Parkinson's", []string{"don't", "-", "-", "rock'n'roll", "'", "Goldberg", "'s", "office", ",", "Parkinson", "'s"}},
+		{"à l'Hôpital d'Arles, O'Brien D'Angelo qu'il", []string{"à", "l'", "Hôpital", "d'", "Arles", ",", "O'Brien", "D'Angelo", "qu'", "il"}},
 		{"U.S. Inc. The end.", []string{"U.", "S.", "Inc.", "The", "end", "."}},
 		{"\xff\xfeab", []string{"\xff", "\xfe", "ab"}},
 	} {

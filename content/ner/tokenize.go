@@ -114,6 +114,9 @@ func scanWord(text []byte, i int) int {
 			if isPossessive(text, i, j) {
 				break
 			}
+			if text[i] != '-' && isElision(text[start:i]) {
+				return i + j // "l'", "d'", "qu'": the next word is a token of its own
+			}
 			if ok2, _ := wordRune(text, i+j); ok2 {
 				i += j
 				continue
@@ -145,6 +148,16 @@ func isPossessive(text []byte, i, j int) bool {
 	}
 	ok, _ := wordRune(text, k)
 	return !ok
+}
+
+// isElision reports whether w, before an apostrophe, is a French or
+// Italian elided article or pronoun (lower case: "D'Angelo" stays whole).
+func isElision(w []byte) bool {
+	switch string(w) {
+	case "l", "d", "j", "n", "s", "c", "m", "t", "qu", "jusqu", "lorsqu", "puisqu", "dell", "nell", "all", "sull":
+		return true
+	}
+	return false
 }
 
 func isAbbrev(w []byte) bool {
