@@ -218,7 +218,8 @@ const (
 	januar februar märz mai juni juli oktober dezember montag dienstag mittwoch donnerstag freitag samstag sonntag
 	janvier février mars avril juin juillet août septembre octobre novembre décembre lundi mardi mercredi jeudi vendredi samedi dimanche
 	enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre lunes martes miércoles jueves viernes sábado domingo`
-	common = `the a an and or but if then of to in on at by for with from as is are was were be been being this that these those
+	common = `city state zip zipcode address name company organization organisation country phone email street contact employer title department region county province
+	the a an and or but if then of to in on at by for with from as is are was were be been being this that these those
 	it its he she they we you i me him her them my your his our their not no yes all any some each every new old
 	please thanks thank hello hi dear regards best sincerely note notes summary report update meeting today tomorrow yesterday
 	der die das und oder ein eine einen dem den des mit von zu im am für auf ist sind war nicht sehr bitte danke herzliche grüße

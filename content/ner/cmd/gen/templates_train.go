@@ -81,6 +81,11 @@ ERROR: address lookup failed for "{ADDR}": timeout
 DEBUG {CODE} name="{PER}" city="{CITY}"
 {CODE} threw exception at line {NUM}
 ## en/forms
+| Patient | City | Provider |\n|---|---|---|\n| {PER} | {CITY} | {HOSP} |\n| {PER} | {CITY} | {HOSP} |
+Customer,Company,City,State\n{PER},{CO},{CITY},{REGION}
+NAME\tORGANIZATION\tCITY\n{PER}\t{ORG}\t{CITY}
+Location: {CITY} | Company: {CO} | Contact: {PER}
+City / State / ZIP: {CITYREG} {NUM}
 First Name: {FIRST}\nLast Name: {LAST}\nStreet: {ADDR}\nCity: {CITY}\nState: {REGION}\nZIP: {NUM}
 Full name: {PER} | DOB: {DATE} | Address: {FULLADDR}
 Employer: {CO}\nEmployer address: {FULLADDR}
