@@ -1,6 +1,7 @@
 package ner
 
 import (
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 )
@@ -53,16 +54,13 @@ const (
 	fShape0
 	fShapeM1
 	fShapeP1
-	fPre2
 	fPre3
-	fSuf2
 	fSuf3
 	fSuf4
 	fCls
 	fPrev1
 	fPrev12
 	fPrevShape
-	fPrevW
 	fGaz0
 	fGazM1
 	fGazP1
@@ -73,7 +71,6 @@ const (
 	fWm2Wm1
 	fGazCls
 	fLen
-	fWm1Prev
 )
 
 func feat(tpl int, v uint64) uint64 { return mix64(uint64(tpl)*0x9E3779B97F4A7C15 ^ v) }
@@ -115,9 +112,7 @@ func features(fs *[maxFeats]uint64, text []byte, toks []Token, info []tokInfo, i
 	}
 	w := text[toks[i].Start:toks[i].End]
 	if t.cls&cPunct == 0 {
-		add(fPre2, affixHash(w, 2, false))
 		add(fPre3, affixHash(w, 3, false))
-		add(fSuf2, affixHash(w, 2, true))
 		add(fSuf3, affixHash(w, 3, true))
 		add(fSuf4, affixHash(w, 4, true))
 	}
@@ -125,8 +120,6 @@ func features(fs *[maxFeats]uint64, text []byte, toks []Token, info []tokInfo, i
 	add(fPrev1, uint64(p1))
 	add(fPrev12, uint64(p1)|uint64(p2)<<8)
 	add(fPrevShape, t.shape^uint64(p1)<<56)
-	add(fPrevW, t.w^uint64(p1)<<56)
-	add(fWm1Prev, wm1^uint64(p1)<<56)
 	add(fWm1Shape, wm1^t.shape*31)
 	add(fWm2Wm1, wm2*31^wm1)
 	l := t.n
@@ -163,14 +156,7 @@ func features(fs *[maxFeats]uint64, text []byte, toks []Token, info []tokInfo, i
 	return min(n, maxFeats)
 }
 
-func trailingZeros32(x uint32) int {
-	n := 0
-	for x&1 == 0 {
-		x >>= 1
-		n++
-	}
-	return n
-}
+func trailingZeros32(x uint32) int { return bits.TrailingZeros32(x) }
 
 // affixHash hashes the first (or last) n runes of w, lower-cased.
 func affixHash(w []byte, n int, suffix bool) uint64 {
