@@ -47,10 +47,10 @@ var GazNames = [NumGaz]string{"first", "first_top", "last", "last_top", "city", 
 //go:embed data/gazetteer.txt.gz
 var gazetteerGz []byte
 
-// gazetteer maps the hash of a lower-cased token sequence to its classes:
+// Gazetteer maps the hash of a lower-cased token sequence to its classes:
 // an open-addressing table of (key, classes) pairs, one cache line per
 // probe in the common case. Key 0 marks an empty slot.
-type gazetteer struct {
+type Gazetteer struct {
 	slots []gazSlot
 	mask  uint64
 	n     int
@@ -61,16 +61,16 @@ type gazSlot struct {
 	val uint32
 }
 
-func newGazetteer(n int) *gazetteer {
+func newGazetteer(n int) *Gazetteer {
 	size := 1
 	for size < 2*n+16 {
 		size <<= 1
 	}
-	return &gazetteer{slots: make([]gazSlot, size), mask: uint64(size - 1)}
+	return &Gazetteer{slots: make([]gazSlot, size), mask: uint64(size - 1)}
 }
 
 // get returns the classes of h, and whether h is in the table.
-func (g *gazetteer) get(h uint64) (uint32, bool) {
+func (g *Gazetteer) get(h uint64) (uint32, bool) {
 	if h == 0 {
 		h = 1
 	}
@@ -86,7 +86,7 @@ func (g *gazetteer) get(h uint64) (uint32, bool) {
 }
 
 // or adds classes f to h; the table must have room (newGazetteer sizes it).
-func (g *gazetteer) or(h uint64, f uint32) {
+func (g *Gazetteer) or(h uint64, f uint32) {
 	if h == 0 {
 		h = 1
 	}
@@ -109,7 +109,7 @@ func (g *gazetteer) or(h uint64, f uint32) {
 	}
 }
 
-func (g *gazetteer) grow() {
+func (g *Gazetteer) grow() {
 	old := g.slots
 	g.slots = make([]gazSlot, 2*len(old))
 	g.mask = uint64(len(g.slots) - 1)
@@ -124,7 +124,7 @@ func (g *gazetteer) grow() {
 const maxPhrase = 5 // tokens in the longest gazetteer phrase
 
 // loadGazetteer reads "hexflags<TAB>phrase" lines (gzip-compressed).
-func loadGazetteer(r io.Reader) (*gazetteer, error) {
+func loadGazetteer(r io.Reader) (*Gazetteer, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, err

@@ -56,7 +56,7 @@ type Model struct {
 	bits uint8
 	mask uint64
 	w    []int16 // weights[bucket*numLabels+label], quantised
-	gaz  *gazetteer
+	gaz  *Gazetteer
 	pool sync.Pool
 }
 
@@ -86,7 +86,7 @@ func Default() *Model {
 }
 
 // DefaultGazetteer loads the embedded gazetteer, for the trainer.
-func DefaultGazetteer() (*gazetteer, error) { return loadGazetteer(bytes.NewReader(gazetteerGz)) }
+func DefaultGazetteer() (*Gazetteer, error) { return loadGazetteer(bytes.NewReader(gazetteerGz)) }
 
 type scratch struct {
 	toks   []Token
@@ -213,7 +213,7 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 
 // ReadModel reads weights written by WriteTo, for use with gazetteer g
 // (the one the model was trained with).
-func ReadModel(r io.Reader, g *gazetteer) (*Model, error) {
+func ReadModel(r io.Reader, g *Gazetteer) (*Model, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, err
@@ -236,7 +236,7 @@ func ReadModel(r io.Reader, g *gazetteer) (*Model, error) {
 	return m, nil
 }
 
-func newModel(bits uint8, g *gazetteer) *Model {
+func newModel(bits uint8, g *Gazetteer) *Model {
 	return &Model{bits: bits, mask: 1<<bits - 1, w: make([]int16, (1<<bits)*numLabels), gaz: g}
 }
 

@@ -16,7 +16,7 @@ type TrainOptions struct {
 // labelled with the labels the model itself gave the tokens before it, as
 // at run time, and a wrong label moves the weights of its features
 // toward the right one.
-func Train(docs []Doc, g *gazetteer, o TrainOptions) *Model {
+func Train(docs []Doc, g *Gazetteer, o TrainOptions) *Model {
 	m := newModel(o.Bits, g)
 	size := len(m.w)
 	w := make([]float64, size)   // current weights
