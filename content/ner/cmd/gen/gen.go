@@ -148,7 +148,15 @@ func (g *gen) title() string {
 	return g.words("Mr. Mrs. Ms. Dr. Dr. Prof. Mr Mrs Ms Dr Miss Rev.")
 }
 
-func (g *gen) city() string { return g.pick(g.p.city[g.lang]) }
+// city returns a city from the list or, now and then, a made-up town
+// ("Port Kellyside", "East Jennaview"): places too small for any list must
+// be found from their shape and context.
+func (g *gen) city() string {
+	if g.lang == "en" && g.chance(0.06) {
+		return strings.TrimSpace(g.words("Lake_ East_ West_ North_ South_ New_ Port_ _ _ _ _") + g.first() + g.words("port ville side furt berg mouth haven town borough view fort chester bury land stad shire ton field"))
+	}
+	return g.pick(g.p.city[g.lang])
+}
 
 func (g *gen) region() string {
 	if g.lang == "en" && g.chance(0.12) {
@@ -174,6 +182,9 @@ func (g *gen) zip() string {
 
 func (g *gen) houseNum() string {
 	n := fmt.Sprint(1 + g.rng.IntN(g.pick2(30, 300, 9999)))
+	if g.lang == "en" && g.chance(0.1) {
+		n = fmt.Sprintf("%05d", g.rng.IntN(99999))
+	}
 	if g.chance(0.08) {
 		n += string(rune('a' + g.rng.IntN(4)))
 		if g.lang == "en" {
@@ -233,7 +244,14 @@ func (g *gen) street() string {
 		if g.chance(0.15) {
 			dir = g.words("N. S. E. W. North South East West NW SE") + " "
 		}
-		s = g.houseNum() + " " + dir + name + " " + g.words("Street St. St Avenue Ave Ave. Road Rd. Rd Boulevard Blvd Blvd. Lane Ln Drive Dr. Dr Court Ct Way Place Pl Terrace Parkway Circle Highway Trail")
+		typ := g.words("Street St. St Avenue Ave Ave. Road Rd. Rd Boulevard Blvd Blvd. Lane Ln Drive Dr. Dr Court Ct Way Place Pl Terrace Parkway Circle Highway Trail")
+		if g.chance(0.3) {
+			typ = g.words(usps)
+		}
+		if g.chance(0.2) {
+			name = g.first() + g.words("_ _ _ _Mill _Creek _Hill")
+		}
+		s = g.houseNum() + " " + dir + strings.ReplaceAll(name, "_", " ") + " " + typ
 		if g.chance(0.05) {
 			s = g.words("P.O._Box PO_Box") + " " + fmt.Sprint(100+g.rng.IntN(9000))
 			s = strings.ReplaceAll(s, "_", " ")
@@ -298,7 +316,14 @@ func (g *gen) company() string {
 	case 0:
 		core = g.last()
 	case 1:
-		core = g.last() + g.words(" &_ _and_ _y_ _und_") + g.last()
+		switch g.rng.IntN(3) {
+		case 0:
+			core = g.last() + ", " + g.last() + g.words(" and_ &_ y_ und_ et_") + g.last()
+		case 1:
+			core = g.last() + "-" + g.last()
+		default:
+			core = g.last() + g.words(" &_ _and_ _y_ _und_") + g.last()
+		}
 		core = strings.ReplaceAll(core, "_", " ")
 	case 2:
 		core = g.words(orgAdj) + " " + g.words(orgNoun)
@@ -531,6 +556,7 @@ const (
 	drugs          = `Lisinopril Metformin Atorvastatin Amoxicillin Ibuprofen Warfarin Eliquis Humira Ozempic Prednisone Gabapentin Levothyroxine Omeprazole Xarelto Keytruda Tylenol Advil Aspirin`
 	codeIdents     = `UserService.getName() PatientRecord AddressValidator NullPointerException HttpClient.Do() CustomerRepository OrderController.Create ParseStreetAddress() MainActivity SessionManager Kafka.Consumer S3Bucket`
 	headings       = `Chief_Complaint History_of_Present_Illness Assessment_and_Plan Discharge_Summary Past_Medical_History Review_of_Systems Physical_Exam Action_Items Next_Steps Executive_Summary Terms_and_Conditions Release_Notes Known_Issues Background Findings Recommendations`
+	usps           = `Cove Crossing Estates Fork Forks Heights Isle Junction Knoll Landing Loop Manor Mission Pass Path Pike Plaza Point Port Ridge Row Run Shoals Square Station Summit Trace Track Valley View Villages Walk Wells Crescent Close Gardens Mews Grove Hollow Meadows Mill Mills Orchard Oval Park Prairie Ranch Rapids Rest Shore Spring Springs Stream Turnpike Underpass Vista Alley Bypass Causeway Expressway Freeway Glen Green Harbor Haven Lake Lakes Light Lights Lodge Motorway Overpass Radial Ramp Route Skyway Spur Throughway Tunnel Via`
 	symptoms       = `Abdominal_Pain Chest_Pain Shortness_of_Breath Headache Fever Nausea Back_Pain Dizziness Fatigue Cough Sore_Throat Syncope Palpitations`
 	capWords       = `Please Thanks Yes No Sure Unfortunately However Regarding Attached Following Today Tomorrow Additionally Note Also Great Okay Hello Hi Welcome Update Reminder Important Urgent Confidential`
 )
