@@ -114,17 +114,48 @@ func (s *scratch) prepare(m *Model, text []byte) {
 	m.analyse(text, s.toks, s.info)
 }
 
+// chunkSize bounds the text labelled at once, and so the scratch memory
+// a call holds (about five bytes per byte of text): longer texts are cut
+// at a line break (or else a space) before it.
+const chunkSize = 32 << 10
+
 // Find appends the entities in text to dst, in order, and returns it.
 func (m *Model) Find(text []byte, dst []Span) []Span {
-	if len(text) == 0 {
-		return dst
-	}
 	s := m.getScratch()
-	s.prepare(m, text)
-	m.decode(text, s)
-	dst = appendSpans(dst, text, s.toks, s.labels)
+	for off := 0; off < len(text); {
+		end := chunkEnd(text, off)
+		chunk := text[off:end]
+		s.prepare(m, chunk)
+		m.decode(chunk, s)
+		n := len(dst)
+		dst = appendSpans(dst, chunk, s.toks, s.labels)
+		for i := n; i < len(dst); i++ {
+			dst[i].Start += off
+			dst[i].End += off
+		}
+		off = end
+	}
 	m.pool.Put(s)
 	return dst
+}
+
+// chunkEnd returns where the chunk starting at off ends.
+func chunkEnd(text []byte, off int) int {
+	if len(text)-off <= chunkSize {
+		return len(text)
+	}
+	lim := off + chunkSize
+	if i := bytes.LastIndexByte(text[off+chunkSize/2:lim], '\n'); i >= 0 {
+		return off + chunkSize/2 + i + 1
+	}
+	if i := bytes.LastIndexByte(text[off+chunkSize/2:lim], ' '); i >= 0 {
+		return off + chunkSize/2 + i + 1
+	}
+	// No break in the second half: cut before a UTF-8 continuation byte never.
+	for lim > off+1 && text[lim]&0xC0 == 0x80 {
+		lim--
+	}
+	return lim
 }
 
 // decode labels every token greedily, left to right.

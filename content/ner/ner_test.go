@@ -117,6 +117,28 @@ func equalInt16(a, b []int16) bool {
 	return true
 }
 
+// TestFindLongText checks that a text longer than a chunk gives the spans
+// of its parts, at their offsets, whatever the cut.
+func TestFindLongText(t *testing.T) {
+	m := Default()
+	line := "Patient Maria Gonzalez lives at 12 Oak Street in Denver.\n"
+	var b strings.Builder
+	for b.Len() < 3*chunkSize {
+		b.WriteString(line)
+	}
+	b.WriteString(strings.Repeat("x", chunkSize+10) + " Robert Chen")
+	text := []byte(b.String())
+	spans := m.Find(text, nil)
+	checkSpans(t, text, spans)
+	one := len(m.Find([]byte(line), nil))
+	if want := strings.Count(string(text), line)*one + 1; len(spans) != want {
+		t.Fatalf("%d spans, want %d", len(spans), want)
+	}
+	if last := spans[len(spans)-1]; string(text[last.Start:last.End]) != "Robert Chen" {
+		t.Fatalf("last span %q", text[last.Start:last.End])
+	}
+}
+
 func checkSpans(t *testing.T, text []byte, spans []Span) {
 	t.Helper()
 	prev := 0
