@@ -132,6 +132,7 @@ func build(src string) gaz {
 	for _, r := range readCSV(p("countries_factbook.csv")) {
 		g.add(r[0], ner.GCountry)
 		g.add(r[2], ner.GCountry)
+		g.add(r[4], ner.GCountry) // the local short name ("Deutschland", "España")
 	}
 	for _, r := range readCSV(p("nationalities_factbook.csv")) {
 		g.add(r[2], ner.GCountry)

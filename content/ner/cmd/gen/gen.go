@@ -252,6 +252,9 @@ func (g *gen) street() string {
 			name = g.first() + g.words("_ _ _ _Mill _Creek _Hill")
 		}
 		s = g.houseNum() + " " + dir + strings.ReplaceAll(name, "_", " ") + " " + typ
+		if g.chance(0.1) { // a street without a number is still a street
+			s = strings.ReplaceAll(name, "_", " ") + " " + g.words("Street Avenue Road Boulevard Lane Drive Street Avenue")
+		}
 		if g.chance(0.05) {
 			s = g.words("P.O._Box PO_Box") + " " + fmt.Sprint(100+g.rng.IntN(9000))
 			s = strings.ReplaceAll(s, "_", " ")
