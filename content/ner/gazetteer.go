@@ -63,7 +63,7 @@ type gazSlot struct {
 
 func newGazetteer(n int) *Gazetteer {
 	size := 1
-	for size < 2*n+16 {
+	for size < n+n/2+16 {
 		size <<= 1
 	}
 	return &Gazetteer{slots: make([]gazSlot, size), mask: uint64(size - 1)}
@@ -97,7 +97,7 @@ func (g *Gazetteer) or(h uint64, f uint32) {
 			return
 		}
 		if s.key == 0 {
-			if 2*(g.n+1) > len(g.slots) {
+			if 4*(g.n+1) > 3*len(g.slots) { // keep the load under 3/4
 				g.grow()
 				g.or(h, f)
 				return

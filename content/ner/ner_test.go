@@ -90,6 +90,16 @@ func TestFindAllocs(t *testing.T) {
 	}
 }
 
+func TestGazetteerSize(t *testing.T) {
+	g := Default().gaz
+	if len(g.slots) > 1<<18 {
+		t.Errorf("gazetteer table has %d slots for %d entries", len(g.slots), g.n)
+	}
+	if f, ok := g.get(phraseNext(phraseSeed, lowerHash([]byte("Springfield")))); !ok || f&GCity == 0 {
+		t.Errorf("Springfield: classes %b, found %v", f, ok)
+	}
+}
+
 func TestModelRoundTrip(t *testing.T) {
 	m := Default()
 	var buf bytes.Buffer
