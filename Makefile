@@ -67,3 +67,18 @@ resilience: ## kill -9 under load, upstream/store/log faults, slow clients, relo
 
 clean:
 	rm -rf bin .warden-dev
+
+# The name model (content/ner): rebuild the gazetteers from NER_SRC, generate
+# training data into NER_DATA, train the embedded weights; ner-eval scores
+# them on the held-out split and the hand-labelled file.
+NER_SRC  ?= ../shared/data/pii
+NER_DATA ?= bin/ner-data
+NER_SEED ?= 1
+.PHONY: ner-train ner-eval
+ner-train: ## rebuild content/ner's gazetteers and weights (deterministic) from NER_SRC
+	$(GO) run ./content/ner/cmd/gazetteer -src $(NER_SRC) -out content/ner/data
+	$(GO) run ./content/ner/cmd/gen -src $(NER_SRC) -seed $(NER_SEED) -n 60000 -out $(NER_DATA)
+	$(GO) run ./content/ner/cmd/train -data $(NER_DATA) -out content/ner/model.bin
+
+ner-eval: ## per-type precision/recall/F1 of the name model on its held-out and hand-labelled files
+	$(GO) run ./content/ner/cmd/eval content/ner/testdata/heldout.jsonl content/ner/testdata/hand.jsonl
