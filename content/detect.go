@@ -109,6 +109,14 @@ func (d *Detector) Find(text []byte, dst []Finding) []Finding {
 					continue
 				}
 			}
+		case isDigit(c) && d.on[IBAN] && i >= 2 && isLower(text[i-1]) && isLower(text[i-2]) && !wordBefore(text, i-2):
+			// a lower-case IBAN ("de89 3704 ..."): its country code has no
+			// trigger byte, so it is tried at its check digits
+			if e, ok := iban(text, i-2); ok {
+				dst = append(dst, pii(i-2, e, IBAN))
+				i = e - 1
+				continue
+			}
 		}
 	}
 	if d.secrets != nil {
@@ -160,6 +168,13 @@ func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
 func isAlpha(c byte) bool { return isUpper(c) || isLower(c) }
 func isAlnum(c byte) bool { return isDigit(c) || isAlpha(c) }
 func isHex(c byte) bool   { return isDigit(c) || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F') }
+
+func upper(c byte) byte {
+	if isLower(c) {
+		return c - 'a' + 'A'
+	}
+	return c
+}
 
 // wordBefore reports whether the character before text[i] belongs to a
 // word, so a value starting at i would be glued to it; wordAfter, the
@@ -382,8 +397,9 @@ func (r *digitRun) shape(lens ...uint8) bool {
 func (d *Detector) number(text []byte, i int) (end int, f Finding, ok bool) {
 	r := scanRun(text, i)
 	end = r.end
-	// A run glued to letters (an id like "A1234567B") is not a value.
-	if wordAfter(text, end) {
+	// A run glued to letters (an id like "A1234567B") is not a value,
+	// unless the letters are a phone extension ("555-2671x12").
+	if wordAfter(text, end) && (!d.on[Phone] || phoneExt(text, end) == end) {
 		return end, f, false
 	}
 	switch {
@@ -392,7 +408,7 @@ func (d *Detector) number(text []byte, i int) (end int, f Finding, ok bool) {
 			return end, pii(i, end, IPAddress), true
 		}
 		return end, f, false
-	case r.sep == '.' && r.ngroup > 1:
+	case r.sep == '.' && r.ngroup > 1 && !(d.on[Phone] && d.dottedPhone(&r, text, i)):
 		return end, f, false // decimals, versions
 	}
 	if d.on[USSSN] && (r.shape(3, 2, 4) && (r.sep == '-' || r.sep == ' ') || r.ngroup == 1 && r.digits == 9 && near(text, i, ssnWords)) {
@@ -400,7 +416,8 @@ func (d *Detector) number(text []byte, i int) (end int, f Finding, ok bool) {
 			return end, pii(i, end, USSSN), true
 		}
 	}
-	if d.on[CreditCard] && r.digits >= 13 && r.digits <= 19 && r.sep != 1 && r.sep != '.' && card(r.value[:r.digits]) {
+	if d.on[CreditCard] && r.digits >= 12 && r.digits <= 19 && r.sep != 1 && r.sep != '.' && card(r.value[:r.digits]) &&
+		(r.digits > 12 || r.shape(4, 4, 4) || near(text, i, cardWords)) { // 12 digits: Maestro, written as a card
 		return end, pii(i, end, CreditCard), true
 	}
 	if d.on[CreditCard] && r.sep != 1 && r.sep != '.' && r.ngroup > 3 {
@@ -410,19 +427,126 @@ func (d *Detector) number(text []byte, i int) (end int, f Finding, ok bool) {
 			return e, pii(s, e, CreditCard), true
 		}
 	}
-	if d.on[Phone] && r.digits >= 7 && r.digits <= 15 && r.sep != 1 {
-		// A bare run of digits is an order number until context says it is
-		// a phone number; a formatted one must read as a phone number.
-		if (r.ngroup > 1 || near(text, i, phoneWords)) && d.nationalShape(r.value[:min(r.digits, len(r.value))]) && !near(text, i, notPhoneWords) {
-			if d.validPhone(text[i:end]) {
-				return end, pii(i, end, Phone), true
-			}
+	if d.on[Phone] && r.digits >= 7 && r.digits <= 17 && r.sep != 1 {
+		if d.nationalPhone(text, i, &r) {
+			return phoneExt(text, end), pii(i, phoneExt(text, end), Phone), true
 		}
 	}
 	return end, f, false
 }
 
-// phone matches a number that starts with '+' or '(' at i.
+// nationalPhone reports whether the run r at i is a phone number written
+// without '+': a bare run of digits is an order number until a context
+// word says it is a phone number, and a formatted one must read as one.
+// It may start with an international prefix instead (00 or, in NANP
+// regions, 011: "001-415-555-2671", "0049 30 901820"), or, after a word
+// such as "Tel", leave out the trunk prefix ("Tel. 30 901820").
+func (d *Detector) nationalPhone(text []byte, i int, r *digitRun) bool {
+	ctx := phoneContext(text, i)
+	if ctx < 0 || r.ngroup == 1 && ctx == 0 {
+		return false
+	}
+	v := r.value[:min(r.digits, len(r.value))]
+	if intl := internationalPrefix(v, d.nanp); intl > 0 {
+		if len(v)-intl < 7 || len(v)-intl > 15 {
+			return false
+		}
+		return d.validPhone(append([]byte{'+'}, v[intl:]...))
+	}
+	if r.digits > 15 || !d.nationalShape(v) && ctx == 0 {
+		return false
+	}
+	return d.validPhone(text[i:r.end])
+}
+
+// internationalPrefix: the length of the international call prefix v
+// starts with (00, or 011 from a NANP region), or 0.
+func internationalPrefix(v []byte, nanp bool) int {
+	switch {
+	case len(v) > 3 && v[0] == '0' && v[1] == '0' && v[2] != '0':
+		return 2
+	case nanp && len(v) > 4 && v[0] == '0' && v[1] == '1' && v[2] == '1' && v[3] != '0':
+		return 3
+	}
+	return 0
+}
+
+// dottedPhone: a run separated by dots that reads as a phone number
+// (415.555.2671, 01.23.45.67.89) rather than a version or an amount.
+func (d *Detector) dottedPhone(r *digitRun, text []byte, i int) bool {
+	if r.digits < 9 || r.digits > 13 {
+		return false
+	}
+	if r.shape(3, 3, 4) || r.shape(2, 2, 2, 2, 2) || r.shape(4, 3, 4) || r.shape(3, 4, 4) {
+		return true
+	}
+	return r.ngroup >= 3 && phoneContext(text, i) > 0
+}
+
+// phoneExt returns the end of an extension written after a phone number
+// that ends at e (" x4587", " ext. 12", ", ext 12", "#12"), or e.
+func phoneExt(text []byte, e int) int {
+	k := e
+	for k < len(text) && k-e < 2 && (text[k] == ' ' || text[k] == ',') {
+		k++
+	}
+	switch {
+	case k < len(text) && text[k] == '#':
+		k++
+	case hasPrefixFold(text[k:], "extension"):
+		k += 9
+	case hasPrefixFold(text[k:], "ext"):
+		k += 3
+	case k < len(text) && (text[k] == 'x' || text[k] == 'X'):
+		k++
+	default:
+		return e
+	}
+	for k < len(text) && (text[k] == '.' || text[k] == ' ' || text[k] == ':') && k+1 < len(text) && !isAlpha(text[k+1]) {
+		k++
+	}
+	s := k
+	for k < len(text) && isDigit(text[k]) && k-s < 6 {
+		k++
+	}
+	if k == s || wordAfter(text, k) {
+		return e
+	}
+	return k
+}
+
+// hasPrefixFold: s starts with w (lower case), ignoring ASCII case.
+func hasPrefixFold(s []byte, w string) bool {
+	if len(s) < len(w) {
+		return false
+	}
+	for j := range len(w) {
+		if fold(s[j]) != w[j] {
+			return false
+		}
+	}
+	return true
+}
+
+// phoneContext: 1 if a phone word (tel, fax, desk, ...) is the latest
+// context word before i, -1 if a word that names other numbers is
+// (order, invoice, account, ...; or "#" and "no." with no phone word
+// before them), 0 if neither.
+func phoneContext(text []byte, i int) int {
+	p, n := lastNear(text, i, phoneWords), lastNear(text, i, notPhoneWords)
+	switch {
+	case n > p:
+		return -1
+	case p >= 0:
+		return 1
+	case lastNear(text, i, weakNotPhoneWords) >= 0:
+		return -1
+	}
+	return 0
+}
+
+// phone matches a number that starts with '+' or '(' at i, with its
+// extension if it has one.
 func (d *Detector) phone(text []byte, i int) (int, bool) {
 	e := i + 1
 	digits := 0
@@ -441,10 +565,14 @@ done:
 	for e > i && !isDigit(text[e-1]) {
 		e--
 	}
-	if digits < 7 || digits > 15 || wordAfter(text, e) || near(text, i, notPhoneWords) {
+	if digits < 7 || digits > 15 || phoneContext(text, i) < 0 {
 		return 0, false
 	}
-	return e, d.validPhone(text[i:e])
+	x := phoneExt(text, e)
+	if x == e && wordAfter(text, e) || !d.validPhone(text[i:e]) {
+		return 0, false
+	}
+	return x, true
 }
 
 // nationalShape is a cheap test before the number plans: a national number
@@ -473,22 +601,51 @@ func (d *Detector) validPhone(s []byte) bool {
 }
 
 var (
-	phoneWords    = []string{"phone", "tel", "mobile", "cell", "call", "fax", "whatsapp", "sms", "contact"}
-	notPhoneWords = []string{"order", "invoice", "tracking", "ref", "account", "acct", "id", "no.", "number #", "#", "isbn", "serial", "sku", "ticket"}
-	ssnWords      = []string{"ssn", "social security", "soc sec", "taxpayer"}
+	phoneWords = []string{"phone", "tel", "tel.", "telephone", "mobile", "mob", "cell", "call", "fax", "whatsapp", "sms", "contact",
+		"desk", "direct", "dial", "office", "landline", "hotline", "ph", "telefon", "telefax", "handy", "mobil", "tél", "téléphone",
+		"portable", "teléfono", "telefono", "móvil", "movil", "celular", "tfno"}
+	notPhoneWords = []string{"order", "invoice", "tracking", "ref", "account", "acct", "id", "isbn", "serial", "sku", "ticket",
+		"case", "confirmation", "booking", "reference", "transaction", "customer"}
+	weakNotPhoneWords = []string{"no.", "number #", "#", "nr."}
+	ssnWords          = []string{"ssn", "social security", "soc sec", "taxpayer"}
+	cardWords         = []string{"card", "maestro", "debit", "karte", "carte", "tarjeta"}
 )
 
-// near reports whether one of words (lower case) ends within 24 bytes
-// before i, case-insensitively.
+// nearWindow is how far before a value its context words are looked for.
+const nearWindow = 24
+
+// near reports whether one of words (lower case) ends within nearWindow
+// bytes before i, case-insensitively.
 func near(text []byte, i int, words []string) bool {
-	from := max(0, i-24)
+	return lastNear(text, i, words) >= 0
+}
+
+// lastNear returns where the latest of words (lower case) starts within
+// nearWindow bytes before i, case-insensitively, or -1.
+func lastNear(text []byte, i int, words []string) int {
+	from := max(0, i-nearWindow)
 	window := text[from:i]
+	last := -1
 	for _, w := range words {
-		if indexFold(window, w) >= 0 {
-			return true
+		if k := lastIndexFold(window, w); k >= 0 && from+k > last {
+			last = from + k
 		}
 	}
-	return false
+	return last
+}
+
+// lastIndexFold is indexFold's last match.
+func lastIndexFold(s []byte, w string) int {
+	for k := len(s) - len(w); k >= 0; k-- {
+		if !hasPrefixFold(s[k:], w) {
+			continue
+		}
+		if isAlpha(w[0]) && k > 0 && isAlpha(s[k-1]) || isAlpha(w[len(w)-1]) && k+len(w) < len(s) && isAlpha(s[k+len(w)]) {
+			continue
+		}
+		return k
+	}
+	return -1
 }
 
 // indexFold finds the word w (lower case) in s, case-insensitively and
@@ -567,6 +724,8 @@ func card(d []byte) bool {
 		return l >= 16 && l <= 19
 	case p(4) >= 3528 && p(4) <= 3589: // JCB
 		return l >= 16 && l <= 19
+	case p(4) == 1800 || p(4) == 2131: // JCB's older 15-digit ranges
+		return l == 15
 	case p(3) >= 300 && p(3) <= 305, p(2) == 36, p(2) == 38, p(2) == 39: // Diners Club
 		return l >= 14 && l <= 19
 	case p(2) == 62: // UnionPay
@@ -597,10 +756,10 @@ var ibanLengths = map[[2]byte]uint8{
 // iban matches an IBAN at i, compact or in groups of four separated by
 // single spaces, with its country's length and a valid mod-97 check.
 func iban(text []byte, i int) (int, bool) {
-	if i+4 > len(text) || !isUpper(text[i+1]) || !isDigit(text[i+2]) || !isDigit(text[i+3]) {
+	if i+4 > len(text) || !isAlpha(text[i+1]) || !isDigit(text[i+2]) || !isDigit(text[i+3]) || isUpper(text[i]) != isUpper(text[i+1]) {
 		return 0, false
 	}
-	want, ok := ibanLengths[[2]byte{text[i], text[i+1]}]
+	want, ok := ibanLengths[[2]byte{upper(text[i]), upper(text[i+1])}]
 	if !ok {
 		return 0, false
 	}
@@ -609,8 +768,8 @@ func iban(text []byte, i int) (int, bool) {
 	for e < len(text) && n < int(want) {
 		c := text[e]
 		switch {
-		case isDigit(c) || isUpper(c):
-			buf[n] = c
+		case isDigit(c) || isAlpha(c):
+			buf[n] = upper(c)
 			n++
 			e++
 		case c == ' ' && n%4 == 0 && e+1 < len(text) && isAlnum(text[e+1]):
