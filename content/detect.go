@@ -34,6 +34,11 @@ type Detector struct {
 	regions []string // national phone numbers are tried in these regions
 	nanp    bool     // one of them is in the North American Numbering Plan
 	secrets *automaton
+
+	ids      bool // one of the detectors of ids.go is on
+	context  bool // one of the context-keyed entities is on
+	alnumIDs bool // one whose values may start with a letter is on
+	domains  bool // url or domain
 }
 
 // NewDetector returns a detector for the given entities. Phone numbers
@@ -55,6 +60,19 @@ func NewDetector(entities []Entity, regions []string) *Detector {
 	if d.on[Secret] {
 		d.secrets = secretAutomaton
 	}
+	for e := Date; e < numEntities; e++ {
+		if !d.on[e] {
+			continue
+		}
+		d.ids = true
+		d.context = d.context || contextEntities&(1<<e) != 0
+		switch e {
+		case Date, Age, URL, Domain, NPI, IMEI, UKNHSNumber, DETaxID, FRNIR, NLBSN, PLPESEL, MACAddress:
+		default:
+			d.alnumIDs = true
+		}
+	}
+	d.domains = d.on[URL] || d.on[Domain]
 	return d
 }
 
@@ -69,6 +87,13 @@ func (d *Detector) Find(text []byte, dst []Finding) []Finding {
 			continue // most bytes: lower-case letters past a-f, spaces, punctuation
 		}
 		tokenStart := !wordBefore(text, i)
+		if d.on[MACAddress] && tokenStart && isHex(c) {
+			if e, ok := macAt(text, i); ok {
+				dst = append(dst, pii(i, e, MACAddress))
+				i = e - 1
+				continue
+			}
+		}
 		if d.on[IPAddress] && tokenStart && (isHex(c) || c == ':') && (i == 0 || text[i-1] != ':') && colonSoon(text, i) {
 			if e, ok := ipv6(text, i); ok {
 				dst = append(dst, pii(i, e, IPAddress))
@@ -84,7 +109,26 @@ func (d *Detector) Find(text []byte, dst []Finding) []Finding {
 					i = e - 1
 				}
 			}
+		case c == '.' && d.domains:
+			if i > 0 && isAlnum(text[i-1]) && i+2 < n && isAlpha(text[i+1]) {
+				if s, e, ent, ok := domainAt(text, i); ok && d.on[ent] {
+					dst = append(dst, pii(s, e, ent))
+					i = e - 1
+				}
+			}
+		case c == ':' && d.on[URL]:
+			if s, e, ok := urlAt(text, i); ok {
+				dst = append(dst, pii(s, e, URL))
+				i = e - 1
+			}
 		case isDigit(c) && tokenStart:
+			if d.ids {
+				if e, ent, ok := d.idAt(text, i); ok && d.on[ent] {
+					dst = append(dst, pii(i, e, ent))
+					i = e - 1
+					continue
+				}
+			}
 			end, f, ok := d.number(text, i)
 			if ok {
 				dst = append(dst, f)
@@ -109,6 +153,13 @@ func (d *Detector) Find(text []byte, dst []Finding) []Finding {
 					continue
 				}
 			}
+			if d.ids {
+				if e, ent, ok := d.upperAt(text, i); ok && d.on[ent] {
+					dst = append(dst, pii(i, e, ent))
+					i = e - 1
+					continue
+				}
+			}
 		case isDigit(c) && d.on[IBAN] && i >= 2 && isLower(text[i-1]) && isLower(text[i-2]) && !wordBefore(text, i-2):
 			// a lower-case IBAN ("de89 3704 ..."): its country code has no
 			// trigger byte, so it is tried at its check digits
@@ -126,11 +177,12 @@ func (d *Detector) Find(text []byte, dst []Finding) []Finding {
 }
 
 // trigger marks the bytes at which a detector may start: digits, upper
-// case letters (IBAN), hex letters and ':' (IPv6), '@', '+' and '('.
+// case letters (IBAN, identifiers, month names), hex letters and ':'
+// (IPv6, MAC addresses, URLs), '@', '+', '(' and '.' (domains).
 var trigger = func() (t [256]bool) {
 	for c := range 256 {
 		b := byte(c)
-		t[c] = isDigit(b) || isUpper(b) || isHex(b) || b == ':' || b == '@' || b == '+' || b == '('
+		t[c] = isDigit(b) || isUpper(b) || isHex(b) || b == ':' || b == '@' || b == '+' || b == '(' || b == '.'
 	}
 	return t
 }()
@@ -149,6 +201,12 @@ func resolve(dst []Finding, base int) []Finding {
 	slices.SortStableFunc(fs, func(a, b Finding) int {
 		if a.Start != b.Start {
 			return a.Start - b.Start
+		}
+		if a.End == b.End && (a.Entity == Secret) != (b.Entity == Secret) && a.Kind == KindPII && b.Kind == KindPII {
+			if a.Entity == Secret { // a URL with a password is a secret first
+				return -1
+			}
+			return 1
 		}
 		return b.End - a.End
 	})
@@ -528,22 +586,55 @@ func hasPrefixFold(s []byte, w string) bool {
 	return true
 }
 
-// phoneContext: 1 if a phone word (tel, fax, desk, ...) is the latest
-// context word before i, -1 if a word that names other numbers is
-// (order, invoice, account, ...; or "#" and "no." with no phone word
-// before them), 0 if neither.
+// phoneContext: 1 if a phone word (tel, fax, desk, ...) is the nearest
+// context word among the four words before i (within nearWindow bytes),
+// -1 if a word that names other numbers is (order, invoice, account, ...;
+// or "#" and "no." with no phone word before them), 0 if neither.
 func phoneContext(text []byte, i int) int {
-	p, n := lastNear(text, i, phoneWords), lastNear(text, i, notPhoneWords)
-	switch {
-	case n > p:
-		return -1
-	case p >= 0:
-		return 1
-	case lastNear(text, i, weakNotPhoneWords) >= 0:
+	weak := false
+	k, lim := i, max(0, i-nearWindow)
+	var buf [16]byte
+	for n := 0; n < 4 && k > lim; n++ {
+		for k > lim && !ctxByte(text[k-1]) {
+			k--
+		}
+		e := k
+		for k > lim && ctxByte(text[k-1]) {
+			k--
+		}
+		if e == k || e-k > len(buf) {
+			continue
+		}
+		for x, c := range text[k:e] {
+			buf[x] = fold(c)
+		}
+		switch phoneWordClass[string(buf[:e-k])] {
+		case 1:
+			return 1
+		case 2:
+			return -1
+		case 3:
+			weak = true
+		}
+	}
+	if weak {
 		return -1
 	}
 	return 0
 }
+
+// phoneWordClass: 1 for phone words, 2 for the words of other numbers, 3
+// for "#", "no" and "nr", which name other numbers unless a phone word
+// comes before them.
+var phoneWordClass = func() map[string]int8 {
+	m := map[string]int8{}
+	for c, l := range [][]string{phoneWords, notPhoneWords, weakNotPhoneWords} {
+		for _, w := range l {
+			m[w] = int8(c + 1)
+		}
+	}
+	return m
+}()
 
 // phone matches a number that starts with '+' or '(' at i, with its
 // extension if it has one.
@@ -601,12 +692,12 @@ func (d *Detector) validPhone(s []byte) bool {
 }
 
 var (
-	phoneWords = []string{"phone", "tel", "tel.", "telephone", "mobile", "mob", "cell", "call", "fax", "whatsapp", "sms", "contact",
+	phoneWords = []string{"phone", "tel", "telephone", "mobile", "mob", "cell", "call", "fax", "whatsapp", "sms", "contact",
 		"desk", "direct", "dial", "office", "landline", "hotline", "ph", "telefon", "telefax", "handy", "mobil", "tél", "téléphone",
 		"portable", "teléfono", "telefono", "móvil", "movil", "celular", "tfno"}
 	notPhoneWords = []string{"order", "invoice", "tracking", "ref", "account", "acct", "id", "isbn", "serial", "sku", "ticket",
-		"case", "confirmation", "booking", "reference", "transaction", "customer"}
-	weakNotPhoneWords = []string{"no.", "number #", "#", "nr."}
+		"case", "confirmation", "booking", "reference", "transaction", "customer", "order#", "#order"}
+	weakNotPhoneWords = []string{"no", "#", "nr"}
 	ssnWords          = []string{"ssn", "social security", "soc sec", "taxpayer"}
 	cardWords         = []string{"card", "maestro", "debit", "karte", "carte", "tarjeta"}
 )
