@@ -103,8 +103,10 @@ const contextEntities = 1<<USDriverLicense | 1<<Passport | 1<<MedicalRecordNumbe
 // '#', and UTF-8 letters taken whole).
 func ctxByte(c byte) bool { return isAlpha(c) || c >= 0x80 || c == '\'' || c == '#' }
 
-// contextBefore returns the entities (and streetBit) whose context phrases
-// are among the last maxWords words within 48 bytes before i.
+// contextBefore returns the entities whose context phrase is nearest
+// among the last maxWords words within 48 bytes before i ("MRN: 1, Member
+// ID: 2": 2 is a health plan id), and streetBit if a street word is among
+// them.
 func contextBefore(text []byte, i, maxWords int) entitySet {
 	var words [6][2]int
 	n, k, lim := 0, i, max(0, i-48)
@@ -129,8 +131,9 @@ func contextBefore(text []byte, i, maxWords int) entitySet {
 	}
 	var set entitySet
 	var buf [96]byte
-	for j := range n {
+	for j := range n { // the nearest word first: the nearest phrase decides
 		l := 0
+		var here entitySet
 		for w := 0; w < 3 && j+w < n && known[j+w]; w++ { // words[j+w] .. words[j], in reading order
 			l = 0
 			for x := j + w; x >= j; x-- {
@@ -145,7 +148,12 @@ func contextBefore(text []byte, i, maxWords int) entitySet {
 					}
 				}
 			}
-			set |= contextWords[string(buf[:l])]
+			here |= contextWords[string(buf[:l])]
+		}
+		if set&^streetBit == 0 {
+			set |= here
+		} else {
+			set |= here & streetBit
 		}
 	}
 	return set
