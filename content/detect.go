@@ -1,6 +1,7 @@
 package content
 
 import (
+	"bytes"
 	"net/netip"
 	"slices"
 	"unicode"
@@ -35,6 +36,7 @@ type Detector struct {
 	nanp    bool     // one of them is in the North American Numbering Plan
 	secrets *automaton
 
+	noTrunk  bool // one of them writes national numbers without a trunk prefix
 	ids      bool // one of the detectors of ids.go is on
 	context  bool // one of the context-keyed entities is on
 	alnumIDs bool // one whose values may start with a letter is on
@@ -56,6 +58,7 @@ func NewDetector(entities []Entity, regions []string) *Detector {
 		if phonenumbers.GetCountryCodeForRegion(r) == 1 {
 			d.nanp = true
 		}
+		d.noTrunk = d.noTrunk || noTrunkRegions[r]
 	}
 	if d.on[Secret] {
 		d.secrets = secretAutomaton
@@ -295,6 +298,9 @@ func email(text []byte, at int) (start, end int, ok bool) {
 		}
 		s -= n
 	}
+	if k := bytes.LastIndexByte(text[s:at], '='); k >= 0 {
+		s += k + 1 // "user=jane@example.com" in a log: the key is not the address
+	}
 	for s < at && (text[s] == '.' || text[s] < utf8.RuneSelf && !isAlnum(text[s]) && text[s] != '_') { // no leading dot or punctuation
 		s++
 	}
@@ -514,6 +520,12 @@ func (d *Detector) nationalPhone(text []byte, i int, r *digitRun) bool {
 	if r.digits > 15 || !d.nationalShape(v) && ctx == 0 {
 		return false
 	}
+	if v[0] != '0' && !(d.nanp && len(v) == 10) && ctx == 0 {
+		// no trunk prefix and no context word: only a region that writes
+		// its numbers so may have it ("612 345 678" in Spain, not a
+		// German number that lost its 0)
+		return d.validPhoneIn(text[i:r.end], func(r string) bool { return noTrunkRegions[r] })
+	}
 	return d.validPhone(text[i:r.end])
 }
 
@@ -666,6 +678,11 @@ done:
 	return x, true
 }
 
+// noTrunkRegions write national numbers without a trunk prefix (Spain's
+// "612 345 678", Italy's "06 1234 5678" keeps its 0 as part of the number).
+var noTrunkRegions = map[string]bool{"ES": true, "IT": true, "PT": true, "GR": true, "DK": true, "NO": true, "LU": true, "MT": true,
+	"CY": true, "IS": true, "EE": true, "LV": true, "PL": true, "CZ": true, "MC": true}
+
 // nationalShape is a cheap test before the number plans: a national number
 // is ten digits with NANP's shape (area code and exchange starting 2-9)
 // where NANP regions are configured, or otherwise starts with a trunk
@@ -674,16 +691,26 @@ func (d *Detector) nationalShape(v []byte) bool {
 	if len(v) == 10 && v[0] >= '2' && v[3] >= '2' && d.nanp {
 		return true
 	}
+	if d.noTrunk && len(v) >= 8 && len(v) <= 10 && v[0] != '0' {
+		return true
+	}
 	return v[0] == '0' && len(v) >= 9 && len(v) <= 12 && v[1] != '0'
 }
 
-func (d *Detector) validPhone(s []byte) bool {
+func (d *Detector) validPhone(s []byte) bool { return d.validPhoneIn(s, nil) }
+
+// validPhoneIn: s is a valid number, in one of the configured regions
+// that in (if not nil) accepts.
+func (d *Detector) validPhoneIn(s []byte, in func(string) bool) bool {
 	str := string(s)
 	if s[0] == '+' {
 		n, err := phonenumbers.Parse(str, "ZZ")
 		return err == nil && phonenumbers.IsValidNumber(n)
 	}
 	for _, region := range d.regions {
+		if in != nil && !in(region) {
+			continue
+		}
 		if n, err := phonenumbers.Parse(str, region); err == nil && phonenumbers.IsValidNumber(n) {
 			return true
 		}
@@ -694,9 +721,11 @@ func (d *Detector) validPhone(s []byte) bool {
 var (
 	phoneWords = []string{"phone", "tel", "telephone", "mobile", "mob", "cell", "call", "fax", "whatsapp", "sms", "contact",
 		"desk", "direct", "dial", "office", "landline", "hotline", "ph", "telefon", "telefax", "handy", "mobil", "tél", "téléphone",
-		"portable", "teléfono", "telefono", "móvil", "movil", "celular", "tfno"}
+		"portable", "teléfono", "telefono", "móvil", "movil", "celular", "tfno", "llámeme", "llame", "llamar", "appelez", "appeler",
+		"joindre", "anrufen", "erreichbar", "reach", "text", "texting"}
 	notPhoneWords = []string{"order", "invoice", "tracking", "ref", "account", "acct", "id", "isbn", "serial", "sku", "ticket",
-		"case", "confirmation", "booking", "reference", "transaction", "customer", "order#", "#order"}
+		"case", "confirmation", "booking", "reference", "transaction", "customer", "order#", "#order",
+		"rechnung", "bestellung", "auftrag", "kundennummer", "facture", "commande", "référence", "pedido", "factura", "referencia"}
 	weakNotPhoneWords = []string{"no", "#", "nr"}
 	ssnWords          = []string{"ssn", "social security", "soc sec", "taxpayer"}
 	cardWords         = []string{"card", "maestro", "debit", "karte", "carte", "tarjeta"}

@@ -51,6 +51,7 @@ func TestDetectors(t *testing.T) {
 		{"version 1.2@3.4 or @ alone or a@b", nil},
 		{"user@localhost and @handle and a@b.c", nil},
 		{"name@example.com1", nil},
+		{"login user=jane@example.com ip=1", []string{"email:jane@example.com"}},
 		{"x@-bad.com", nil},
 		// payment cards: Luhn and issuer ranges, separators
 		{"card 4111 1111 1111 1111 exp", []string{"credit_card:4111 1111 1111 1111"}},
@@ -254,5 +255,10 @@ func TestDetectorMisses(t *testing.T) {
 		{"costs 1.234.567 EUR or 1 234 567", nil},
 		{"the 30 901820 readers", nil},
 		{"see 415-555-2671xyz", nil},
+	})
+	es := NewDetector([]Entity{Phone}, []string{"ES", "DE"})
+	checkFound(t, es, []foundCase{
+		{"llámeme al 655 123 456", []string{"phone:655 123 456"}},
+		{"El pedido 2024-88213 cuesta; Rechnung 2024-0042", nil},
 	})
 }

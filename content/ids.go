@@ -95,27 +95,41 @@ func wordSet(data string) map[string]bool {
 	return m
 }
 
+// pureContext are the entities known by their context word alone (no
+// check digit): where their word is nearest, it decides.
+const pureContext = 1<<USDriverLicense | 1<<Passport | 1<<MedicalRecordNumber | 1<<HealthPlanID | 1<<AccountNumber | 1<<LicensePlate
+
 // contextEntities are the entities found only after a context word.
-const contextEntities = 1<<USDriverLicense | 1<<Passport | 1<<MedicalRecordNumber | 1<<HealthPlanID | 1<<NPI |
+const contextEntities = 1<<DEANumber | 1<<USDriverLicense | 1<<Passport | 1<<MedicalRecordNumber | 1<<HealthPlanID | 1<<NPI |
 	1<<AccountNumber | 1<<LicensePlate | 1<<IMEI | 1<<UKNHSNumber | 1<<NLBSN | 1<<DETaxID | 1<<PostalCode | 1<<Age
 
 // ctxByte: a byte of a context word (ASCII letters, the apostrophe and
-// '#', and UTF-8 letters taken whole).
-func ctxByte(c byte) bool { return isAlpha(c) || c >= 0x80 || c == '\'' || c == '#' }
+// '#', and UTF-8 letters taken whole); wordByte, the same without '#'
+// ("MRN#:" is the word MRN).
+func ctxByte(c byte) bool  { return wordByte(c) || c == '#' }
+func wordByte(c byte) bool { return isAlpha(c) || c >= 0x80 || c == '\'' }
 
 // contextBefore returns the entities whose context phrase is nearest
-// among the last maxWords words within 48 bytes before i ("MRN: 1, Member
+// among the last maxWords words within 48 bytes before i, on its line
+// and after the previous number ("MRN: 1, Member
 // ID: 2": 2 is a health plan id), and streetBit if a street word is among
 // them.
 func contextBefore(text []byte, i, maxWords int) entitySet {
 	var words [6][2]int
-	n, k, lim := 0, i, max(0, i-48)
+	n, k, lim, past := 0, i, max(0, i-48), -1
 	for n < min(maxWords, len(words)) && k > lim {
-		for k > lim && !ctxByte(text[k-1]) {
+		for k > lim && !wordByte(text[k-1]) {
+			if text[k-1] == '\n' { // a form's previous line is not context
+				lim = k
+				break
+			}
+			if isDigit(text[k-1]) && past < 0 {
+				past = n // words from here on are before another value: only a street's count
+			}
 			k--
 		}
 		e := k
-		for k > lim && ctxByte(text[k-1]) {
+		for k > lim && wordByte(text[k-1]) {
 			k--
 		}
 		if e == k || k == lim && lim > 0 {
@@ -150,7 +164,7 @@ func contextBefore(text []byte, i, maxWords int) entitySet {
 			}
 			here |= contextWords[string(buf[:l])]
 		}
-		if set&^streetBit == 0 {
+		if set&^streetBit == 0 && (past < 0 || j < past) {
 			set |= here
 		} else {
 			set |= here & streetBit
@@ -197,7 +211,7 @@ func (d *Detector) idAt(text []byte, i int) (int, Entity, bool) {
 		ctx = contextBefore(text, i, 5)
 	}
 	if d.on[Age] && r.ngroup == 1 && r.digits <= 3 && atoi(v) <= 125 {
-		if e := ageSuffix(text, r.end); e > 0 || !wordAfter(text, r.end) && contextBefore(text, i, 2).has(Age) {
+		if e := ageSuffix(text, r.end); e > 0 || r.end < len(text) && text[r.end] != '/' && !wordAfter(text, r.end) && contextBefore(text, i, 1).has(Age) {
 			return r.end, Age, true
 		}
 	}
@@ -211,12 +225,18 @@ func (d *Detector) idAt(text []byte, i int) (int, Entity, bool) {
 		return 0, 0, false
 	}
 	on := func(e Entity) bool { return d.on[e] }
+	if ctx&pureContext != 0 && !(d.on[CreditCard] && card(v)) {
+		if ent, ok := d.contextID(ctx, r.digits, 0, r.end-i); ok {
+			return r.end, ent, true
+		}
+	}
+	isCard := d.on[CreditCard] && card(v) // a card first: number() takes it
 	switch r.digits {
 	case 15:
-		if on(FRNIR) && nir(v) {
+		if on(FRNIR) && nir(v) && !isCard {
 			return r.end, FRNIR, true
 		}
-		if on(IMEI) && luhn(v) && (ctx.has(IMEI) || r.shape(2, 6, 6, 1)) {
+		if on(IMEI) && luhn(v) && (ctx.has(IMEI) || r.shape(2, 6, 6, 1) && !isCard) {
 			return r.end, IMEI, true
 		}
 	case 10:
@@ -263,12 +283,17 @@ func (d *Detector) alnumID(text []byte, i int, ctx entitySet) (int, Entity, bool
 		return 0, 0, false
 	}
 	tok := text[i:e]
+	if ctx&pureContext != 0 && digits >= 2 {
+		if ent, ok := d.contextID(ctx, digits, letters, e-i); ok {
+			return e, ent, true
+		}
+	}
 	switch {
 	case d.on[ESDNI] && dni(tok):
 		return e, ESDNI, true
 	case d.on[ITFiscalCode] && len(tok) == 16 && fiscalCode(tok):
 		return e, ITFiscalCode, true
-	case d.on[DEANumber] && len(tok) == 9 && dea(tok):
+	case d.on[DEANumber] && len(tok) == 9 && ctx.has(DEANumber) && dea(tok):
 		return e, DEANumber, true
 	case d.on[VIN] && len(tok) == 17 && vin(tok):
 		return e, VIN, true
@@ -389,11 +414,14 @@ func numericDate(text []byte, i int) (int, bool) {
 		if a < 1900 || a > 2099 || b < 1 || b > 12 || c < 1 || c > 31 {
 			return 0, false
 		}
-	case n1 <= 2 && (n3 == 4 || n3 == 2 && sep != '-'):
+	case n1 <= 2 && (n3 == 4 || n3 == 2 && sep == '/' || n3 == 2 && sep == '.' && n1 == 2 && e2-e-1 == 2):
 		if n3 == 4 && (c < 1900 || c > 2099) || a < 1 || b < 1 || !(a <= 31 && b <= 12 || a <= 12 && b <= 31) {
 			return 0, false
 		}
 	default:
+		return 0, false
+	}
+	if sep == '.' && prevWordIn(text, i, versionWords) {
 		return 0, false
 	}
 	if t := timeAfter(text, e3); t > e3 {
@@ -403,6 +431,27 @@ func numericDate(text []byte, i int) (int, bool) {
 		return 0, false
 	}
 	return e3, true
+}
+
+// versionWords make a dotted number a version, not a date.
+var versionWords = []string{"version", "v", "ver", "versión", "release", "build", "rev"}
+
+// prevWordIn: the word just before i (lower case) is one of words.
+func prevWordIn(text []byte, i int, words []string) bool {
+	k := i
+	for k > 0 && k > i-3 && (text[k-1] == ' ' || text[k-1] == ':') {
+		k--
+	}
+	e := k
+	for k > 0 && e-k < 12 && wordByte(text[k-1]) {
+		k--
+	}
+	for _, w := range words {
+		if e-k == len(w) && hasPrefixFold(text[k:e], w) {
+			return true
+		}
+	}
+	return false
 }
 
 // timeAfter returns the end of a time of day written after a date that
@@ -559,7 +608,7 @@ func yearAfter(text []byte, e int) int {
 // " ans", " años"), or 0. The finding is the number.
 func ageSuffix(text []byte, e int) int {
 	for _, s := range [...]string{"-year-old", "-years-old", " year old", " years old", " year-old", " y/o", " yo", "yo", "y/o", " yrs old",
-		" years of age", "-jährige", " jahre alt", "-jähriger", " ans", " años", " anni", " jährig"} {
+		" years of age", "-jährige", " jahre alt", "-jähriger", " jahre", " ans", " años", " anni", " jährig"} {
 		if hasPrefixFold(text[e:], s) && !wordAfter(text, e+len(s)) {
 			return e + len(s)
 		}
@@ -579,7 +628,8 @@ func (d *Detector) postalContext(text []byte, i, e int, ctx entitySet) bool {
 	if i >= 3 && text[i-1] == ' ' && isUpper(text[i-2]) && isUpper(text[i-3]) && (i == 3 || !isAlnum(text[i-4])) && usStates[string(text[i-3:i-1])] {
 		return true
 	}
-	if e+1 < len(text) && text[e] == ' ' && isUpper(text[e+1]) {
+	cityBefore := i >= 3 && text[i-1] == ' ' && isAlpha(text[i-2]) && wordStartsUpper(text, i-1)
+	if e+1 < len(text) && text[e] == ' ' && isUpper(text[e+1]) || cityBefore && !wordAfter(text, e) {
 		if contextBefore(text, i, 6)&streetBit != 0 {
 			return true
 		}
@@ -591,6 +641,16 @@ func (d *Detector) postalContext(text []byte, i, e int, ctx entitySet) bool {
 		}
 	}
 	return false
+}
+
+// wordStartsUpper: the word that ends at e starts with an upper-case
+// letter ("Springfield 62704").
+func wordStartsUpper(text []byte, e int) bool {
+	k := e
+	for k > 0 && (isAlpha(text[k-1]) || text[k-1] >= 0x80) {
+		k--
+	}
+	return k < e && isUpper(text[k])
 }
 
 // streetSuffixes end the compound street names of German ("Hauptstraße",
