@@ -1,6 +1,9 @@
 package content
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // allIDs is a detector for every pattern-based entity.
 func allIDs() *Detector {
@@ -115,4 +118,33 @@ func FuzzIDs(f *testing.F) {
 			end = fd.End
 		}
 	})
+}
+
+// TestStreamIDs: a clinical note streamed in pieces of every size comes
+// out as the whole note filtered at once: the new entities' values (dates
+// of several words, a long URL, context-keyed numbers whose word came in
+// an earlier piece) are held whole across pieces.
+func TestStreamIDs(t *testing.T) {
+	acts := ExpandPII(map[string]Action{"hipaa_safe_harbor": Redact})
+	p := NewPolicy(PolicyOptions{Actions: acts, PhoneRegions: []string{"US", "DE"}})
+	text := "Summary for the patient seen on March 15, 2024 at 10:30 am, a 47-year-old, DOB 03/15/1977, MRN: 00482913. " +
+		"Follow-up at https://portal.example.com/patients/48213/visits?from=2024-03-15&to=2024-04-15 or call 415.555.2671 x12; " +
+		"Springfield, IL 62704-1234. Geboren am 15. März 1977 in Berlin, Steuer-ID 86095742719. Device IMEI 490154203237518."
+	want := string(p.NewSession().Filter([]byte(text)))
+	for _, leaked := range []string{"March 15", "47-", "00482913", "portal.", "2671", "62704", "März", "86095742719", "490154203237518"} {
+		if strings.Contains(want, leaked) {
+			t.Fatalf("whole: %q left in %s", leaked, want)
+		}
+	}
+	for _, size := range []int{1, 2, 3, 7, 13, 64, 1000} {
+		st := p.NewSession().Stream()
+		var out strings.Builder
+		for i := 0; i < len(text); i += size {
+			out.Write(st.Push([]byte(text[i:min(i+size, len(text))])))
+		}
+		out.Write(st.Flush())
+		if out.String() != want {
+			t.Errorf("pieces of %d:\n got %s\nwant %s", size, out.String(), want)
+		}
+	}
 }
