@@ -754,7 +754,8 @@ func lastNear(text []byte, i int, words []string) int {
 	return last
 }
 
-// lastIndexFold is indexFold's last match.
+// lastIndexFold finds the last w (lower case) in s, case-insensitively
+// and not inside a longer word.
 func lastIndexFold(s []byte, w string) int {
 	for k := len(s) - len(w); k >= 0; k-- {
 		if !hasPrefixFold(s[k:], w) {
@@ -764,28 +765,6 @@ func lastIndexFold(s []byte, w string) int {
 			continue
 		}
 		return k
-	}
-	return -1
-}
-
-// indexFold finds the word w (lower case) in s, case-insensitively and
-// not inside a longer word.
-func indexFold(s []byte, w string) int {
-	for i := 0; i+len(w) <= len(s); i++ {
-		j := 0
-		for j < len(w) && fold(s[i+j]) == w[j] {
-			j++
-		}
-		if j < len(w) {
-			continue
-		}
-		if isAlpha(w[0]) && i > 0 && isAlpha(s[i-1]) {
-			continue
-		}
-		if isAlpha(w[len(w)-1]) && i+len(w) < len(s) && isAlpha(s[i+len(w)]) {
-			continue
-		}
-		return i
 	}
 	return -1
 }

@@ -101,7 +101,7 @@ const pureContext = 1<<USDriverLicense | 1<<Passport | 1<<MedicalRecordNumber | 
 
 // contextEntities are the entities found only after a context word.
 const contextEntities = 1<<DEANumber | 1<<USDriverLicense | 1<<Passport | 1<<MedicalRecordNumber | 1<<HealthPlanID | 1<<NPI |
-	1<<AccountNumber | 1<<LicensePlate | 1<<IMEI | 1<<UKNHSNumber | 1<<NLBSN | 1<<DETaxID | 1<<PostalCode | 1<<Age
+	1<<AccountNumber | 1<<LicensePlate | 1<<IMEI | 1<<UKNHSNumber | 1<<NLBSN | 1<<DETaxID | 1<<PLPESEL | 1<<PostalCode | 1<<Age
 
 // ctxByte: a byte of a context word (ASCII letters, the apostrophe and
 // '#', and UTF-8 letters taken whole); wordByte, the same without '#'
@@ -247,6 +247,9 @@ func (d *Detector) idAt(text []byte, i int) (int, Entity, bool) {
 			return r.end, UKNHSNumber, true
 		}
 	case 11:
+		if on(PLPESEL) && ctx.has(PLPESEL) && pesel(v) { // both checks may pass: the word decides
+			return r.end, PLPESEL, true
+		}
 		if on(DETaxID) && deTaxID(v) && (ctx.has(DETaxID) || r.ngroup == 1 || r.shape(2, 3, 3, 3)) {
 			return r.end, DETaxID, true
 		}

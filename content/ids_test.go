@@ -88,6 +88,7 @@ func TestIDDetectors(t *testing.T) {
 		{"passport CK8507254; ref AB1234563", []string{"passport:CK8507254"}},
 		{"card 377950656673689 paid", []string{"credit_card:377950656673689"}},
 		{"MRN: 1, Member ID: XWQ123456789", []string{"health_plan_id:XWQ123456789"}},
+		{"PESEL 76310259898; Steuer-ID 76310259898", []string{"pl_pesel:76310259898", "de_tax_id:76310259898"}},
 	})
 }
 

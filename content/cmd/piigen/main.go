@@ -132,6 +132,8 @@ func value(g *gen, slot string) (string, string) {
 			return g.zip(), "postal_code"
 		}
 		return fmt.Sprintf("%05d", 1000+g.r.IntN(98000)), "postal_code"
+	case "uk_postcode":
+		return g.ukPostcode(), "postal_code"
 	case "neg_order", "neg_invoice", "neg_ticket":
 		return g.orderNumber(), ""
 	case "neg_year":

@@ -22,6 +22,7 @@ var templates = map[string][]template{
 		{"form", "Name: {person}\nDate of birth: {date}\nAge: {age}\nAddress: {street_address}, {location} {postal_code}\nPhone: {phone}\nEmail: {email}\nVehicle VIN: {vin}\nLicense plate: {license_plate}"},
 		{"code", "config.yaml sets retries: 3; main.py calls os.path.join(base, \"data\"); see README.md and version {neg_version}. Contact {email} or visit {url}."},
 		{"chat", "my new number is {phone}, and I moved to {street_address} in {location}. visit our site {domain}!"},
+		{"form", "Name: {person}\nAddress: {street_address}, {location} {uk_postcode}\nNHS number: {uk_nhs_number}\nTel: {phone}"},
 		{"negative", "The meeting on room {neg_small} moved; order {neg_order} ships in 3-5 days; price 1.234,56 EUR; version {neg_version}; May we start at 10:30?"},
 		{"negative", "Q3 revenue grew 12.5% to 4,512,300 USD in {neg_year}; ISBN 978-3-16-148410-0; page 47 of 300; tracking {neg_order}."},
 	},

@@ -262,7 +262,7 @@ func (g *gen) vin() string {
 	const alpha = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 	const translit = "12345678_12345_7_923456789"
 	w := []int{8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2}
-	for {
+	{
 		b := []byte(g.pick("1HG", "WVW", "JTD", "VF1", "5YJ", "3FA"))
 		for len(b) < 17 {
 			b = append(b, alpha[g.r.IntN(len(alpha))])
