@@ -767,7 +767,9 @@ func domainAt(text []byte, dot int) (int, int, Entity, bool) {
 	for s < dot && !isAlnum(text[s]) {
 		s++
 	}
-	if s == dot || s > 0 && (text[s-1] == '@' || text[s-1] == '/' || text[s-1] == '_' || text[s-1] >= 0x80 || text[s-1] == ':' || text[s-1] == '$' || text[s-1] == '%') {
+	if s == dot || s > 0 && strings.IndexByte("@/_:$%.\\", text[s-1]) >= 0 || s > 0 && text[s-1] >= 0x80 {
+		// an address's domain, a path, a field path ("tools[].function.name"),
+		// an escape ("\u0040example.com")
 		return 0, 0, 0, false
 	}
 	// labels from s
@@ -801,7 +803,7 @@ func domainAt(text []byte, dot int) (int, int, Entity, bool) {
 			return 0, 0, 0, false
 		}
 	}
-	if !tlds[string(tld)] || labels == 2 && len(tld) == 2 && first < 3 && !(first == 2 && isLower(text[s])) {
+	if !tlds[string(tld)] || labels == 2 && len(tld) == 2 && first < 3 { // "tt.by", "df.at": code
 		return 0, 0, 0, false
 	}
 	www := hasPrefixFold(text[s:], "www.")
