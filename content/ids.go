@@ -767,9 +767,9 @@ func domainAt(text []byte, dot int) (int, int, Entity, bool) {
 	for s < dot && !isAlnum(text[s]) {
 		s++
 	}
-	if s == dot || s > 0 && strings.IndexByte("@/_:$%.\\", text[s-1]) >= 0 || s > 0 && text[s-1] >= 0x80 {
+	if s == dot || s > 0 && strings.IndexByte("@/_:$%.*\\", text[s-1]) >= 0 || s > 0 && text[s-1] >= 0x80 {
 		// an address's domain, a path, a field path ("tools[].function.name"),
-		// an escape ("\u0040example.com")
+		// a masked address ("****@***e.com"), an escape ("\u0040example.com")
 		return 0, 0, 0, false
 	}
 	// labels from s

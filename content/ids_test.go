@@ -45,7 +45,7 @@ func TestIDDetectors(t *testing.T) {
 		{"visit www.example.org, or example.de/kontakt.", []string{"url:www.example.org", "url:example.de/kontakt"}},
 		{"our site acme-health.com is up", []string{"domain:acme-health.com"}},
 		{"edit config.yaml and main.py, call os.path.join, run Node.js, ASP.NET, e.g. this. Done", nil},
-		{"set tools[].function.name, user.id and jane\\u0040example.com", nil},
+		{"set tools[].function.name, user.id and jane\\u0040example.com, ****@******e.com", nil},
 		{"mail jane@example.com", []string{"email:jane@example.com"}},
 		{"dsn postgres://app:s3cr3t@db.internal:5432/prod ok", []string{"credential-url:postgres://app:s3cr3t@db.internal:5432/prod"}},
 		// context-keyed identifiers
