@@ -12,7 +12,7 @@ TEST_TAGS ?= pkcs11
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK ?= staticcheck
 
-.PHONY: build test bench fuzz resilience vet lint staticcheck-version node-deps clean
+.PHONY: build test bench fuzz resilience vet lint staticcheck-version node-deps clean pii-eval
 
 build: ## build ./bin/warden (make build TAGS="pkcs11 cloudkms" for every KMS provider)
 	$(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o bin/warden ./cmd/warden
@@ -82,3 +82,13 @@ ner-train: ## rebuild content/ner's gazetteers and weights (deterministic) from 
 
 ner-eval: ## per-type precision/recall/F1 of the name model on its held-out and hand-labelled files
 	$(GO) run ./content/ner/cmd/eval content/ner/testdata/heldout.jsonl content/ner/testdata/hand.jsonl
+
+# Precision and recall of the content detectors on labelled data
+# (docs/content.md, "Measured"): the held-out split that
+# `go run ./content/cmd/piigen -seed 1 -out content/testdata/pii` writes,
+# and the hand-written set beside it.
+pii-eval: ## per-entity precision, recall and over-redaction of the PII detectors on the held-out split
+	@echo "== generated held-out split (content/testdata/pii/test.jsonl)"
+	@$(GO) run ./content/cmd/piieval content/testdata/pii/test.jsonl
+	@echo; echo "== hand-written sentences (content/testdata/pii/handwritten.jsonl)"
+	@$(GO) run ./content/cmd/piieval content/testdata/pii/handwritten.jsonl

@@ -162,9 +162,10 @@ type Content struct {
 
 // ContentStage is the policy of one direction.
 type ContentStage struct {
-	// PII maps an entity (email, phone, credit_card, us_ssn, iban,
-	// ip_address, secret) to an action (allow, flag, mask, hash, redact,
-	// block).
+	// PII maps an entity (content.Entities: email, phone, date, ...) or
+	// a preset of entities (content.Presets: hipaa_safe_harbor, gdpr,
+	// pci) to an action (allow, flag, mask, hash, redact, block); an
+	// entity named itself wins over a preset.
 	PII  map[string]string `yaml:"pii"`
 	Deny []DenyRule        `yaml:"deny"`
 	// Injection screening: block, flag or off (the default), from a

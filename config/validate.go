@@ -659,8 +659,8 @@ func (c *Config) validateContent(v *validator) {
 func validateStage(v *validator, path string, stage *ContentStage, request bool) {
 	for _, ent := range slices.Sorted(maps.Keys(stage.PII)) {
 		p := path + ".pii." + ent
-		if _, ok := content.ParseEntity(ent); !ok {
-			v.add(p, fmt.Sprintf("unknown entity %q (want one of %s)", ent, strings.Join(content.Entities(), ", ")))
+		if !content.PIIKey(ent) {
+			v.add(p, fmt.Sprintf("unknown entity or preset %q (want one of %s; or a preset: %s)", ent, strings.Join(content.Entities(), ", "), strings.Join(content.Presets(), ", ")))
 		}
 		if _, ok := content.ParseAction(stage.PII[ent]); !ok {
 			v.add(p, fmt.Sprintf("unknown action %q (want allow, flag, mask, hash, redact or block)", stage.PII[ent]))

@@ -717,7 +717,7 @@ func TestValidateContent(t *testing.T) {
 	c := validConfig(tr)
 	c.Content = Content{
 		Request: ContentStage{
-			PII:                map[string]string{"email": "redact", "passport": "redact", "phone": "shred"},
+			PII:                map[string]string{"email": "redact", "zodiac_sign": "redact", "gdpr": "redact", "phone": "shred"},
 			Deny:               []DenyRule{{Name: "x", Pattern: "("}, {Name: "x", Phrases: []string{" "}}, {Name: "Bad Name", Pattern: "a", Phrases: []string{"b"}, Action: "burn"}},
 			Injection:          "sometimes",
 			InjectionThreshold: 11,
@@ -728,8 +728,8 @@ func TestValidateContent(t *testing.T) {
 	}
 	c.Roles[0].Content = &ContentOverride{Request: ContentStage{PII: map[string]string{"secret": "maybe"}}}
 	checkProblems(t, c.Validate(), []wantProblem{
-		{"content.request.pii.passport", "unknown entity"},
 		{"content.request.pii.phone", `unknown action "shred"`},
+		{"content.request.pii.zodiac_sign", "unknown entity or preset"},
 		{"content.request.deny[0].pattern", "not a valid regular expression"},
 		{"content.request.deny[1].name", "duplicate rule name"},
 		{"content.request.deny[1].phrases[0]", "empty phrase"},
@@ -752,7 +752,7 @@ func TestValidateApprovals(t *testing.T) {
 	c.Approvals = Approvals{
 		Approvers: []string{"nobody"},
 		Hold:      Duration(10 * time.Minute),
-		Rules: []ApprovalRule{{Name: "Bad Name", Capabilities: []string{"admin"}, Roles: []string{"ghost"}, Entities: []string{"passport"}, MinPromptTokens: -1},
+		Rules: []ApprovalRule{{Name: "Bad Name", Capabilities: []string{"admin"}, Roles: []string{"ghost"}, Entities: []string{"zodiac_sign"}, MinPromptTokens: -1},
 			{Name: "ok"}, {Name: "ok"}},
 		Notify: []NotifyTarget{{Name: "s", Type: "slack", URL: "https://hooks.slack.com/services/T/B/X"},
 			{Name: "w", Type: "webhook", URL: "https://user:pw@soc.example.com/h", Secret: "inline"},

@@ -1,6 +1,7 @@
 package content
 
 import (
+	"bytes"
 	"net/netip"
 	"slices"
 	"unicode"
@@ -34,6 +35,12 @@ type Detector struct {
 	regions []string // national phone numbers are tried in these regions
 	nanp    bool     // one of them is in the North American Numbering Plan
 	secrets *automaton
+
+	noTrunk  bool // one of them writes national numbers without a trunk prefix
+	ids      bool // one of the detectors of ids.go is on
+	context  bool // one of the context-keyed entities is on
+	alnumIDs bool // one whose values may start with a letter is on
+	domains  bool // url or domain
 }
 
 // NewDetector returns a detector for the given entities. Phone numbers
@@ -51,10 +58,24 @@ func NewDetector(entities []Entity, regions []string) *Detector {
 		if phonenumbers.GetCountryCodeForRegion(r) == 1 {
 			d.nanp = true
 		}
+		d.noTrunk = d.noTrunk || noTrunkRegions[r]
 	}
 	if d.on[Secret] {
 		d.secrets = secretAutomaton
 	}
+	for e := Date; e < numEntities; e++ {
+		if !d.on[e] {
+			continue
+		}
+		d.ids = true
+		d.context = d.context || contextEntities&(1<<e) != 0
+		switch e {
+		case Date, Age, URL, Domain, NPI, IMEI, UKNHSNumber, DETaxID, FRNIR, NLBSN, PLPESEL, MACAddress:
+		default:
+			d.alnumIDs = true
+		}
+	}
+	d.domains = d.on[URL] || d.on[Domain]
 	return d
 }
 
@@ -69,6 +90,13 @@ func (d *Detector) Find(text []byte, dst []Finding) []Finding {
 			continue // most bytes: lower-case letters past a-f, spaces, punctuation
 		}
 		tokenStart := !wordBefore(text, i)
+		if d.on[MACAddress] && tokenStart && isHex(c) {
+			if e, ok := macAt(text, i); ok {
+				dst = append(dst, pii(i, e, MACAddress))
+				i = e - 1
+				continue
+			}
+		}
 		if d.on[IPAddress] && tokenStart && (isHex(c) || c == ':') && (i == 0 || text[i-1] != ':') && colonSoon(text, i) {
 			if e, ok := ipv6(text, i); ok {
 				dst = append(dst, pii(i, e, IPAddress))
@@ -84,7 +112,26 @@ func (d *Detector) Find(text []byte, dst []Finding) []Finding {
 					i = e - 1
 				}
 			}
+		case c == '.' && d.domains:
+			if i > 0 && isAlnum(text[i-1]) && i+2 < n && isAlpha(text[i+1]) {
+				if s, e, ent, ok := domainAt(text, i); ok && d.on[ent] {
+					dst = append(dst, pii(s, e, ent))
+					i = e - 1
+				}
+			}
+		case c == ':' && d.on[URL]:
+			if s, e, ok := urlAt(text, i); ok {
+				dst = append(dst, pii(s, e, URL))
+				i = e - 1
+			}
 		case isDigit(c) && tokenStart:
+			if d.ids {
+				if e, ent, ok := d.idAt(text, i); ok && d.on[ent] {
+					dst = append(dst, pii(i, e, ent))
+					i = e - 1
+					continue
+				}
+			}
 			end, f, ok := d.number(text, i)
 			if ok {
 				dst = append(dst, f)
@@ -109,6 +156,21 @@ func (d *Detector) Find(text []byte, dst []Finding) []Finding {
 					continue
 				}
 			}
+			if d.ids {
+				if e, ent, ok := d.upperAt(text, i); ok && d.on[ent] {
+					dst = append(dst, pii(i, e, ent))
+					i = e - 1
+					continue
+				}
+			}
+		case isDigit(c) && d.on[IBAN] && i >= 2 && isLower(text[i-1]) && isLower(text[i-2]) && !wordBefore(text, i-2):
+			// a lower-case IBAN ("de89 3704 ..."): its country code has no
+			// trigger byte, so it is tried at its check digits
+			if e, ok := iban(text, i-2); ok {
+				dst = append(dst, pii(i-2, e, IBAN))
+				i = e - 1
+				continue
+			}
 		}
 	}
 	if d.secrets != nil {
@@ -118,11 +180,12 @@ func (d *Detector) Find(text []byte, dst []Finding) []Finding {
 }
 
 // trigger marks the bytes at which a detector may start: digits, upper
-// case letters (IBAN), hex letters and ':' (IPv6), '@', '+' and '('.
+// case letters (IBAN, identifiers, month names), hex letters and ':'
+// (IPv6, MAC addresses, URLs), '@', '+', '(' and '.' (domains).
 var trigger = func() (t [256]bool) {
 	for c := range 256 {
 		b := byte(c)
-		t[c] = isDigit(b) || isUpper(b) || isHex(b) || b == ':' || b == '@' || b == '+' || b == '('
+		t[c] = isDigit(b) || isUpper(b) || isHex(b) || b == ':' || b == '@' || b == '+' || b == '(' || b == '.'
 	}
 	return t
 }()
@@ -142,6 +205,12 @@ func resolve(dst []Finding, base int) []Finding {
 		if a.Start != b.Start {
 			return a.Start - b.Start
 		}
+		if a.End == b.End && (a.Entity == Secret) != (b.Entity == Secret) && a.Kind == KindPII && b.Kind == KindPII {
+			if a.Entity == Secret { // a URL with a password is a secret first
+				return -1
+			}
+			return 1
+		}
 		return b.End - a.End
 	})
 	out := fs[:1]
@@ -160,6 +229,13 @@ func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
 func isAlpha(c byte) bool { return isUpper(c) || isLower(c) }
 func isAlnum(c byte) bool { return isDigit(c) || isAlpha(c) }
 func isHex(c byte) bool   { return isDigit(c) || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F') }
+
+func upper(c byte) byte {
+	if isLower(c) {
+		return c - 'a' + 'A'
+	}
+	return c
+}
 
 // wordBefore reports whether the character before text[i] belongs to a
 // word, so a value starting at i would be glued to it; wordAfter, the
@@ -221,6 +297,9 @@ func email(text []byte, at int) (start, end int, ok bool) {
 			break
 		}
 		s -= n
+	}
+	if k := bytes.LastIndexByte(text[s:at], '='); k >= 0 {
+		s += k + 1 // "user=jane@example.com" in a log: the key is not the address
 	}
 	for s < at && (text[s] == '.' || text[s] < utf8.RuneSelf && !isAlnum(text[s]) && text[s] != '_') { // no leading dot or punctuation
 		s++
@@ -382,8 +461,9 @@ func (r *digitRun) shape(lens ...uint8) bool {
 func (d *Detector) number(text []byte, i int) (end int, f Finding, ok bool) {
 	r := scanRun(text, i)
 	end = r.end
-	// A run glued to letters (an id like "A1234567B") is not a value.
-	if wordAfter(text, end) {
+	// A run glued to letters (an id like "A1234567B") is not a value,
+	// unless the letters are a phone extension ("555-2671x12").
+	if wordAfter(text, end) && (!d.on[Phone] || phoneExt(text, end) == end) {
 		return end, f, false
 	}
 	switch {
@@ -392,7 +472,7 @@ func (d *Detector) number(text []byte, i int) (end int, f Finding, ok bool) {
 			return end, pii(i, end, IPAddress), true
 		}
 		return end, f, false
-	case r.sep == '.' && r.ngroup > 1:
+	case r.sep == '.' && r.ngroup > 1 && !(d.on[Phone] && d.dottedPhone(&r, text, i)):
 		return end, f, false // decimals, versions
 	}
 	if d.on[USSSN] && (r.shape(3, 2, 4) && (r.sep == '-' || r.sep == ' ') || r.ngroup == 1 && r.digits == 9 && near(text, i, ssnWords)) {
@@ -400,7 +480,8 @@ func (d *Detector) number(text []byte, i int) (end int, f Finding, ok bool) {
 			return end, pii(i, end, USSSN), true
 		}
 	}
-	if d.on[CreditCard] && r.digits >= 13 && r.digits <= 19 && r.sep != 1 && r.sep != '.' && card(r.value[:r.digits]) {
+	if d.on[CreditCard] && r.digits >= 12 && r.digits <= 19 && r.sep != 1 && r.sep != '.' && card(r.value[:r.digits]) &&
+		(r.digits > 12 || r.shape(4, 4, 4) || near(text, i, cardWords)) { // 12 digits: Maestro, written as a card
 		return end, pii(i, end, CreditCard), true
 	}
 	if d.on[CreditCard] && r.sep != 1 && r.sep != '.' && r.ngroup > 3 {
@@ -410,19 +491,165 @@ func (d *Detector) number(text []byte, i int) (end int, f Finding, ok bool) {
 			return e, pii(s, e, CreditCard), true
 		}
 	}
-	if d.on[Phone] && r.digits >= 7 && r.digits <= 15 && r.sep != 1 {
-		// A bare run of digits is an order number until context says it is
-		// a phone number; a formatted one must read as a phone number.
-		if (r.ngroup > 1 || near(text, i, phoneWords)) && d.nationalShape(r.value[:min(r.digits, len(r.value))]) && !near(text, i, notPhoneWords) {
-			if d.validPhone(text[i:end]) {
-				return end, pii(i, end, Phone), true
-			}
+	if d.on[Phone] && r.digits >= 7 && r.digits <= 17 && r.sep != 1 {
+		if d.nationalPhone(text, i, &r) {
+			return phoneExt(text, end), pii(i, phoneExt(text, end), Phone), true
 		}
 	}
 	return end, f, false
 }
 
-// phone matches a number that starts with '+' or '(' at i.
+// nationalPhone reports whether the run r at i is a phone number written
+// without '+': a bare run of digits is an order number until a context
+// word says it is a phone number, and a formatted one must read as one.
+// It may start with an international prefix instead (00 or, in NANP
+// regions, 011: "001-415-555-2671", "0049 30 901820"), or, after a word
+// such as "Tel", leave out the trunk prefix ("Tel. 30 901820").
+func (d *Detector) nationalPhone(text []byte, i int, r *digitRun) bool {
+	ctx := phoneContext(text, i)
+	if ctx < 0 || r.ngroup == 1 && ctx == 0 {
+		return false
+	}
+	v := r.value[:min(r.digits, len(r.value))]
+	if intl := internationalPrefix(v, d.nanp); intl > 0 {
+		if len(v)-intl < 7 || len(v)-intl > 15 {
+			return false
+		}
+		return d.validPhone(append([]byte{'+'}, v[intl:]...))
+	}
+	if r.digits > 15 || !d.nationalShape(v) && ctx == 0 {
+		return false
+	}
+	if v[0] != '0' && !(d.nanp && len(v) == 10) && ctx == 0 {
+		// no trunk prefix and no context word: only a region that writes
+		// its numbers so may have it ("612 345 678" in Spain, not a
+		// German number that lost its 0)
+		return d.validPhoneIn(text[i:r.end], func(r string) bool { return noTrunkRegions[r] })
+	}
+	return d.validPhone(text[i:r.end])
+}
+
+// internationalPrefix: the length of the international call prefix v
+// starts with (00, or 011 from a NANP region), or 0.
+func internationalPrefix(v []byte, nanp bool) int {
+	switch {
+	case len(v) > 3 && v[0] == '0' && v[1] == '0' && v[2] != '0':
+		return 2
+	case nanp && len(v) > 4 && v[0] == '0' && v[1] == '1' && v[2] == '1' && v[3] != '0':
+		return 3
+	}
+	return 0
+}
+
+// dottedPhone: a run separated by dots that reads as a phone number
+// (415.555.2671, 01.23.45.67.89) rather than a version or an amount.
+func (d *Detector) dottedPhone(r *digitRun, text []byte, i int) bool {
+	if r.digits < 9 || r.digits > 13 {
+		return false
+	}
+	if r.shape(3, 3, 4) || r.shape(2, 2, 2, 2, 2) || r.shape(4, 3, 4) || r.shape(3, 4, 4) {
+		return true
+	}
+	return r.ngroup >= 3 && phoneContext(text, i) > 0
+}
+
+// phoneExt returns the end of an extension written after a phone number
+// that ends at e (" x4587", " ext. 12", ", ext 12", "#12"), or e.
+func phoneExt(text []byte, e int) int {
+	k := e
+	for k < len(text) && k-e < 2 && (text[k] == ' ' || text[k] == ',') {
+		k++
+	}
+	switch {
+	case k < len(text) && text[k] == '#':
+		k++
+	case hasPrefixFold(text[k:], "extension"):
+		k += 9
+	case hasPrefixFold(text[k:], "ext"):
+		k += 3
+	case k < len(text) && (text[k] == 'x' || text[k] == 'X'):
+		k++
+	default:
+		return e
+	}
+	for k < len(text) && (text[k] == '.' || text[k] == ' ' || text[k] == ':') && k+1 < len(text) && !isAlpha(text[k+1]) {
+		k++
+	}
+	s := k
+	for k < len(text) && isDigit(text[k]) && k-s < 6 {
+		k++
+	}
+	if k == s || wordAfter(text, k) {
+		return e
+	}
+	return k
+}
+
+// hasPrefixFold: s starts with w (lower case), ignoring ASCII case.
+func hasPrefixFold(s []byte, w string) bool {
+	if len(s) < len(w) {
+		return false
+	}
+	for j := range len(w) {
+		if fold(s[j]) != w[j] {
+			return false
+		}
+	}
+	return true
+}
+
+// phoneContext: 1 if a phone word (tel, fax, desk, ...) is the nearest
+// context word among the four words before i (within nearWindow bytes),
+// -1 if a word that names other numbers is (order, invoice, account, ...;
+// or "#" and "no." with no phone word before them), 0 if neither.
+func phoneContext(text []byte, i int) int {
+	weak := false
+	k, lim := i, max(0, i-nearWindow)
+	var buf [16]byte
+	for n := 0; n < 4 && k > lim; n++ {
+		for k > lim && !ctxByte(text[k-1]) {
+			k--
+		}
+		e := k
+		for k > lim && ctxByte(text[k-1]) {
+			k--
+		}
+		if e == k || e-k > len(buf) {
+			continue
+		}
+		for x, c := range text[k:e] {
+			buf[x] = fold(c)
+		}
+		switch phoneWordClass[string(buf[:e-k])] {
+		case 1:
+			return 1
+		case 2:
+			return -1
+		case 3:
+			weak = true
+		}
+	}
+	if weak {
+		return -1
+	}
+	return 0
+}
+
+// phoneWordClass: 1 for phone words, 2 for the words of other numbers, 3
+// for "#", "no" and "nr", which name other numbers unless a phone word
+// comes before them.
+var phoneWordClass = func() map[string]int8 {
+	m := map[string]int8{}
+	for c, l := range [][]string{phoneWords, notPhoneWords, weakNotPhoneWords} {
+		for _, w := range l {
+			m[w] = int8(c + 1)
+		}
+	}
+	return m
+}()
+
+// phone matches a number that starts with '+' or '(' at i, with its
+// extension if it has one.
 func (d *Detector) phone(text []byte, i int) (int, bool) {
 	e := i + 1
 	digits := 0
@@ -441,11 +668,20 @@ done:
 	for e > i && !isDigit(text[e-1]) {
 		e--
 	}
-	if digits < 7 || digits > 15 || wordAfter(text, e) || near(text, i, notPhoneWords) {
+	if digits < 7 || digits > 15 || phoneContext(text, i) < 0 {
 		return 0, false
 	}
-	return e, d.validPhone(text[i:e])
+	x := phoneExt(text, e)
+	if x == e && wordAfter(text, e) || !d.validPhone(text[i:e]) {
+		return 0, false
+	}
+	return x, true
 }
+
+// noTrunkRegions write national numbers without a trunk prefix (Spain's
+// "612 345 678", Italy's "06 1234 5678" keeps its 0 as part of the number).
+var noTrunkRegions = map[string]bool{"ES": true, "IT": true, "PT": true, "GR": true, "DK": true, "NO": true, "LU": true, "MT": true,
+	"CY": true, "IS": true, "EE": true, "LV": true, "PL": true, "CZ": true, "MC": true}
 
 // nationalShape is a cheap test before the number plans: a national number
 // is ten digits with NANP's shape (area code and exchange starting 2-9)
@@ -455,16 +691,26 @@ func (d *Detector) nationalShape(v []byte) bool {
 	if len(v) == 10 && v[0] >= '2' && v[3] >= '2' && d.nanp {
 		return true
 	}
+	if d.noTrunk && len(v) >= 8 && len(v) <= 10 && v[0] != '0' {
+		return true
+	}
 	return v[0] == '0' && len(v) >= 9 && len(v) <= 12 && v[1] != '0'
 }
 
-func (d *Detector) validPhone(s []byte) bool {
+func (d *Detector) validPhone(s []byte) bool { return d.validPhoneIn(s, nil) }
+
+// validPhoneIn: s is a valid number, in one of the configured regions
+// that in (if not nil) accepts.
+func (d *Detector) validPhoneIn(s []byte, in func(string) bool) bool {
 	str := string(s)
 	if s[0] == '+' {
 		n, err := phonenumbers.Parse(str, "ZZ")
 		return err == nil && phonenumbers.IsValidNumber(n)
 	}
 	for _, region := range d.regions {
+		if in != nil && !in(region) {
+			continue
+		}
 		if n, err := phonenumbers.Parse(str, region); err == nil && phonenumbers.IsValidNumber(n) {
 			return true
 		}
@@ -473,42 +719,52 @@ func (d *Detector) validPhone(s []byte) bool {
 }
 
 var (
-	phoneWords    = []string{"phone", "tel", "mobile", "cell", "call", "fax", "whatsapp", "sms", "contact"}
-	notPhoneWords = []string{"order", "invoice", "tracking", "ref", "account", "acct", "id", "no.", "number #", "#", "isbn", "serial", "sku", "ticket"}
-	ssnWords      = []string{"ssn", "social security", "soc sec", "taxpayer"}
+	phoneWords = []string{"phone", "tel", "telephone", "mobile", "mob", "cell", "call", "fax", "whatsapp", "sms", "contact",
+		"desk", "direct", "dial", "office", "landline", "hotline", "ph", "telefon", "telefax", "handy", "mobil", "tél", "téléphone",
+		"portable", "teléfono", "telefono", "móvil", "movil", "celular", "tfno", "llámeme", "llame", "llamar", "appelez", "appeler",
+		"joindre", "anrufen", "erreichbar", "reach", "text", "texting"}
+	notPhoneWords = []string{"order", "invoice", "tracking", "ref", "account", "acct", "id", "isbn", "serial", "sku", "ticket",
+		"case", "confirmation", "booking", "reference", "transaction", "customer", "order#", "#order",
+		"rechnung", "bestellung", "auftrag", "kundennummer", "facture", "commande", "référence", "pedido", "factura", "referencia"}
+	weakNotPhoneWords = []string{"no", "#", "nr"}
+	ssnWords          = []string{"ssn", "social security", "soc sec", "taxpayer"}
+	cardWords         = []string{"card", "maestro", "debit", "karte", "carte", "tarjeta"}
 )
 
-// near reports whether one of words (lower case) ends within 24 bytes
-// before i, case-insensitively.
+// nearWindow is how far before a value its context words are looked for.
+const nearWindow = 24
+
+// near reports whether one of words (lower case) ends within nearWindow
+// bytes before i, case-insensitively.
 func near(text []byte, i int, words []string) bool {
-	from := max(0, i-24)
-	window := text[from:i]
-	for _, w := range words {
-		if indexFold(window, w) >= 0 {
-			return true
-		}
-	}
-	return false
+	return lastNear(text, i, words) >= 0
 }
 
-// indexFold finds the word w (lower case) in s, case-insensitively and
-// not inside a longer word.
-func indexFold(s []byte, w string) int {
-	for i := 0; i+len(w) <= len(s); i++ {
-		j := 0
-		for j < len(w) && fold(s[i+j]) == w[j] {
-			j++
+// lastNear returns where the latest of words (lower case) starts within
+// nearWindow bytes before i, case-insensitively, or -1.
+func lastNear(text []byte, i int, words []string) int {
+	from := max(0, i-nearWindow)
+	window := text[from:i]
+	last := -1
+	for _, w := range words {
+		if k := lastIndexFold(window, w); k >= 0 && from+k > last {
+			last = from + k
 		}
-		if j < len(w) {
+	}
+	return last
+}
+
+// lastIndexFold finds the last w (lower case) in s, case-insensitively
+// and not inside a longer word.
+func lastIndexFold(s []byte, w string) int {
+	for k := len(s) - len(w); k >= 0; k-- {
+		if !hasPrefixFold(s[k:], w) {
 			continue
 		}
-		if isAlpha(w[0]) && i > 0 && isAlpha(s[i-1]) {
+		if isAlpha(w[0]) && k > 0 && isAlpha(s[k-1]) || isAlpha(w[len(w)-1]) && k+len(w) < len(s) && isAlpha(s[k+len(w)]) {
 			continue
 		}
-		if isAlpha(w[len(w)-1]) && i+len(w) < len(s) && isAlpha(s[i+len(w)]) {
-			continue
-		}
-		return i
+		return k
 	}
 	return -1
 }
@@ -567,6 +823,8 @@ func card(d []byte) bool {
 		return l >= 16 && l <= 19
 	case p(4) >= 3528 && p(4) <= 3589: // JCB
 		return l >= 16 && l <= 19
+	case p(4) == 1800 || p(4) == 2131: // JCB's older 15-digit ranges
+		return l == 15
 	case p(3) >= 300 && p(3) <= 305, p(2) == 36, p(2) == 38, p(2) == 39: // Diners Club
 		return l >= 14 && l <= 19
 	case p(2) == 62: // UnionPay
@@ -597,10 +855,10 @@ var ibanLengths = map[[2]byte]uint8{
 // iban matches an IBAN at i, compact or in groups of four separated by
 // single spaces, with its country's length and a valid mod-97 check.
 func iban(text []byte, i int) (int, bool) {
-	if i+4 > len(text) || !isUpper(text[i+1]) || !isDigit(text[i+2]) || !isDigit(text[i+3]) {
+	if i+4 > len(text) || !isAlpha(text[i+1]) || !isDigit(text[i+2]) || !isDigit(text[i+3]) || isUpper(text[i]) != isUpper(text[i+1]) {
 		return 0, false
 	}
-	want, ok := ibanLengths[[2]byte{text[i], text[i+1]}]
+	want, ok := ibanLengths[[2]byte{upper(text[i]), upper(text[i+1])}]
 	if !ok {
 		return 0, false
 	}
@@ -609,8 +867,8 @@ func iban(text []byte, i int) (int, bool) {
 	for e < len(text) && n < int(want) {
 		c := text[e]
 		switch {
-		case isDigit(c) || isUpper(c):
-			buf[n] = c
+		case isDigit(c) || isAlpha(c):
+			buf[n] = upper(c)
 			n++
 			e++
 		case c == ' ' && n%4 == 0 && e+1 < len(text) && isAlnum(text[e+1]):

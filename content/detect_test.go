@@ -51,6 +51,7 @@ func TestDetectors(t *testing.T) {
 		{"version 1.2@3.4 or @ alone or a@b", nil},
 		{"user@localhost and @handle and a@b.c", nil},
 		{"name@example.com1", nil},
+		{"login user=jane@example.com ip=1", []string{"email:jane@example.com"}},
 		{"x@-bad.com", nil},
 		// payment cards: Luhn and issuer ranges, separators
 		{"card 4111 1111 1111 1111 exp", []string{"credit_card:4111 1111 1111 1111"}},
@@ -212,4 +213,52 @@ func TestDenyPhraseSpacing(t *testing.T) {
 			t.Errorf("%q: %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestDetectorMisses: values the detectors used to miss (issue 15, item
+// 4), and the look-alikes they must still leave.
+func TestDetectorMisses(t *testing.T) {
+	d := all()
+	checkFound(t, d, []foundCase{
+		// 12-digit Maestro, written as a card or named one
+		{"maestro 675900000018 ok", []string{"credit_card:675900000018"}},
+		{"pay with 6759 0000 0018", []string{"credit_card:6759 0000 0018"}},
+		{"order 675900000018", nil},
+		{"card 501234567895", nil}, // Luhn fails
+		// JCB's 15-digit 1800 and 2131 ranges
+		{"jcb 180000000000002 and 213100000000001", []string{"credit_card:180000000000002", "credit_card:213100000000001"}},
+		{"jcb 180000000000003", nil},
+		// lower-case IBANs
+		{"iban de89 3704 0044 0532 0130 00 ok", []string{"iban:de89 3704 0044 0532 0130 00"}},
+		{"to gb82west12345698765432.", []string{"iban:gb82west12345698765432"}},
+		{"de89370400440532013001 and De89370400440532013000", nil},
+		// phones: dots, extensions, international prefixes, context words
+		{"call 415.555.2671 today", []string{"phone:415.555.2671"}},
+		{"Fax 415.555.2671", []string{"phone:415.555.2671"}},
+		{"tél 01.42.68.53.00", nil}, // FR is not a configured region
+		{"call 415-555-2671 x4587 or 415-555-2671x12", []string{"phone:415-555-2671 x4587", "phone:415-555-2671x12"}},
+		{"+1 415-555-2671 ext. 12.", []string{"phone:+1 415-555-2671 ext. 12"}},
+		{"(415) 555-2671, ext 9", []string{"phone:(415) 555-2671, ext 9"}},
+		{"from abroad 001-415-555-2671", []string{"phone:001-415-555-2671"}},
+		{"Büro 0049 30 901820", []string{"phone:0049 30 901820"}},
+		{"dial 011 44 20 7946 0958", []string{"phone:011 44 20 7946 0958"}},
+		{"Desk: 020 7946 0958", []string{"phone:020 7946 0958"}},
+		{"Tel. 30 901820", []string{"phone:30 901820"}},
+		{"Phone #: 415-555-2671", []string{"phone:415-555-2671"}},
+		{"Tel. no. 4155552671", []string{"phone:4155552671"}},
+		// not phones: order numbers, versions, dates, prices
+		{"order 415.555.2671", nil},
+		{"Invoice #415-555-2671", nil},
+		{"ticket 001-415-555-2671", nil},
+		{"version 1.22.333.4444 or 10.2.3", nil},
+		{"on 12.03.2024 and 2024.03.12", nil},
+		{"costs 1.234.567 EUR or 1 234 567", nil},
+		{"the 30 901820 readers", nil},
+		{"see 415-555-2671xyz", nil},
+	})
+	es := NewDetector([]Entity{Phone}, []string{"ES", "DE"})
+	checkFound(t, es, []foundCase{
+		{"llámeme al 655 123 456", []string{"phone:655 123 456"}},
+		{"El pedido 2024-88213 cuesta; Rechnung 2024-0042", nil},
+	})
 }

@@ -15,6 +15,9 @@ import (
 type Entity uint8
 
 // The entities (the keys of content.*.pii; docs/content.md, "Detectors").
+// Person, StreetAddress, Location and Organization are found by a model
+// (content/ner) that is wired in separately: until then they have names
+// and placeholders, and presets may name them, but nothing finds them.
 const (
 	Email Entity = iota
 	Phone
@@ -23,13 +26,53 @@ const (
 	IBAN
 	IPAddress
 	Secret
+	Person
+	StreetAddress
+	Location
+	Organization
+	Date
+	Age
+	PostalCode
+	URL
+	Domain
+	USDriverLicense
+	Passport
+	MedicalRecordNumber
+	HealthPlanID
+	NPI
+	DEANumber
+	AccountNumber
+	VIN
+	LicensePlate
+	MACAddress
+	IMEI
+	UKNHSNumber
+	DETaxID
+	FRNIR
+	ESDNI
+	ITFiscalCode
+	NLBSN
+	PLPESEL
 	numEntities
 )
 
-var entityNames = [numEntities]string{"email", "phone", "credit_card", "us_ssn", "iban", "ip_address", "secret"}
-
-// placeholder names, as in [EMAIL_1].
-var entityTags = [numEntities]string{"EMAIL", "PHONE", "CREDIT_CARD", "US_SSN", "IBAN", "IP_ADDRESS", "SECRET"}
+// entityNames and entityTags (the placeholders' names, as in [EMAIL_1]).
+var entityNames, entityTags = func() (names, tags [numEntities]string) {
+	for e, n := range [numEntities][2]string{
+		{"email", "EMAIL"}, {"phone", "PHONE"}, {"credit_card", "CREDIT_CARD"}, {"us_ssn", "US_SSN"}, {"iban", "IBAN"},
+		{"ip_address", "IP_ADDRESS"}, {"secret", "SECRET"},
+		{"person", "PERSON"}, {"street_address", "STREET_ADDRESS"}, {"location", "LOCATION"}, {"organization", "ORGANIZATION"},
+		{"date", "DATE"}, {"age", "AGE"}, {"postal_code", "POSTAL_CODE"}, {"url", "URL"}, {"domain", "DOMAIN"},
+		{"us_driver_license", "US_DRIVER_LICENSE"}, {"passport", "PASSPORT"}, {"medical_record_number", "MRN"},
+		{"health_plan_id", "HEALTH_PLAN_ID"}, {"npi", "NPI"}, {"dea_number", "DEA_NUMBER"}, {"account_number", "ACCOUNT_NUMBER"},
+		{"vin", "VIN"}, {"license_plate", "LICENSE_PLATE"}, {"mac_address", "MAC_ADDRESS"}, {"imei", "IMEI"},
+		{"uk_nhs_number", "UK_NHS_NUMBER"}, {"de_tax_id", "DE_TAX_ID"}, {"fr_nir", "FR_NIR"}, {"es_dni", "ES_DNI"},
+		{"it_fiscal_code", "IT_FISCAL_CODE"}, {"nl_bsn", "NL_BSN"}, {"pl_pesel", "PL_PESEL"},
+	} {
+		names[e], tags[e] = n[0], n[1]
+	}
+	return names, tags
+}()
 
 func (e Entity) String() string {
 	if e < numEntities {

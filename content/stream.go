@@ -42,8 +42,8 @@ type StreamText struct {
 }
 
 // contextBytes is how much released text is kept as context: more than a
-// keyword, its separator and the 24 bytes within which a context word
-// counts.
+// keyword, its separator and the 48 bytes within which a context word
+// counts (contextBefore).
 const contextBytes = 64
 
 // Stream starts filtering a streamed text within the session (its

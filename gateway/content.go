@@ -107,11 +107,11 @@ func contentPolicy(st config.ContentStage, regions []string, key []byte) *conten
 	case "flag":
 		o.Injection = content.Flag
 	}
+	named := map[string]content.Action{} // entities and presets
 	for name, act := range st.PII {
-		e, _ := content.ParseEntity(name)
-		a, _ := content.ParseAction(act)
-		o.Actions[e] = a
+		named[name], _ = content.ParseAction(act)
 	}
+	o.Actions = content.ExpandPII(named)
 	names := map[string]int{} // a rule of the same name replaces the earlier one
 	for _, d := range st.Deny {
 		a := content.Block
