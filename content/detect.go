@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"net/netip"
 	"slices"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/wardenhq/warden/content/ner"
 )
 
 // Kind says what found a finding.
@@ -36,11 +39,12 @@ type Detector struct {
 	nanp    bool     // one of them is in the North American Numbering Plan
 	secrets *automaton
 
-	noTrunk  bool // one of them writes national numbers without a trunk prefix
-	ids      bool // one of the detectors of ids.go is on
-	context  bool // one of the context-keyed entities is on
-	alnumIDs bool // one whose values may start with a letter is on
-	domains  bool // url or domain
+	noTrunk  bool       // one of them writes national numbers without a trunk prefix
+	ids      bool       // one of the detectors of ids.go is on
+	context  bool       // one of the context-keyed entities is on
+	alnumIDs bool       // one whose values may start with a letter is on
+	domains  bool       // url or domain
+	names    *ner.Model // the name model, if person, street_address, location or organization is on
 }
 
 // NewDetector returns a detector for the given entities. Phone numbers
@@ -76,7 +80,85 @@ func NewDetector(entities []Entity, regions []string) *Detector {
 		}
 	}
 	d.domains = d.on[URL] || d.on[Domain]
+	if d.on[Person] || d.on[StreetAddress] || d.on[Location] || d.on[Organization] {
+		d.names = ner.Default()
+	}
 	return d
+}
+
+// labelSpan reports whether a span the name model found is not a value but
+// a label or a slip: an initial alone ("I.", "J."), a street address with
+// no capital letter, a span ending in a lone small letter, or the start of
+// a context phrase
+// of the pattern detectors ("DEA", "NHS", "Age", the "Driver" of
+// "Driver's License"), which introduces a value rather than being one.
+func labelSpan(text []byte, sp ner.Span) bool {
+	letters := 0
+	for _, c := range text[sp.Start:sp.End] {
+		if isAlpha(c) || c >= 0x80 {
+			letters++
+		}
+	}
+	if letters <= 2 && sp.Type == ner.Person {
+		return true
+	}
+	span := text[sp.Start:sp.End]
+	if sp.Type == ner.StreetAddress && !slices.ContainsFunc(span, isUpper) && utf8.Valid(span) && isASCII(span) {
+		return true // "3/4 cup": a street has a name
+	}
+	if k := len(span); k >= 2 && isLower(span[k-1]) && !isAlpha(span[k-2]) {
+		return true // "NET, e" of "e.g.": no name ends in a lone small letter
+	}
+	var buf [48]byte
+	n, words := 0, 0
+	for i := sp.Start; i < len(text) && words < 3; {
+		j := i
+		for j < len(text) && (isAlpha(text[j]) || text[j] == '\'' || text[j] == '-') {
+			j++
+		}
+		if j == i || n+(j-i)+1 > len(buf) {
+			break
+		}
+		if words > 0 {
+			buf[n] = ' '
+			n++
+		}
+		for _, c := range text[i:j] {
+			buf[n] = fold(c)
+			n++
+		}
+		words++
+		if j >= sp.End && contextWords[string(buf[:n])]&^streetBit != 0 {
+			return true
+		}
+		for i = j; i < len(text) && (text[i] == ' ' || text[i] == '.' || text[i] == '#'); i++ {
+		}
+		if i > j+2 {
+			break
+		}
+	}
+	return false
+}
+
+// nerEntity maps the name model's types to entities.
+var nerEntity = [...]Entity{ner.Person: Person, ner.Location: Location, ner.Organization: Organization, ner.StreetAddress: StreetAddress}
+
+// spanBufs recycles the name model's span buffers.
+var spanBufs = sync.Pool{New: func() any { return new([]ner.Span) }}
+
+// findNames appends what the name model finds in text, of the entities d
+// is asked for.
+func (d *Detector) findNames(text []byte, dst []Finding) []Finding {
+	buf := spanBufs.Get().(*[]ner.Span)
+	spans := d.names.Find(text, (*buf)[:0])
+	for _, sp := range spans {
+		if int(sp.Type) < len(nerEntity) && d.on[nerEntity[sp.Type]] && !labelSpan(text, sp) {
+			dst = append(dst, pii(sp.Start, sp.End, nerEntity[sp.Type]))
+		}
+	}
+	*buf = spans[:0]
+	spanBufs.Put(buf)
+	return dst
 }
 
 // Find appends the findings in text to dst, ordered by start, without
@@ -175,6 +257,9 @@ func (d *Detector) Find(text []byte, dst []Finding) []Finding {
 	}
 	if d.secrets != nil {
 		dst = findSecrets(text, dst)
+	}
+	if d.names != nil {
+		dst = d.findNames(text, dst)
 	}
 	return resolve(dst, base)
 }

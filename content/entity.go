@@ -15,9 +15,8 @@ import (
 type Entity uint8
 
 // The entities (the keys of content.*.pii; docs/content.md, "Detectors").
-// Person, StreetAddress, Location and Organization are found by a model
-// (content/ner) that is wired in separately: until then they have names
-// and placeholders, and presets may name them, but nothing finds them.
+// Person, StreetAddress, Location and Organization are found by the name
+// model (content/ner); the rest by the patterns of detect.go and ids.go.
 const (
 	Email Entity = iota
 	Phone

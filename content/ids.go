@@ -211,7 +211,7 @@ func (d *Detector) idAt(text []byte, i int) (int, Entity, bool) {
 		ctx = contextBefore(text, i, 5)
 	}
 	if d.on[Age] && r.ngroup == 1 && r.digits <= 3 && atoi(v) <= 125 {
-		if e := ageSuffix(text, r.end); e > 0 || r.end < len(text) && text[r.end] != '/' && !wordAfter(text, r.end) && contextBefore(text, i, 1).has(Age) {
+		if e := ageSuffix(text, r.end); e > 0 || (r.end == len(text) || text[r.end] != '/' && !wordAfter(text, r.end)) && contextBefore(text, i, 1).has(Age) {
 			return r.end, Age, true
 		}
 	}

@@ -200,7 +200,7 @@ func report(per map[string]*counts, texts int, exact bool) {
 	fmt.Printf("| **pooled, pattern types** | %d | %d | %.3f | %.3f | %.3f |\n", pattern.tp+pattern.fn, pattern.tp+pattern.fp, pattern.p(), pattern.r(), pattern.f())
 	all := counts{pattern.tp + model.tp, pattern.fp + model.fp, pattern.fn + model.fn}
 	fmt.Printf("| **pooled, every type** | %d | %d | %.3f | %.3f | %.3f |\n", all.tp+all.fn, all.tp+all.fp, all.p(), all.r(), all.f())
-	fmt.Println("\n(*: found by the name model, not wired in yet)")
+	fmt.Println("\n(*: found by the name model, content/ner)")
 }
 
 func mark(t string) string {
