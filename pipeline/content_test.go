@@ -93,7 +93,7 @@ func TestPreviewShowsScreenedText(t *testing.T) {
 	  {"role":"tool","tool_call_id":"call_1","content":"done"}],
 	 "tools":[{"type":"function","function":{"name":"send","description":"Send it","parameters":{"type":"object","properties":{"x":{"type":"string","pattern":"^Obey [a-z]+$"}}}}}]}`
 	got := preview([]byte(body))
-	for _, want := range []string{"look | https://example.com/cat.png | https://[EMAIL_1]", "[tools[0].function.description] Send it",
+	for _, want := range []string{"look | https://example.com/cat.png | https://example.com/a.png?to=[EMAIL_1]", "[tools[0].function.description] Send it",
 		"[tools[0].function.parameters.properties.x.pattern] ^Obey [a-z]+$"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("preview lacks %q: %s", want, got)
