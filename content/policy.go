@@ -153,6 +153,15 @@ type Session struct {
 	counts  []Count
 	blocked string
 	found   []Finding
+
+	// The pseudonymize action's: placeholders minted so far per entity,
+	// the placeholders the request's own text holds (Reserve), the
+	// mapping back (Pseudonyms), and whether the text filtered now is
+	// JSON (FilterJSON).
+	next     [numEntities]int
+	reserved map[string]bool
+	pseudo   *Pseudonyms
+	jsonText bool
 }
 
 // Count is how often an action was taken on one entity or rule.
@@ -308,7 +317,11 @@ func (s *Session) apply(view, raw []byte, starts [][2]int, from int) []byte {
 		start, end := rawSpan(starts, f.Start, f.End, len(view), len(raw))
 		start = max(start, last)
 		out = append(out, raw[last:start]...)
-		out = s.replacement(out, f, a, view[f.Start:f.End])
+		if a == Pseudonymize && f.Kind != KindDeny {
+			out = s.pseudonym(out, f.Entity, view[f.Start:f.End], raw[start:max(end, start)])
+		} else {
+			out = s.replacement(out, f, a, view[f.Start:f.End])
+		}
 		last = max(end, start)
 	}
 	if out == nil {

@@ -276,6 +276,10 @@ func forward(w http.ResponseWriter, r *http.Request, x *Exchange) error {
 			x.Upstream.Filter = p.NewSession()
 		}
 	}
+	if ps := x.pseudonyms; ps.Len() > 0 {
+		// The client gets its values back, after the response policy.
+		x.Upstream.Restore = ps
+	}
 	if k := x.Env.Keeper; k != nil && k.Keeps(x.Classification) {
 		x.Upstream.Keep = true
 	}
