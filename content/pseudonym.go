@@ -22,6 +22,16 @@ type Pseudonyms struct {
 	longest int               // the longest placeholder, in bytes
 }
 
+// NewPseudonyms builds a mapping from placeholders to values, for tests
+// of what restores: the gateway gets its own only from a Session.
+func NewPseudonyms(m map[string]string) *Pseudonyms {
+	ps := &Pseudonyms{values: map[string][]byte{}}
+	for p, v := range m {
+		ps.add(p, []byte(v))
+	}
+	return ps
+}
+
 // Len returns how many placeholders were minted.
 func (ps *Pseudonyms) Len() int {
 	if ps == nil {
