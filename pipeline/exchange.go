@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/wardenhq/warden/auditlog"
-	"github.com/wardenhq/warden/content"
 	"github.com/wardenhq/warden/auth"
+	"github.com/wardenhq/warden/content"
 	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/ratelimit"

@@ -146,9 +146,9 @@ var bom = []byte("\xef\xbb\xbf")
 type streamed struct {
 	st     *content.StreamText
 	rs     *content.RestoreText // in the restoring stage, instead of st
-	args   *content.JSONText // for a tool call's arguments: JSON text, its escapes read
-	choice json.RawMessage   // the choice's "index"
-	path   []string          // below the choice; "[k]" for tool call k (its "index")
+	args   *content.JSONText    // for a tool call's arguments: JSON text, its escapes read
+	choice json.RawMessage      // the choice's "index"
+	path   []string             // below the choice; "[k]" for tool call k (its "index")
 }
 
 // push filters the next piece of the text.
