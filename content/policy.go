@@ -161,6 +161,7 @@ type Session struct {
 	next     [numEntities]int
 	reserved map[string]bool
 	pseudo   *Pseudonyms
+	protect  *Pseudonyms // a response's: the request's placeholders, which no rule rewrites
 	jsonText bool
 }
 
@@ -385,6 +386,9 @@ func (s *Session) find(text []byte, dst []Finding) []Finding {
 	if p.detector != nil {
 		dst = p.detector.Find(text, dst)
 	}
+	if s.protect.Len() > 0 {
+		dst = s.protect.unprotected(text, dst)
+	}
 	return dst
 }
 
@@ -421,20 +425,35 @@ func (s *Session) replacement(out []byte, f Finding, a Action, value []byte) []b
 		out = hex.AppendEncode(out, sum[:8])
 		return append(out, ']')
 	}
-	m := s.values[f.Entity]
-	if m == nil {
-		m = map[string]int{}
-		s.values[f.Entity] = m
-	}
-	n, ok := m[string(value)]
-	if !ok {
-		n = len(m) + 1
-		m[string(value)] = n
-	}
+	n, _ := s.number(f.Entity, value)
 	out = append(append(out, '['), tag...)
 	out = append(out, '_')
 	out = strconv.AppendInt(out, int64(n), 10)
 	return append(out, ']')
+}
+
+// number returns the number of value's placeholder (the same value, the
+// same number, within the session), and whether it is new: numbers are
+// given in order, past any placeholder the session must not mint
+// (Reserve, ReservePseudonyms).
+func (s *Session) number(e Entity, value []byte) (int, bool) {
+	m := s.values[e]
+	if m == nil {
+		m = map[string]int{}
+		s.values[e] = m
+	}
+	if n, ok := m[string(value)]; ok {
+		return n, false
+	}
+	tag := entityTags[e]
+	for {
+		s.next[e]++
+		if !s.reserved[placeholder(tag, s.next[e])] {
+			break
+		}
+	}
+	m[string(value)] = s.next[e]
+	return s.next[e], true
 }
 
 func countAlnum(b []byte) int {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 )
 
@@ -202,6 +203,51 @@ func (s *Session) Reserve(text []byte) {
 	}
 }
 
+// ReservePseudonyms makes the session (a response's) mint none of the
+// placeholders ps holds, and rewrite none of them: a response rule's
+// [PHONE_1] for a number the model wrote is never the request's
+// [PHONE_1], and no rule reads "[PERSON_1]" as a name, so restoring,
+// which comes last, gives the client exactly its own values.
+func (s *Session) ReservePseudonyms(ps *Pseudonyms) {
+	if ps.Len() == 0 {
+		return
+	}
+	if s.reserved == nil {
+		s.reserved = map[string]bool{}
+	}
+	for p := range ps.values {
+		s.reserved[p] = true
+	}
+	s.protect = ps
+}
+
+// unprotected drops from found what overlaps a placeholder of ps in text:
+// a response rule never rewrites the request's placeholders (the name
+// model may read "[PERSON_1]" as a name), which restoring replaces last.
+func (ps *Pseudonyms) unprotected(text []byte, found []Finding) []Finding {
+	var spans [][2]int
+	for i := 0; i < len(text); i++ {
+		if text[i] != '[' {
+			continue
+		}
+		if _, n := ps.at(text[i:]); n > 0 {
+			spans = append(spans, [2]int{i, i + n})
+			i += n - 1
+		}
+	}
+	if len(spans) == 0 {
+		return found
+	}
+	return slices.DeleteFunc(found, func(f Finding) bool {
+		for _, sp := range spans {
+			if f.Start < sp[1] && f.End > sp[0] {
+				return true
+			}
+		}
+		return false
+	})
+}
+
 // maxPlaceholder bounds the tokens Reserve notes: longer than any tag and
 // number.
 const maxPlaceholder = 48
@@ -238,25 +284,9 @@ func (s *Session) FilterJSON(text []byte) []byte {
 // the request holds literally (Reserve), and remembers raw, the value as
 // written, for Pseudonyms.
 func (s *Session) pseudonym(out []byte, e Entity, value, raw []byte) []byte {
-	m := s.values[e]
-	if m == nil {
-		m = map[string]int{}
-		s.values[e] = m
-	}
-	tag := entityTags[e]
-	n, ok := m[string(value)]
-	if !ok {
-		for {
-			s.next[e]++
-			n = s.next[e]
-			if !s.reserved[placeholder(tag, n)] {
-				break
-			}
-		}
-		m[string(value)] = n
-	}
-	ph := placeholder(tag, n)
-	if !ok {
+	n, minted := s.number(e, value)
+	ph := placeholder(entityTags[e], n)
+	if minted {
 		if s.pseudo == nil {
 			s.pseudo = &Pseudonyms{values: map[string][]byte{}}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -207,4 +208,22 @@ func FuzzRestoreStream(f *testing.F) {
 			t.Fatalf("streamed %q, whole %q", got, want)
 		}
 	})
+}
+
+// TestPseudonymizeResponseSession: a response session given the request's
+// pseudonyms numbers its own placeholders past them, and no rule of it
+// rewrites them, so restoring (last) gives the client exactly its values.
+func TestPseudonymizeResponseSession(t *testing.T) {
+	req := pseudoPolicy.NewSession()
+	req.Filter([]byte("call 415-555-2671"))
+	resp := NewPolicy(PolicyOptions{Actions: map[Entity]Action{Phone: Redact},
+		Deny: []*DenyRule{{Name: "word", Action: Redact, Pattern: regexp.MustCompile(`PHONE`)}}}).NewSession()
+	resp.ReservePseudonyms(req.Pseudonyms())
+	out := resp.Filter([]byte("We called [PHONE_1]; the clinic is 212-555-0199, PHONE book"))
+	if string(out) != "We called [PHONE_1]; the clinic is [PHONE_2], [DENIED:word] book" {
+		t.Fatalf("response filtered: %q", out)
+	}
+	if got := string(req.Pseudonyms().Restore(out, false)); got != "We called 415-555-2671; the clinic is [PHONE_2], [DENIED:word] book" {
+		t.Fatalf("restored: %q", got)
+	}
 }

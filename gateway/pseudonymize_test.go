@@ -23,6 +23,7 @@ import (
 // It records the bodies it received.
 type echoModel struct {
 	srv    *httptest.Server
+	extra  string // appended to every answer: text of the model's own
 	mu     sync.Mutex
 	bodies [][]byte
 }
@@ -57,7 +58,7 @@ func (m *echoModel) serve(w http.ResponseWriter, r *http.Request) {
 			said = msg.Content
 		}
 	}
-	text := "Summary: " + said + " [PERSON_9]"
+	text := "Summary: " + said + " [PERSON_9]" + m.extra
 	args, _ := json.Marshal(map[string]string{"note": text})
 	if !q.Stream {
 		w.Header().Set("Content-Type", "application/json")
@@ -96,8 +97,9 @@ func (m *echoModel) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // pseudoGateway pseudonymizes every HIPAA Safe Harbor identifier of
-// requests to the echo model "echo".
-func pseudoGateway(t *testing.T, m *echoModel) *wardentest.Gateway {
+// requests to the echo model "echo"; response, if not nil, is the
+// response policy's pii.
+func pseudoGateway(t *testing.T, m *echoModel, response ...map[string]string) *wardentest.Gateway {
 	u := wardentest.NewUpstream(t) // for its key only
 	return wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles(),
 		Models: []config.Model{{Name: "echo", Upstream: config.Upstream{URL: m.srv.URL + "/v1", Model: "echo-model", APIKey: u.KeyRef}}},
@@ -105,6 +107,9 @@ func pseudoGateway(t *testing.T, m *echoModel) *wardentest.Gateway {
 			c.Content = config.Content{
 				Request:      config.ContentStage{PII: map[string]string{"hipaa_safe_harbor": "pseudonymize"}},
 				PhoneRegions: []string{"US"},
+			}
+			if len(response) > 0 {
+				c.Content.Response.PII = response[0]
 			}
 		}})
 }
@@ -201,22 +206,11 @@ func TestPseudonymizeClinicalNote(t *testing.T) {
 	}
 }
 
-// TestPseudonymizeStream: streamed, the same note's placeholders reach the
-// model, and the client reads its values back though every placeholder
-// arrives split across events (3 bytes an event), in the content and in
-// the tool call's arguments (4 bytes an event), which stay JSON.
-func TestPseudonymizeStream(t *testing.T) {
-	m := newEchoModel(t)
-	g := pseudoGateway(t, m)
-	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
-	res, b := send(t, g, http.MethodPost, "/v1/chat/completions", admin, noteRequest(true))
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("%s %s", res.Status, b)
-	}
-	checkUpstreamSawPlaceholders(t, m.last())
-	content, args := "", ""
+// pseudoStreamed joins the content and the tool-call arguments of an SSE
+// answer's events, and reports whether it ended in [DONE].
+func pseudoStreamed(t *testing.T, b []byte) (content, args string, done bool) {
+	t.Helper()
 	sc := bufio.NewScanner(strings.NewReader(string(b)))
-	done := false
 	for sc.Scan() {
 		data, ok := strings.CutPrefix(sc.Text(), "data: ")
 		if !ok {
@@ -228,7 +222,6 @@ func TestPseudonymizeStream(t *testing.T) {
 		}
 		var ev struct {
 			Choices []struct {
-				Index int
 				Delta struct {
 					Content   string
 					ToolCalls []struct{ Function struct{ Arguments string } } `json:"tool_calls"`
@@ -245,6 +238,54 @@ func TestPseudonymizeStream(t *testing.T) {
 			}
 		}
 	}
+	return content, args, done
+}
+
+// TestPseudonymizeAfterResponsePolicy: with a response policy on, the
+// restoring comes last, streamed and whole: the response rule redacts the
+// phone number the model wrote itself (numbered past the request's
+// placeholders, so it is not taken for the client's [PHONE_1]) and the
+// client still reads its own phone number, name and date back.
+func TestPseudonymizeAfterResponsePolicy(t *testing.T) {
+	m := newEchoModel(t)
+	m.extra = " Clinic line: 212-555-0199."
+	g := pseudoGateway(t, m, map[string]string{"phone": "redact", "person": "redact"})
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	want := "Summary: " + clinicalNote + " [PERSON_9] Clinic line: [PHONE_2]."
+	for _, stream := range []bool{false, true} {
+		res, b := send(t, g, http.MethodPost, "/v1/chat/completions", admin, noteRequest(stream))
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("stream %v: %s %s", stream, res.Status, b)
+		}
+		checkUpstreamSawPlaceholders(t, m.last())
+		var got string
+		if stream {
+			got, _, _ = pseudoStreamed(t, b)
+		} else {
+			var v struct{ Choices []struct{ Message struct{ Content string } } }
+			json.Unmarshal(b, &v)
+			got = v.Choices[0].Message.Content
+		}
+		if got != want {
+			t.Errorf("stream %v: the client read\n%q\nwant\n%q", stream, got, want)
+		}
+	}
+}
+
+// TestPseudonymizeStream: streamed, the same note's placeholders reach the
+// model, and the client reads its values back though every placeholder
+// arrives split across events (3 bytes an event), in the content and in
+// the tool call's arguments (4 bytes an event), which stay JSON.
+func TestPseudonymizeStream(t *testing.T) {
+	m := newEchoModel(t)
+	g := pseudoGateway(t, m)
+	admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
+	res, b := send(t, g, http.MethodPost, "/v1/chat/completions", admin, noteRequest(true))
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("%s %s", res.Status, b)
+	}
+	checkUpstreamSawPlaceholders(t, m.last())
+	content, args, done := pseudoStreamed(t, b)
 	if !done {
 		t.Errorf("no [DONE]:\n%s", b)
 	}
