@@ -262,7 +262,9 @@ func TestPseudonymizeAfterResponsePolicy(t *testing.T) {
 		if stream {
 			got, _, _ = pseudoStreamed(t, b)
 		} else {
-			var v struct{ Choices []struct{ Message struct{ Content string } } }
+			var v struct {
+				Choices []struct{ Message struct{ Content string } }
+			}
 			json.Unmarshal(b, &v)
 			got = v.Choices[0].Message.Content
 		}
