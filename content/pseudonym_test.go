@@ -227,3 +227,19 @@ func TestPseudonymizeResponseSession(t *testing.T) {
 		t.Fatalf("restored: %q", got)
 	}
 }
+
+// BenchmarkRestoreStream: the restorer over a streamed answer in pieces
+// of 8 bytes, a placeholder every few dozen bytes.
+func BenchmarkRestoreStream(b *testing.B) {
+	ps := testPseudonyms()
+	text := []byte(strings.Repeat("The patient [PERSON_1] was seen on [DATE_1] at home; ", 200))
+	ps.add("[DATE_1]", []byte("03/15/1984"))
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		r := ps.Stream(false)
+		for i := 0; i < len(text); i += 8 {
+			r.Push(text[i:min(i+8, len(text))])
+		}
+		r.Flush()
+	}
+}
