@@ -164,7 +164,7 @@ type Content struct {
 type ContentStage struct {
 	// PII maps an entity (content.Entities: email, phone, date, ...) or
 	// a preset of entities (content.Presets: hipaa_safe_harbor, gdpr,
-	// pci) to an action (allow, flag, mask, hash, redact, block); an
+	// pci) to an action (allow, flag, mask, hash, pseudonymize, redact, block); an
 	// entity named itself wins over a preset.
 	PII  map[string]string `yaml:"pii"`
 	Deny []DenyRule        `yaml:"deny"`

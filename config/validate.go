@@ -662,8 +662,13 @@ func validateStage(v *validator, path string, stage *ContentStage, request bool)
 		if !content.PIIKey(ent) {
 			v.add(p, fmt.Sprintf("unknown entity or preset %q (want one of %s; or a preset: %s)", ent, strings.Join(content.Entities(), ", "), strings.Join(content.Presets(), ", ")))
 		}
-		if _, ok := content.ParseAction(stage.PII[ent]); !ok {
-			v.add(p, fmt.Sprintf("unknown action %q (want allow, flag, mask, hash, redact or block)", stage.PII[ent]))
+		switch a, ok := content.ParseAction(stage.PII[ent]); {
+		case !ok:
+			v.add(p, fmt.Sprintf("unknown action %q (want allow, flag, mask, hash, pseudonymize, redact or block)", stage.PII[ent]))
+		case a == content.Pseudonymize && !request:
+			// Restoring is the request's: a response has no client value
+			// to give back.
+			v.add(p, "pseudonymize is an action of content.request (the response gets the request's values back); use redact here")
 		}
 	}
 	names := map[string]bool{}

@@ -98,15 +98,19 @@ type Action uint8
 
 // Actions, from the mildest.
 const (
-	Allow  Action = iota // leave it (not recorded)
-	Flag                 // leave it, and record that it was seen
-	Mask                 // keep the last four characters: ***-***-2671
-	Hash                 // replace with a keyed hash: [EMAIL:3f2a…]
-	Redact               // replace with a typed placeholder: [EMAIL_1]
-	Block                // refuse the request (or cut the response)
+	Allow Action = iota // leave it (not recorded)
+	Flag                // leave it, and record that it was seen
+	Mask                // keep the last four characters: ***-***-2671
+	Hash                // replace with a keyed hash: [EMAIL:3f2a…]
+	// Pseudonymize replaces a value with a typed placeholder toward the
+	// model, as Redact does, and the response gives the client the
+	// original back (Session.Pseudonyms; requests only).
+	Pseudonymize
+	Redact // replace with a typed placeholder: [EMAIL_1]
+	Block  // refuse the request (or cut the response)
 )
 
-var actionNames = [...]string{"allow", "flag", "mask", "hash", "redact", "block"}
+var actionNames = [...]string{"allow", "flag", "mask", "hash", "pseudonymize", "redact", "block"}
 
 func (a Action) String() string {
 	if int(a) < len(actionNames) {

@@ -153,6 +153,16 @@ type Session struct {
 	counts  []Count
 	blocked string
 	found   []Finding
+
+	// The pseudonymize action's: placeholders minted so far per entity,
+	// the placeholders the request's own text holds (Reserve), the
+	// mapping back (Pseudonyms), and whether the text filtered now is
+	// JSON (FilterJSON).
+	next     [numEntities]int
+	reserved map[string]bool
+	pseudo   *Pseudonyms
+	protect  *Pseudonyms // a response's: the request's placeholders, which no rule rewrites
+	jsonText bool
 }
 
 // Count is how often an action was taken on one entity or rule.
@@ -308,7 +318,11 @@ func (s *Session) apply(view, raw []byte, starts [][2]int, from int) []byte {
 		start, end := rawSpan(starts, f.Start, f.End, len(view), len(raw))
 		start = max(start, last)
 		out = append(out, raw[last:start]...)
-		out = s.replacement(out, f, a, view[f.Start:f.End])
+		if a == Pseudonymize && f.Kind != KindDeny {
+			out = s.pseudonym(out, f.Entity, view[f.Start:f.End], raw[start:max(end, start)])
+		} else {
+			out = s.replacement(out, f, a, view[f.Start:f.End])
+		}
 		last = max(end, start)
 	}
 	if out == nil {
@@ -372,6 +386,9 @@ func (s *Session) find(text []byte, dst []Finding) []Finding {
 	if p.detector != nil {
 		dst = p.detector.Find(text, dst)
 	}
+	if s.protect.Len() > 0 {
+		dst = s.protect.unprotected(text, dst)
+	}
 	return dst
 }
 
@@ -408,20 +425,35 @@ func (s *Session) replacement(out []byte, f Finding, a Action, value []byte) []b
 		out = hex.AppendEncode(out, sum[:8])
 		return append(out, ']')
 	}
-	m := s.values[f.Entity]
-	if m == nil {
-		m = map[string]int{}
-		s.values[f.Entity] = m
-	}
-	n, ok := m[string(value)]
-	if !ok {
-		n = len(m) + 1
-		m[string(value)] = n
-	}
+	n, _ := s.number(f.Entity, value)
 	out = append(append(out, '['), tag...)
 	out = append(out, '_')
 	out = strconv.AppendInt(out, int64(n), 10)
 	return append(out, ']')
+}
+
+// number returns the number of value's placeholder (the same value, the
+// same number, within the session), and whether it is new: numbers are
+// given in order, past any placeholder the session must not mint
+// (Reserve, ReservePseudonyms).
+func (s *Session) number(e Entity, value []byte) (int, bool) {
+	m := s.values[e]
+	if m == nil {
+		m = map[string]int{}
+		s.values[e] = m
+	}
+	if n, ok := m[string(value)]; ok {
+		return n, false
+	}
+	tag := entityTags[e]
+	for {
+		s.next[e]++
+		if !s.reserved[placeholder(tag, s.next[e])] {
+			break
+		}
+	}
+	m[string(value)] = s.next[e]
+	return s.next[e], true
 }
 
 func countAlnum(b []byte) int {

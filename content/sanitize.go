@@ -167,3 +167,6 @@ func invisible(r rune) bool {
 	}
 	return false
 }
+
+// NFKC returns text's NFKC form (text itself if it is that already).
+func NFKC(text []byte) []byte { return nfkc(text) }

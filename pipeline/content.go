@@ -50,6 +50,7 @@ func screen(next Handler) Handler {
 			return httperr.Wrap(http.StatusBadRequest, "invalid_request", ErrNotJSON.Error(), err)
 		}
 		x.Filters = appendFilters(x.Filters, "request", s.Counts())
+		x.pseudonyms = s.Pseudonyms()
 		if rule := s.Blocked(); rule != "" {
 			x.Blocked = rule
 			return httperr.New(http.StatusForbidden, "content_blocked", content.BlockedMessage(rule))
@@ -116,6 +117,9 @@ func hasNumber(raw []byte) bool {
 // text (a text file) is screened as text that cannot be rewritten.
 func FilterRequest(p *content.Policy, body []byte) ([]byte, *content.Session, error) {
 	f := &requestFilter{p: p, s: p.NewSession(), active: p.Active(), screens: p.Screens()}
+	if p.Pseudonymizes() {
+		reserve(f.s, body)
+	}
 	v := content.Visitor{Value: f.value}
 	if f.active {
 		v.Key = f.key
@@ -134,6 +138,23 @@ func FilterRequest(p *content.Policy, body []byte) ([]byte, *content.Session, er
 		}
 	}
 	return out, f.s, err
+}
+
+// reserve notes every placeholder-like token the request's strings and
+// keys hold, as written and in NFKC form (a model may write "［PERSON_1］"
+// as "[PERSON_1]"), so that the pseudonymize action mints none of them:
+// the response never turns the client's own literal into another value.
+func reserve(s *content.Session, body []byte) {
+	note := func(text []byte) {
+		if bytes.IndexByte(text, '[') >= 0 || bytes.Contains(text, []byte("［")) {
+			s.Reserve(text)
+			s.Reserve(content.NFKC(text))
+		}
+	}
+	content.Visitor{
+		Value: func(_ content.Path, text []byte) []byte { note(text); return text },
+		Key:   func(_ content.Path, key []byte) { note(key) },
+	}.Rewrite(body) // a body that is not JSON is refused by the pass that filters it
 }
 
 // requestFilter is FilterRequest's state over one body.
@@ -199,10 +220,12 @@ func (f *requestFilter) value(path content.Path, text []byte) []byte {
 		}
 		return text
 	}
+	var out []byte
 	if len(path) > 0 && path[len(path)-1] == "arguments" { // JSON text: read its escapes
-		text = content.UnescapeJSON(text)
+		out = f.s.FilterJSON(content.UnescapeJSON(text))
+	} else {
+		out = f.s.Filter(text)
 	}
-	out := f.s.Filter(text)
 	switch {
 	case !f.screens:
 	case i < 0:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/auth"
+	"github.com/wardenhq/warden/content"
 	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/ratelimit"
@@ -111,6 +112,11 @@ type Exchange struct {
 
 	Filters []auditlog.Filter // what content controls did
 	Blocked string            // the content rule that blocked the request, if one did
+
+	// pseudonyms map the placeholders the request policy's pseudonymize
+	// action minted to the client's values, for the response: in memory
+	// for the exchange's life only, never recorded, kept or previewed.
+	pseudonyms *content.Pseudonyms
 
 	ApprovalID     string        // the approval the request needed, if it did
 	ApprovalReason policy.Reason // what came of it

@@ -276,6 +276,14 @@ func forward(w http.ResponseWriter, r *http.Request, x *Exchange) error {
 			x.Upstream.Filter = p.NewSession()
 		}
 	}
+	if ps := x.pseudonyms; ps.Len() > 0 {
+		// The client gets its values back, after the response policy,
+		// whose own placeholders are numbered past the request's.
+		x.Upstream.Restore = ps
+		if x.Upstream.Filter != nil {
+			x.Upstream.Filter.ReservePseudonyms(ps)
+		}
+	}
 	if k := x.Env.Keeper; k != nil && k.Keeps(x.Classification) {
 		x.Upstream.Keep = true
 	}

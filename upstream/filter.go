@@ -50,6 +50,35 @@ func notResponseContent(p content.Path) bool {
 
 // filterBody applies the response policy to a whole JSON answer. An answer
 // that is not JSON cannot be filtered, and is withheld.
+// newRestoreStream is a stream's restoring stage: the same reading of its
+// events as filterStream's, each choice's streamed strings put through a
+// content.RestoreText, which holds back only what could still become a
+// placeholder. It runs last, after the filter, the usage reader (which
+// hashes and keeps the text for the record) and the audit release: the
+// client's values exist only in what it reads.
+func newRestoreStream(rc io.ReadCloser, ps *content.Pseudonyms) *filterStream {
+	f := newFilterStream(rc, &Outcome{Filter: (*content.Policy)(nil).NewSession()})
+	f.restore = ps
+	return f
+}
+
+// restoreBody puts the client's values back into a whole JSON answer (b
+// itself if there are none to restore, or it cannot be read): in every
+// string a model generated, in every choice; into tool-call arguments
+// JSON-escaped, as the JSON text they are.
+func restoreBody(b []byte, ps *content.Pseudonyms) []byte {
+	if ps.Len() == 0 {
+		return b
+	}
+	out, err := content.RewriteStrings(b, notResponseContent, func(p content.Path, text []byte) []byte {
+		return ps.Restore(text, len(p) > 0 && p[len(p)-1] == "arguments")
+	})
+	if err != nil {
+		return b
+	}
+	return out
+}
+
 func filterBody(b []byte, o *Outcome) ([]byte, error) {
 	if !json.Valid(b) { // the walker is lenient; clients may be too
 		o.Blocked = ruleUnfilterable
@@ -103,6 +132,11 @@ type filterStream struct {
 
 	started bool   // past a byte order mark, if any
 	head    []byte // the first bytes, until started
+
+	// restore, in a stream's restoring stage (newRestoreStream), puts the
+	// client's values back instead of filtering: an event it cannot read
+	// passes as it came (it carries placeholders, not values).
+	restore *content.Pseudonyms
 }
 
 var bom = []byte("\xef\xbb\xbf")
@@ -111,13 +145,17 @@ var bom = []byte("\xef\xbb\xbf")
 // event (for the events Warden writes itself).
 type streamed struct {
 	st     *content.StreamText
-	args   *content.JSONText // for a tool call's arguments: JSON text, its escapes read
-	choice json.RawMessage   // the choice's "index"
-	path   []string          // below the choice; "[k]" for tool call k (its "index")
+	rs     *content.RestoreText // in the restoring stage, instead of st
+	args   *content.JSONText    // for a tool call's arguments: JSON text, its escapes read
+	choice json.RawMessage      // the choice's "index"
+	path   []string             // below the choice; "[k]" for tool call k (its "index")
 }
 
 // push filters the next piece of the text.
 func (sd *streamed) push(text []byte) []byte {
+	if sd.rs != nil {
+		return sd.rs.Push(text)
+	}
 	if sd.args != nil {
 		text = sd.args.Unescape(text)
 	}
@@ -126,6 +164,9 @@ func (sd *streamed) push(text []byte) []byte {
 
 // held reports how much of the text is held back.
 func (sd *streamed) held() int {
+	if sd.rs != nil {
+		return sd.rs.Held()
+	}
 	n := sd.st.Held()
 	if sd.args != nil {
 		n += sd.args.Held()
@@ -135,6 +176,9 @@ func (sd *streamed) held() int {
 
 // flush releases the rest of the text.
 func (sd *streamed) flush() []byte {
+	if sd.rs != nil {
+		return sd.rs.Flush()
+	}
 	var out []byte
 	if sd.args != nil {
 		out = sd.st.Push(sd.args.Flush())
@@ -297,6 +341,12 @@ func (f *filterStream) event() {
 		return
 	}
 	out, ok := f.filterEvent(trimmed)
+	if !ok && f.restore != nil {
+		for _, l := range lines {
+			f.out = append(f.out, l...)
+		}
+		return
+	}
 	if !ok {
 		f.fail()
 		return
@@ -356,7 +406,7 @@ func (f *filterStream) filterEvent(data []byte) ([]byte, bool) {
 	out, err := content.RewriteStrings(data, skip, func(p content.Path, text []byte) []byte {
 		ci := p.Index(1)
 		if len(p) < 3 || p[0] != "choices" || ci < 0 || ci >= len(ev.Choices) {
-			return f.o.Filter.Filter(text)
+			return f.whole(p, text)
 		}
 		idx := choiceIndex(ci)
 		// Below the choice; a tool call is known by its own "index".
@@ -369,9 +419,16 @@ func (f *filterStream) filterEvent(data []byte) ([]byte, bool) {
 		key := string(idx) + "|" + strings.Join(rel, ".")
 		sd := f.texts[key]
 		if sd == nil {
-			sd = &streamed{st: f.o.Filter.Stream(), choice: idx, path: rel}
-			if rel[len(rel)-1] == "arguments" {
-				sd.args = &content.JSONText{}
+			args := rel[len(rel)-1] == "arguments"
+			sd = &streamed{choice: idx, path: rel}
+			switch {
+			case f.restore != nil:
+				sd.rs = f.restore.Stream(args)
+			default:
+				sd.st = f.o.Filter.Stream()
+				if args {
+					sd.args = &content.JSONText{}
+				}
 			}
 			f.texts[key] = sd
 			f.order = append(f.order, key)
@@ -398,6 +455,15 @@ func (f *filterStream) filterEvent(data []byte) ([]byte, bool) {
 		}
 	}
 	return out, true
+}
+
+// whole filters (or, in the restoring stage, restores) a whole string of
+// an event outside its choices' streamed texts.
+func (f *filterStream) whole(p content.Path, text []byte) []byte {
+	if f.restore != nil {
+		return f.restore.Restore(text, len(p) > 0 && p[len(p)-1] == "arguments")
+	}
+	return f.o.Filter.Filter(text)
 }
 
 // flushAll releases every held text before the stream ends.

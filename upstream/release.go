@@ -38,7 +38,7 @@ type ResponsePart struct {
 // its record committed before a byte is sent; a stream is released as it
 // comes, its record committed before its final "data: [DONE]".
 func release(res *http.Response, o *Outcome) error {
-	if o.Release == nil && o.Filter == nil {
+	if o.Release == nil && o.Filter == nil && o.Restore.Len() == 0 {
 		return nil
 	}
 	mt, _, _ := mime.ParseMediaType(res.Header.Get("Content-Type"))
@@ -82,6 +82,9 @@ func release(res *http.Response, o *Outcome) error {
 		if o.Keep {
 			o.Body = b
 		}
+		if mt == "application/json" {
+			b = restoreBody(b, o.Restore)
+		}
 		res.Body = io.NopCloser(bytes.NewReader(b))
 		res.ContentLength = int64(len(b))
 		res.Header.Set("Content-Length", strconv.Itoa(len(b)))
@@ -115,6 +118,7 @@ func filterClientError(res *http.Response, o *Outcome, mt string) error {
 	if b, err = filterBody(b, o); err != nil {
 		return err
 	}
+	b = restoreBody(b, o.Restore)
 	res.Body = io.NopCloser(bytes.NewReader(b))
 	res.ContentLength = int64(len(b))
 	res.Header.Set("Content-Length", strconv.Itoa(len(b)))

@@ -152,6 +152,11 @@ type Outcome struct {
 	// Blocked is set to the rule if one blocked the response.
 	Filter  *content.Session
 	Blocked string
+	// Restore (set by the caller) puts the client's values back where the
+	// request's pseudonymize action left placeholders: last, after the
+	// response policy, the record's hash and Keep, which all see the
+	// answer as the model gave it (placeholders, never the values).
+	Restore *content.Pseudonyms
 	// Keep (set by the caller) asks for the released response itself, in
 	// Body: a non-stream answer as received, or a stream's text as
 	// {"choices":[{"index":N,"text":"..."}]} (at most 4 MiB of text).
@@ -296,6 +301,9 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 			}
 			if err := release(res, o); err != nil {
 				return err
+			}
+			if o.Restore.Len() > 0 && res.StatusCode == http.StatusOK && isEventStream(res.Header) {
+				res.Body = newRestoreStream(res.Body, o.Restore)
 			}
 			res.Body = &trailerScrubber{ReadCloser: res.Body, res: res}
 			return nil
