@@ -87,7 +87,8 @@ func NewDetector(entities []Entity, regions []string) *Detector {
 }
 
 // labelSpan reports whether a span the name model found is not a value but
-// a label or a slip: an initial alone ("I.", "J."), a street address with
+// a label or a slip: an initial alone ("I.", "J."), an identifier in code
+// (after a member dot, or before a call's parenthesis), a street address with
 // no capital letter, a span ending in a lone small letter, or the start of
 // a context phrase
 // of the pattern detectors ("DEA", "NHS", "Age", the "Driver" of
@@ -103,6 +104,9 @@ func labelSpan(text []byte, sp ner.Span) bool {
 		return true
 	}
 	span := text[sp.Start:sp.End]
+	if sp.Start >= 2 && text[sp.Start-1] == '.' && isAlnum(text[sp.Start-2]) || sp.End < len(text) && text[sp.End] == '(' {
+		return true // code: "fmt.Println", "Parse(": a member or a call, not a name
+	}
 	if sp.Type == ner.StreetAddress && !slices.ContainsFunc(span, isUpper) && utf8.Valid(span) && isASCII(span) {
 		return true // "3/4 cup": a street has a name
 	}

@@ -173,6 +173,7 @@ func TestNamesBesidePatterns(t *testing.T) {
 		{"a 47-year-old man, Age: 61", []string{"age:47", "age:61"}},
 		{"in 2024, version 1.2.3, 3/4 cup, 12-15 items", nil},
 		{"run Node.js, ASP.NET, e.g. this. Done", nil},
+		{`func main() { fmt.Println("x"); os.Exit(Run()) }`, nil},
 		{"Patient Maria Gonzalez, DOB 03/14/1962, lives at 4521 Oak Ridge Drive, Austin.",
 			[]string{"person:Maria Gonzalez", "date:03/14/1962", "street_address:4521 Oak Ridge Drive", "location:Austin"}},
 	})
