@@ -26,6 +26,7 @@ type DenyRule struct {
 type Policy struct {
 	actions  [numEntities]Action
 	detector *Detector
+	encoded  *Detector // the entities whose action is block, sought in encoded candidates (encoded.go)
 	deny     []*DenyRule
 	phrases  *automaton
 	phraseOf []*DenyRule
@@ -60,15 +61,21 @@ func NewPolicy(o PolicyOptions) *Policy {
 	if p.threshold <= 0 {
 		p.threshold = InjectionThreshold
 	}
-	var on []Entity
+	var on, blocked []Entity
 	for e, a := range o.Actions {
 		p.actions[e] = a
 		if a != Allow {
 			on = append(on, e)
 		}
+		if a == Block {
+			blocked = append(blocked, e)
+		}
 	}
 	if len(on) > 0 {
 		p.detector = NewDetector(on, o.PhoneRegions)
+	}
+	if len(blocked) > 0 {
+		p.encoded = NewDetector(blocked, o.PhoneRegions)
 	}
 	var pats [][]byte
 	for _, r := range o.Deny {
@@ -371,6 +378,11 @@ func (s *Session) find(text []byte, dst []Finding) []Finding {
 	})
 	if p.detector != nil {
 		dst = p.detector.Find(text, dst)
+	}
+	if p.encoded != nil {
+		// A blocked value written in base64, escapes or split apart: a
+		// finding spanning the candidate, which blocks.
+		dst = findEncoded(p.encoded, text, dst)
 	}
 	return dst
 }
