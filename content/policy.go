@@ -37,6 +37,8 @@ type Policy struct {
 	threshold float64
 
 	include, exclude []Path // field rules
+
+	analyzers []Analyzer // external analyzers (analyzer.go)
 }
 
 // PolicyOptions configure a policy.
@@ -53,11 +55,14 @@ type PolicyOptions struct {
 	// are filtered; never strings within an Exclude path ("[]": any
 	// array element).
 	Include, Exclude []Path
+	// Analyzers are external detectors whose findings join the
+	// detectors' own (requests only: Session.Analyzed).
+	Analyzers []Analyzer
 }
 
 // NewPolicy compiles a policy.
 func NewPolicy(o PolicyOptions) *Policy {
-	p := &Policy{deny: o.Deny, hashKey: o.HashKey, injection: o.Injection, threshold: o.InjectionThreshold, include: o.Include, exclude: o.Exclude}
+	p := &Policy{deny: o.Deny, hashKey: o.HashKey, injection: o.Injection, threshold: o.InjectionThreshold, include: o.Include, exclude: o.Exclude, analyzers: o.Analyzers}
 	if p.threshold <= 0 {
 		p.threshold = InjectionThreshold
 	}
@@ -160,6 +165,10 @@ type Session struct {
 	counts  []Count
 	blocked string
 	found   []Finding
+
+	external  [][]Span // what external analyzers found, text by text (Analyzed)
+	nfiltered int      // how many texts Filter has been given
+	current   int      // the index of the text Filter is at, or -1
 }
 
 // Count is how often an action was taken on one entity or rule.
@@ -171,7 +180,7 @@ type Count struct {
 }
 
 // NewSession starts applying p.
-func (p *Policy) NewSession() *Session { return &Session{p: p} }
+func (p *Policy) NewSession() *Session { return &Session{p: p, current: -1} }
 
 // Block blocks the session by rule (one of the caller's own, such as
 // content that cannot be read), unless a rule blocked already.
@@ -249,6 +258,11 @@ func (s *Session) CountSanitized(n int) {
 func (s *Session) Filter(text []byte) []byte {
 	stripped, n := Strip(text)
 	s.CountSanitized(n)
+	if s.external != nil {
+		s.current = s.nfiltered
+		s.nfiltered++
+		defer func() { s.current = -1 }()
+	}
 	return s.filterFrom(stripped, 0)
 }
 
@@ -379,6 +393,7 @@ func (s *Session) find(text []byte, dst []Finding) []Finding {
 	if p.detector != nil {
 		dst = p.detector.Find(text, dst)
 	}
+	dst = s.externalFindings(text, dst)
 	if p.encoded != nil {
 		// A blocked value written in base64, escapes or split apart: a
 		// finding spanning the candidate, which blocks.
