@@ -54,6 +54,35 @@ func View(text []byte) []byte {
 	return nfkc(stripped)
 }
 
+// ForAnalyzer returns text's View as an external analyzer may see it:
+// what the policy's own detectors and deny rules redact, mask or hash
+// there is overwritten byte for byte with '*' (so offsets are unchanged,
+// and a secret or card is never sent out), and blocked reports whether a
+// rule of the policy blocks the text anyway (then nothing need be sent).
+func (s *Session) ForAnalyzer(text []byte) (view []byte, blocked bool) {
+	v := View(text)
+	if !s.p.Active() {
+		return v, false
+	}
+	s.found = s.find(v, s.found[:0])
+	copied := false
+	for _, f := range s.found {
+		switch _, _, a := s.action(f); a {
+		case Allow, Flag:
+		case Block:
+			return nil, true
+		default:
+			if !copied {
+				v, copied = append([]byte(nil), v...), true
+			}
+			for i := f.Start; i < f.End; i++ {
+				v[i] = '*'
+			}
+		}
+	}
+	return v, false
+}
+
 // Analyzed gives the session what external analyzers found: spans[i] are
 // the spans in the View of the i-th text the session filters (in the
 // order Filter is called), which join the detectors' findings there.

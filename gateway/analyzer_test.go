@@ -88,7 +88,9 @@ func analyzerGateway(t *testing.T, url, onError string) *wardentest.Gateway {
 // reaches the upstream as [PERSON_1], an organisation as
 // [ORGANIZATION_1], Warden's own e-mail finding still applies, and a
 // value it reports as a card blocks. The analyzer is sent the texts
-// Warden screens, as the detectors read them, not the body or the key.
+// Warden screens, as the detectors read them, not the body or the key,
+// with what Warden redacts itself overwritten; a request Warden blocks
+// itself is not sent at all.
 func TestAnalyzerMergesFindings(t *testing.T) {
 	ps := newPresidio(t, map[string]string{"qzx vrellow": "PERSON", "bluefin ltd": "ORGANIZATION", "CARD-ALPHA-9": "CREDIT_CARD", "Köln": "LOCATION"}, nil)
 	g := analyzerGateway(t, ps.URL, "")
@@ -112,7 +114,8 @@ func TestAnalyzerMergesFindings(t *testing.T) {
 		}
 	}
 	sent := ps.sent()
-	if len(sent) != 1 || !strings.Contains(sent[0], "full width, then qzx vrellow") || strings.Contains(sent[0], admin) || strings.Contains(sent[0], `"model"`) {
+	if len(sent) != 1 || !strings.Contains(sent[0], "full width, then qzx vrellow") || strings.Contains(sent[0], admin) || strings.Contains(sent[0], `"model"`) ||
+		strings.Contains(sent[0], "jane@") || !strings.Contains(sent[0], "wrote to ****************") {
 		t.Errorf("the analyzer was sent %q", sent)
 	}
 	rec := log.released(t, res)
@@ -123,6 +126,14 @@ func TestAnalyzerMergesFindings(t *testing.T) {
 	res, b = send(t, g, http.MethodPost, "/v1/chat/completions", admin, chatBody("gpt-test", "pay with CARD-ALPHA-9 now", false))
 	if res.StatusCode != http.StatusForbidden || errorCode(b) != "content_blocked" || !strings.Contains(string(b), "pii.credit_card") || strings.Contains(string(b), "ALPHA") {
 		t.Errorf("analyzer's card: %s %s", res.Status, b)
+	}
+	log.released(t, res)
+
+	// What Warden blocks itself is never sent out: a card (or a key).
+	before := len(ps.sent())
+	res, b = send(t, g, http.MethodPost, "/v1/chat/completions", admin, chatBody("gpt-test", "qzx vrellow pays with 4111 1111 1111 1111", false))
+	if res.StatusCode != http.StatusForbidden || !strings.Contains(string(b), "pii.credit_card") || len(ps.sent()) != before {
+		t.Errorf("Warden's own card: %s %s; the analyzer got %q", res.Status, b, ps.sent()[before:])
 	}
 	log.released(t, res)
 }

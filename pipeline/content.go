@@ -161,15 +161,18 @@ type requestFilter struct {
 	held            []byte   // what cannot be rewritten, each value ended by 0x1e
 	collect         bool     // only collect the texts that would be filtered, as the detectors read them
 	views           [][]byte // collected texts
+	collectBlocked  bool     // a collected text is blocked by the policy itself
 }
 
 // requestTexts returns the texts FilterRequest would filter in body, in
-// its order, as the detectors read them (content.View): what an external
-// analyzer is sent. Names, ids, keys and data are not among them.
+// its order, as the detectors read them, with what the policy itself
+// redacts, masks or hashes overwritten (content.Session.ForAnalyzer):
+// what an external analyzer is sent. Names, ids, keys and data are not
+// among them. It returns nil if the policy blocks one of the texts anyway.
 func requestTexts(p *content.Policy, body []byte) [][]byte {
 	f := &requestFilter{p: p, s: p.NewSession(), active: p.Active(), collect: true}
 	v := content.Visitor{Value: f.value}
-	if _, err := v.Rewrite(body); err != nil {
+	if _, err := v.Rewrite(body); err != nil || f.collectBlocked {
 		return nil
 	}
 	return f.views
@@ -275,7 +278,9 @@ func (f *requestFilter) value(path content.Path, text []byte) []byte {
 		text = content.UnescapeJSON(text)
 	}
 	if f.collect {
-		f.views = append(f.views, content.View(text))
+		view, blocked := f.s.ForAnalyzer(text)
+		f.views = append(f.views, view)
+		f.collectBlocked = f.collectBlocked || blocked
 		return text
 	}
 	out := f.s.Filter(text)
