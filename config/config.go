@@ -158,6 +158,31 @@ type Content struct {
 	// PhoneRegions: national phone numbers (without +country code) are
 	// checked against these regions' number plans (ISO 3166; default US).
 	PhoneRegions []string `yaml:"phone_regions"`
+	// Analyzers are external analyzers whose findings join Warden's own
+	// in requests (off by default; docs/content.md, "External analyzers").
+	Analyzers []ContentAnalyzer `yaml:"analyzers"`
+}
+
+// ContentAnalyzer is an external analyzer: a Presidio Analyzer that
+// requests' text is sent to (POST {url}/analyze) before the policy is
+// applied.
+type ContentAnalyzer struct {
+	Name string `yaml:"name"`
+	Type string `yaml:"type"` // presidio
+	// URL is the analyzer's base URL, http:// or https://, without
+	// credentials or a query.
+	URL string `yaml:"url"`
+	// Entities are the Presidio entity types asked for (default: every
+	// type Warden maps to an entity of its own).
+	Entities []string `yaml:"entities"`
+	Language string   `yaml:"language"` // default en
+	// ScoreThreshold: results scored below it are not used (default 0.5).
+	ScoreThreshold float64  `yaml:"score_threshold"`
+	Timeout        Duration `yaml:"timeout"` // default 2s, at most 30s
+	// OnError: block (the default) refuses a request the analyzer cannot
+	// screen (503 analyzer_unavailable); allow forwards it with Warden's
+	// own findings.
+	OnError string `yaml:"on_error"`
 }
 
 // ContentStage is the policy of one direction.

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/wardenhq/warden/content"
+	"github.com/wardenhq/warden/content/presidio"
 )
 
 // Defaults applied by ApplyDefaults.
@@ -648,12 +649,56 @@ func (c *Config) validateContent(v *validator) {
 			validateStage(v, fmt.Sprintf("models[%d].content.response", i), &m.Content.Response, false)
 		}
 	}
+	validateAnalyzers(v, c.Content.Analyzers)
 	for i, r := range c.Content.PhoneRegions {
 		if !content.Region(r) {
 			v.add(fmt.Sprintf("content.phone_regions[%d]", i), fmt.Sprintf("unknown region %q (want an ISO 3166 code such as US, DE or GB)", r))
 		}
 	}
 }
+
+// validateAnalyzers checks content.analyzers.
+func validateAnalyzers(v *validator, list []ContentAnalyzer) {
+	names := map[string]bool{}
+	for i, a := range list {
+		p := fmt.Sprintf("content.analyzers[%d]", i)
+		switch {
+		case a.Name == "" || !content.RuleName(a.Name):
+			v.add(p+".name", "required: 1-64 characters of a-z, 0-9, '-', '_' and '.' (it appears in records)")
+		case names[a.Name]:
+			v.add(p+".name", fmt.Sprintf("duplicate analyzer name %q", a.Name))
+		}
+		names[a.Name] = true
+		if a.Type != "presidio" {
+			v.add(p+".type", fmt.Sprintf("unknown type %q (want presidio)", a.Type))
+		}
+		if u, err := url.Parse(a.URL); a.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.add(p+".url", "want the analyzer's http:// or https:// base URL (requests go to {url}/analyze)")
+		} else if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			v.add(p+".url", "want a URL without credentials, query or fragment")
+		}
+		for j, t := range a.Entities {
+			if _, ok := presidio.Entities[t]; !ok {
+				v.add(fmt.Sprintf("%s.entities[%d]", p, j), fmt.Sprintf("%q is not a Presidio entity type Warden maps (want one of %s)", t, strings.Join(presidio.EntityTypes(), ", ")))
+			}
+		}
+		if a.Language != "" && !analyzerLanguage.MatchString(a.Language) {
+			v.add(p+".language", fmt.Sprintf("%q is not a language code (en, de, es, ...)", a.Language))
+		}
+		if a.ScoreThreshold < 0 || a.ScoreThreshold > 1 {
+			v.add(p+".score_threshold", "must be between 0 and 1 (0: the default, 0.5)")
+		}
+		if d := a.Timeout.D(0); d < 0 || d > 30*time.Second {
+			v.add(p+".timeout", "must be between 0 and 30s (0: the default, 2s)")
+		}
+		if a.OnError != "" && a.OnError != "block" && a.OnError != "allow" {
+			v.add(p+".on_error", fmt.Sprintf("%q: want block (the default) or allow", a.OnError))
+		}
+	}
+}
+
+// analyzerLanguage is a language code as Presidio takes it.
+var analyzerLanguage = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z]{2,4})?$`)
 
 // validateStage checks one direction of a content policy at path.
 func validateStage(v *validator, path string, stage *ContentStage, request bool) {

@@ -26,6 +26,7 @@ type DenyRule struct {
 type Policy struct {
 	actions  [numEntities]Action
 	detector *Detector
+	encoded  *Detector // the entities whose action is block, sought in encoded candidates (encoded.go)
 	deny     []*DenyRule
 	phrases  *automaton
 	phraseOf []*DenyRule
@@ -36,6 +37,8 @@ type Policy struct {
 	threshold float64
 
 	include, exclude []Path // field rules
+
+	analyzers []Analyzer // external analyzers (analyzer.go)
 }
 
 // PolicyOptions configure a policy.
@@ -52,23 +55,32 @@ type PolicyOptions struct {
 	// are filtered; never strings within an Exclude path ("[]": any
 	// array element).
 	Include, Exclude []Path
+	// Analyzers are external detectors whose findings join the
+	// detectors' own (requests only: Session.Analyzed).
+	Analyzers []Analyzer
 }
 
 // NewPolicy compiles a policy.
 func NewPolicy(o PolicyOptions) *Policy {
-	p := &Policy{deny: o.Deny, hashKey: o.HashKey, injection: o.Injection, threshold: o.InjectionThreshold, include: o.Include, exclude: o.Exclude}
+	p := &Policy{deny: o.Deny, hashKey: o.HashKey, injection: o.Injection, threshold: o.InjectionThreshold, include: o.Include, exclude: o.Exclude, analyzers: o.Analyzers}
 	if p.threshold <= 0 {
 		p.threshold = InjectionThreshold
 	}
-	var on []Entity
+	var on, blocked []Entity
 	for e, a := range o.Actions {
 		p.actions[e] = a
 		if a != Allow {
 			on = append(on, e)
 		}
+		if a == Block {
+			blocked = append(blocked, e)
+		}
 	}
 	if len(on) > 0 {
 		p.detector = NewDetector(on, o.PhoneRegions)
+	}
+	if len(blocked) > 0 {
+		p.encoded = NewDetector(blocked, o.PhoneRegions)
 	}
 	var pats [][]byte
 	for _, r := range o.Deny {
@@ -163,6 +175,10 @@ type Session struct {
 	pseudo   *Pseudonyms
 	protect  *Pseudonyms // a response's: the request's placeholders, which no rule rewrites
 	jsonText bool
+
+	external  [][]Span // what external analyzers found, text by text (Analyzed)
+	nfiltered int      // how many texts Filter has been given
+	current   int      // the index of the text Filter is at, or -1
 }
 
 // Count is how often an action was taken on one entity or rule.
@@ -174,7 +190,7 @@ type Count struct {
 }
 
 // NewSession starts applying p.
-func (p *Policy) NewSession() *Session { return &Session{p: p} }
+func (p *Policy) NewSession() *Session { return &Session{p: p, current: -1} }
 
 // Block blocks the session by rule (one of the caller's own, such as
 // content that cannot be read), unless a rule blocked already.
@@ -252,6 +268,11 @@ func (s *Session) CountSanitized(n int) {
 func (s *Session) Filter(text []byte) []byte {
 	stripped, n := Strip(text)
 	s.CountSanitized(n)
+	if s.external != nil {
+		s.current = s.nfiltered
+		s.nfiltered++
+		defer func() { s.current = -1 }()
+	}
 	return s.filterFrom(stripped, 0)
 }
 
@@ -385,6 +406,12 @@ func (s *Session) find(text []byte, dst []Finding) []Finding {
 	})
 	if p.detector != nil {
 		dst = p.detector.Find(text, dst)
+	}
+	dst = s.externalFindings(text, dst)
+	if p.encoded != nil {
+		// A blocked value written in base64, escapes or split apart: a
+		// finding spanning the candidate, which blocks.
+		dst = findEncoded(p.encoded, text, dst)
 	}
 	if s.protect.Len() > 0 {
 		dst = s.protect.unprotected(text, dst)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/content"
+	"github.com/wardenhq/warden/content/presidio"
 )
 
 // contentPolicies compiles the content policy of each (role, model) pair
@@ -17,13 +18,14 @@ type contentPolicies struct {
 	key       []byte
 	req, resp *content.Policy
 	overrides bool
-	cache     sync.Map // role + "\x00" + model → [2]*content.Policy
+	analyzers []content.Analyzer // content.analyzers, shared by every request policy
+	cache     sync.Map           // role + "\x00" + model → [2]*content.Policy
 }
 
 func newContentPolicies(c *config.Config, key []byte) *contentPolicies {
-	cp := &contentPolicies{c: c, key: key}
-	cp.req = contentPolicy(c.Content.Request, c.Content.PhoneRegions, key)
-	cp.resp = contentPolicy(c.Content.Response, c.Content.PhoneRegions, key)
+	cp := &contentPolicies{c: c, key: key, analyzers: analyzers(c.Content.Analyzers)}
+	cp.req = contentPolicy(c.Content.Request, c.Content.PhoneRegions, key, cp.analyzers)
+	cp.resp = contentPolicy(c.Content.Response, c.Content.PhoneRegions, key, nil)
 	for _, r := range c.Roles {
 		cp.overrides = cp.overrides || r.Content != nil
 	}
@@ -61,7 +63,7 @@ func (cp *contentPolicies) For(role, model string) (*content.Policy, *content.Po
 		for _, o := range overs {
 			req, resp = mergeStage(req, o.Request), mergeStage(resp, o.Response)
 		}
-		p = [2]*content.Policy{contentPolicy(req, cp.c.Content.PhoneRegions, cp.key), contentPolicy(resp, cp.c.Content.PhoneRegions, cp.key)}
+		p = [2]*content.Policy{contentPolicy(req, cp.c.Content.PhoneRegions, cp.key, cp.analyzers), contentPolicy(resp, cp.c.Content.PhoneRegions, cp.key, nil)}
 	}
 	cp.cache.Store(k, p)
 	return p[0], p[1]
@@ -97,10 +99,24 @@ func RequestContentPolicy(c *config.Config, key []byte, role, model string) *con
 	return req
 }
 
+// analyzers builds the external analyzers of content.analyzers
+// (validated already).
+func analyzers(list []config.ContentAnalyzer) []content.Analyzer {
+	var out []content.Analyzer
+	for _, a := range list {
+		out = append(out, presidio.New(presidio.Options{
+			Name: a.Name, URL: a.URL, Entities: a.Entities, Language: a.Language, ScoreThreshold: a.ScoreThreshold,
+			Timeout: a.Timeout.D(0), FailOpen: a.OnError == "allow",
+		}))
+	}
+	return out
+}
+
 // contentPolicy compiles one direction of the content configuration
-// (validated already). key is the keyed-hash action's key.
-func contentPolicy(st config.ContentStage, regions []string, key []byte) *content.Policy {
-	o := content.PolicyOptions{Actions: map[content.Entity]content.Action{}, PhoneRegions: regions, HashKey: key, InjectionThreshold: st.InjectionThreshold}
+// (validated already). key is the keyed-hash action's key; analyzers
+// screen requests' text beside the detectors (nil for responses).
+func contentPolicy(st config.ContentStage, regions []string, key []byte, analyzers []content.Analyzer) *content.Policy {
+	o := content.PolicyOptions{Actions: map[content.Entity]content.Action{}, PhoneRegions: regions, HashKey: key, InjectionThreshold: st.InjectionThreshold, Analyzers: analyzers}
 	switch st.Injection {
 	case "block":
 		o.Injection = content.Block

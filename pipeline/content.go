@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -45,7 +47,11 @@ func screen(next Handler) Handler {
 			// together what no detector saw whole.
 			return httperr.New(http.StatusBadRequest, "invalid_request", "a request's own chat_template cannot be screened by this model's content policy; use the server's")
 		}
-		body, s, err := FilterRequest(p, x.Body)
+		spans, err := analyze(r.Context(), p, x)
+		if err != nil {
+			return err
+		}
+		body, s, err := filterRequest(p, x.Body, spans)
 		if err != nil {
 			return httperr.Wrap(http.StatusBadRequest, "invalid_request", ErrNotJSON.Error(), err)
 		}
@@ -116,9 +122,18 @@ func hasNumber(raw []byte) bool {
 // match grammars ParseRequest checked), except that data which decodes to
 // text (a text file) is screened as text that cannot be rewritten.
 func FilterRequest(p *content.Policy, body []byte) ([]byte, *content.Session, error) {
+	return filterRequest(p, body, nil)
+}
+
+// filterRequest is FilterRequest with what external analyzers found:
+// spans[i] in the i-th text filtered (requestTexts' order).
+func filterRequest(p *content.Policy, body []byte, spans [][]content.Span) ([]byte, *content.Session, error) {
 	f := &requestFilter{p: p, s: p.NewSession(), active: p.Active(), screens: p.Screens()}
 	if p.Pseudonymizes() {
 		reserve(f.s, body)
+	}
+	if spans != nil {
+		f.s.Analyzed(spans)
 	}
 	v := content.Visitor{Value: f.value}
 	if f.active {
@@ -165,6 +180,66 @@ type requestFilter struct {
 	roles           []string // each message's role, for injection screening
 	texts           [][]byte // each message's text
 	held            []byte   // what cannot be rewritten, each value ended by 0x1e
+	collect         bool     // only collect the texts that would be filtered, as the detectors read them
+	views           [][]byte // collected texts
+	collectBlocked  bool     // a collected text is blocked by the policy itself
+}
+
+// requestTexts returns the texts FilterRequest would filter in body, in
+// its order, as the detectors read them, with what the policy itself
+// redacts, masks or hashes overwritten (content.Session.ForAnalyzer):
+// what an external analyzer is sent. Names, ids, keys and data are not
+// among them. It returns nil if the policy blocks one of the texts anyway.
+func requestTexts(p *content.Policy, body []byte) [][]byte {
+	f := &requestFilter{p: p, s: p.NewSession(), active: p.Active(), collect: true}
+	v := content.Visitor{Value: f.value}
+	if _, err := v.Rewrite(body); err != nil || f.collectBlocked {
+		return nil
+	}
+	return f.views
+}
+
+// analyze sends the request's texts to the policy's external analyzers
+// and returns what they found, text by text (nil with none). An analyzer
+// that fails refuses the request (503 analyzer_unavailable, recorded as a
+// block by "analyzer.<name>") unless its on_error is allow: then the
+// request proceeds with Warden's own findings, and the record notes the
+// analyzer skipped. Neither the text nor the failure's detail is in the
+// answer or the record.
+func analyze(ctx context.Context, p *content.Policy, x *Exchange) ([][]content.Span, error) {
+	as := p.Analyzers()
+	if len(as) == 0 {
+		return nil, nil
+	}
+	texts := requestTexts(p, x.Body)
+	if len(texts) == 0 {
+		return nil, nil
+	}
+	want := p.Acting()
+	var merged [][]content.Span
+	for _, a := range as {
+		found, err := a.Analyze(ctx, texts, want)
+		if err != nil {
+			if a.FailOpen() {
+				x.Filters = append(x.Filters, auditlog.Filter{Stage: "request", Type: "analyzer", Entity: a.Name(), Action: "skipped", Count: 1})
+				continue
+			}
+			x.Filters = append(x.Filters, auditlog.Filter{Stage: "request", Type: "analyzer", Entity: a.Name(), Action: "unavailable", Count: 1})
+			x.Blocked = "analyzer." + a.Name()
+			return nil, httperr.Wrap(http.StatusServiceUnavailable, "analyzer_unavailable",
+				fmt.Sprintf("the content analyzer %s could not screen the request; try again later", a.Name()), err)
+		}
+		if found == nil {
+			continue
+		}
+		if merged == nil {
+			merged = make([][]content.Span, len(texts))
+		}
+		for i := range min(len(found), len(texts)) {
+			merged[i] = append(merged[i], found[i]...)
+		}
+	}
+	return merged, nil
 }
 
 // key holds the object keys a model may read: every key the table does
@@ -220,9 +295,19 @@ func (f *requestFilter) value(path content.Path, text []byte) []byte {
 		}
 		return text
 	}
+	isJSON := len(path) > 0 && path[len(path)-1] == "arguments" // JSON text: read its escapes
+	if isJSON {
+		text = content.UnescapeJSON(text)
+	}
+	if f.collect {
+		view, blocked := f.s.ForAnalyzer(text)
+		f.views = append(f.views, view)
+		f.collectBlocked = f.collectBlocked || blocked
+		return text
+	}
 	var out []byte
-	if len(path) > 0 && path[len(path)-1] == "arguments" { // JSON text: read its escapes
-		out = f.s.FilterJSON(content.UnescapeJSON(text))
+	if isJSON {
+		out = f.s.FilterJSON(text)
 	} else {
 		out = f.s.Filter(text)
 	}
