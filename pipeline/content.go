@@ -96,7 +96,7 @@ func hasNumber(raw []byte) bool {
 	for i := 0; i < len(raw); i++ {
 		switch c := raw[i]; {
 		case c == '"':
-			i = skipString(raw, i) - 1
+			i = reqjson.SkipString(raw, i) - 1
 		case c == '-' || '0' <= c && c <= '9':
 			return true // outside strings, digits only begin numbers
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wardenhq/warden/internal/httperr"
+	"github.com/wardenhq/warden/internal/reqjson"
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/ratelimit"
 	"github.com/wardenhq/warden/tokens"
@@ -283,28 +284,28 @@ func lower(a, b int64) int64 {
 // set to value: replaced where it is ("max_tokens": null), added first
 // otherwise.
 func setMember(body []byte, name, value string) []byte {
-	i := skipSpace(body, 0)
+	i := reqjson.SkipSpace(body, 0)
 	if i >= len(body) || body[i] != '{' {
 		return body
 	}
 	open := i
-	i = skipSpace(body, i+1)
+	i = reqjson.SkipSpace(body, i+1)
 	for i < len(body) && body[i] == '"' {
-		ke := skipString(body, i)
-		key := string(keyText(body[i:ke]))           // "max_tok\u0065ns" is max_tokens too
-		vs := skipSpace(body, skipSpace(body, ke)+1) // past the ':'
-		ve := skipValue(body, vs)
+		ke := reqjson.SkipString(body, i)
+		key := string(keyText(body[i:ke]))                           // "max_tok\u0065ns" is max_tokens too
+		vs := reqjson.SkipSpace(body, reqjson.SkipSpace(body, ke)+1) // past the ':'
+		ve := reqjson.SkipValue(body, vs)
 		if key == name {
 			out := make([]byte, 0, len(body)+len(value))
 			out = append(append(append(out, body[:vs]...), value...), body[ve:]...)
 			return out
 		}
-		i = skipSpace(body, ve)
+		i = reqjson.SkipSpace(body, ve)
 		if i < len(body) && body[i] == ',' {
-			i = skipSpace(body, i+1)
+			i = reqjson.SkipSpace(body, i+1)
 		}
 	}
-	rest := skipSpace(body, open+1)
+	rest := reqjson.SkipSpace(body, open+1)
 	out := make([]byte, 0, len(body)+len(name)+len(value)+4)
 	out = append(out, body[:open+1]...)
 	out = append(out, '"')

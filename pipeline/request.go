@@ -51,7 +51,7 @@ func ParseRequest(body []byte) (Request, error) {
 	if !utf8.Valid(body) || !json.Valid(body) {
 		return r, ErrNotJSON
 	}
-	i := skipSpace(body, 0)
+	i := reqjson.SkipSpace(body, 0)
 	if body[i] != '{' {
 		return r, ErrNotObject
 	}
@@ -61,19 +61,19 @@ func ParseRequest(body []byte) (Request, error) {
 	i++
 	seenModel := false
 	for {
-		i = skipSpace(body, i)
+		i = reqjson.SkipSpace(body, i)
 		if body[i] == '}' {
 			break
 		}
 		if body[i] == ',' {
-			i = skipSpace(body, i+1)
+			i = reqjson.SkipSpace(body, i+1)
 		}
 		ks := i
-		i = skipString(body, i)
+		i = reqjson.SkipString(body, i)
 		key := keyText(body[ks:i])
-		i = skipSpace(body, i) + 1 // ':'
-		vs := skipSpace(body, i)
-		i = skipValue(body, vs)
+		i = reqjson.SkipSpace(body, i) + 1 // ':'
+		vs := reqjson.SkipSpace(body, i)
+		i = reqjson.SkipValue(body, vs)
 		switch string(key) { // case-variants were refused above
 		case "model":
 			seenModel = true
@@ -126,56 +126,4 @@ func keyText(q []byte) []byte {
 	var s string
 	json.Unmarshal(q, &s) // valid: checked by the caller
 	return []byte(s)
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipString returns the index just past the string starting at b[i] == '"'.
-func skipString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return i
-}
-
-// skipValue returns the index just past the (valid) JSON value at b[i].
-func skipValue(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case '"':
-				i = skipString(b, i) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-		}
-		return i
-	default: // number, true, false, null
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case ',', '}', ']', ' ', '\t', '\r', '\n':
-				return i
-			}
-		}
-		return i
-	}
 }

@@ -59,3 +59,13 @@ func skipValue(b []byte, i int) int {
 		return i
 	}
 }
+
+// SkipSpace returns the index of the first byte at or after i that is not
+// JSON white space.
+func SkipSpace(b []byte, i int) int { return skipSpace(b, i) }
+
+// SkipString returns the index just past the string starting at b[i] == '"'.
+func SkipString(b []byte, i int) int { return skipString(b, i) }
+
+// SkipValue returns the index just past the JSON value at b[i].
+func SkipValue(b []byte, i int) int { return skipValue(b, i) }
