@@ -121,22 +121,28 @@ func TestFinding7DecryptOutsideNamespace(t *testing.T) {
 		t.Fatalf("full admin, legal record: %s %s", res.Status, b)
 	}
 
-	// The refusals are on the record, naming their target and why.
-	recs := adminRecords(t, g, admin, "audit.decrypt", legalIdx, 4)
-	want := map[string]bool{"policy.namespace_not_in_role": true, "policy.model_not_in_key_scope": true, "policy.model_not_in_role": true}
-	for _, rec := range recs {
-		if rec["decision"] != "deny" {
-			continue
-		}
-		reasons, _ := json.Marshal(rec["reasons"])
-		for r := range want {
-			if bytes.Contains(reasons, []byte(r)) && rec["status"] == float64(http.StatusForbidden) {
-				delete(want, r)
+	// The refusals are on the record, naming their target and why (the
+	// search index follows the log: wait for all three).
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		recs := adminRecords(t, g, admin, "audit.decrypt", legalIdx, 4)
+		want := map[string]bool{"policy.namespace_not_in_role": true, "policy.model_not_in_key_scope": true, "policy.model_not_in_role": true}
+		for _, rec := range recs {
+			if rec["decision"] != "deny" {
+				continue
+			}
+			reasons, _ := json.Marshal(rec["reasons"])
+			for r := range want {
+				if bytes.Contains(reasons, []byte(r)) && rec["status"] == float64(http.StatusForbidden) {
+					delete(want, r)
+				}
 			}
 		}
-	}
-	if len(want) > 0 {
-		t.Fatalf("refused decrypts not recorded with reasons %v: %v", want, recs)
+		if len(want) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("refused decrypts not recorded with reasons %v: %v", want, recs)
+		}
 	}
 }
 
