@@ -8,7 +8,6 @@ package main
 
 import (
 	"compress/gzip"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"io"
@@ -20,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/wardenhq/warden/content/ner"
+	"github.com/wardenhq/warden/content/ner/internal/source"
 )
 
 func main() {
@@ -54,20 +54,13 @@ func (g gaz) add(s string, f uint32) {
 	g[s] |= f
 }
 
+// readCSV reads a source file, or stops the command.
 func readCSV(path string) [][]string {
-	f, err := os.Open(path)
+	rows, err := source.ReadCSV(path)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
-	r.LazyQuotes = true
-	rows, err := r.ReadAll()
-	if err != nil {
-		log.Fatalf("%s: %v", path, err)
-	}
-	return rows[1:]
+	return rows
 }
 
 func build(src string) gaz {

@@ -1,14 +1,14 @@
 package main
 
 import (
-	"encoding/csv"
 	"hash/fnv"
 	"log"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/wardenhq/warden/content/ner/internal/source"
 )
 
 // pools holds the values the templates draw from, per language.
@@ -23,20 +23,13 @@ func keep(v string, test bool) bool {
 	return (h.Sum32()%5 == 0) == test
 }
 
+// readCSV reads a source file, or stops the command.
 func readCSV(path string) [][]string {
-	f, err := os.Open(path)
+	rows, err := source.ReadCSV(path)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
-	r.LazyQuotes = true
-	rows, err := r.ReadAll()
-	if err != nil {
-		log.Fatal(err)
-	}
-	return rows[1:]
+	return rows
 }
 
 var langCountries = map[string][]string{
