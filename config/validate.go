@@ -662,13 +662,7 @@ func validateAnalyzers(v *validator, list []ContentAnalyzer) {
 	names := map[string]bool{}
 	for i, a := range list {
 		p := fmt.Sprintf("content.analyzers[%d]", i)
-		switch {
-		case a.Name == "" || !content.RuleName(a.Name):
-			v.add(p+".name", "required: 1-64 characters of a-z, 0-9, '-', '_' and '.' (it appears in records)")
-		case names[a.Name]:
-			v.add(p+".name", fmt.Sprintf("duplicate analyzer name %q", a.Name))
-		}
-		names[a.Name] = true
+		v.uniqueName(names, p, a.Name, "analyzer name", " (it appears in records)")
 		if a.Type != "presidio" {
 			v.add(p+".type", fmt.Sprintf("unknown type %q (want presidio)", a.Type))
 		}
@@ -819,13 +813,7 @@ func (c *Config) validateApprovals(v *validator) {
 	names := map[string]bool{}
 	for i, r := range a.Rules {
 		p := fmt.Sprintf("approvals.rules[%d]", i)
-		switch {
-		case r.Name == "" || !content.RuleName(r.Name):
-			v.add(p+".name", "required: 1-64 characters of a-z, 0-9, '-', '_' and '.' (it appears in records)")
-		case names[r.Name]:
-			v.add(p+".name", fmt.Sprintf("duplicate rule name %q", r.Name))
-		}
-		names[r.Name] = true
+		v.uniqueName(names, p, r.Name, "rule name", " (it appears in records)")
 		for j, cp := range r.Capabilities {
 			if cp != "chat" && cp != "completions" && cp != "embeddings" {
 				v.add(fmt.Sprintf("%s.capabilities[%d]", p, j), fmt.Sprintf("%q: want chat, completions or embeddings", cp))
@@ -852,13 +840,7 @@ func validateNotify(v *validator, path string, targets []NotifyTarget) {
 	names := map[string]bool{}
 	for i, t := range targets {
 		p := fmt.Sprintf("%s[%d]", path, i)
-		switch {
-		case t.Name == "" || !content.RuleName(t.Name):
-			v.add(p+".name", "required: 1-64 characters of a-z, 0-9, '-', '_' and '.'")
-		case names[t.Name]:
-			v.add(p+".name", fmt.Sprintf("duplicate target %q", t.Name))
-		}
-		names[t.Name] = true
+		v.uniqueName(names, p, t.Name, "target", "")
 		switch t.Type {
 		case "slack":
 			if !t.URL.IsRef() {
@@ -879,13 +861,7 @@ func (c *Config) validateAlerts(v *validator) {
 	names := map[string]bool{}
 	for i, a := range c.Alerts {
 		p := fmt.Sprintf("alerts[%d]", i)
-		switch {
-		case a.Name == "" || !content.RuleName(a.Name):
-			v.add(p+".name", "required: 1-64 characters of a-z, 0-9, '-', '_' and '.'")
-		case names[a.Name]:
-			v.add(p+".name", fmt.Sprintf("duplicate alert %q", a.Name))
-		}
-		names[a.Name] = true
+		v.uniqueName(names, p, a.Name, "alert", "")
 		if !slices.Contains(alertKinds, a.When) {
 			v.add(p+".when", fmt.Sprintf("unknown kind %q (want one of %s)", a.When, strings.Join(alertKinds, ", ")))
 		}
@@ -906,13 +882,7 @@ func (c *Config) validateSinks(v *validator) {
 	names := map[string]bool{}
 	for i, sk := range c.Audit.Sinks {
 		p := fmt.Sprintf("audit.sinks[%d]", i)
-		switch {
-		case sk.Name == "" || !content.RuleName(sk.Name):
-			v.add(p+".name", "required: 1-64 characters of a-z, 0-9, '-', '_' and '.' (it keys the sink's cursor)")
-		case names[sk.Name]:
-			v.add(p+".name", fmt.Sprintf("duplicate sink %q", sk.Name))
-		}
-		names[sk.Name] = true
+		v.uniqueName(names, p, sk.Name, "sink", " (it keys the sink's cursor)")
 		needURL := func() { v.webURL(p+".url", sk.URL) }
 		switch sk.Type {
 		case "splunk_hec":
@@ -991,4 +961,16 @@ func (v *validator) webURL(path string, s Secret) {
 			v.add(path, "a URL with credentials or a query is a secret: write env:NAME or file:/path")
 		}
 	}
+}
+
+// uniqueName checks the name of list entry p: a rule name (content.RuleName,
+// why says where it shows), not used before in names.
+func (v *validator) uniqueName(names map[string]bool, p, name, kind, why string) {
+	switch {
+	case name == "" || !content.RuleName(name):
+		v.add(p+".name", "required: 1-64 characters of a-z, 0-9, '-', '_' and '.'"+why)
+	case names[name]:
+		v.add(p+".name", fmt.Sprintf("duplicate %s %q", kind, name))
+	}
+	names[name] = true
 }
