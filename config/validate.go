@@ -825,8 +825,8 @@ func (c *Config) validateApprovals(v *validator) {
 			}
 		}
 		for j, e := range r.Entities {
-			if _, ok := content.ParseEntity(e); !ok {
-				v.add(fmt.Sprintf("%s.entities[%d]", p, j), fmt.Sprintf("unknown entity %q (want one of %s)", e, strings.Join(content.Entities(), ", ")))
+			if !content.PIIKey(e) {
+				v.add(fmt.Sprintf("%s.entities[%d]", p, j), fmt.Sprintf("unknown entity or preset %q (want one of %s; or a preset: %s)", e, strings.Join(content.Entities(), ", "), strings.Join(content.Presets(), ", ")))
 			}
 		}
 		if r.MinPromptTokens < 0 {

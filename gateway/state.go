@@ -15,6 +15,7 @@ import (
 	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/content"
 	"github.com/wardenhq/warden/pipeline"
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/ratelimit"
@@ -235,7 +236,7 @@ func approvals(c *config.Config, deps Deps) *pipeline.Approvals {
 	}
 	for _, r := range c.Approvals.Rules {
 		rule := pipeline.ApprovalRule{Name: r.Name, Models: r.Models, Namespaces: r.Namespaces, Roles: r.Roles,
-			Entities: r.Entities, Injection: r.Injection, MinPromptTokens: r.MinPromptTokens}
+			Entities: content.ExpandEntities(r.Entities), Injection: r.Injection, MinPromptTokens: r.MinPromptTokens}
 		for _, cp := range r.Capabilities {
 			rule.Capabilities = append(rule.Capabilities, policy.Capability(cp))
 		}
