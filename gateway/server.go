@@ -147,6 +147,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /v1/completions", pipeline.Serve(s.env, pipeline.Completions, inference, s.observe))
 	mux.Handle("POST /v1/embeddings", pipeline.Serve(s.env, pipeline.Embeddings, inference, s.observe))
 	mux.Handle("GET /v1/models", pipeline.Serve(s.env, pipeline.Models, pipeline.ListModels(), s.observe))
+	mux.Handle("GET /v1/models/{id...}", pipeline.Serve(s.env, pipeline.Models, pipeline.GetModel(), s.observe))
 	keys := &admin.Keys{Store: s.opts.Store, Hasher: s.hasher, Now: s.opts.Now,
 		Config: func() *config.Config { return s.State().Config }}
 	for _, a := range []struct {

@@ -56,6 +56,10 @@ func Unrouted(h Handler) Handler { return chain(h, recoverPanic, allowAddress, i
 // ListModels answers GET /v1/models with the models the caller may use.
 func ListModels() Handler { return chain(listModels, recoverPanic, allowAddress, authenticate) }
 
+// GetModel answers GET /v1/models/{id} with the model, if the caller may
+// use it (404 otherwise, as for a model that does not exist).
+func GetModel() Handler { return chain(getModel, recoverPanic, allowAddress, authenticate) }
+
 func chain(h Handler, stages ...Stage) Handler {
 	for i := len(stages) - 1; i >= 0; i-- {
 		h = stages[i](h)
