@@ -36,6 +36,8 @@ type Config struct {
 	Approvals Approvals `yaml:"approvals"`
 	// Alerts tell people about denials, spikes and probing as they happen.
 	Alerts []Alert `yaml:"alerts"`
+	// Telemetry exports traces of the data path (never content).
+	Telemetry Telemetry `yaml:"telemetry"`
 }
 
 // Alert is an alert rule (docs/alerts.md).

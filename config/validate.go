@@ -129,6 +129,7 @@ func (c *Config) Validate() []Problem {
 	c.validateApprovals(&v)
 	c.validateAlerts(&v)
 	c.validateSinks(&v)
+	c.validateTelemetry(&v)
 	return v.probs
 }
 

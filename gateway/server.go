@@ -30,6 +30,7 @@ import (
 	"github.com/wardenhq/warden/seal"
 	"github.com/wardenhq/warden/sink"
 	"github.com/wardenhq/warden/store"
+	"github.com/wardenhq/warden/telemetry"
 )
 
 // Options are a Server's process-wide dependencies, wired by main.
@@ -50,6 +51,8 @@ type Options struct {
 	// KeyCheckInterval is how often API keys are checked for alerts.key_expiry
 	// rules (default 1m).
 	KeyCheckInterval time.Duration
+	// Version is Warden's version, for traces' service.version.
+	Version string
 }
 
 // Server serves the data plane, the operations endpoints and reloads.
@@ -66,11 +69,12 @@ type Server struct {
 	handler http.Handler
 
 	audit    *auditlog.Recorder
-	notifier *notify.Notifier  // approvals.notify (nil: none)
-	alerts   *alert.Engine     // alerts (nil: none)
-	closers  []func()          // notifiers of alert rules
-	shippers []*sink.Shipper   // audit.sinks
-	archives []*sink.S3Archive // audit.sinks of type s3
+	notifier *notify.Notifier    // approvals.notify (nil: none)
+	alerts   *alert.Engine       // alerts (nil: none)
+	closers  []func()            // notifiers of alert rules, the trace exporter
+	tracer   *telemetry.Exporter // nil: no traces
+	shippers []*sink.Shipper     // audit.sinks
+	archives []*sink.S3Archive   // audit.sinks of type s3
 	auditKey auditlog.Key
 	indexer  *auditlog.Indexer
 }
@@ -114,6 +118,11 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	if err := s.openAlerts(cfg); err != nil {
+		s.notifier.Close()
+		s.closeAudit()
+		return nil, err
+	}
+	if err := s.openTelemetry(cfg); err != nil {
 		s.notifier.Close()
 		s.closeAudit()
 		return nil, err
@@ -248,7 +257,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // observe records metrics and the access log line for a finished exchange.
 // Neither carries request or response content.
 func (s *Server) observe(x *pipeline.Exchange) {
-	total := time.Since(x.Start)
+	end := time.Now()
+	total := end.Sub(x.Start)
+	s.trace(x, end)
 	s.metrics.observe(x, total.Seconds())
 	s.alertEvents(x)
 	attrs := make([]slog.Attr, 0, 16)

@@ -126,6 +126,7 @@ func Compile(c *config.Config, deps Deps) (*State, error) {
 			RoleClass:      roleClass(c),
 			Content:        newContentPolicies(c, deps.ContentKey),
 			Approvals:      approvals(c, deps),
+			Tracing:        c.Telemetry.OTLP != nil,
 		},
 	}, nil
 }
@@ -221,6 +222,7 @@ func restartOnly(old, new *config.Config) error {
 	check("audit", old.Audit, new.Audit)
 	check("approvals.notify", old.Approvals.Notify, new.Approvals.Notify)
 	check("alerts", old.Alerts, new.Alerts)
+	check("telemetry", old.Telemetry, new.Telemetry)
 	return errors.Join(errs...)
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/ratelimit"
 	"github.com/wardenhq/warden/retention"
+	"github.com/wardenhq/warden/telemetry"
 	"github.com/wardenhq/warden/upstream"
 )
 
@@ -38,6 +39,10 @@ type Env struct {
 	RoleClass      map[string]string  // a role's least classification (roles[].classification)
 	Content        ContentPolicies    // content.* (nil: only invisible characters are stripped from requests)
 	Approvals      *Approvals         // approvals (nil: no request needs one)
+	// Tracing gives each exchange a span context (Exchange.Trace), taken
+	// from the request's traceparent if it has a valid one, and passes the
+	// upstream call's on to the upstream (telemetry.otlp is set).
+	Tracing bool
 }
 
 // Endpoint identifies an inference endpoint and the capability it needs.
@@ -125,6 +130,13 @@ type Exchange struct {
 	// forwarded, once Warden's own rewrites (max_tokens) and content
 	// controls have changed it. The record's prompt_hash is of Received.
 	Received []byte
+
+	// Trace is the exchange's span (with Env.Tracing): TraceParent is the
+	// client's span it continues (zero if none), UpstreamSpan the upstream
+	// call's, whose traceparent the upstream receives.
+	Trace        telemetry.SpanContext
+	TraceParent  [8]byte
+	UpstreamSpan telemetry.SpanContext
 
 	// AskedRoute is, for the Unknown endpoint, what the request asked for
 	// (the record's route): bounded, and never the raw path.

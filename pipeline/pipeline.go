@@ -296,6 +296,10 @@ func forward(w http.ResponseWriter, r *http.Request, x *Exchange) error {
 			return x.release(r.Context(), status, e, h)
 		}
 	}
+	if x.Env.Tracing {
+		x.UpstreamSpan = x.Trace.Child()
+		x.Upstream.TraceParent = x.UpstreamSpan.Traceparent()
+	}
 	x.Route.Forward(w, r, body, x.Upstream)
 	return nil // the upstream package answered, errors included
 }

@@ -40,6 +40,7 @@ type Route struct {
 	Classification string
 	Model          string // name the upstream expects
 	Builtin        bool   // served in-process (the demo model)
+	Address        string // the upstream's host[:port], for traces
 	// Size limits of one request (models[].limits; 0: none).
 	MaxPromptTokens, MaxTokens int64
 
@@ -98,6 +99,9 @@ func Build(models []config.Model, transport *http.Transport) (*Table, error) {
 				continue
 			}
 			r.h, r.transport = h, tr
+			if u, err := url.Parse(m.Upstream.URL); err == nil {
+				r.Address = u.Host
+			}
 		}
 		t.byName[m.Name] = r
 		t.order = append(t.order, r)
@@ -126,6 +130,11 @@ type Outcome struct {
 	Status  int       // upstream status (0 if no response)
 	Err     error     // transport failure, or ErrIdleTimeout
 	Usage   *Usage    // token usage the upstream reported, if it did
+
+	// TraceParent (set by the caller, with tracing on) replaces the
+	// client's traceparent header toward the upstream: the upstream's
+	// spans join the trace as children of Warden's call.
+	TraceParent string
 
 	// CollectText (set by the caller) measures the text a stream carries,
 	// for streams whose upstream reports no usage: its length in bytes and
@@ -241,7 +250,11 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 			if bearer != "" {
 				out.Header.Set("Authorization", bearer)
 			}
-			outcomeOf(pr.In).Start = time.Now()
+			o := outcomeOf(pr.In)
+			if o.TraceParent != "" {
+				out.Header.Set("Traceparent", o.TraceParent)
+			}
+			o.Start = time.Now()
 		},
 		Transport:     noInformational{tr},
 		FlushInterval: -1,
