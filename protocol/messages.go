@@ -8,22 +8,22 @@ import (
 
 // An Anthropic Messages API request (https://docs.anthropic.com/en/api/messages).
 type messagesRequest struct {
-	Model         string            `json:"model"`
-	MaxTokens     *int64            `json:"max_tokens"`
-	Messages      []anthropicTurn   `json:"messages"`
-	System        json.RawMessage   `json:"system"`
-	StopSequences []string          `json:"stop_sequences"`
-	Temperature   *float64          `json:"temperature"`
-	TopP          *float64          `json:"top_p"`
-	TopK          *int64            `json:"top_k"`
-	Stream        bool              `json:"stream"`
-	Tools         []anthropicTool   `json:"tools"`
-	ToolChoice    *anthropicChoice  `json:"tool_choice"`
-	Metadata      *anthropicMeta    `json:"metadata"`
-	ServiceTier   string            `json:"service_tier"` // a billing choice; dropped
-	Thinking      json.RawMessage   `json:"thinking"`     // refused unless disabled
-	Container     json.RawMessage   `json:"container"`    // refused
-	MCPServers    json.RawMessage   `json:"mcp_servers"`  // refused
+	Model         string           `json:"model"`
+	MaxTokens     *int64           `json:"max_tokens"`
+	Messages      []anthropicTurn  `json:"messages"`
+	System        json.RawMessage  `json:"system"`
+	StopSequences []string         `json:"stop_sequences"`
+	Temperature   *float64         `json:"temperature"`
+	TopP          *float64         `json:"top_p"`
+	TopK          *int64           `json:"top_k"`
+	Stream        bool             `json:"stream"`
+	Tools         []anthropicTool  `json:"tools"`
+	ToolChoice    *anthropicChoice `json:"tool_choice"`
+	Metadata      *anthropicMeta   `json:"metadata"`
+	ServiceTier   string           `json:"service_tier"` // a billing choice; dropped
+	Thinking      json.RawMessage  `json:"thinking"`     // refused unless disabled
+	Container     json.RawMessage  `json:"container"`    // refused
+	MCPServers    json.RawMessage  `json:"mcp_servers"`  // refused
 }
 
 type anthropicMeta struct {
