@@ -85,10 +85,23 @@ type MessagesRequest struct {
 
 // FromMessages translates an Anthropic Messages API request into a Chat
 // Completions request, or refuses it (*Error).
-func FromMessages(body []byte) (*MessagesRequest, error) {
+func FromMessages(body []byte) (*MessagesRequest, error) { return fromMessages(body, false) }
+
+// FromMessagesCount translates a /v1/messages/count_tokens request (a
+// Messages request without max_tokens) for counting its prompt.
+func FromMessagesCount(body []byte) (*MessagesRequest, error) { return fromMessages(body, true) }
+
+func fromMessages(body []byte, count bool) (*MessagesRequest, error) {
 	var in messagesRequest
 	if err := decode(body, &in); err != nil {
 		return nil, err
+	}
+	if count {
+		if in.MaxTokens != nil || in.Stream {
+			return nil, refuse("", "count_tokens takes neither max_tokens nor stream")
+		}
+		one := int64(1)
+		in.MaxTokens = &one
 	}
 	switch {
 	case in.Model == "":
