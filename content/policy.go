@@ -188,8 +188,21 @@ func (s *Session) Screen(text []byte, origin Origin) {
 			top = sg
 		}
 	}
+	s.hits = append(s.hits, InjectionHit{Category: top.Name, Score: score, Origin: origin, Text: text})
 	s.injection(top.Name, score, origin, "injection."+top.Name)
 }
+
+// InjectionHit is a text the policy's own screen scored an injection.
+type InjectionHit struct {
+	Category string
+	Score    float64
+	Origin   Origin
+	Text     []byte // for `warden content test` to explain; never recorded
+}
+
+// Injections returns the texts the session's screen scored injections,
+// in order.
+func (s *Session) Injections() []InjectionHit { return s.hits }
 
 // injection counts an injection of category found in a text of origin
 // and acts as the policy says: blocks by rule with Block, records it as
@@ -363,7 +376,8 @@ type Session struct {
 	protect  *Pseudonyms // a response's: the request's placeholders, which no rule rewrites
 	jsonText bool
 
-	guardTexts []GuardText // the texts screened, for the policy's guards
+	guardTexts []GuardText    // the texts screened, for the policy's guards
+	hits       []InjectionHit // the texts scored injections
 
 	external  [][]Span // what external analyzers found, text by text (Analyzed)
 	nfiltered int      // how many texts Filter has been given
