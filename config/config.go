@@ -227,7 +227,7 @@ type ContentStage struct {
 	// InjectionSources are the origins screened: user, tool, system
 	// (default all three; [user, tool] trusts system and developer
 	// messages).
-	InjectionSources []string `yaml:"injection_sources"`
+	InjectionSources []string `yaml:"injection_sources,omitempty"`
 	// Fields narrows which JSON fields are filtered (content.* only).
 	Fields FieldRules `yaml:"fields"`
 }

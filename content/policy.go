@@ -392,8 +392,8 @@ type Count struct {
 	N      int
 	// Injections: the highest score (rounded to 2 decimals) and the
 	// origin of the texts counted ("" if not known).
-	Score  float64
-	Origin string
+	Score  float64 `json:",omitempty"`
+	Origin string  `json:",omitempty"`
 }
 
 // NewSession starts applying p.

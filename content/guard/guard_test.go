@@ -146,7 +146,7 @@ func TestLakera(t *testing.T) {
 	r := (*got)[0]
 	b, _ := io.ReadAll(r.Body)
 	var req struct {
-		Messages []struct{ Role, Content string }
+		Messages  []struct{ Role, Content string }
 		Breakdown bool
 	}
 	if err := json.Unmarshal(b, &req); err != nil || r.URL.Path != "/v2/guard" || r.Header.Get("Authorization") != "Bearer lk" ||
