@@ -301,7 +301,8 @@ func TestInjectionGuardUnavailable(t *testing.T) {
 				if res.StatusCode != http.StatusServiceUnavailable || errorCode(b) != "guard_unavailable" || strings.Contains(string(b), "museum") || len(g.Upstream.Requests()) != before {
 					t.Errorf("%s, block: %s %s", tt.name, res.Status, b)
 				}
-				if !strings.Contains(string(rec.Entry), `"type":"guard","entity":"second","action":"unavailable"`) {
+				if !strings.Contains(string(rec.Entry), `"type":"guard","entity":"second","action":"unavailable"`) || rec.Decision != "block" ||
+					!strings.Contains(strings.Join(rec.Reasons, ","), "content.guard.second") {
 					t.Errorf("%s, block: record %s", tt.name, rec.Entry)
 				}
 				continue
