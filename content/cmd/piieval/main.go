@@ -142,7 +142,7 @@ func evaluate(d *content.Detector, exs []example, exact, verbose bool) result {
 		for k, s := range ex.Spans {
 			if !matched[k] {
 				get(s.Type).fn++
-				if verbose && !modelTypes[s.Type] {
+				if verbose {
 					fmt.Printf("missed   %-22s %q in %q\n", s.Type, ex.Text[s.Start:s.End], ex.Text)
 				}
 			}
