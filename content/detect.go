@@ -156,12 +156,20 @@ func (d *Detector) findNames(text []byte, dst []Finding) []Finding {
 	buf := spanBufs.Get().(*[]ner.Span)
 	spans := d.names.Find(text, (*buf)[:0])
 	for _, sp := range spans {
+		sp = d.refine(text, sp)
 		if int(sp.Type) < len(nerEntity) && d.on[nerEntity[sp.Type]] && !labelSpan(text, sp) {
 			dst = append(dst, pii(sp.Start, sp.End, nerEntity[sp.Type]))
+			dst = d.beside(text, sp, dst)
 		}
 	}
 	*buf = spans[:0]
 	spanBufs.Put(buf)
+	if d.on[Person] {
+		dst = d.lowerNames(text, dst)
+	}
+	if d.on[StreetAddress] {
+		dst = europeanStreets(text, dst)
+	}
 	return dst
 }
 

@@ -611,7 +611,7 @@ func yearAfter(text []byte, e int) int {
 // " ans", " años"), or 0. The finding is the number.
 func ageSuffix(text []byte, e int) int {
 	for _, s := range [...]string{"-year-old", "-years-old", " year old", " years old", " year-old", " y/o", " yo", "yo", "y/o", " yrs old",
-		" years of age", "-jährige", " jahre alt", "-jähriger", " jahre", " ans", " años", " anni", " jährig"} {
+		" years of age", "-jährige", " jahre alt", "-jähriger", " jahre", " ans", " años", " anni", " jährig", " y.o.", " y.o", " jaar", "-jarige"} {
 		if hasPrefixFold(text[e:], s) && !wordAfter(text, e+len(s)) {
 			return e + len(s)
 		}

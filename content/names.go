@@ -1,0 +1,352 @@
+package content
+
+import (
+	"github.com/wardenhq/warden/content/ner"
+)
+
+// What the name model finds is checked against the text around it
+// (docs/content.md, "The name model"): a column gap ends a value, a
+// capitalised German noun after its article is no name, a lone word that
+// only the city list knows is a place, and the values written beside a
+// name or a city (an age after a name, a postal code before a city) are
+// typed by where they stand. Names written in lower case after an
+// introduction ("i'm john smith") and European one-word streets
+// ("Kerkstraat 8", "Via Roma 15") are found here too.
+
+// noName marks the type NoType: a span refine dropped.
+const noName ner.Type = 255
+
+// refine returns sp cut at a column gap (two spaces, a tab, a line break:
+// a form's next field), retyped or dropped (Type noName).
+func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
+	for k := sp.Start; k < sp.End; k++ {
+		if c := text[k]; c == '\t' || c == '\n' || c == ' ' && k+1 < sp.End && text[k+1] == ' ' {
+			sp.End = k
+			for sp.End > sp.Start && (text[sp.End-1] == ',' || text[sp.End-1] == ' ') {
+				sp.End--
+			}
+			break
+		}
+	}
+	if sp.End <= sp.Start {
+		sp.Type = noName
+		return sp
+	}
+	oneWord := true
+	for _, c := range text[sp.Start:sp.End] {
+		if c == ' ' {
+			oneWord = false
+			break
+		}
+	}
+	if !oneWord {
+		return sp
+	}
+	cls := d.names.Classes(text[sp.Start:sp.End])
+	const known = ner.GFirstTop | ner.GLastTop | ner.GCity | ner.GRegion | ner.GOrgKnown | ner.GStateCode
+	if det := determinerBefore(text, sp.Start); cls&known == 0 && (det == 2 && sp.Type != ner.StreetAddress || det == 1 && sp.Type == ner.Person) {
+		sp.Type = noName // "der Fehler", "im Erdgeschoss", "the Agreement": a noun
+		return sp
+	}
+	if sp.Type == ner.Person && cls&(ner.GCity|ner.GRegion) != 0 && cls&(ner.GFirstTop|ner.GLastTop) == 0 {
+		sp.Type = ner.Location // "Torino", "Napoli": only the place lists know it
+	}
+	return sp
+}
+
+// determiners are the articles and contracted prepositions after which a
+// lone capitalised word is a common noun (German capitalises every noun;
+// English headings and UI labels capitalise many).
+// German ones (2) before any lone word the lists do not know, the others
+// (1) before a lone "person".
+var (
+	deDeterminers = wordSet(`der die das den dem des ein eine einen einem einer eines im am zum zur vom beim ins kein keine keinen meine meinen meinem
+	unser unsere unseren ihr ihre ihren ihrem sein seine seinen seinem dieser diese diesen diesem jeder jede jeden`)
+	determiners = wordSet(`the a an this that these those our your their its my his her le la les une du des au aux ce cette el los las un una del al het een`)
+)
+
+// determinerBefore: the word before i (on the same line) is a German
+// determiner (2), another (1), or none (0).
+func determinerBefore(text []byte, i int) int {
+	k := i
+	for k > 0 && text[k-1] == ' ' {
+		k--
+	}
+	if k == i || k == 0 {
+		return 0
+	}
+	e := k
+	for k > 0 && isAlpha(text[k-1]) {
+		k--
+	}
+	if e-k > 8 || e == k || k > 0 && (text[k-1] >= 0x80 || text[k-1] == '\'' || text[k-1] == '-') {
+		return 0
+	}
+	var buf [8]byte
+	for j, c := range text[k:e] {
+		buf[j] = c | 0x20
+	}
+	switch w := string(buf[:e-k]); {
+	case deDeterminers[w]:
+		return 2
+	case determiners[w]:
+		return 1
+	}
+	return 0
+}
+
+// beside appends the values written beside a name-model span: the age in
+// "Darnell Hayes, 34," and "Emma (12)", and the postal code in "28195
+// Bremen", "1016 GV Amsterdam" and "Bengaluru 560001".
+func (d *Detector) beside(text []byte, sp ner.Span, dst []Finding) []Finding {
+	switch sp.Type {
+	case ner.Person:
+		if !d.on[Age] {
+			return dst
+		}
+		i := sp.End
+		var closer byte
+		switch {
+		case i+2 < len(text) && text[i] == ',' && text[i+1] == ' ':
+			i, closer = i+2, ','
+		case i+2 < len(text) && text[i] == ' ' && text[i+1] == '(':
+			i, closer = i+2, ')'
+		default:
+			return dst
+		}
+		e := i
+		for e < len(text) && e-i < 3 && isDigit(text[e]) {
+			e++
+		}
+		if e > i && e < len(text) && text[e] == closer && atoi(text[i:e]) <= 125 {
+			dst = append(dst, pii(i, e, Age))
+		}
+	case ner.Location:
+		if !d.on[PostalCode] {
+			return dst
+		}
+		// before the city: "28195 Bremen", "1016 GV Amsterdam", at a line's
+		// start or after a comma
+		if s, ok := codeBefore(text, sp.Start); ok {
+			dst = append(dst, pii(s, sp.Start-1, PostalCode))
+		}
+		// after it: five or six digits ("Bengaluru 560001", "Paris 75002")
+		i := sp.End + 1
+		if i < len(text) && text[sp.End] == ' ' {
+			e := i
+			for e < len(text) && isDigit(text[e]) {
+				e++
+			}
+			if n := e - i; (n == 5 || n == 6) && !wordAfter(text, e) && (e == len(text) || text[e] != '.' && text[e] != '/' && text[e] != ':' && text[e] != '-') {
+				dst = append(dst, pii(i, e, PostalCode))
+			}
+		}
+	}
+	return dst
+}
+
+// codeBefore finds a postal code ending one space before i: four or five
+// digits, or four digits and two capitals (Dutch), after a comma, a line's
+// start or the text's start.
+func codeBefore(text []byte, i int) (int, bool) {
+	e := i - 1
+	if e < 1 || text[e] != ' ' {
+		return 0, false
+	}
+	s := e
+	if s >= 3 && isUpper(text[s-1]) && isUpper(text[s-2]) && text[s-3] == ' ' {
+		s -= 3 // "1016 GV"
+	}
+	k := s
+	for k > 0 && isDigit(text[k-1]) {
+		k--
+	}
+	if n := s - k; n < 4 || n > 5 {
+		return 0, false
+	}
+	if k == 0 || text[k-1] == '\n' || k >= 2 && text[k-1] == ' ' && text[k-2] == ',' {
+		return k, true
+	}
+	return 0, false
+}
+
+// introWords are the words after which a lower-case given name is a
+// name: "i'm john smith", "this is maria", "thx sarah", "TODO(alice)".
+var introWords = wordSet(`i'm im iam is it's its thx thanks hi hey hello dear ask todo soy llamo m'appelle heiße heisse bin chiamo sono ben`)
+
+// lowerNames appends the names written in lower case after an
+// introduction word: a common given name (and a surname after it) that
+// is no common word, month or weekday.
+func (d *Detector) lowerNames(text []byte, dst []Finding) []Finding {
+	for i := 0; i < len(text); i++ {
+		if !isLower(text[i]) || i > 0 && (isAlpha(text[i-1]) || text[i-1] >= 0x80 || text[i-1] == '\'' || text[i-1] == '-' || text[i-1] == '.' || text[i-1] == '_') {
+			continue
+		}
+		e := i
+		for e < len(text) && isLower(text[e]) {
+			e++
+		}
+		if e-i < 3 || e < len(text) && (isAlnum(text[e]) || text[e] >= 0x80 || text[e] == '\'' || text[e] == '@' || text[e] == '.' && e+1 < len(text) && isAlnum(text[e+1]) || text[e] == '_' || text[e] == '-') || !introBefore(text, i) {
+			i = e
+			continue
+		}
+		const no = ner.GCommon | ner.GMonth | ner.GRegion | ner.GCountry | ner.GStreet | ner.GUnit | ner.GContextPer | ner.GContextLoc | ner.GPlaceWord
+		if cls := d.names.Classes(text[i:e]); cls&ner.GFirstTop == 0 || cls&no != 0 {
+			i = e
+			continue
+		}
+		end := e
+		if e+1 < len(text) && text[e] == ' ' && isLower(text[e+1]) {
+			f := e + 1
+			for f < len(text) && isLower(text[f]) {
+				f++
+			}
+			if f-e > 3 && (f == len(text) || !isAlnum(text[f]) && text[f] < 0x80 && text[f] != '\'' && text[f] != '@') {
+				if cls := d.names.Classes(text[e+1 : f]); cls&ner.GLast != 0 && cls&no == 0 {
+					end = f
+				}
+			}
+		}
+		dst = append(dst, pii(i, end, Person))
+		i = end
+	}
+	return dst
+}
+
+// introBefore: the word before i (one space or "(" before it) is an
+// introduction word ("my name is", "i'm", "TODO(").
+func introBefore(text []byte, i int) bool {
+	k := i - 1
+	if k < 1 || text[k] != ' ' && text[k] != '(' {
+		return false
+	}
+	e := k
+	for k > 0 && (isAlpha(text[k-1]) || text[k-1] == '\'') {
+		k--
+	}
+	if e-k < 2 || e-k > 8 || k > 0 && isAlnum(text[k-1]) {
+		return false
+	}
+	var buf [8]byte
+	for j, c := range text[k:e] {
+		buf[j] = c | 0x20
+	}
+	return introWords[string(buf[:e-k])]
+}
+
+// streetTails end one-word street names (Dutch, German, Scandinavian);
+// streetHeads begin street names in Romance languages. Either with a house
+// number after it is a street address: "Kerkstraat 8", "Königsallee
+// 92a", "Via Garibaldi 7", "Corso Vittorio Emanuele II 45".
+var (
+	streetTails = []string{"straat", "gracht", "laan", "plein", "kade", "singel", "dijk", "steeg", "weg", "straße", "strasse", "allee", "gasse", "platz", "damm", "ufer", "gade", "vägen", "gatan"}
+	streetHeads = wordSet(`via viale corso piazza piazzale largo vicolo rue avenue boulevard calle avenida paseo plaza carrer rua travessa`)
+)
+
+// europeanStreets appends the streets of streetTails and streetHeads.
+func europeanStreets(text []byte, dst []Finding) []Finding {
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if !isUpper(c) || i > 0 && (isAlnum(text[i-1]) || text[i-1] >= 0x80) {
+			continue
+		}
+		e := i
+		for e < len(text) && (isAlpha(text[e]) || text[e] >= 0x80 || text[e] == '-') {
+			e++
+		}
+		word := text[i:e]
+		if e-i <= 3 {
+			i = e
+			continue
+		}
+		head := false
+		if e-i <= 9 {
+			var buf [9]byte
+			for j, b := range word {
+				buf[j] = b | 0x20
+			}
+			head = streetHeads[string(buf[:e-i])]
+		}
+		if !head {
+			tail := false
+			for _, t := range streetTails {
+				if len(word) > len(t)+1 && hasSuffixFold(word, t) {
+					tail = true
+					break
+				}
+			}
+			if tail {
+				if n := houseNumber(text, e); n > 0 {
+					dst = append(dst, pii(i, n, StreetAddress))
+					i = n
+					continue
+				}
+			}
+			i = e
+			continue
+		}
+		// a head: up to five words (capitalised, particles, Roman numerals),
+		// then the number
+		k, words, end := e, 0, 0
+		for words < 5 && k+1 < len(text) && text[k] == ' ' {
+			if n := houseNumber(text, k); n > 0 && words > 0 {
+				end = n
+				break
+			}
+			j := k + 1
+			for j < len(text) && (isAlpha(text[j]) || text[j] >= 0x80 || text[j] == '-' || text[j] == '\'' || text[j] == '.') {
+				j++
+			}
+			if j == k+1 || !isUpper(text[k+1]) && !particle(text[k+1:j]) {
+				break
+			}
+			k, words = j, words+1
+		}
+		if end > 0 {
+			dst = append(dst, pii(i, end, StreetAddress))
+			i = end
+		} else {
+			i = e
+		}
+	}
+	return dst
+}
+
+// particle: a lower-case word inside a street or person name.
+func particle(w []byte) bool {
+	switch string(w) {
+	case "de", "del", "della", "delle", "dei", "di", "da", "la", "le", "les", "du", "des", "d'", "los", "las", "y", "e", "van", "von", "der":
+		return true
+	}
+	return false
+}
+
+// houseNumber returns the end of a house number one space after e (1–4
+// digits, an optional letter), or 0.
+func houseNumber(text []byte, e int) int {
+	if e+1 >= len(text) || text[e] != ' ' || !isDigit(text[e+1]) {
+		return 0
+	}
+	j := e + 1
+	for j < len(text) && j-e <= 4 && isDigit(text[j]) {
+		j++
+	}
+	if j-e > 4 {
+		return 0
+	}
+	if j < len(text) && isLower(text[j]) && (j+1 == len(text) || !isAlnum(text[j+1])) {
+		j++
+	}
+	if j < len(text) && (isAlnum(text[j]) || text[j] == '.' && j+1 < len(text) && isDigit(text[j+1]) || text[j] == ':' || text[j] == '/' || text[j] == '%') {
+		return 0
+	}
+	return j
+}
+
+// hasSuffixFold: s ends with t (lower case), ignoring ASCII case.
+func hasSuffixFold(s []byte, t string) bool {
+	if len(s) < len(t) {
+		return false
+	}
+	return hasPrefixFold(s[len(s)-len(t):], t)
+}
