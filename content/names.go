@@ -32,6 +32,14 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 		sp.Type = noName
 		return sp
 	}
+	if sp.Type == ner.StreetAddress {
+		for k := sp.Start; k+1 < sp.End && isDigit(text[k]); k++ {
+			if text[k+1] == ',' && k+2 < sp.End && isDigit(text[k+2]) {
+				sp.Type = noName // "4,512,300 USD": a house number has no thousands separator
+				return sp
+			}
+		}
+	}
 	oneWord := true
 	for _, c := range text[sp.Start:sp.End] {
 		if c == ' ' {
@@ -43,6 +51,10 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 		return sp
 	}
 	cls := d.names.Classes(text[sp.Start:sp.End])
+	if sp.Type == ner.Person && sp.End-sp.Start <= 4 && allUpper(text[sp.Start:sp.End]) && cls&(ner.GFirstTop|ner.GLastTop) == 0 {
+		sp.Type = noName // "MAC", "PDF": an acronym, unless a common name
+		return sp
+	}
 	const known = ner.GFirstTop | ner.GLastTop | ner.GCity | ner.GRegion | ner.GOrgKnown | ner.GStateCode
 	if det := determinerBefore(text, sp.Start); cls&known == 0 && (det == 2 && sp.Type != ner.StreetAddress || det == 1 && sp.Type == ner.Person) {
 		sp.Type = noName // "der Fehler", "im Erdgeschoss", "the Agreement": a noun
@@ -349,4 +361,14 @@ func hasSuffixFold(s []byte, t string) bool {
 		return false
 	}
 	return hasPrefixFold(s[len(s)-len(t):], t)
+}
+
+// allUpper: w is ASCII capitals only.
+func allUpper(w []byte) bool {
+	for _, c := range w {
+		if !isUpper(c) {
+			return false
+		}
+	}
+	return len(w) > 0
 }
