@@ -220,8 +220,10 @@ func (d *Detector) Find(text []byte, dst []Finding) []Finding {
 			}
 		case isDigit(c) && tokenStart:
 			if d.ids {
-				if e, ent, ok := d.idAt(text, i); ok && d.on[ent] {
-					dst = append(dst, pii(i, e, ent))
+				if e, ent, ok := d.idAt(text, i); ok && (ent == noEntity || d.on[ent]) {
+					if ent != noEntity {
+						dst = append(dst, pii(i, e, ent))
+					}
 					i = e - 1
 					continue
 				}
@@ -251,8 +253,10 @@ func (d *Detector) Find(text []byte, dst []Finding) []Finding {
 				}
 			}
 			if d.ids {
-				if e, ent, ok := d.upperAt(text, i); ok && d.on[ent] {
-					dst = append(dst, pii(i, e, ent))
+				if e, ent, ok := d.upperAt(text, i); ok && (ent == noEntity || d.on[ent]) {
+					if ent != noEntity {
+						dst = append(dst, pii(i, e, ent))
+					}
 					i = e - 1
 					continue
 				}

@@ -1,6 +1,8 @@
 package content
 
 import (
+	"strings"
+
 	"github.com/wardenhq/warden/content/ner"
 )
 
@@ -40,6 +42,17 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 			}
 		}
 	}
+	if sp.Type != ner.StreetAddress && isUpper(text[sp.Start]) && d.endsInStreetWord(text, sp) {
+		if k := houseNumberBefore(text, sp.Start); k >= 0 {
+			// "2100 Oak Ridge Road": a house number, then a street's name
+			sp.Start, sp.Type = k, ner.StreetAddress
+			return sp
+		}
+	}
+	if sp.Type != ner.Person && titleBefore(text, sp.Start) {
+		sp.Type = ner.Person // "Ms. Nakamura", "Dr. Anand": a title names a person
+		return sp
+	}
 	oneWord := true
 	for _, c := range text[sp.Start:sp.End] {
 		if c == ' ' {
@@ -60,8 +73,11 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 		sp.Type = noName // "der Fehler", "im Erdgeschoss", "the Agreement": a noun
 		return sp
 	}
-	if sp.Type == ner.Person && cls&(ner.GCity|ner.GRegion) != 0 && cls&(ner.GFirstTop|ner.GLastTop) == 0 {
-		sp.Type = ner.Location // "Torino", "Napoli": only the place lists know it
+	if sp.Type == ner.Person && cls&(ner.GCity|ner.GRegion) != 0 && (cls&(ner.GFirstTop|ner.GLastTop) == 0 || wordBeforeIs(d.names, text, sp.Start, ner.GContextLoc)) {
+		// "Torino", "Napoli": of the lists, only a place list and the long
+		// tail of surnames know it; "relocation to Denver": a place word
+		// before it
+		sp.Type = ner.Location
 	}
 	return sp
 }
@@ -267,10 +283,6 @@ func europeanStreets(text []byte, dst []Finding) []Finding {
 			e++
 		}
 		word := text[i:e]
-		if e-i <= 3 {
-			i = e
-			continue
-		}
 		head := false
 		if e-i <= 9 {
 			var buf [9]byte
@@ -280,16 +292,28 @@ func europeanStreets(text []byte, dst []Finding) []Finding {
 			head = streetHeads[string(buf[:e-i])]
 		}
 		if !head {
-			tail := false
+			tail, start := false, i
 			for _, t := range streetTails {
 				if len(word) > len(t)+1 && hasSuffixFold(word, t) {
 					tail = true
 					break
 				}
+				if len(word) == len(t) && hasPrefixFold(word, t) && i >= 2 && text[i-1] == ' ' {
+					// "Prager Straße 10": the street type as a word of its own
+					// after the street's capitalised name
+					k := i - 1
+					for k > 0 && (isAlpha(text[k-1]) || text[k-1] >= 0x80 || text[k-1] == '-') {
+						k--
+					}
+					if k < i-1 && isUpper(text[k]) {
+						tail, start = true, k
+					}
+					break
+				}
 			}
 			if tail {
 				if n := houseNumber(text, e); n > 0 {
-					dst = append(dst, pii(i, n, StreetAddress))
+					dst = append(dst, pii(start, n, StreetAddress))
 					i = n
 					continue
 				}
@@ -371,4 +395,85 @@ func allUpper(w []byte) bool {
 		}
 	}
 	return len(w) > 0
+}
+
+// houseNumberBefore returns the start of a house number (1–5 digits, an
+// optional letter) one space before i, at a token start, or -1.
+func houseNumberBefore(text []byte, i int) int {
+	k := i - 1
+	if k < 1 || text[k] != ' ' {
+		return -1
+	}
+	if isAlpha(text[k-1]) {
+		k-- // "14B"
+	}
+	e := k
+	for k > 0 && isDigit(text[k-1]) {
+		k--
+	}
+	if n := e - k; n < 1 || n > 5 || k > 0 && (isAlnum(text[k-1]) || text[k-1] >= 0x80 || strings.IndexByte(".,-/$#:%+", text[k-1]) >= 0) {
+		return -1
+	}
+	return k
+}
+
+// wordBeforeIs: the word before i, on the same line, one space (and a
+// full stop) before it, is in gazetteer class c.
+func wordBeforeIs(m *ner.Model, text []byte, i int, c uint32) bool {
+	k := i - 1
+	if k < 1 || text[k] != ' ' {
+		return false
+	}
+	e := k
+	if text[e-1] == '.' {
+		e--
+	}
+	k = e
+	for k > 0 && (isAlpha(text[k-1]) || text[k-1] >= 0x80) {
+		k--
+	}
+	if k == e || e-k > 16 {
+		return false
+	}
+	return m.Classes(text[k:e])&c != 0
+}
+
+// endsInStreetWord: the span's last word is a street type ("Road", "Ave").
+func (d *Detector) endsInStreetWord(text []byte, sp ner.Span) bool {
+	k := sp.End
+	for k > sp.Start && text[k-1] != ' ' {
+		k--
+	}
+	return k > sp.Start && d.names.Classes(text[k:sp.End])&ner.GStreet != 0
+}
+
+// titles are the personal titles after which a name is a person's.
+var titles = wordSet(`mr mrs ms miss mx dr prof herr frau mme mlle sr sra srta dra don doña dott sig signora signor mevrouw meneer dhr mevr`)
+
+// titleBefore: the word before i (one space, and perhaps a full stop,
+// before it) is a personal title.
+func titleBefore(text []byte, i int) bool {
+	k := i - 1
+	if k < 1 || text[k] != ' ' {
+		return false
+	}
+	e := k
+	if text[e-1] == '.' {
+		e--
+	}
+	k = e
+	for k > 0 && (isAlpha(text[k-1]) || text[k-1] >= 0x80) {
+		k--
+	}
+	if k == e || e-k > 8 || k > 0 && isAlnum(text[k-1]) {
+		return false
+	}
+	var buf [8]byte
+	for j, c := range text[k:e] {
+		buf[j] = c
+		if isUpper(c) {
+			buf[j] = c | 0x20
+		}
+	}
+	return titles[string(buf[:e-k])]
 }
