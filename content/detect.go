@@ -151,15 +151,21 @@ var nerEntity = [...]Entity{ner.Person: Person, ner.Location: Location, ner.Orga
 var spanBufs = sync.Pool{New: func() any { return new([]ner.Span) }}
 
 // findNames appends what the name model finds in text, of the entities d
-// is asked for.
-func (d *Detector) findNames(text []byte, dst []Finding) []Finding {
+// is asked for; dst[from:] holds what the patterns found in text.
+func (d *Detector) findNames(text []byte, dst []Finding, from int) []Finding {
 	buf := spanBufs.Get().(*[]ner.Span)
 	spans := d.names.Find(text, (*buf)[:0])
+	base, prev := len(dst), ner.Span{Type: noName}
 	for _, sp := range spans {
 		sp = d.refine(text, sp)
+		sp = beforePatterns(text, sp, dst[from:base])
+		if sp.Type == ner.Person && prev.Type == ner.StreetAddress && sp.Start == prev.End+2 && text[prev.End] == ',' && d.names.Classes(text[sp.Start:sp.End])&ner.GCity != 0 {
+			sp.Type = ner.Location // "4521 Oak Ridge Drive, Austin": the city after a street
+		}
 		if int(sp.Type) < len(nerEntity) && d.on[nerEntity[sp.Type]] && !labelSpan(text, sp) {
 			dst = append(dst, pii(sp.Start, sp.End, nerEntity[sp.Type]))
 			dst = d.beside(text, sp, dst)
+			prev = sp
 		}
 	}
 	*buf = spans[:0]
@@ -275,7 +281,7 @@ func (d *Detector) Find(text []byte, dst []Finding) []Finding {
 		dst = findSecrets(text, dst)
 	}
 	if d.names != nil {
-		dst = d.findNames(text, dst)
+		dst = d.findNames(text, dst, base)
 	}
 	return resolve(dst, base)
 }

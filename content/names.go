@@ -477,3 +477,26 @@ func titleBefore(text []byte, i int) bool {
 	}
 	return titles[string(buf[:e-k])]
 }
+
+// beforePatterns cuts sp before the first value the patterns found that
+// it overlaps (a checksum or a context word is surer than the model: the
+// model's "RSSMRA85T10A562S; BSN" street is a fiscal code), or drops it
+// (Type noName) when such a value starts at or before it.
+func beforePatterns(text []byte, sp ner.Span, found []Finding) ner.Span {
+	for _, f := range found {
+		if f.Start < sp.End && sp.Start < f.End {
+			if f.Start <= sp.Start {
+				sp.Type = noName
+				return sp
+			}
+			sp.End = f.Start
+			for sp.End > sp.Start && !isAlnum(text[sp.End-1]) && text[sp.End-1] < 0x80 && text[sp.End-1] != '.' {
+				sp.End--
+			}
+			if sp.End == sp.Start {
+				sp.Type = noName
+			}
+		}
+	}
+	return sp
+}

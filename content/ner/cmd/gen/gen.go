@@ -76,7 +76,19 @@ func (g *gen) doc(set *templateSet) ner.Doc {
 		text = lowerASCII(text)
 	}
 	text = strings.ReplaceAll(text, "_", " ")
-	return ner.Doc{Text: text, Spans: append([]ner.DocSpan(nil), g.sp...), Domain: domain, Lang: lang}
+	spans := append([]ner.DocSpan(nil), g.sp...)
+	if len(spans) > 0 && g.chance(0.06) {
+		// a streamed response is filtered in pieces cut between tokens, so
+		// a value must be found at the very end of a text too ("…
+		// Springfield, " before the rest has come)
+		k := g.rng.IntN(len(spans))
+		cut := spans[k].End
+		for n := g.rng.IntN(3); n > 0 && cut < len(text) && (text[cut] == ',' || text[cut] == ' '); n-- {
+			cut++
+		}
+		text, spans = text[:cut], spans[:k+1]
+	}
+	return ner.Doc{Text: text, Spans: spans, Domain: domain, Lang: lang}
 }
 
 func (g *gen) render(t string) {
