@@ -198,9 +198,16 @@ func codeBefore(text []byte, i int) (int, bool) {
 	return 0, false
 }
 
-// introWords are the words after which a lower-case given name is a
-// name: "i'm john smith", "this is maria", "thx sarah", "TODO(alice)".
-var introWords = wordSet(`i'm im iam is it's its thx thanks hi hey hello dear ask todo soy llamo m'appelle heiße heisse bin chiamo sono ben`)
+// introWord: w (lower case) is a word after which a lower-case given name
+// is a name: "i'm john smith", "this is maria", "thx sarah", "TODO(alice)".
+func introWord(w string) bool {
+	switch w {
+	case "i'm", "im", "iam", "is", "it's", "its", "thx", "thanks", "hi", "hey", "hello", "dear", "ask", "todo",
+		"soy", "llamo", "m'appelle", "heiße", "heisse", "bin", "chiamo", "sono", "ben":
+		return true
+	}
+	return false
+}
 
 // lowerNames appends the names written in lower case after an
 // introduction word: a common given name (and a surname after it) that
@@ -259,7 +266,7 @@ func introBefore(text []byte, i int) bool {
 	for j, c := range text[k:e] {
 		buf[j] = c | 0x20
 	}
-	return introWords[string(buf[:e-k])]
+	return introWord(string(buf[:e-k]))
 }
 
 // streetTails end one-word street names (Dutch, German, Scandinavian);
@@ -268,8 +275,16 @@ func introBefore(text []byte, i int) bool {
 // 92a", "Via Garibaldi 7", "Corso Vittorio Emanuele II 45".
 var (
 	streetTails = []string{"straat", "gracht", "laan", "plein", "kade", "singel", "dijk", "steeg", "weg", "straße", "strasse", "allee", "gasse", "platz", "damm", "ufer", "gade", "vägen", "gatan"}
-	streetHeads = wordSet(`via viale corso piazza piazzale largo vicolo rue avenue boulevard calle avenida paseo plaza carrer rua travessa`)
 )
+
+// streetHead: w (lower case) begins street names in Romance languages.
+func streetHead(w string) bool {
+	switch w {
+	case "via", "viale", "corso", "piazza", "piazzale", "largo", "vicolo", "rue", "avenue", "boulevard", "calle", "avenida", "paseo", "plaza", "carrer", "rua", "travessa":
+		return true
+	}
+	return false
+}
 
 // europeanStreets appends the streets of streetTails and streetHeads.
 func europeanStreets(text []byte, dst []Finding) []Finding {
@@ -289,9 +304,13 @@ func europeanStreets(text []byte, dst []Finding) []Finding {
 			for j, b := range word {
 				buf[j] = b | 0x20
 			}
-			head = streetHeads[string(buf[:e-i])]
+			head = streetHead(string(buf[:e-i]))
 		}
 		if !head {
+			if e+1 >= len(text) || text[e] != ' ' || !isDigit(text[e+1]) {
+				i = e // a street of streetTails has its number right after it
+				continue
+			}
 			tail, start := false, i
 			for _, t := range streetTails {
 				if len(word) > len(t)+1 && hasSuffixFold(word, t) {
