@@ -304,6 +304,11 @@ func TestNamesInContext(t *testing.T) {
 		{"Revenue was 3,250,000 USD last year.", nil, []string{"street_address:3,250,000 USD"}},
 		// a checksum-backed value inside a model span wins
 		{"Codice fiscale RSSMRA85T10A562S; BSN 123456782.", []string{"it_fiscal_code:RSSMRA85T10A562S", "nl_bsn:123456782"}, nil},
+		// a word and a number are a street only with a street's word;
+		// a month or weekday before a number is no name
+		{"Fill in Form 1040 and Schedule 2, see Section 4.2.", nil, []string{"street_address:Form 1040", "street_address:Section 4.2"}},
+		{"Deliver to Hauptmarkt 5 in Nürnberg.", []string{"street_address:Hauptmarkt 5"}, nil},
+		{"Mar 14 08:22:21 gw01 sshd: session opened", nil, []string{"person:Mar", "location:Mar"}},
 		// a form's column gap ends a value
 		{"NAME: ANNA WEBER    ROOM: 12B", []string{"person:ANNA WEBER"}, []string{"person:ANNA WEBER    ROOM"}},
 	} {

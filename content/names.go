@@ -42,7 +42,7 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 			}
 		}
 	}
-	if sp.Type != ner.StreetAddress && isUpper(text[sp.Start]) && d.endsInStreetWord(text, sp) {
+	if isUpper(text[sp.Start]) && d.endsInStreetWord(text, sp) {
 		if k := houseNumberBefore(text, sp.Start); k >= 0 {
 			// "2100 Oak Ridge Road": a house number, then a street's name
 			sp.Start, sp.Type = k, ner.StreetAddress
@@ -53,17 +53,37 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 		sp.Type = ner.Person // "Ms. Nakamura", "Dr. Anand": a title names a person
 		return sp
 	}
-	oneWord := true
+	oneWord, words := true, 1
 	for _, c := range text[sp.Start:sp.End] {
 		if c == ' ' {
 			oneWord = false
-			break
+			words++
+		}
+	}
+	if sp.Type == ner.StreetAddress && words == 2 && !d.streetNumberFirst(text, sp) {
+		// "Form 1040", "Section 4.2": a word and a number are a street only
+		// when the word is a street's ("Kerkstraat 8", "Hauptmarkt 5")
+		k := sp.Start
+		for k < sp.End && text[k] != ' ' {
+			k++
+		}
+		if k+1 < sp.End && isDigit(text[k+1]) && (houseNumber(text, k) != sp.End || !d.streetWord(text[sp.Start:k])) {
+			sp.Type = noName
+			return sp
 		}
 	}
 	if !oneWord {
 		return sp
 	}
 	cls := d.names.Classes(text[sp.Start:sp.End])
+	if cls&ner.GMonth != 0 && sp.End+1 < len(text) && (text[sp.End] == ',' || text[sp.End] == ' ' && isDigit(text[sp.End+1])) {
+		sp.Type = noName // "Jan 14", "Mon, Feb 3": a month or a weekday
+		return sp
+	}
+	if cls == 0 && (sp.Type == ner.Person || sp.Type == ner.Location) && sentenceStart(text, sp.Start) && sp.End < len(text) && (text[sp.End] == ':' || sp.End+1 < len(text) && text[sp.End] == ' ' && isLower(text[sp.End+1])) {
+		sp.Type = noName // "Username is …", "Privacy: …": a capitalised first word no list knows
+		return sp
+	}
 	if sp.Type == ner.Person && sp.End-sp.Start <= 4 && allUpper(text[sp.Start:sp.End]) && cls&(ner.GFirstTop|ner.GLastTop) == 0 {
 		sp.Type = noName // "MAC", "PDF": an acronym, unless a common name
 		return sp
@@ -518,4 +538,33 @@ func beforePatterns(text []byte, sp ner.Span, found []Finding) ner.Span {
 		}
 	}
 	return sp
+}
+
+// streetNumberFirst: the span starts with a digit ("221B Baker Street").
+func (d *Detector) streetNumberFirst(text []byte, sp ner.Span) bool { return isDigit(text[sp.Start]) }
+
+// streetWord: w ends like a street's name in Dutch or German, or is a
+// street type of the gazetteer.
+func (d *Detector) streetWord(w []byte) bool {
+	for _, t := range streetTails {
+		if hasSuffixFold(w, t) {
+			return true
+		}
+	}
+	for _, t := range [...]string{"markt", "ring", "hof", "graben", "chaussee", "kai", "pfad", "stieg", "steig", "berg", "feld", "park", "plaats"} {
+		if len(w) >= len(t) && hasSuffixFold(w, t) {
+			return true
+		}
+	}
+	return d.names.Classes(w)&ner.GStreet != 0
+}
+
+// sentenceStart: i starts a line, the text, or a sentence (after ". ",
+// "! ", "? ").
+func sentenceStart(text []byte, i int) bool {
+	k := i
+	for k > 0 && text[k-1] == ' ' {
+		k--
+	}
+	return k == 0 || text[k-1] == '\n' || k < i && (text[k-1] == '.' || text[k-1] == '!' || text[k-1] == '?')
 }
