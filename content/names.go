@@ -134,10 +134,10 @@ func determinerBefore(text []byte, i int) int {
 	for j, c := range text[k:e] {
 		buf[j] = c | 0x20
 	}
-	switch w := string(buf[:e-k]); {
-	case deDeterminers[w]:
+	switch {
+	case deDeterminers[string(buf[:e-k])]:
 		return 2
-	case determiners[w]:
+	case determiners[string(buf[:e-k])]:
 		return 1
 	}
 	return 0
