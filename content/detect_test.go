@@ -309,6 +309,8 @@ func TestNamesInContext(t *testing.T) {
 		{"Fill in Form 1040 and Schedule 2, see Section 4.2.", nil, []string{"street_address:Form 1040", "street_address:Section 4.2"}},
 		{"Deliver to Hauptmarkt 5 in Nürnberg.", []string{"street_address:Hauptmarkt 5"}, nil},
 		{"Mar 14 08:22:21 gw01 sshd: session opened", nil, []string{"person:Mar", "location:Mar"}},
+		// an identifier is no name, and no name ends in a lower-case word
+		{"pay with CARD-ALPHA-9 now", nil, []string{"organization:CARD-ALPHA-9 now", "organization:CARD-ALPHA-9"}},
 		// a form's column gap ends a value
 		{"NAME: ANNA WEBER    ROOM: 12B", []string{"person:ANNA WEBER"}, []string{"person:ANNA WEBER    ROOM"}},
 	} {

@@ -34,6 +34,24 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 		sp.Type = noName
 		return sp
 	}
+	if sp.Type != ner.StreetAddress {
+		if codeLike(text[sp.Start:sp.End]) {
+			sp.Type = noName // "CARD-ALPHA-9", "SKU-4471B": an identifier, not a name
+			return sp
+		}
+		// "CARD now", "Acme today": a capitalised value does not end in a
+		// lower-case word
+		for isUpper(text[sp.Start]) {
+			k := sp.End
+			for k > sp.Start && text[k-1] != ' ' {
+				k--
+			}
+			if k == sp.Start || !isLower(text[k]) || particle(text[k:sp.End]) {
+				break
+			}
+			sp.End = k - 1
+		}
+	}
 	if sp.Type == ner.StreetAddress {
 		for k := sp.Start; k+1 < sp.End && isDigit(text[k]); k++ {
 			if text[k+1] == ',' && k+2 < sp.End && isDigit(text[k+2]) {
@@ -567,4 +585,32 @@ func sentenceStart(text []byte, i int) bool {
 		k--
 	}
 	return k == 0 || text[k-1] == '\n' || k < i && (text[k-1] == '.' || text[k-1] == '!' || text[k-1] == '?')
+}
+
+// codeLike: a word of w mixes letters and digits and has a hyphen or
+// only capitals besides ("CARD-ALPHA-9", "X7Z"): an identifier.
+func codeLike(w []byte) bool {
+	for i := 0; i < len(w); {
+		j := i
+		letters, digits, hyphen, lower := 0, 0, false, false
+		for j < len(w) && w[j] != ' ' {
+			switch c := w[j]; {
+			case isDigit(c):
+				digits++
+			case isUpper(c):
+				letters++
+			case isLower(c) || c >= 0x80:
+				letters++
+				lower = true
+			case c == '-' || c == '_':
+				hyphen = true
+			}
+			j++
+		}
+		if letters > 0 && digits > 0 && (hyphen || !lower) {
+			return true
+		}
+		i = j + 1
+	}
+	return false
 }
