@@ -291,6 +291,8 @@ func TestNamesInContext(t *testing.T) {
 		{"We wonen aan de Kastanjelaan 14 in Eindhoven.", []string{"street_address:Kastanjelaan 14"}, nil},
 		{"Spedire a Via Mazzini 22, 40121 Bologna", []string{"street_address:Via Mazzini 22", "postal_code:40121"}, nil},
 		{"Abholung in der Münchner Straße 7 ab Montag", []string{"street_address:Münchner Straße 7"}, nil},
+		// a US state's code after a city
+		{"She moved to Tulsa OK last spring.", []string{"location:OK"}, nil},
 		// ages beside a name
 		{"Ramon Ortiz, 52, of Tucson was charged on Monday.", []string{"age:52"}, nil},
 		{"Release 2.0 (12) fixes the crash.", nil, []string{"age:12"}},

@@ -188,22 +188,30 @@ func (d *Detector) beside(text []byte, sp ner.Span, dst []Finding) []Finding {
 			dst = append(dst, pii(i, e, Age))
 		}
 	case ner.Location:
-		if !d.on[PostalCode] {
-			return dst
-		}
 		// before the city: "28195 Bremen", "1016 GV Amsterdam", at a line's
 		// start or after a comma
-		if s, ok := codeBefore(text, sp.Start); ok {
+		if s, ok := codeBefore(text, sp.Start); ok && d.on[PostalCode] {
 			dst = append(dst, pii(s, sp.Start-1, PostalCode))
 		}
-		// after it: five or six digits ("Bengaluru 560001", "Paris 75002")
+		// after it: a US state's code ("Bozeman MT", "Tulsa, OK."), or five
+		// or six digits ("Bengaluru 560001", "Paris 75002")
+		if d.on[Location] {
+			st := sp.End + 1
+			if st < len(text) && text[sp.End] == ',' {
+				st++
+			}
+			if st+2 <= len(text) && text[st-1] == ' ' && isUpper(text[st]) && isUpper(text[st+1]) && !wordAfter(text, st+2) &&
+				(st+2 == len(text) || text[st+2] < 0x80) && usStates[string(text[st:st+2])] && !usStates[string(text[sp.Start:sp.End])] {
+				dst = append(dst, pii(st, st+2, Location))
+			}
+		}
 		i := sp.End + 1
 		if i < len(text) && text[sp.End] == ' ' {
 			e := i
 			for e < len(text) && isDigit(text[e]) {
 				e++
 			}
-			if n := e - i; (n == 5 || n == 6) && !wordAfter(text, e) && (e == len(text) || text[e] != '.' && text[e] != '/' && text[e] != ':' && text[e] != '-') {
+			if n := e - i; d.on[PostalCode] && (n == 5 || n == 6) && !wordAfter(text, e) && (e == len(text) || text[e] != '.' && text[e] != '/' && text[e] != ':' && text[e] != '-') {
 				dst = append(dst, pii(i, e, PostalCode))
 			}
 		}
