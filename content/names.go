@@ -15,6 +15,9 @@ import (
 // introduction ("i'm john smith") and European one-word streets
 // ("Kerkstraat 8", "Via Roma 15") are found here too.
 
+// known are the gazetteer classes that make a lone word a likely value.
+const known = ner.GFirstTop | ner.GLastTop | ner.GCity | ner.GRegion | ner.GOrgKnown | ner.GStateCode
+
 // noName marks the type NoType: a span refine dropped.
 const noName ner.Type = 255
 
@@ -98,6 +101,10 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 		sp.Type = noName // "Jan 14", "Mon, Feb 3": a month or a weekday
 		return sp
 	}
+	if sp.End < len(text) && text[sp.End] == ':' && cls&known == 0 {
+		sp.Type = noName // "Halter:", "Town:", "School:": a form's field name
+		return sp
+	}
 	if cls == 0 && (sp.Type == ner.Person || sp.Type == ner.Location) && sentenceStart(text, sp.Start) && sp.End < len(text) && (text[sp.End] == ':' || sp.End+1 < len(text) && text[sp.End] == ' ' && isLower(text[sp.End+1])) {
 		sp.Type = noName // "Username is …", "Privacy: …": a capitalised first word no list knows
 		return sp
@@ -106,7 +113,6 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 		sp.Type = noName // "MAC", "PDF": an acronym, unless a common name
 		return sp
 	}
-	const known = ner.GFirstTop | ner.GLastTop | ner.GCity | ner.GRegion | ner.GOrgKnown | ner.GStateCode
 	if det := determinerBefore(text, sp.Start); cls&known == 0 && (det == 2 && sp.Type != ner.StreetAddress || det == 1 && sp.Type == ner.Person) {
 		sp.Type = noName // "der Fehler", "im Erdgeschoss", "the Agreement": a noun
 		return sp
