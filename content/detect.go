@@ -104,8 +104,11 @@ func labelSpan(text []byte, sp ner.Span) bool {
 		return true
 	}
 	span := text[sp.Start:sp.End]
-	if sp.Start >= 2 && text[sp.Start-1] == '.' && isAlnum(text[sp.Start-2]) || sp.End < len(text) && text[sp.End] == '(' {
-		return true // code: "fmt.Println", "Parse(": a member or a call, not a name
+	if sp.Start >= 2 && text[sp.Start-1] == '.' && isAlnum(text[sp.Start-2]) || sp.End < len(text) && text[sp.End] == '(' ||
+		sp.Type != ner.StreetAddress && sp.End+1 < len(text) && text[sp.End] == '.' && isUpper(text[sp.End+1]) && isLower(text[sp.End-1]) {
+		// code: "fmt.Println", "Parse(", "Checkout.Submit": a member, a
+		// call or a type with its member, not a name
+		return true
 	}
 	if sp.Type == ner.StreetAddress && !slices.ContainsFunc(span, isUpper) && utf8.Valid(span) && isASCII(span) {
 		return true // "3/4 cup": a street has a name

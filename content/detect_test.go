@@ -313,6 +313,8 @@ func TestNamesInContext(t *testing.T) {
 		{"Mar 14 08:22:21 gw01 sshd: session opened", nil, []string{"person:Mar", "location:Mar"}},
 		// an identifier is no name, and no name ends in a lower-case word
 		{"pay with CARD-ALPHA-9 now", nil, []string{"organization:CARD-ALPHA-9 now", "organization:CARD-ALPHA-9"}},
+		// code: a type and its member
+		{`err at Billing.Charge() in Ledger.Post`, nil, []string{"organization:Billing", "person:Billing", "organization:Ledger", "person:Ledger"}},
 		// a form's field name is no name
 		{"Betreuer: Jonas Keller\nAbteilung: Einkauf\nStatus: offen", nil, []string{"person:Abteilung", "organization:Abteilung", "location:Abteilung", "person:Status", "organization:Status"}},
 		// a form's column gap ends a value
