@@ -273,7 +273,7 @@ func everything() *Detector {
 }
 
 // TestNamesInContext: what the name model finds is checked against the
-// text around it (content/names.go). Each text must yield the findings in
+// text around it (content/detect.go). Each text must yield the findings in
 // want (among others) and none in not.
 func TestNamesInContext(t *testing.T) {
 	d := everything()
@@ -338,7 +338,7 @@ func TestNamesInContext(t *testing.T) {
 	}
 }
 
-// TestNameHelpers: the text rules of content/names.go on their own.
+// TestNameHelpers: the text rules around the name model on their own.
 func TestNameHelpers(t *testing.T) {
 	for _, tt := range []struct {
 		text string
