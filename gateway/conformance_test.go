@@ -40,7 +40,9 @@ var conformanceInterfaces = []conformanceInterface{
 		},
 		answer: func(b []byte, s bool) string {
 			if !s {
-				var c struct{ Choices []struct{ Message struct{ Content string } } }
+				var c struct {
+					Choices []struct{ Message struct{ Content string } }
+				}
 				json.Unmarshal(b, &c)
 				if len(c.Choices) == 0 {
 					return ""
@@ -49,7 +51,9 @@ var conformanceInterfaces = []conformanceInterface{
 			}
 			var out strings.Builder
 			for _, ev := range sseData(b) {
-				var c struct{ Choices []struct{ Delta struct{ Content string } } }
+				var c struct {
+					Choices []struct{ Delta struct{ Content string } }
+				}
 				if json.Unmarshal(ev.Data, &c) == nil && len(c.Choices) > 0 {
 					out.WriteString(c.Choices[0].Delta.Content)
 				}
@@ -57,7 +61,9 @@ var conformanceInterfaces = []conformanceInterface{
 			return out.String()
 		}},
 	{name: "completions", path: "/v1/completions", endpoint: "completions", streams: true,
-		body: func(m, text string, s bool) string { return marshal(map[string]any{"model": m, "stream": s, "prompt": text}) },
+		body: func(m, text string, s bool) string {
+			return marshal(map[string]any{"model": m, "stream": s, "prompt": text})
+		},
 		answer: func(b []byte, s bool) string {
 			if !s {
 				var c struct{ Choices []struct{ Text string } }
@@ -77,10 +83,14 @@ var conformanceInterfaces = []conformanceInterface{
 			return out.String()
 		}},
 	{name: "responses", path: "/v1/responses", endpoint: "responses", streams: true,
-		body: func(m, text string, s bool) string { return marshal(map[string]any{"model": m, "stream": s, "input": text}) },
+		body: func(m, text string, s bool) string {
+			return marshal(map[string]any{"model": m, "stream": s, "input": text})
+		},
 		answer: func(b []byte, s bool) string {
 			if !s {
-				var r struct{ Output []struct{ Content []struct{ Text string } } }
+				var r struct {
+					Output []struct{ Content []struct{ Text string } }
+				}
 				json.Unmarshal(b, &r)
 				var out strings.Builder
 				for _, o := range r.Output {
