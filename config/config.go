@@ -555,7 +555,17 @@ type Upstream struct {
 	// IdleTimeout is the longest silence allowed once a response (a stream)
 	// has started; default 300s. A silent upstream is cut off, not waited on.
 	IdleTimeout Duration `yaml:"idle_timeout"`
+	// API is what the upstream speaks: openai_chat (the default: Chat
+	// Completions, as vLLM, Ollama, TGI and OpenAI do) or anthropic
+	// (Anthropic's Messages API; docs/interfaces.md).
+	API string `yaml:"api"`
 }
+
+// Upstream APIs (models[].upstream.api).
+const (
+	APIOpenAIChat = "openai_chat"
+	APIAnthropic  = "anthropic"
+)
 
 // Capabilities are the capability names a role may grant.
 var Capabilities = []string{"chat", "completions", "embeddings", "stream", "admin", "audit.read", "audit.decrypt", "approve"}

@@ -481,6 +481,11 @@ func (c *Config) validateUpstream(v *validator, p string, u Upstream) {
 	if u.IdleTimeout < 0 {
 		v.add(p+".idle_timeout", "must not be negative")
 	}
+	switch u.API {
+	case "", APIOpenAIChat, APIAnthropic:
+	default:
+		v.add(p+".api", fmt.Sprintf("%q is not openai_chat or anthropic", u.API))
+	}
 }
 
 // validateAudit checks the audit signing key: it must be a note signer key,

@@ -10,8 +10,10 @@ import (
 	"strings"
 
 	"github.com/wardenhq/warden/auth"
+	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/policy"
+	"github.com/wardenhq/warden/protocol"
 	"github.com/wardenhq/warden/upstream"
 )
 
@@ -225,6 +227,10 @@ func route(next Handler) Handler {
 		if x.Route == nil {
 			return httperr.New(http.StatusNotFound, "model_not_found", "the model does not exist")
 		}
+		if x.Route.API == config.APIAnthropic && x.Endpoint.Capability != policy.CapChat {
+			return httperr.New(http.StatusBadRequest, "unsupported_endpoint",
+				"this model's upstream speaks Anthropic's Messages API: use chat completions, the Responses API or the Messages API")
+		}
 		return next(w, r, x)
 	}
 }
@@ -303,6 +309,14 @@ func forward(w http.ResponseWriter, r *http.Request, x *Exchange) error {
 	body := x.Body
 	if x.Route.Model != x.Request.Model {
 		body = x.Request.WithModel(body, x.Route.Model)
+	}
+	if x.Route.API == config.APIAnthropic {
+		// After every control, on the form they read (docs/interfaces.md).
+		b, err := protocol.ToAnthropic(body, x.Route.Model)
+		if err != nil {
+			return translateError(err)
+		}
+		body = b
 	}
 	x.Upstream = &upstream.Outcome{CollectText: x.collectText}
 	if x.Endpoint.Protocol != "" {

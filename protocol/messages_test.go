@@ -3,8 +3,10 @@ package protocol
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func chatOf(t *testing.T, body string) map[string]any {
@@ -188,6 +190,88 @@ func FuzzFromMessages(f *testing.F) {
 		}
 		if !json.Valid(r.Chat) {
 			t.Fatalf("invalid chat body %s", r.Chat)
+		}
+	})
+}
+
+func TestToAnthropic(t *testing.T) {
+	out, err := ToAnthropic([]byte(`{"model":"gpt","max_tokens":100,"stop":"END","user":"u1","parallel_tool_calls":false,
+		"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":[{"type":"text","text":"Look"},{"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}}]},
+		{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}]},
+		{"role":"tool","tool_call_id":"c1","content":"one"},{"role":"tool","tool_call_id":"c2","content":"two"}],
+		"tools":[{"type":"function","function":{"name":"f","description":"F","parameters":{"type":"object"}}}],"tool_choice":"required"}`), "claude-x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"max_tokens":100,"messages":[{"content":[{"text":"Look","type":"text"},{"source":{"data":"AAAA","media_type":"image/png","type":"base64"},"type":"image"}],"role":"user"},` +
+		`{"content":[{"id":"c1","input":{"a":1},"name":"f","type":"tool_use"}],"role":"assistant"},` +
+		`{"content":[{"content":"one","tool_use_id":"c1","type":"tool_result"},{"content":"two","tool_use_id":"c2","type":"tool_result"}],"role":"user"}],` +
+		`"metadata":{"user_id":"u1"},"model":"claude-x","stop_sequences":["END"],"system":[{"text":"Be brief.","type":"text"}],` +
+		`"tool_choice":{"disable_parallel_tool_use":true,"type":"any"},"tools":[{"description":"F","input_schema":{"type":"object"},"name":"f"}]}`
+	if string(out) != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+	for name, body := range map[string]string{
+		"n":           `{"model":"m","n":3,"messages":[{"role":"user","content":"hi"}]}`,
+		"seed":        `{"model":"m","seed":1,"messages":[{"role":"user","content":"hi"}]}`,
+		"late system": `{"model":"m","messages":[{"role":"user","content":"hi"},{"role":"system","content":"x"}]}`,
+		"json schema": `{"model":"m","response_format":{"type":"json_schema"},"messages":[{"role":"user","content":"hi"}]}`,
+		"audio":       `{"model":"m","messages":[{"role":"user","content":[{"type":"input_audio","input_audio":{}}]}]}`,
+		"unknown":     `{"model":"m","modalities":["audio"],"messages":[{"role":"user","content":"hi"}]}`,
+	} {
+		if _, err := ToAnthropic([]byte(body), "m"); err == nil {
+			t.Errorf("%s: translated", name)
+		}
+	}
+}
+
+func TestFromAnthropicStream(t *testing.T) {
+	in := "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"model\":\"claude\",\"usage\":{\"input_tokens\":4,\"cache_read_input_tokens\":2}}}\n\n" +
+		"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n" +
+		"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n" +
+		"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"f\",\"input\":{}}}\n\n" +
+		"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{}\"}}\n\n" +
+		"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":9}}\n\n" +
+		"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"
+	b, err := io.ReadAll(FromAnthropicStream(io.NopCloser(strings.NewReader(in)), time.Unix(0, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(b)
+	for _, want := range []string{`"delta":{"content":"","role":"assistant"}`, `"delta":{"content":"Hi"}`, `"tool_calls":[{"function":{"arguments":"","name":"f"},"id":"t1","index":0,"type":"function"}]`,
+		`"tool_calls":[{"function":{"arguments":"{}"},"index":0}]`, `"finish_reason":"tool_calls"`, `"usage":{"completion_tokens":9,"prompt_tokens":6,"total_tokens":15}`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %s in\n%s", want, out)
+		}
+	}
+	if !strings.HasSuffix(out, "data: [DONE]\n\n") {
+		t.Errorf("no [DONE]: %s", out)
+	}
+}
+
+func FuzzToAnthropic(f *testing.F) {
+	f.Add([]byte(`{"model":"m","messages":[{"role":"system","content":"s"},{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,AA"}}]},{"role":"tool","tool_call_id":"t","content":"x"}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		out, err := ToAnthropic(body, "m")
+		if err == nil && !json.Valid(out) {
+			t.Fatalf("invalid %s", out)
+		}
+	})
+}
+
+func FuzzFromAnthropicStream(f *testing.F) {
+	f.Add([]byte("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\"}}\n\nevent: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"x\"}}\n\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out, err := io.ReadAll(FromAnthropicStream(io.NopCloser(strings.NewReader(string(in))), time.Unix(0, 0)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r SSEReader
+		r.Write(out)
+		for _, ev := range r.Next() {
+			if ev.Data != nil && string(ev.Data) != "[DONE]" && !json.Valid(ev.Data) {
+				t.Fatalf("invalid chunk %q", ev.Data)
+			}
 		}
 	})
 }
