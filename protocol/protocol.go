@@ -63,14 +63,10 @@ func decode(body []byte, v any) error {
 	if err := reqjson.CheckKeys(body); err != nil {
 		return &Error{Msg: err.Error()}
 	}
-	if err := reqjson.Unmarshal(body, v); err != nil {
+	if err := reqjson.Exact(body, v); err != nil {
 		var fe *reqjson.FieldError
 		if errors.As(err, &fe) {
 			return &Error{Msg: fe.Error()}
-		}
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return &Error{Param: te.Field, Msg: "has the wrong type"}
 		}
 		return &Error{Msg: "request body does not match the API's shape"}
 	}
@@ -80,6 +76,10 @@ func decode(body []byte, v any) error {
 		if key, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 			key = strings.Trim(key, `"`)
 			return &Error{Msg: fmt.Sprintf("%s is not a parameter Warden can translate to Chat Completions for the upstream", quote(key))}
+		}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return &Error{Param: te.Field, Msg: "has the wrong type"}
 		}
 		return &Error{Msg: "request body does not match the API's shape"}
 	}
