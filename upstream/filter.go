@@ -122,24 +122,18 @@ type filterStream struct {
 	texts map[string]*streamed
 	order []string // keys of texts, first seen first
 	buf   []byte
-	line  []byte   // an unfinished line
-	cr    bool     // the last line ended in CR: an LF next belongs to it
+	split lineSplitter
 	lines [][]byte // the event's lines so far, with their line ends
 	out   []byte
 	env   map[string]json.RawMessage // id, object, created, model of the last event
 	err   error
 	ended bool
 
-	started bool   // past a byte order mark, if any
-	head    []byte // the first bytes, until started
-
 	// restore, in a stream's restoring stage (newRestoreStream), puts the
 	// client's values back instead of filtering: an event it cannot read
 	// passes as it came (it carries placeholders, not values).
 	restore *content.Pseudonyms
 }
-
-var bom = []byte("\xef\xbb\xbf")
 
 // streamed is one streamed string of a choice and where it sits in an
 // event (for the events Warden writes itself).
@@ -187,7 +181,7 @@ func (sd *streamed) flush() []byte {
 }
 
 func newFilterStream(rc io.ReadCloser, o *Outcome) *filterStream {
-	return &filterStream{rc: rc, o: o, texts: map[string]*streamed{}, buf: make([]byte, 32<<10)}
+	return &filterStream{rc: rc, o: o, texts: map[string]*streamed{}, buf: make([]byte, 32<<10), split: lineSplitter{max: maxEvent}}
 }
 
 func (f *filterStream) Read(p []byte) (int, error) {
@@ -196,25 +190,8 @@ func (f *filterStream) Read(p []byte) (int, error) {
 			return 0, f.err
 		}
 		n, err := f.rc.Read(f.buf)
-		chunk := f.buf[:n]
-		if !f.started {
-			// SSE clients ignore a byte order mark that starts the stream;
-			// so does the filter, or it would not see the first line as
-			// the "data:" line clients read.
-			f.head = append(f.head, chunk...)
-			if len(f.head) < len(bom) && bytes.HasPrefix(bom, f.head) && err == nil {
-				continue
-			}
-			f.started = true
-			chunk = bytes.TrimPrefix(f.head, bom)
-		}
-		f.scan(chunk)
+		f.scan(f.buf[:n], err == io.EOF)
 		if err == io.EOF && !f.ended {
-			f.cr = false
-			if len(f.line) > 0 {
-				f.addLine(f.line)
-				f.line = nil
-			}
 			if len(f.lines) > 0 {
 				f.event()
 			}
@@ -235,45 +212,15 @@ func (f *filterStream) Close() error { return f.rc.Close() }
 // is not held without limit.
 const maxEvent = 4 << 20
 
-func (f *filterStream) scan(b []byte) {
-	for len(b) > 0 && !f.ended {
-		if f.cr { // a line ended in CR at the end of the last read
-			f.cr = false
-			if b[0] == '\n' {
-				f.line = append(f.line, '\n')
-				b = b[1:]
-			}
-			f.addLine(f.line)
-			f.line = f.line[:0]
-			continue
+// scan reads b's lines (final: the stream ended) into events.
+func (f *filterStream) scan(b []byte, final bool) {
+	f.split.feed(b, final, func(line []byte) {
+		if !f.ended {
+			f.addLine(line)
 		}
-		i := bytes.IndexAny(b, "\r\n")
-		if i < 0 {
-			f.line = append(f.line, b...)
-			if len(f.line) > maxEvent {
-				f.fail()
-			}
-			return
-		}
-		end := i + 1
-		if b[i] == '\r' {
-			if i+1 == len(b) { // CR or CRLF: the next read tells
-				f.line = append(f.line, b...)
-				f.cr = true
-				return
-			}
-			if b[i+1] == '\n' {
-				end++
-			}
-		}
-		line := b[:end]
-		if len(f.line) > 0 {
-			f.line = append(f.line, line...)
-			line = f.line
-		}
-		f.addLine(line)
-		f.line = f.line[:0]
-		b = b[end:]
+	})
+	if f.split.over && !f.ended {
+		f.fail()
 	}
 }
 
@@ -548,7 +495,7 @@ func (f *filterStream) block() bool {
 		f.out = append(f.out, httperr.Body(blockedError(rule))...)
 		f.out = append(f.out, "\n\n"...)
 		f.err = io.EOF
-		f.lines, f.line = nil, nil
+		f.lines = nil
 	}
 	return true
 }

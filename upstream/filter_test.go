@@ -143,7 +143,7 @@ func BenchmarkFilterStreamEvent(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(ev)))
 	for b.Loop() {
-		f.scan(ev)
+		f.scan(ev, false)
 		f.out = f.out[:0]
 	}
 }
@@ -224,7 +224,7 @@ func BenchmarkStreamFirstText(b *testing.B) {
 		n = 0
 		for _, e := range events {
 			n++
-			f.scan(e)
+			f.scan(e, false)
 			if bytes.Contains(f.out, []byte(`"content":"`)) && !bytes.Contains(f.out, []byte(`"content":""`)) {
 				break
 			}

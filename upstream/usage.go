@@ -28,11 +28,12 @@ const jsonTail = 64 << 10
 // "data:" event that carries one for a stream.
 type usageReader struct {
 	io.ReadCloser
-	o    *Outcome // with CollectText, streamed text is measured into it
-	sse  bool
-	buf  []byte // JSON: the last jsonTail bytes; SSE: the current unfinished line
-	done func(*Usage)
-	last *Usage
+	o     *Outcome // with CollectText, streamed text is measured into it
+	sse   bool
+	buf   []byte       // JSON: the last jsonTail bytes
+	split lineSplitter // SSE
+	done  func(*Usage)
+	last  *Usage
 
 	hashText bool         // SSE: hash each choice's text (for the audit record)
 	texts    choiceHashes // per choice, with hashText
@@ -48,7 +49,7 @@ func newUsageReader(rc io.ReadCloser, contentType string, o *Outcome, done func(
 	mt, _, _ := mime.ParseMediaType(contentType)
 	switch mt {
 	case "application/json", "text/event-stream":
-		return &usageReader{ReadCloser: rc, o: o, sse: mt == "text/event-stream", done: done}
+		return &usageReader{ReadCloser: rc, o: o, sse: mt == "text/event-stream", done: done, split: lineSplitter{max: maxUsageBody}}
 	}
 	return rc
 }
@@ -97,29 +98,14 @@ func (u *usageReader) feed(b []byte) {
 		u.buf = append(u.buf, b...)
 		return
 	}
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, '\n')
-		if i < 0 {
-			if len(u.buf)+len(b) <= maxUsageBody {
-				u.buf = append(u.buf, b...)
-			}
-			return
-		}
-		line := b[:i]
-		if len(u.buf) > 0 {
-			u.buf = append(u.buf, line...)
-			line = u.buf
-		}
-		u.event(line)
-		u.buf = u.buf[:0]
-		b = b[i+1:]
-	}
+	u.split.feed(b, false, u.event)
+	u.split.over = false // a line too long to hold is not read for usage
 }
 
 // event reads the usage of one SSE line, if it has one, and with
 // CollectText measures the text it carries.
 func (u *usageReader) event(line []byte) {
-	data, ok := bytes.CutPrefix(bytes.TrimRight(line, "\r"), []byte("data:"))
+	data, ok := bytes.CutPrefix(bytes.TrimRight(line, "\r\n"), []byte("data:"))
 	if !ok {
 		return
 	}
@@ -202,7 +188,9 @@ func (u *usageReader) finish() {
 	if u.done == nil {
 		return
 	}
-	if !u.sse {
+	if u.sse {
+		u.split.feed(nil, true, u.event)
+	} else {
 		u.last = tailUsage(u.buf)
 	}
 	u.done(u.last)

@@ -25,6 +25,8 @@ func TestUsageReader(t *testing.T) {
 		{"json large, usage last", "application/json", `{"data":[` + strings.Repeat(`{"embedding":[0.1,0.2,0.3]},`, 10000) + `{}],"usage":{"prompt_tokens":8,"total_tokens":8}}`, &Usage{8, 0, 8}},
 		{"json usage key in a string at the end", "application/json", `{"x":"\"usage\""}`, nil},
 		{"stream", "text/event-stream", sse, &Usage{7, 2, 9}},
+		{"stream, lines ending in CR", "text/event-stream", strings.ReplaceAll(strings.ReplaceAll(sse, "\r\n", "\n"), "\n", "\r"), &Usage{7, 2, 9}},
+		{"stream after a byte order mark", "text/event-stream", "\xef\xbb\xbfdata: {\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1}}\n\n", &Usage{1, 0, 1}},
 		{"stream without usage", "text/event-stream", "data: {\"choices\":[]}\n\ndata: [DONE]\n\n", nil},
 		{"usage mentioned in content only", "text/event-stream", "data: {\"choices\":[{\"delta\":{\"content\":\"\\\"usage\\\"\"}}]}\n\n", nil},
 	} {
