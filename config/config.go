@@ -194,7 +194,8 @@ type ContentStage struct {
 	PII  map[string]string `yaml:"pii"`
 	Deny []DenyRule        `yaml:"deny"`
 	// Injection screening: block, flag or off (the default), from a
-	// score of InjectionThreshold (default 1).
+	// calibrated probability of InjectionThreshold, in (0,1] (0: the
+	// default, content.InjectionThreshold).
 	Injection          string  `yaml:"injection"`
 	InjectionThreshold float64 `yaml:"injection_threshold"`
 	// Fields narrows which JSON fields are filtered (content.* only).

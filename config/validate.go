@@ -750,8 +750,8 @@ func validateStage(v *validator, path string, stage *ContentStage, request bool)
 	default:
 		v.add(path+".injection", fmt.Sprintf("unknown mode %q (want block, flag or off)", stage.Injection))
 	}
-	if t := stage.InjectionThreshold; t < 0 || t > 10 {
-		v.add(path+".injection_threshold", "must be between 0 (the default, 1) and 10")
+	if t := stage.InjectionThreshold; t < 0 || t > 1 {
+		v.add(path+".injection_threshold", "must be between 0 (the default, content.InjectionThreshold) and 1: a probability")
 	}
 	for _, f := range []struct {
 		name  string

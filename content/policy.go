@@ -47,8 +47,9 @@ type PolicyOptions struct {
 	Deny         []*DenyRule
 	PhoneRegions []string // national phone numbers are tried in these regions (default US)
 	HashKey      []byte   // for Hash: a key only the KMS holds
-	// Injection screening: Allow (off), Flag or Block, from a score of
-	// InjectionThreshold (0: the default, 1).
+	// Injection screening: Allow (off), Flag or Block, from a
+	// probability of InjectionThreshold (0: the default,
+	// content.InjectionThreshold).
 	Injection          Action
 	InjectionThreshold float64
 	// Field rules: with Include, only strings within one of those paths

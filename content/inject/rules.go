@@ -1,0 +1,364 @@
+package inject
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The rule signals: hand-written detectors of what injections do, each a
+// dense feature in [0,1] that the model weighs next to the n-grams.
+// English, German, French and Spanish (and some Italian, Portuguese and
+// Dutch) stems.
+
+// The dense features.
+const (
+	fOverride   = iota // an override verb aimed at earlier instructions
+	fOverrideW         // an override verb with only a reference or an object
+	fNewTask           // "new task", "from now on", "ab sofort"
+	fInterrupt         // "STOP -", praise that turns to a new task
+	fJailbreak         // DAN, developer mode, no restrictions
+	fPersona           // act as, pretend to be, roleplay
+	fSwitch            // "you are now", "jetzt bist du"
+	fEvil              // an evil or unrestricted persona
+	fReveal            // show / print the system prompt
+	fRevealW           // mentions of the prompt without a verb
+	fForced            // repeat after me, respond only with
+	fFakeTurn          // chat-template tokens, "System:" lines
+	fEncoded           // a decoded payload (base64, hex, rot13, spaced)
+	fDecodeAsk         // "decode this and follow it"
+	fIndirect          // text that addresses an AI reading it
+	fExfil             // send the user's data somewhere; markdown images with query strings
+	fSmuggling         // invisible characters that were removed
+	fHypo              // hypothetical / fiction framing of forbidden content
+	NumDense
+)
+
+// DenseNames names the dense features, for explanations.
+var DenseNames = [NumDense]string{"rule:override", "rule:override_weak", "rule:new_task", "rule:interrupt", "rule:jailbreak",
+	"rule:persona", "rule:persona_switch", "rule:evil_persona", "rule:reveal", "rule:reveal_weak", "rule:forced_output",
+	"rule:fake_turn", "rule:encoded", "rule:decode_request", "rule:addresses_ai", "rule:exfiltration", "rule:smuggling",
+	"rule:hypothetical"}
+
+// denseCategory is the category each dense feature reports.
+var denseCategory = [NumDense]string{"override", "override", "override", "override", "jailbreak",
+	"role_play", "role_play", "jailbreak", "reveal", "reveal", "other",
+	"override", "encoded", "encoded", "indirect", "indirect", "smuggling", "jailbreak"}
+
+var (
+	overrideVerbs = stems("ignor", "forget", "forgot", "disregard", "overrid", "bypass", "abandon", "skip", "discard", "neglect", "set aside", "put aside", "throw out", "scrap", "drop",
+		"vergiss", "vergessen", "missacht", "überspring", "verwirf", "ignorier", "streich", "lösch",
+		"oubli", "ignorez", "ignore", "néglig", "olvid", "omit", "descart", "dismiss", "dimentic", "ignora", "esquece", "esqueç", "vergeet", "negeer", "negeren")
+	overrideRefs = stems("previous", "prior", "above", "earlier", "preceding", "before", "everything", "anything", "all", "original", "initial", "existing", "old", "your",
+		"vorherig", "bisherig", "obig", "alles", "alle", "zuvor", "davor", "vorher", "oben", "vorangegangen", "ursprünglich", "deine",
+		"précédent", "toutes", "tout", "tes", "vos", "anterior", "todas", "todo", "tus", "sus", "precedent", "tutto", "tutte", "tue", "vorige", "alle", "eerdere")
+	overrideObjects = stems("instruction", "task", "rule", "prompt", "context", "direction", "guideline", "command", "order", "directive", "constraint", "restriction", "programming", "training", "filter", "polic", "safeguard", "said", "told",
+		"anweisung", "aufgabe", "regel", "befehl", "vorgabe", "ausführung", "gesagt", "instrukt", "richtlinie", "einschränkung",
+		"consigne", "instruc", "tâche", "règle", "tarea", "regla", "indicacion", "istruzion", "regol", "instrução", "instruções", "regra", "instructie", "opdracht")
+	quantifiers = stems("everything", "anything", "all", "alles", "alle", "tout", "toutes", "todo", "todas", "tutto")
+)
+
+func stems(s ...string) [][]byte {
+	out := make([][]byte, len(s))
+	for i, x := range s {
+		out[i] = []byte(x)
+	}
+	return out
+}
+
+var (
+	pNewTask = stems("new task", "new instruction", "now focus on", "from now on", "now follow", "start over", "that is enough", "your real task", "your actual task", "your true purpose", "additional instruction", "updated instruction", "new rules", "new directive", "new objective", "instead, ",
+		"neue aufgabe", "neuen aufgabe", "nun folgen", "ab jetzt", "ab sofort", "von nun an", "stattdessen", "nouvelle tâche", "nouvelles instructions", "désormais", "à partir de maintenant", "nueva tarea", "nuevas instrucciones", "a partir de ahora", "en su lugar", "nuovo compito", "d'ora in poi", "nova tarefa", "a partir de agora", "nieuwe taak", "vanaf nu")
+	pInterrupt = stems("stop -", "stop:", "stop!", "stopp", "attention - stop", "achtung", "halt!", "=====", "-----end", "end of document", "end of context", "end of email")
+	pPraise    = stems("well done", "fantastic", "excellent performance", "great job", "simply great", "outdone yourself", "that was ok", "that is done", "sehr gut", "gut gemacht", "ausgezeichnet", "großartig", "très bien", "muy bien", "perfect.", "good job")
+	pNow       = stems("now", "nun", "jetzt", "maintenant", "ahora", "agora", "ora ")
+	pJailbreak = stems("do anything now", "developer mode", "dev mode", "god mode", "debug mode", "maintenance mode", "jailbreak", "jailbroken", "no restrictions", "without restrictions", "without any restrictions", "unrestricted", "unfiltered", "uncensored", "no ethical", "no moral", "no limits", "without limits", "no rules", "no boundaries", "free from", "not bound by", "broken free",
+		"ohne einschränkung", "ohne filter", "keine regeln", "ohne regeln", "sin restricciones", "sin filtro", "sin límites", "sans restriction", "sans filtre", "sans limite", "senza restrizioni", "senza limiti", "sem restrições", "zonder beperkingen",
+		"ignore your guidelines", "ignore your programming", "stay in character", "never break character", "do not break character", "don't break character", "aus der rolle", "policy does not apply", "content policy", "safety filters", "safety guidelines", "guardrails", "openai policy", "anthropic policy", "always answer", "never refuse", "must not refuse", "cannot refuse", "do not refuse", "won't refuse", "without refusing", "without warnings", "no warnings", "no disclaimers")
+	pPersona = stems("act as", "acting as", "pretend to be", "pretend you", "roleplay", "role-play", "role play", "imagine you are", "you will be", "you are going to", "play the role", "take on the role", "simulate", "persona",
+		"tu so als", "stell dir vor", "agiere als", "verhalte dich wie", "spiel die rolle", "fais comme si", "imagine que", "joue le rôle", "actúa como", "finge que", "imagina que", "haz de", "fingi", "finja", "doe alsof")
+	pSwitch = stems("you are now", "now you are", "you're now", "from now on you", "now you act", "you have become", "you will now", "du bist jetzt", "du bist nun", "jetzt bist du", "nun bist du", "ab jetzt bist du", "tu es maintenant", "tu es désormais", "eres ahora", "ahora eres", "ora sei", "agora você é", "je bent nu")
+	pEvil   = stems("evil", "böse", "malicious", "without morals", "amoral", "immoral", "no guidelines", "hacker", "criminal", "villain", "unethical", "rogue", "dark side", "maléfique", "malvado", "malvagio")
+	pReveal = stems("system prompt", "system message", "systemprompt", "your prompt", "prompt text", "your instructions", "initial instructions", "original instructions", "hidden instructions", "secret instructions", "your rules", "your guidelines", "text above", "everything above", "the above", "previous text", "what was written", "beginning of this", "start of this conversation", "in the prompt", "pre-prompt", "preprompt", "initial prompt", "your configuration", "your directives", "the password", "secret key", "your context",
+		"deine anweisungen", "deinen prompt", "dein prompt", "den text oben", "obigen text", "das passwort", "deine regeln", "tes instructions", "vos instructions", "ton prompt", "le mot de passe", "tus instrucciones", "tu prompt", "la contraseña", "le tue istruzioni", "suas instruções", "je instructies")
+	pRevealVerb = stems("show", "reveal", "print", "repeat", "tell me", "display", "output", "write down", "list", "what is your", "what are your", "spell", "what was written", "what is written", "leak", "dump", "share", "disclose", "copy", "paste", "verbatim", "word for word",
+		"zeig", "gib", "wiederhol", "nenne", "verrate", "schreib", "montre", "affiche", "révèle", "répète", "donne", "muestra", "repite", "revela", "dime", "mostra", "ripeti", "rivela", "mostre", "toon", "herhaal")
+	pForced = stems("repeat after me", "say that you", "tell me that you", "say exactly", "only answer with", "answer only with", "respond only with", "reply with only", "reply only with", "just say", "and say", "just output", "output only", "print only", "respond with \"", "respond with '", "say \"", "i have been pwned", "pwned",
+		"sag mir, dass", "sag, dass", "antworte nur mit", "dites ce qui suit", "réponds uniquement", "di que", "responde solo", "responde únicamente", "state that", "do not answer this question")
+	pFakeTurn = stems("<|im_start|>", "<|im_end|>", "<|system|>", "<|assistant|>", "<|user|>", "[inst]", "[/inst]", "<<sys>>", "</s>", "<|endoftext|>", "<|eot_id|>", "<|start_header_id|>", "### system", "### instruction", "### new instruction", "end of prompt", "end of instructions", "begin new prompt", "ende der anweisung", "[system]", "(system)", "{system}", "<system>", "</system>", "[admin]", "[developer]", "system override", "system notice", "system update", "admin override", "sudo ")
+	turnPrefixes = stems("system:", "assistant:", "human:", "ai:", "developer:", "admin:", "sudo:", "system message:", "user:", "instruction:", "instructions:", "new instructions:", "important:", "important instruction", "note to ai", "note to the ai")
+	pDecodeAsk   = stems("decode this", "decode the following", "base64", "rot13", "rot-13", "in hex", "hexadecimal", "reverse the", "read it backwards", "backwards", "spell it", "concatenate", "combine the", "join the", "a + b", "a+b", "x + y", "string a", "part 1", "part 2", "first half", "second half")
+	pDecodeDo    = stems("follow", "execute", "run", "do what", "obey", "carry out", "perform", "act on", "answer", "befolge", "führe", "exécute", "suis", "ejecuta", "sigue", "respond to")
+	pIndirect    = stems("ai assistant", "ai model", "language model", "llm", "chatbot", "assistant reading", "ai reading", "model reading", "if you are an ai", "if you're an ai", "to the ai", "to any ai", "dear ai", "hey ai", "attention ai", "note to ai", "ai agent", "ai system", "automated assistant", "gpt", "claude", "gemini", "copilot", "bard", "when summarizing", "when summarising", "when you summarize", "in your summary", "in your response", "in your answer", "in your reply", "when processing this", "while reading this", "the user will not see", "do not tell the user", "don't tell the user", "without telling the user", "do not mention", "without mentioning", "hidden instruction", "invisible to the user", "ki-assistent", "sprachmodell", "assistant ia", "modèle de langage", "asistente de ia", "modelo de lenguaje", "assistente ia")
+	pExfil       = stems("send", "forward", "email", "e-mail", "upload", "post", "transfer", "exfiltrat", "leak", "include", "append", "embed", "render", "visit", "fetch", "call", "navigate", "open the link", "click", "wire", "sende", "schick", "envoie", "envía", "invia")
+	pExfilObj    = stems("password", "credential", "api key", "token", "secret", "the user's", "users'", "user data", "personal data", "conversation", "chat history", "contacts", "inbox", "emails", "credit card", "session", "cookie", "private key", "ssh key", ".env", "passwort", "mot de passe", "contraseña", "![", "http://", "https://", "?q=", "?data=", "?d=", "webhook")
+	pHypo        = stems("hypothetical", "hypothetically", "in a fictional", "fictional world", "in a story where", "for a novel", "alternate universe", "parallel universe", "thought experiment", "purely theoretical", "for educational purposes", "for research purposes", "for academic", "just curious", "in a world where", "imagine a world", "let's say", "suppose that",
+		"hypothetisch", "fiktive", "rein theoretisch", "hypothétique", "fictif", "hipotético", "ficticio", "ipotetico")
+	pHarm = stems("bomb", "explosive", "weapon", "malware", "ransomware", "virus", "keylogger", "meth", "drug", "poison", "hack", "steal", "phishing", "illegal", "kill", "murder", "weapons", "exploit", "bypass", "crack", "launder", "counterfeit", "napalm", "synthesize", "untraceable", "detonat")
+)
+
+// has reports whether low contains one of ps.
+func has(low []byte, ps [][]byte) bool {
+	for _, p := range ps {
+		if bytes.Contains(low, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func count(low []byte, ps [][]byte) int {
+	n := 0
+	for _, p := range ps {
+		if bytes.Contains(low, p) {
+			n++
+		}
+	}
+	return n
+}
+
+func prefixIn(w []byte, ps [][]byte) bool {
+	for _, p := range ps {
+		if bytes.HasPrefix(w, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func near(low []byte, ws []span, i, before, after int, ps [][]byte) bool {
+	for j := max(0, i-before); j < len(ws) && j <= i+after; j++ {
+		if j != i && prefixIn(low[ws[j].s:ws[j].e], ps) {
+			return true
+		}
+	}
+	return false
+}
+
+// rules fills d with the rule features of low (lowercased, collapsed)
+// and its words.
+func rules(d *[NumDense]float64, low []byte, ws []span) {
+	for i, w := range ws {
+		word := low[w.s:w.e]
+		if !prefixIn(word, overrideVerbs) {
+			continue
+		}
+		ref := near(low, ws, i, 3, 5, overrideRefs)
+		obj := near(low, ws, i, 6, 6, overrideObjects)
+		switch {
+		case ref && obj:
+			d[fOverride] = 1
+		case near(low, ws, i, 0, 3, quantifiers):
+			d[fOverride] = max(d[fOverride], 0.7)
+		case ref || obj:
+			d[fOverrideW] = 1
+		}
+	}
+	if n := count(low, pNewTask); n > 0 {
+		d[fNewTask] = min(0.5*float64(n), 1)
+	}
+	if has(low, pInterrupt) || has(low, pPraise) && has(low, pNow) {
+		d[fInterrupt] = 1
+	}
+	if n := count(low, pJailbreak); n > 0 {
+		d[fJailbreak] = min(0.5*float64(n), 1)
+	}
+	persona := count(low, pPersona)
+	if persona > 0 {
+		d[fPersona] = min(0.5*float64(persona), 1)
+	}
+	if has(low, pSwitch) {
+		d[fSwitch] = 1
+	}
+	if (persona > 0 || d[fSwitch] > 0) && has(low, pEvil) {
+		d[fEvil] = 1
+	}
+	if has(low, pReveal) {
+		if has(low, pRevealVerb) {
+			d[fReveal] = 1
+		} else {
+			d[fRevealW] = 1
+		}
+	}
+	if has(low, pForced) {
+		d[fForced] = 1
+	}
+	if fakeTurns(low) {
+		d[fFakeTurn] = 1
+	}
+	if has(low, pDecodeAsk) && has(low, pDecodeDo) {
+		d[fDecodeAsk] = 1
+	}
+	if n := count(low, pIndirect); n > 0 {
+		d[fIndirect] = min(0.5*float64(n), 1)
+	}
+	if has(low, pExfil) && has(low, pExfilObj) {
+		d[fExfil] = 1
+	}
+	if has(low, pHypo) && has(low, pHarm) {
+		d[fHypo] = 1
+	}
+}
+
+func fakeTurns(low []byte) bool {
+	if has(low, pFakeTurn) {
+		return true
+	}
+	for len(low) > 0 {
+		line := low
+		if i := bytes.IndexByte(low, '\n'); i >= 0 {
+			line, low = low[:i], low[i+1:]
+		} else {
+			low = nil
+		}
+		line = bytes.TrimLeft(line, " \t#*>-[(")
+		if prefixIn(line, turnPrefixes) {
+			return true
+		}
+	}
+	return false
+}
+
+// payloads appends to dst what text hides: the longest base64 or hex
+// token that decodes to printable text, rot13 of text when that reads as
+// English and text does not, and text written letter by letter, joined.
+// Each payload ends with a newline.
+func payloads(dst, low, orig []byte, ws []span, tmp []byte) ([]byte, []byte) {
+	start := len(dst)
+	// base64 and hex, from the original (case matters).
+	var best []byte
+	for i := 0; i < len(orig); {
+		for i < len(orig) && !b64Byte(orig[i]) {
+			i++
+		}
+		j := i
+		for j < len(orig) && b64Byte(orig[j]) {
+			j++
+		}
+		tok := orig[i:j]
+		i = j
+		if len(tok) < 16 {
+			continue
+		}
+		tmp = tmp[:0]
+		var ok bool
+		if isHexToken(tok) {
+			tmp = append(tmp, make([]byte, len(tok)/2)...)
+			_, err := hex.Decode(tmp, tok)
+			ok = err == nil
+		} else {
+			t := bytes.TrimRight(tok, "=")
+			tmp = append(tmp, make([]byte, base64.RawStdEncoding.DecodedLen(len(t)))...)
+			n, err := base64.RawStdEncoding.Decode(tmp, t)
+			if err != nil {
+				n, err = base64.RawURLEncoding.Decode(tmp, t)
+			}
+			tmp, ok = tmp[:n], err == nil
+		}
+		if ok && len(tmp) > len(best) && printable(tmp) {
+			dst = append(dst[:start], tmp...)
+			best = dst[start:]
+		}
+	}
+	if len(best) > 0 {
+		dst = append(dst, '\n')
+	}
+	// rot13: more common English words after than before.
+	before, after := 0, 0
+	for _, w := range ws {
+		word := low[w.s:w.e]
+		if len(word) > 12 {
+			continue
+		}
+		if common[string(word)] {
+			before++
+		}
+		var buf [12]byte
+		for k, c := range word {
+			buf[k] = rot13(c)
+		}
+		if common[string(buf[:len(word)])] {
+			after++
+		}
+	}
+	if after >= 3 && after > 2*before {
+		for _, c := range low {
+			dst = append(dst, rot13(c))
+		}
+		dst = append(dst, '\n')
+	}
+	// Letter spacing: most of at least ten words are single letters.
+	if len(ws) >= 10 {
+		single := 0
+		for _, w := range ws {
+			if r, n := utf8.DecodeRune(low[w.s:]); n == int(w.e-w.s) && r != utf8.RuneError {
+				single++
+			}
+		}
+		if single*10 >= len(ws)*7 {
+			for k, w := range ws {
+				if k > 0 && w.e-w.s > 1 {
+					dst = append(dst, ' ')
+				}
+				dst = append(dst, low[w.s:w.e]...)
+				if w.e-w.s > 1 {
+					dst = append(dst, ' ')
+				}
+			}
+			dst = append(dst, '\n')
+		}
+	}
+	return dst, tmp
+}
+
+var common = map[string]bool{"the": true, "and": true, "you": true, "your": true, "all": true, "to": true, "of": true, "is": true, "are": true, "ignore": true,
+	"previous": true, "instructions": true, "tell": true, "me": true, "what": true, "system": true, "prompt": true, "now": true, "say": true, "print": true, "reveal": true,
+	"forget": true, "rules": true, "password": true, "secret": true, "a": true, "this": true, "that": true, "with": true, "for": true, "how": true, "make": true}
+
+func rot13(c byte) byte {
+	switch {
+	case 'a' <= c && c <= 'z':
+		return 'a' + (c-'a'+13)%26
+	case 'A' <= c && c <= 'Z':
+		return 'A' + (c-'A'+13)%26
+	}
+	return c
+}
+
+func b64Byte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '=' || c == '-' || c == '_'
+}
+
+func isHexToken(b []byte) bool {
+	if len(b)%2 != 0 {
+		return false
+	}
+	for _, c := range b {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// printable: valid UTF-8, no control characters, mostly letters and
+// spaces, with at least two words.
+func printable(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	letters, spaces := 0, 0
+	for _, r := range string(b) {
+		if r < ' ' && r != '\n' && r != '\t' && r != '\r' {
+			return false
+		}
+		if unicode.IsLetter(r) {
+			letters++
+		} else if r == ' ' {
+			spaces++
+		}
+	}
+	return letters*10 >= len(b)*6 && spaces >= 1
+}
