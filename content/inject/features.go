@@ -17,14 +17,9 @@ const (
 	seedChar   = 0xc2b2ae35
 )
 
-func fmix(h uint32) uint32 {
-	h ^= h >> 16
-	h *= 0x85ebca6b
-	h ^= h >> 13
-	h *= 0xc2b2ae35
-	h ^= h >> 16
-	return h
-}
+// fmix maps a hash to its bucket: the high bits of a multiplication
+// (Fibonacci hashing), which mixes FNV's low-bit weakness away.
+func fmix(h uint32) uint32 { return (h * 2654435769) >> 8 }
 
 const fnvPrime = 16777619
 
@@ -38,8 +33,10 @@ type scratch struct {
 	words  []span
 	dec    []byte // decoded payloads
 	tmp    []byte
-	hashes []uint32 // feature buckets, for training and explanation
+	hashes []uint32 // a window's n-gram buckets
+	pad    []byte
 	dense  [NumDense]float64
+	hits   hits
 }
 
 // lower appends text lowercased, with runs of white space collapsed to
@@ -130,48 +127,37 @@ func wordHash(w []byte) uint32 {
 	return h
 }
 
-// ngrams calls emit with the bucket of every n-gram of low (word 1-2-grams
-// over words, character 3-5-grams over bytes) and returns how many.
-func ngrams(low []byte, words []span, mask uint32, emit func(uint32)) int {
-	n := 0
+// ngrams appends to dst the bucket of every n-gram of low: word
+// 1-2-grams over words, character 3-5-grams over the bytes of " low "
+// (word edges count). pad is scratch space.
+func ngrams(dst []uint32, pad, low []byte, words []span, mask uint32) ([]uint32, []byte) {
 	prev := uint32(0)
 	for i, w := range words {
 		h := wordHash(low[w.s:w.e])
-		emit(fmix(h^seedWord) & mask)
-		n++
+		dst = append(dst, fmix(h^seedWord)&mask)
 		if i > 0 {
-			emit(fmix(prev*31^h^seedBigram) & mask)
-			n++
+			dst = append(dst, fmix(prev*31^h^seedBigram)&mask)
 		}
 		prev = h
 	}
-	// Character n-grams over " text ": word edges count.
-	L := len(low)
-	at := func(i int) byte {
-		if i == 0 || i == L+1 {
-			return ' '
-		}
-		return low[i-1]
-	}
-	for i := 0; i+3 <= L+2; i++ {
+	pad = append(append(append(pad[:0], ' '), low...), ' ')
+	n := len(pad)
+	for i := 0; i+3 <= n; i++ {
 		h := uint32(2166136261) ^ seedChar
-		h = (h ^ uint32(at(i))) * fnvPrime
-		h = (h ^ uint32(at(i+1))) * fnvPrime
-		h = (h ^ uint32(at(i+2))) * fnvPrime
-		emit(fmix(h) & mask)
-		n++
-		if i+4 <= L+2 {
-			h = (h ^ uint32(at(i+3))) * fnvPrime
-			emit(fmix(h^3) & mask)
-			n++
-			if i+5 <= L+2 {
-				h = (h ^ uint32(at(i+4))) * fnvPrime
-				emit(fmix(h^5) & mask)
-				n++
+		h = (h ^ uint32(pad[i])) * fnvPrime
+		h = (h ^ uint32(pad[i+1])) * fnvPrime
+		h = (h ^ uint32(pad[i+2])) * fnvPrime
+		dst = append(dst, fmix(h)&mask)
+		if i+4 <= n {
+			h = (h ^ uint32(pad[i+3])) * fnvPrime
+			dst = append(dst, fmix(h^3)&mask)
+			if i+5 <= n {
+				h = (h ^ uint32(pad[i+4])) * fnvPrime
+				dst = append(dst, fmix(h^5)&mask)
 			}
 		}
 	}
-	return n
+	return dst, pad
 }
 
 // ngramNames returns the readable n-grams of low in the order ngrams

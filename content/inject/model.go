@@ -203,20 +203,19 @@ func tagText(dst, raw []byte) []byte {
 }
 
 // window computes the features of low (a window) and, if pay is not
-// empty, of the payloads decoded from the text: emit receives every
-// n-gram's bucket; the dense features go to s.dense. It returns the
-// number of n-grams.
-func (s *scratch) window(low []byte, ws []span, pay []byte, removed int, mask uint32, emit func(uint32)) int {
+// empty, of the payloads decoded from the text: the n-grams' buckets go
+// to s.hashes, the dense features to s.dense.
+func (s *scratch) window(low []byte, ws []span, pay []byte, removed int, mask uint32) {
 	s.dense = [NumDense]float64{}
-	rules(&s.dense, low, ws)
-	n := ngrams(low, ws, mask, emit)
+	rules(&s.dense, &s.hits, low, ws)
+	s.hashes, s.pad = ngrams(s.hashes[:0], s.pad, low, ws, mask)
 	if len(pay) > 0 {
 		mark := len(s.words)
 		s.words = splitWords(s.words, pay)
 		pws := s.words[mark:]
-		n += ngrams(pay, pws, mask, emit)
+		s.hashes, s.pad = ngrams(s.hashes, s.pad, pay, pws, mask)
 		var d [NumDense]float64
-		rules(&d, pay, pws)
+		rules(&d, &s.hits, pay, pws)
 		strong := max(d[fOverride], d[fReveal], d[fJailbreak], d[fFakeTurn], d[fSwitch], d[fEvil], d[fForced], d[fNewTask], d[fExfil])
 		s.dense[fEncoded] = max(0.3, strong)
 		for j := range d {
@@ -229,7 +228,18 @@ func (s *scratch) window(low []byte, ws []span, pay []byte, removed int, mask ui
 	if removed > 0 {
 		s.dense[fSmuggling] = min(1, float64(removed)/4)
 	}
-	return n
+}
+
+// windowWords appends to s.words the words of s.low within [lo, hi),
+// relative to lo, and returns them.
+func (s *scratch) windowWords(lo, hi int) []span {
+	mark := len(s.words)
+	for _, w := range s.words[:mark] {
+		if int(w.s) >= lo && int(w.e) <= hi {
+			s.words = append(s.words, span{w.s - int32(lo), w.e - int32(lo)})
+		}
+	}
+	return s.words[mark:]
 }
 
 // windows calls f with each window of s.low: its bounds.
@@ -272,16 +282,21 @@ func (m *Model) score(s *scratch, t Text) result {
 	windows(s.low, func(lo, hi int) {
 		low := s.low[lo:hi]
 		mark := len(s.words)
-		s.words = splitWords(s.words, low)
+		ws := s.windowWords(lo, hi)
+		_ = mark
 		var pay []byte
 		if first {
 			pay = s.dec
 		}
-		var sum int32
-		n := s.window(low, s.words[mark:], pay, t.Removed, m.mask, func(h uint32) { sum += int32(m.w[h]) })
+		s.window(low, ws, pay, t.Removed, m.mask)
 		s.words = s.words[:mark]
+		var sum int32
+		w := m.w
+		for _, h := range s.hashes {
+			sum += int32(w[h])
+		}
 		zg := 0.0
-		if n > 0 {
+		if n := len(s.hashes); n > 0 {
 			zg = float64(sum) * m.scale / math.Sqrt(float64(n))
 		}
 		z := m.bias + zg
@@ -348,12 +363,12 @@ func (m *Model) Explain(t Text, n int) []Feature {
 	r := m.score(s, t)
 	low := s.low[r.lo:r.hi]
 	ws := splitWords(nil, low)
-	var hs []uint32
 	var pay []byte
 	if r.first {
 		pay = s.dec
 	}
-	cnt := s.window(low, ws, pay, t.Removed, m.mask, func(h uint32) { hs = append(hs, h) })
+	s.window(low, ws, pay, t.Removed, m.mask)
+	hs, cnt := s.hashes, len(s.hashes)
 	names := ngramNames(low, ws)
 	if len(pay) > 0 {
 		names = append(names, ngramNames(pay, splitWords(nil, pay))...)

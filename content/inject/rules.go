@@ -15,24 +15,24 @@ import (
 
 // The dense features.
 const (
-	fOverride   = iota // an override verb aimed at earlier instructions
-	fOverrideW         // an override verb with only a reference or an object
-	fNewTask           // "new task", "from now on", "ab sofort"
-	fInterrupt         // "STOP -", praise that turns to a new task
-	fJailbreak         // DAN, developer mode, no restrictions
-	fPersona           // act as, pretend to be, roleplay
-	fSwitch            // "you are now", "jetzt bist du"
-	fEvil              // an evil or unrestricted persona
-	fReveal            // show / print the system prompt
-	fRevealW           // mentions of the prompt without a verb
-	fForced            // repeat after me, respond only with
-	fFakeTurn          // chat-template tokens, "System:" lines
-	fEncoded           // a decoded payload (base64, hex, rot13, spaced)
-	fDecodeAsk         // "decode this and follow it"
-	fIndirect          // text that addresses an AI reading it
-	fExfil             // send the user's data somewhere; markdown images with query strings
-	fSmuggling         // invisible characters that were removed
-	fHypo              // hypothetical / fiction framing of forbidden content
+	fOverride  = iota // an override verb aimed at earlier instructions
+	fOverrideW        // an override verb with only a reference or an object
+	fNewTask          // "new task", "from now on", "ab sofort"
+	fInterrupt        // "STOP -", praise that turns to a new task
+	fJailbreak        // DAN, developer mode, no restrictions
+	fPersona          // act as, pretend to be, roleplay
+	fSwitch           // "you are now", "jetzt bist du"
+	fEvil             // an evil or unrestricted persona
+	fReveal           // show / print the system prompt
+	fRevealW          // mentions of the prompt without a verb
+	fForced           // repeat after me, respond only with
+	fFakeTurn         // chat-template tokens, "System:" lines
+	fEncoded          // a decoded payload (base64, hex, rot13, spaced)
+	fDecodeAsk        // "decode this and follow it"
+	fIndirect         // text that addresses an AI reading it
+	fExfil            // send the user's data somewhere; markdown images with query strings
+	fSmuggling        // invisible characters that were removed
+	fHypo             // hypothetical / fiction framing of forbidden content
 	NumDense
 )
 
@@ -48,16 +48,16 @@ var denseCategory = [NumDense]string{"override", "override", "override", "overri
 	"override", "encoded", "encoded", "indirect", "indirect", "smuggling", "jailbreak"}
 
 var (
-	overrideVerbs = stems("ignor", "forget", "forgot", "disregard", "overrid", "bypass", "abandon", "skip", "discard", "neglect", "set aside", "put aside", "throw out", "scrap", "drop",
+	overrideVerbs = newStems("ignor", "forget", "forgot", "disregard", "overrid", "bypass", "abandon", "skip", "discard", "neglect", "scrap", "drop",
 		"vergiss", "vergessen", "missacht", "überspring", "verwirf", "ignorier", "streich", "lösch",
 		"oubli", "ignorez", "ignore", "néglig", "olvid", "omit", "descart", "dismiss", "dimentic", "ignora", "esquece", "esqueç", "vergeet", "negeer", "negeren")
-	overrideRefs = stems("previous", "prior", "above", "earlier", "preceding", "before", "everything", "anything", "all", "original", "initial", "existing", "old", "your",
+	overrideRefs = newStems("previous", "prior", "above", "earlier", "preceding", "before", "everything", "anything", "all", "original", "initial", "existing", "old", "your",
 		"vorherig", "bisherig", "obig", "alles", "alle", "zuvor", "davor", "vorher", "oben", "vorangegangen", "ursprünglich", "deine",
 		"précédent", "toutes", "tout", "tes", "vos", "anterior", "todas", "todo", "tus", "sus", "precedent", "tutto", "tutte", "tue", "vorige", "alle", "eerdere")
-	overrideObjects = stems("instruction", "task", "rule", "prompt", "context", "direction", "guideline", "command", "order", "directive", "constraint", "restriction", "programming", "training", "filter", "polic", "safeguard", "said", "told",
+	overrideObjects = newStems("instruction", "task", "rule", "prompt", "context", "direction", "guideline", "command", "order", "directive", "constraint", "restriction", "programming", "training", "filter", "polic", "safeguard", "said", "told",
 		"anweisung", "aufgabe", "regel", "befehl", "vorgabe", "ausführung", "gesagt", "instrukt", "richtlinie", "einschränkung",
 		"consigne", "instruc", "tâche", "règle", "tarea", "regla", "indicacion", "istruzion", "regol", "instrução", "instruções", "regra", "instructie", "opdracht")
-	quantifiers = stems("everything", "anything", "all", "alles", "alle", "tout", "toutes", "todo", "todas", "tutto")
+	quantifiers = newStems("everything", "anything", "all", "alles", "alle", "tout", "toutes", "todo", "todas", "tutto")
 )
 
 func stems(s ...string) [][]byte {
@@ -87,50 +87,21 @@ var (
 		"zeig", "gib", "wiederhol", "nenne", "verrate", "schreib", "montre", "affiche", "révèle", "répète", "donne", "muestra", "repite", "revela", "dime", "mostra", "ripeti", "rivela", "mostre", "toon", "herhaal")
 	pForced = stems("repeat after me", "say that you", "tell me that you", "say exactly", "only answer with", "answer only with", "respond only with", "reply with only", "reply only with", "just say", "and say", "just output", "output only", "print only", "respond with \"", "respond with '", "say \"", "i have been pwned", "pwned",
 		"sag mir, dass", "sag, dass", "antworte nur mit", "dites ce qui suit", "réponds uniquement", "di que", "responde solo", "responde únicamente", "state that", "do not answer this question")
-	pFakeTurn = stems("<|im_start|>", "<|im_end|>", "<|system|>", "<|assistant|>", "<|user|>", "[inst]", "[/inst]", "<<sys>>", "</s>", "<|endoftext|>", "<|eot_id|>", "<|start_header_id|>", "### system", "### instruction", "### new instruction", "end of prompt", "end of instructions", "begin new prompt", "ende der anweisung", "[system]", "(system)", "{system}", "<system>", "</system>", "[admin]", "[developer]", "system override", "system notice", "system update", "admin override", "sudo ")
-	turnPrefixes = stems("system:", "assistant:", "human:", "ai:", "developer:", "admin:", "sudo:", "system message:", "user:", "instruction:", "instructions:", "new instructions:", "important:", "important instruction", "note to ai", "note to the ai")
+	pFakeTurn    = stems("<|im_start|>", "<|im_end|>", "<|system|>", "<|assistant|>", "<|user|>", "[inst]", "[/inst]", "<<sys>>", "</s>", "<|endoftext|>", "<|eot_id|>", "<|start_header_id|>", "### system", "### instruction", "### new instruction", "end of prompt", "end of instructions", "begin new prompt", "ende der anweisung", "[system]", "(system)", "{system}", "<system>", "</system>", "[admin]", "[developer]", "system override", "system notice", "system update", "admin override", "sudo ")
+	turnPrefixes = newStems("system:", "assistant:", "human:", "ai:", "developer:", "admin:", "sudo:", "system message:", "user:", "instruction:", "instructions:", "new instructions:", "important:", "important instruction", "note to ai", "note to the ai")
 	pDecodeAsk   = stems("decode this", "decode the following", "base64", "rot13", "rot-13", "in hex", "hexadecimal", "reverse the", "read it backwards", "backwards", "spell it", "concatenate", "combine the", "join the", "a + b", "a+b", "x + y", "string a", "part 1", "part 2", "first half", "second half")
 	pDecodeDo    = stems("follow", "execute", "run", "do what", "obey", "carry out", "perform", "act on", "answer", "befolge", "führe", "exécute", "suis", "ejecuta", "sigue", "respond to")
 	pIndirect    = stems("ai assistant", "ai model", "language model", "llm", "chatbot", "assistant reading", "ai reading", "model reading", "if you are an ai", "if you're an ai", "to the ai", "to any ai", "dear ai", "hey ai", "attention ai", "note to ai", "ai agent", "ai system", "automated assistant", "gpt", "claude", "gemini", "copilot", "bard", "when summarizing", "when summarising", "when you summarize", "in your summary", "in your response", "in your answer", "in your reply", "when processing this", "while reading this", "the user will not see", "do not tell the user", "don't tell the user", "without telling the user", "do not mention", "without mentioning", "hidden instruction", "invisible to the user", "ki-assistent", "sprachmodell", "assistant ia", "modèle de langage", "asistente de ia", "modelo de lenguaje", "assistente ia")
 	pExfil       = stems("send", "forward", "email", "e-mail", "upload", "post", "transfer", "exfiltrat", "leak", "include", "append", "embed", "render", "visit", "fetch", "call", "navigate", "open the link", "click", "wire", "sende", "schick", "envoie", "envía", "invia")
-	pExfilObj    = stems("password", "credential", "api key", "token", "secret", "the user's", "users'", "user data", "personal data", "conversation", "chat history", "contacts", "inbox", "emails", "credit card", "session", "cookie", "private key", "ssh key", ".env", "passwort", "mot de passe", "contraseña", "![", "http://", "https://", "?q=", "?data=", "?d=", "webhook")
+	pExfilObj    = stems("password", "credential", "api key", "token", "secret", "the user's", "users'", "user data", "personal data", "conversation", "chat history", "contacts", "inbox", "emails", "credit card", "session", "cookie", "private key", "ssh key", ".env", "passwort", "mot de passe", "contraseña", "](http", "http://", "https://", "?q=", "?data=", "?d=", "webhook")
 	pHypo        = stems("hypothetical", "hypothetically", "in a fictional", "fictional world", "in a story where", "for a novel", "alternate universe", "parallel universe", "thought experiment", "purely theoretical", "for educational purposes", "for research purposes", "for academic", "just curious", "in a world where", "imagine a world", "let's say", "suppose that",
 		"hypothetisch", "fiktive", "rein theoretisch", "hypothétique", "fictif", "hipotético", "ficticio", "ipotetico")
 	pHarm = stems("bomb", "explosive", "weapon", "malware", "ransomware", "virus", "keylogger", "meth", "drug", "poison", "hack", "steal", "phishing", "illegal", "kill", "murder", "weapons", "exploit", "bypass", "crack", "launder", "counterfeit", "napalm", "synthesize", "untraceable", "detonat")
 )
 
-// has reports whether low contains one of ps.
-func has(low []byte, ps [][]byte) bool {
-	for _, p := range ps {
-		if bytes.Contains(low, p) {
-			return true
-		}
-	}
-	return false
-}
-
-func count(low []byte, ps [][]byte) int {
-	n := 0
-	for _, p := range ps {
-		if bytes.Contains(low, p) {
-			n++
-		}
-	}
-	return n
-}
-
-func prefixIn(w []byte, ps [][]byte) bool {
-	for _, p := range ps {
-		if bytes.HasPrefix(w, p) {
-			return true
-		}
-	}
-	return false
-}
-
-func near(low []byte, ws []span, i, before, after int, ps [][]byte) bool {
+func near(low []byte, ws []span, i, before, after int, set *stemSet) bool {
 	for j := max(0, i-before); j < len(ws) && j <= i+after; j++ {
-		if j != i && prefixIn(low[ws[j].s:ws[j].e], ps) {
+		if j != i && set.prefixOf(low[ws[j].s:ws[j].e]) {
 			return true
 		}
 	}
@@ -139,10 +110,11 @@ func near(low []byte, ws []span, i, before, after int, ps [][]byte) bool {
 
 // rules fills d with the rule features of low (lowercased, collapsed)
 // and its words.
-func rules(d *[NumDense]float64, low []byte, ws []span) {
+func rules(d *[NumDense]float64, h *hits, low []byte, ws []span) {
+	match(h, low)
 	for i, w := range ws {
 		word := low[w.s:w.e]
-		if !prefixIn(word, overrideVerbs) {
+		if !overrideVerbs.prefixOf(word) {
 			continue
 		}
 		ref := near(low, ws, i, 3, 5, overrideRefs)
@@ -156,56 +128,53 @@ func rules(d *[NumDense]float64, low []byte, ws []span) {
 			d[fOverrideW] = 1
 		}
 	}
-	if n := count(low, pNewTask); n > 0 {
+	if n := h.count(lNewTask); n > 0 {
 		d[fNewTask] = min(0.5*float64(n), 1)
 	}
-	if has(low, pInterrupt) || has(low, pPraise) && has(low, pNow) {
+	if h.has(lInterrupt) || h.has(lPraise) && h.has(lNow) {
 		d[fInterrupt] = 1
 	}
-	if n := count(low, pJailbreak); n > 0 {
+	if n := h.count(lJailbreak); n > 0 {
 		d[fJailbreak] = min(0.5*float64(n), 1)
 	}
-	persona := count(low, pPersona)
+	persona := h.count(lPersona)
 	if persona > 0 {
 		d[fPersona] = min(0.5*float64(persona), 1)
 	}
-	if has(low, pSwitch) {
+	if h.has(lSwitch) {
 		d[fSwitch] = 1
 	}
-	if (persona > 0 || d[fSwitch] > 0) && has(low, pEvil) {
+	if (persona > 0 || d[fSwitch] > 0) && h.has(lEvil) {
 		d[fEvil] = 1
 	}
-	if has(low, pReveal) {
-		if has(low, pRevealVerb) {
+	if h.has(lReveal) {
+		if h.has(lRevealVerb) {
 			d[fReveal] = 1
 		} else {
 			d[fRevealW] = 1
 		}
 	}
-	if has(low, pForced) {
+	if h.has(lForced) {
 		d[fForced] = 1
 	}
-	if fakeTurns(low) {
+	if h.has(lFakeTurn) || fakeTurns(low) {
 		d[fFakeTurn] = 1
 	}
-	if has(low, pDecodeAsk) && has(low, pDecodeDo) {
+	if h.has(lDecodeAsk) && h.has(lDecodeDo) {
 		d[fDecodeAsk] = 1
 	}
-	if n := count(low, pIndirect); n > 0 {
+	if n := h.count(lIndirect); n > 0 {
 		d[fIndirect] = min(0.5*float64(n), 1)
 	}
-	if has(low, pExfil) && has(low, pExfilObj) {
+	if h.has(lExfil) && h.has(lExfilObj) {
 		d[fExfil] = 1
 	}
-	if has(low, pHypo) && has(low, pHarm) {
+	if h.has(lHypo) && h.has(lHarm) {
 		d[fHypo] = 1
 	}
 }
 
 func fakeTurns(low []byte) bool {
-	if has(low, pFakeTurn) {
-		return true
-	}
 	for len(low) > 0 {
 		line := low
 		if i := bytes.IndexByte(low, '\n'); i >= 0 {
@@ -214,7 +183,7 @@ func fakeTurns(low []byte) bool {
 			low = nil
 		}
 		line = bytes.TrimLeft(line, " \t#*>-[(")
-		if prefixIn(line, turnPrefixes) {
+		if turnPrefixes.prefixOf(line) {
 			return true
 		}
 	}
@@ -266,14 +235,25 @@ func payloads(dst, low, orig []byte, ws []span, tmp []byte) ([]byte, []byte) {
 		dst = append(dst, '\n')
 	}
 	// rot13: more common English words after than before.
+	all := ws
+	// English's commonest letters are e, t, a, o; rot13's r, g, n, b.
+	var freq [256]uint16
+	for _, c := range low {
+		freq[c]++
+	}
+	if int(freq['r'])+int(freq['g'])+int(freq['n'])+int(freq['b']) <= int(freq['e'])+int(freq['t'])+int(freq['a'])+int(freq['o']) {
+		ws = nil // reads as English already, or is not English
+	}
 	before, after := 0, 0
+	for _, w := range ws {
+		if w.e-w.s <= 12 && common[string(low[w.s:w.e])] {
+			before++
+		}
+	}
 	for _, w := range ws {
 		word := low[w.s:w.e]
 		if len(word) > 12 {
 			continue
-		}
-		if common[string(word)] {
-			before++
 		}
 		var buf [12]byte
 		for k, c := range word {
@@ -290,6 +270,7 @@ func payloads(dst, low, orig []byte, ws []span, tmp []byte) ([]byte, []byte) {
 		dst = append(dst, '\n')
 	}
 	// Letter spacing: most of at least ten words are single letters.
+	ws = all
 	if len(ws) >= 10 {
 		single := 0
 		for _, w := range ws {

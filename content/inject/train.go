@@ -22,7 +22,11 @@ func Features(t Text, bits uint8) Example {
 	s := &scratch{}
 	s.prepare(t)
 	counts := map[uint32]int{}
-	n := s.window(s.low, s.words, s.dec, t.Removed, 1<<bits-1, func(h uint32) { counts[h]++ })
+	s.window(s.low, s.words, s.dec, t.Removed, 1<<bits-1)
+	for _, h := range s.hashes {
+		counts[h]++
+	}
+	n := len(s.hashes)
 	var e Example
 	for h := range counts {
 		e.Idx = append(e.Idx, h)
