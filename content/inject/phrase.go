@@ -9,6 +9,7 @@ import "bytes"
 // The phrase lists, by index.
 const (
 	lNewTask = iota
+	lVoid
 	lInterrupt
 	lPraise
 	lNow
@@ -30,7 +31,7 @@ const (
 	numLists
 )
 
-var phraseLists = [numLists][][]byte{pNewTask, pInterrupt, pPraise, pNow, pJailbreak, pPersona, pSwitch, pEvil, pReveal, pRevealVerb,
+var phraseLists = [numLists][][]byte{pNewTask, pVoid, pInterrupt, pPraise, pNow, pJailbreak, pPersona, pSwitch, pEvil, pReveal, pRevealVerb,
 	pForced, pFakeTurn, pDecodeAsk, pDecodeDo, pIndirect, pExfil, pExfilObj, pHypo, pHarm}
 
 const bucketBits = 12

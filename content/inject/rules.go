@@ -71,6 +71,14 @@ func stems(s ...string) [][]byte {
 var (
 	pNewTask = stems("new task", "new instruction", "now focus on", "from now on", "now follow", "start over", "that is enough", "your real task", "your actual task", "your true purpose", "additional instruction", "updated instruction", "new rules", "new directive", "new objective", "instead, ",
 		"neue aufgabe", "neuen aufgabe", "nun folgen", "ab jetzt", "ab sofort", "von nun an", "stattdessen", "nouvelle tâche", "nouvelles instructions", "désormais", "à partir de maintenant", "nueva tarea", "nuevas instrucciones", "a partir de ahora", "en su lugar", "nuovo compito", "d'ora in poi", "nova tarefa", "a partir de agora", "nieuwe taak", "vanaf nu")
+	// Declaring earlier instructions void, in several languages.
+	pVoid = stems("no longer apply", "no longer valid", "no longer count", "are cancelled", "are canceled", "are void", "are revoked", "have been revoked", "has been revoked", "has expired", "have expired", "are superseded", "is superseded", "are null", "are outdated", "were a mistake",
+		"gelten nicht mehr", "nicht mehr gültig", "sind aufgehoben", "entfallen", "kannst du vergessen", "beiseite",
+		"ne comptent plus", "sont annulées", "sont annulés", "ne s'appliquent plus", "ne tiens plus compte", "ne tenez plus compte", "de côté",
+		"ya no se aplican", "ya no valen", "quedan anuladas", "quedan anulados", "deja de lado", "no sigas",
+		"non valgono più", "non valgono", "sono annullate", "lascia perdere", "metti da parte",
+		"não se aplicam mais", "não valem mais", "foram canceladas", "não siga mais", "deixe de lado",
+		"gelden niet meer", "zijn vervallen", "opzij", "niet langer")
 	pInterrupt = stems("stop -", "stop:", "stop!", "stopp", "attention - stop", "achtung", "halt!", "=====", "-----end", "end of document", "end of context", "end of email")
 	pPraise    = stems("well done", "fantastic", "excellent performance", "great job", "simply great", "outdone yourself", "that was ok", "that is done", "sehr gut", "gut gemacht", "ausgezeichnet", "großartig", "très bien", "muy bien", "perfect.", "good job")
 	pNow       = stems("now", "nun", "jetzt", "maintenant", "ahora", "agora", "ora ")
@@ -91,7 +99,7 @@ var (
 	turnPrefixes = newStems("system:", "assistant:", "human:", "ai:", "developer:", "admin:", "sudo:", "system message:", "user:", "instruction:", "instructions:", "new instructions:", "important:", "important instruction", "note to ai", "note to the ai")
 	pDecodeAsk   = stems("decode this", "decode the following", "base64", "rot13", "rot-13", "in hex", "hexadecimal", "reverse the", "read it backwards", "backwards", "spell it", "concatenate", "combine the", "join the", "a + b", "a+b", "x + y", "string a", "part 1", "part 2", "first half", "second half")
 	pDecodeDo    = stems("follow", "execute", "run", "do what", "obey", "carry out", "perform", "act on", "answer", "befolge", "führe", "exécute", "suis", "ejecuta", "sigue", "respond to")
-	pIndirect    = stems("ai assistant", "ai model", "language model", "llm", "chatbot", "assistant reading", "ai reading", "model reading", "if you are an ai", "if you're an ai", "to the ai", "to any ai", "dear ai", "hey ai", "attention ai", "note to ai", "ai agent", "ai system", "automated assistant", "gpt", "claude", "gemini", "copilot", "bard", "when summarizing", "when summarising", "when you summarize", "in your summary", "in your response", "in your answer", "in your reply", "when processing this", "while reading this", "the user will not see", "do not tell the user", "don't tell the user", "without telling the user", "do not mention", "without mentioning", "hidden instruction", "invisible to the user", "ki-assistent", "sprachmodell", "assistant ia", "modèle de langage", "asistente de ia", "modelo de lenguaje", "assistente ia")
+	pIndirect    = stems("assistant reading", "ai reading", "model reading", "llm reading", "agent reading", "bot reading", "ais reading", "agents reading", "models reading", "if you are an ai", "if you're an ai", "if you are a language model", "if you are an llm", "if you are an assistant", "to the ai", "to any ai", "for the ai", "for any ai", "dear ai", "hey ai", "attention ai", "attention llm", "attention assistant", "note to ai", "note to the ai", "note for the ai", "instructions for the ai", "instruction for the ai", "message for the ai", "to the assistant:", "to the chatbot", "to the language model", "for the summariser", "for the summarizer", "ai: ", "llm: ", "when summarizing", "when summarising", "when you summarize", "when you summarise", "when processing this", "while reading this", "when you read this", "the user will not see", "do not tell the user", "don't tell the user", "without telling the user", "not reveal this to the user", "do not mention this", "without mentioning this", "hidden instruction", "invisible to the user", "ki-assistent, der", "an die ki", "liebe ki", "à l'ia", "chère ia", "a la ia", "querida ia", "all'ia")
 	pExfil       = stems("send", "forward", "email", "e-mail", "upload", "post", "transfer", "exfiltrat", "leak", "include", "append", "embed", "render", "visit", "fetch", "call", "navigate", "open the link", "click", "wire", "sende", "schick", "envoie", "envía", "invia")
 	pExfilObj    = stems("password", "credential", "api key", "token", "secret", "the user's", "users'", "user data", "personal data", "conversation", "chat history", "contacts", "inbox", "emails", "credit card", "session", "cookie", "private key", "ssh key", ".env", "passwort", "mot de passe", "contraseña", "](http", "http://", "https://", "?q=", "?data=", "?d=", "webhook")
 	pHypo        = stems("hypothetical", "hypothetically", "in a fictional", "fictional world", "in a story where", "for a novel", "alternate universe", "parallel universe", "thought experiment", "purely theoretical", "for educational purposes", "for research purposes", "for academic", "just curious", "in a world where", "imagine a world", "let's say", "suppose that",
@@ -127,6 +135,9 @@ func rules(d *[NumDense]float64, h *hits, low []byte, ws []span) {
 		case ref || obj:
 			d[fOverrideW] = 1
 		}
+	}
+	if h.has(lVoid) {
+		d[fOverride] = max(d[fOverride], 0.8)
 	}
 	if n := h.count(lNewTask); n > 0 {
 		d[fNewTask] = min(0.5*float64(n), 1)
@@ -246,7 +257,7 @@ func payloads(dst, low, orig []byte, ws []span, tmp []byte) ([]byte, []byte) {
 	}
 	before, after := 0, 0
 	for _, w := range ws {
-		if w.e-w.s <= 12 && common[string(low[w.s:w.e])] {
+		if isCommon(low[w.s:w.e]) {
 			before++
 		}
 	}
@@ -259,7 +270,7 @@ func payloads(dst, low, orig []byte, ws []span, tmp []byte) ([]byte, []byte) {
 		for k, c := range word {
 			buf[k] = rot13(c)
 		}
-		if common[string(buf[:len(word)])] {
+		if isCommon(buf[:len(word)]) {
 			after++
 		}
 	}
@@ -268,6 +279,38 @@ func payloads(dst, low, orig []byte, ws []span, tmp []byte) ([]byte, []byte) {
 			dst = append(dst, rot13(c))
 		}
 		dst = append(dst, '\n')
+	}
+	// Reversed text: more common English words backwards than forwards.
+	ws = all
+	if len(ws) >= 4 && len(ws) <= 400 {
+		fwd, back := 0, 0
+		for _, w := range ws {
+			if isCommon(low[w.s:w.e]) {
+				fwd++
+			}
+		}
+		if fwd*5 >= len(ws) {
+			ws = nil // reads forwards
+		}
+		for _, w := range ws {
+			word := low[w.s:w.e]
+			if len(word) > 12 {
+				continue
+			}
+			var buf [12]byte
+			for k := range word {
+				buf[len(word)-1-k] = word[k]
+			}
+			if isCommon(buf[:len(word)]) {
+				back++
+			}
+		}
+		if back >= 3 && back > 2*fwd {
+			for k := len(low) - 1; k >= 0; k-- {
+				dst = append(dst, low[k])
+			}
+			dst = append(dst, '\n')
+		}
 	}
 	// Letter spacing: most of at least ten words are single letters.
 	ws = all
@@ -294,9 +337,16 @@ func payloads(dst, low, orig []byte, ws []span, tmp []byte) ([]byte, []byte) {
 	return dst, tmp
 }
 
-var common = map[string]bool{"the": true, "and": true, "you": true, "your": true, "all": true, "to": true, "of": true, "is": true, "are": true, "ignore": true,
-	"previous": true, "instructions": true, "tell": true, "me": true, "what": true, "system": true, "prompt": true, "now": true, "say": true, "print": true, "reveal": true,
-	"forget": true, "rules": true, "password": true, "secret": true, "a": true, "this": true, "that": true, "with": true, "for": true, "how": true, "make": true}
+// isCommon reports whether w is one of a few common English words (and
+// words of injections), for telling encoded text from plain.
+func isCommon(w []byte) bool {
+	switch string(w) {
+	case "the", "and", "you", "your", "all", "to", "of", "is", "are", "ignore", "previous", "instructions", "tell", "me", "what", "system", "prompt",
+		"now", "say", "print", "reveal", "forget", "rules", "password", "secret", "a", "this", "that", "with", "for", "how", "make":
+		return true
+	}
+	return false
+}
 
 func rot13(c byte) byte {
 	switch {

@@ -143,8 +143,26 @@ func (m *Model) Calibrate(z []float64, label []bool) {
 		}
 	}
 	hi, lo := (npos+1)/(npos+2), 1/(nneg+2)
+	loss := func(a, b float64) float64 {
+		l := 0.0
+		for i, zi := range z {
+			t := lo
+			if label[i] {
+				t = hi
+			}
+			f := a*zi + b
+			// log(1+e^f) - t*f, computed stably
+			if f > 0 {
+				l += f + math.Log1p(math.Exp(-f)) - t*f
+			} else {
+				l += math.Log1p(math.Exp(f)) - t*f
+			}
+		}
+		return l
+	}
 	a, b := 1.0, 0.0
-	for it := 0; it < 100; it++ {
+	cur := loss(a, b)
+	for it := 0; it < 200; it++ {
 		var ga, gb, haa, hab, hbb float64
 		for i, zi := range z {
 			t := lo
@@ -160,17 +178,20 @@ func (m *Model) Calibrate(z []float64, label []bool) {
 			hab += s * zi
 			hbb += s
 		}
-		haa += 1e-9
-		hbb += 1e-9
+		haa += 1e-6
+		hbb += 1e-6
 		det := haa*hbb - hab*hab
-		if det == 0 {
-			break
-		}
 		da := (hbb*ga - hab*gb) / det
 		db := (haa*gb - hab*ga) / det
-		a -= da
-		b -= db
-		if math.Abs(da) < 1e-10 && math.Abs(db) < 1e-10 {
+		// Newton's step, halved until the loss falls.
+		step := 1.0
+		for ; step > 1e-8; step /= 2 {
+			if l := loss(a-step*da, b-step*db); l < cur {
+				a, b, cur = a-step*da, b-step*db, l
+				break
+			}
+		}
+		if step <= 1e-8 || math.Abs(step*da) < 1e-10 && math.Abs(step*db) < 1e-10 {
 			break
 		}
 	}

@@ -23,8 +23,8 @@ import (
 )
 
 func main() {
-	data := flag.String("data", "../shared/data/injection-train.jsonl,content/testdata/injection/heldout.jsonl,content/testdata/injection/hand.jsonl", "comma-separated JSON-lines files of labelled texts")
-	split := flag.String("split", "heldout", "which split to measure")
+	data := flag.String("data", "../shared/data/injection-train.jsonl,content/testdata/injection/heldout.jsonl,content/testdata/injection/hand-heldout.jsonl", "comma-separated JSON-lines files of labelled texts")
+	split := flag.String("split", "heldout", "which split to measure (all: every row)")
 	misses := flag.Bool("v", false, "print the misses and false positives at the default threshold")
 	flag.Parse()
 	rows, err := injdata.ReadAll(*data)
@@ -39,7 +39,7 @@ func main() {
 	}
 	var rs []scored
 	for _, r := range rows {
-		if r.Split != *split {
+		if r.Split != *split && *split != "all" {
 			continue
 		}
 		p, sig := content.ScoreInjection([]byte(r.Text))
@@ -63,7 +63,7 @@ func main() {
 	fmt.Printf("%s split: %d attacks, %d benign\n\n", *split, pos, neg)
 	fmt.Println("| threshold | recall | false-positive rate | precision |")
 	fmt.Println("|---|---|---|---|")
-	for _, th := range []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95} {
+	for _, th := range []float64{0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95} {
 		tp, fp := 0, 0
 		for _, r := range rs {
 			if r.p >= th {

@@ -29,12 +29,13 @@ func main() {
 	data := flag.String("data", "../shared/data/injection-train.jsonl,../shared/data/injection-dev.jsonl,content/testdata/injection/train.jsonl,content/testdata/injection/calib.jsonl,content/testdata/injection/hand.jsonl", "comma-separated JSON-lines files of labelled texts")
 	out := flag.String("out", "content/inject/model.bin", "where to write the weights")
 	seed := flag.Uint64("seed", 1, "random seed of the shuffle")
-	bits := flag.Uint("bits", 20, "log2 of the number of hashed n-gram buckets")
+	bits := flag.Uint("bits", 18, "log2 of the number of hashed n-gram buckets")
 	epochs := flag.Int("epochs", 6, "passes over the training split")
 	rate := flag.Float64("rate", 0.2, "AdaGrad learning rate")
-	l2 := flag.Float64("l2", 1e-6, "L2 weight decay")
+	l2 := flag.Float64("l2", 1e-5, "L2 weight decay")
+	share := flag.Float64("attack-share", 0.4, "the share of the loss the attacks carry (the rest: benign texts)")
 	flag.Parse()
-	if err := run(*data, *out, *seed, uint8(*bits), *epochs, *rate, *l2); err != nil {
+	if err := run(*data, *out, *seed, uint8(*bits), *epochs, *rate, *l2, *share); err != nil {
 		fmt.Fprintln(os.Stderr, "injtrain:", err)
 		os.Exit(1)
 	}
@@ -47,7 +48,7 @@ func text(s string) inject.Text {
 	return inject.Text{Raw: raw, Clean: clean, Removed: n}
 }
 
-func run(data, out string, seed uint64, bits uint8, epochs int, rate, l2 float64) error {
+func run(data, out string, seed uint64, bits uint8, epochs int, rate, l2, share float64) error {
 	rows, err := injdata.ReadAll(data)
 	if err != nil {
 		return err
@@ -64,9 +65,9 @@ func run(data, out string, seed uint64, bits uint8, epochs int, rate, l2 float64
 	var pos, neg float64
 	for _, r := range train {
 		if r.Injection {
-			pos++
+			pos += r.Weight
 		} else {
-			neg++
+			neg += r.Weight
 		}
 	}
 	fmt.Printf("train: %d rows (%d attacks), calib: %d rows\n", len(train), int(pos), len(cal))
@@ -74,12 +75,13 @@ func run(data, out string, seed uint64, bits uint8, epochs int, rate, l2 float64
 	parallel(len(train), func(i int) {
 		ex[i] = inject.Features(text(train[i].Text), bits)
 		ex[i].Label = train[i].Injection
-		// Balanced classes: each class carries half the weight.
+		// Class weights: the attacks carry share of the loss.
 		if ex[i].Label {
-			ex[i].Weight = (pos + neg) / (2 * pos)
+			ex[i].Weight = share * (pos + neg) / pos
 		} else {
-			ex[i].Weight = (pos + neg) / (2 * neg)
+			ex[i].Weight = (1 - share) * (pos + neg) / neg
 		}
+		ex[i].Weight *= train[i].Weight
 	})
 	m := inject.Train(ex, inject.TrainOptions{Bits: bits, Epochs: epochs, Seed: seed, Rate: rate, L2: l2, Logf: func(f string, a ...any) { fmt.Printf(f+"\n", a...) }})
 	z := make([]float64, len(cal))

@@ -23,6 +23,9 @@ type Row struct {
 	Category  string `json:"category,omitempty"`
 	Lang      string `json:"lang,omitempty"`
 	Split     string `json:"split,omitempty"`
+	// Weight scales the row's share of the training loss (1 unless the
+	// file was named as path@weight).
+	Weight float64 `json:"-"`
 }
 
 // heldout are the public sources kept out of training entirely: whole
@@ -95,16 +98,27 @@ func Read(path string) ([]Row, error) {
 	return rows, sc.Err()
 }
 
-// ReadAll reads the files named in a comma-separated list.
+// ReadAll reads the files named in a comma-separated list; path@w
+// weighs a file's rows by w in training.
 func ReadAll(list string) ([]Row, error) {
 	var rows []Row
 	for _, p := range strings.Split(list, ",") {
 		if p = strings.TrimSpace(p); p == "" {
 			continue
 		}
+		w := 1.0
+		if i := strings.LastIndex(p, "@"); i >= 0 {
+			if _, err := fmt.Sscan(p[i+1:], &w); err != nil || w <= 0 {
+				return nil, fmt.Errorf("%s: want path@weight with a positive weight", p)
+			}
+			p = p[:i]
+		}
 		r, err := Read(p)
 		if err != nil {
 			return nil, err
+		}
+		for i := range r {
+			r[i].Weight = w
 		}
 		rows = append(rows, r...)
 	}
