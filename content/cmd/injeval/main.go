@@ -114,24 +114,37 @@ func main() {
 		g := groups[k]
 		fmt.Printf("| %s | %s | %d | %.3f |\n", k, label, g[1], ratio(g[0], g[1]))
 	}
-	// Indirect injections at the tool threshold, and benign documents.
-	var it, in, bt, bn int
-	for _, r := range rs {
-		switch {
-		case r.Injection && (r.Category == "indirect" || strings.Contains(r.Source, "BIPIA")):
-			in++
-			if r.p >= content.InjectionToolThreshold {
-				it++
-			}
-		case !r.Injection && (r.Category == "benign_document" || strings.Contains(r.Source, "BIPIA")):
-			bn++
-			if r.p >= content.InjectionToolThreshold {
-				bt++
+	// Indirect injections (in documents and tool results) against benign
+	// documents, at the thresholds around the one for tool results.
+	fmt.Println("\nIndirect injections in documents and tool results, and benign documents:")
+	fmt.Println()
+	fmt.Println("| threshold | indirect recall | benign documents flagged |")
+	fmt.Println("|---|---|---|")
+	for _, th := range []float64{0.15, 0.2, 0.25, 0.3, 0.35, 0.5} {
+		var it, in, bt, bn int
+		for _, r := range rs {
+			switch {
+			case r.Injection && (r.Category == "indirect" || strings.Contains(r.Source, "BIPIA")):
+				in++
+				if r.p >= th {
+					it++
+				}
+			case !r.Injection && (r.Category == "benign_document" || strings.Contains(r.Source, "BIPIA")):
+				bn++
+				if r.p >= th {
+					bt++
+				}
 			}
 		}
+		mark := ""
+		switch th {
+		case content.InjectionThreshold:
+			mark = " (default)"
+		case content.InjectionToolThreshold:
+			mark = " (tool results)"
+		}
+		fmt.Printf("| %.2f%s | %.3f (%d) | %.3f (%d) |\n", th, mark, ratio(it, in), in, ratio(bt, bn), bn)
 	}
-	fmt.Printf("\nIndirect injections at the tool threshold (%.2f): recall %.3f (%d); benign documents flagged %.3f (%d)\n",
-		content.InjectionToolThreshold, ratio(it, in), in, ratio(bt, bn), bn)
 	if *misses {
 		for _, r := range rs {
 			if (r.p >= content.InjectionThreshold) != r.Injection {

@@ -3,7 +3,9 @@
 //
 //	go run ./content/cmd/injtrain -data ../shared/data/injection-train.jsonl,... -out content/inject/model.bin
 //
-// It reads the labelled rows of every -data file, trains on the rows of
+// It reads the labelled rows of every -data file (path@w weighs a file's
+// rows by w: the development set, closest to real direct injections,
+// counts three times), trains on the rows of
 // the train split, fits Platt scaling on the calib split and prints the
 // thresholds that keep benign false positives on the calib split at 1, 2
 // and 5%. Held-out rows are dropped unread (make injection-eval scores
@@ -26,7 +28,7 @@ import (
 )
 
 func main() {
-	data := flag.String("data", "../shared/data/injection-train.jsonl,../shared/data/injection-dev.jsonl,content/testdata/injection/train.jsonl,content/testdata/injection/calib.jsonl,content/testdata/injection/hand.jsonl", "comma-separated JSON-lines files of labelled texts")
+	data := flag.String("data", "../shared/data/injection-train.jsonl,../shared/data/injection-dev.jsonl@3,content/testdata/injection/train.jsonl,content/testdata/injection/calib.jsonl,content/testdata/injection/hand.jsonl", "comma-separated JSON-lines files of labelled texts")
 	out := flag.String("out", "content/inject/model.bin", "where to write the weights")
 	seed := flag.Uint64("seed", 1, "random seed of the shuffle")
 	bits := flag.Uint("bits", 18, "log2 of the number of hashed n-gram buckets")
