@@ -18,12 +18,12 @@ import "github.com/wardenhq/warden/content/inject"
 // text counts as an injection: calibrated on the held-out split to block
 // about 2% or fewer of benign prompts (docs/content.md, "Prompt
 // injection").
-const InjectionThreshold = 0.35
+const InjectionThreshold = 0.45
 
 // InjectionToolThreshold is the lower default for tool results and
 // retrieved documents, where indirect injections arrive and where
 // ordinary text rarely reads like instructions to an AI.
-const InjectionToolThreshold = 0.25
+const InjectionToolThreshold = 0.3
 
 // InjectionSignal is a category of injection (override, reveal,
 // jailbreak, role_play, encoded, indirect, smuggling or other) and how

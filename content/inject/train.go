@@ -132,7 +132,9 @@ func (m *Model) Logit(t Text) float64 {
 
 // Calibrate fits Platt scaling, p = sigmoid(a*z + b), to the logits of
 // a calibration split and their labels (Newton's method on the log-loss,
-// with Platt's smoothed targets).
+// with Platt's smoothed targets). The classes weigh the same, so the
+// probability assumes even odds before the text is read, whatever the mix
+// of the calibration split; thresholds are set on that scale.
 func (m *Model) Calibrate(z []float64, label []bool) {
 	var npos, nneg float64
 	for _, l := range label {
@@ -143,19 +145,20 @@ func (m *Model) Calibrate(z []float64, label []bool) {
 		}
 	}
 	hi, lo := (npos+1)/(npos+2), 1/(nneg+2)
+	wpos, wneg := (npos+nneg)/(2*max(npos, 1)), (npos+nneg)/(2*max(nneg, 1))
 	loss := func(a, b float64) float64 {
 		l := 0.0
 		for i, zi := range z {
-			t := lo
+			t, w := lo, wneg
 			if label[i] {
-				t = hi
+				t, w = hi, wpos
 			}
 			f := a*zi + b
 			// log(1+e^f) - t*f, computed stably
 			if f > 0 {
-				l += f + math.Log1p(math.Exp(-f)) - t*f
+				l += w * (f + math.Log1p(math.Exp(-f)) - t*f)
 			} else {
-				l += math.Log1p(math.Exp(f)) - t*f
+				l += w * (math.Log1p(math.Exp(f)) - t*f)
 			}
 		}
 		return l
@@ -165,15 +168,15 @@ func (m *Model) Calibrate(z []float64, label []bool) {
 	for it := 0; it < 200; it++ {
 		var ga, gb, haa, hab, hbb float64
 		for i, zi := range z {
-			t := lo
+			t, w := lo, wneg
 			if label[i] {
-				t = hi
+				t, w = hi, wpos
 			}
 			p := 1 / (1 + math.Exp(-(a*zi + b)))
-			d := p - t
+			d := w * (p - t)
 			ga += d * zi
 			gb += d
-			s := max(p*(1-p), 1e-12)
+			s := w * max(p*(1-p), 1e-12)
 			haa += s * zi * zi
 			hab += s * zi
 			hbb += s
