@@ -18,7 +18,7 @@ import "github.com/wardenhq/warden/content/inject"
 // text counts as an injection: calibrated on the held-out split to block
 // about 2% or fewer of benign prompts (docs/content.md, "Prompt
 // injection").
-const InjectionThreshold = 0.45
+const InjectionThreshold = 0.5
 
 // InjectionToolThreshold is the lower default for tool results and
 // retrieved documents, where indirect injections arrive and where

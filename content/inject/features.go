@@ -37,6 +37,7 @@ type scratch struct {
 	pad    []byte
 	dense  [NumDense]float64
 	hits   hits
+	set    bucketSet
 }
 
 // lower appends text lowercased, with runs of white space collapsed to

@@ -144,6 +144,14 @@ type Feature struct {
 	Weight  float64
 }
 
+// minGrams is the fewest n-grams a text is scaled as if it had: a word
+// or two ("answer", "user") carries little evidence, and without a floor
+// its few n-grams would weigh as much as a sentence's.
+const minGrams = 100
+
+// norm scales the n-gram counts of a window with n n-grams.
+func norm(n int) float64 { return 1 / math.Sqrt(float64(max(n, minGrams))) }
+
 // Window sizes, in bytes of lowercased text: texts up to single are one
 // window; longer ones are cut into windows of about size, starting
 // every stride bytes.
@@ -228,6 +236,46 @@ func (s *scratch) window(low []byte, ws []span, pay []byte, removed int, mask ui
 	if removed > 0 {
 		s.dense[fSmuggling] = min(1, float64(removed)/4)
 	}
+	s.hashes = s.set.unique(s.hashes)
+}
+
+// bucketSet is a small open-addressing set of buckets, for keeping each
+// n-gram once: features are present or absent, so a word repeated a
+// hundred times ("tokens and more tokens ...") weighs as much as once.
+type bucketSet struct {
+	slot []uint32 // bucket+1; 0 is empty
+}
+
+// unique removes repeated buckets from hs, in place, keeping the first
+// of each.
+func (b *bucketSet) unique(hs []uint32) []uint32 {
+	size := 1024
+	for size < 2*len(hs) {
+		size *= 2
+	}
+	if cap(b.slot) < size {
+		b.slot = make([]uint32, size)
+	}
+	b.slot = b.slot[:size]
+	clear(b.slot)
+	mask := uint32(size - 1)
+	out := hs[:0]
+	for _, h := range hs {
+		i := (h * 2654435769) >> 7 & mask
+		for {
+			switch b.slot[i] {
+			case 0:
+				b.slot[i] = h + 1
+				out = append(out, h)
+			case h + 1:
+			default:
+				i = (i + 1) & mask
+				continue
+			}
+			break
+		}
+	}
+	return out
 }
 
 // windowWords appends to s.words the words of s.low within [lo, hi),
@@ -295,10 +343,7 @@ func (m *Model) score(s *scratch, t Text) result {
 		for _, h := range s.hashes {
 			sum += int32(w[h])
 		}
-		zg := 0.0
-		if n := len(s.hashes); n > 0 {
-			zg = float64(sum) * m.scale / math.Sqrt(float64(n))
-		}
+		zg := float64(sum) * m.scale * norm(len(s.hashes))
 		z := m.bias + zg
 		for j, v := range s.dense {
 			z += m.dense[j] * v
@@ -383,7 +428,7 @@ func (m *Model) Explain(t Text, n int) []Feature {
 		if _, ok := contrib[name]; !ok {
 			order = append(order, name)
 		}
-		contrib[name] += float64(m.w[h]) * m.scale / math.Sqrt(float64(max(cnt, 1)))
+		contrib[name] += float64(m.w[h]) * m.scale * norm(cnt)
 	}
 	var out []Feature
 	for _, name := range order {

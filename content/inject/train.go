@@ -16,25 +16,18 @@ type Example struct {
 }
 
 // Features returns t's features as the trainer sees them: the whole text
-// as one window (with its decoded payloads), n-gram counts scaled to unit
-// length.
+// as one window (with its decoded payloads), each n-gram present once,
+// the vector scaled to unit length (with the floor of minGrams).
 func Features(t Text, bits uint8) Example {
 	s := &scratch{}
 	s.prepare(t)
-	counts := map[uint32]int{}
 	s.window(s.low, s.words, s.dec, t.Removed, 1<<bits-1)
-	for _, h := range s.hashes {
-		counts[h]++
-	}
-	n := len(s.hashes)
 	var e Example
-	for h := range counts {
-		e.Idx = append(e.Idx, h)
-	}
+	e.Idx = append(e.Idx, s.hashes...)
 	sort.Slice(e.Idx, func(i, j int) bool { return e.Idx[i] < e.Idx[j] })
-	norm := 1 / math.Sqrt(float64(max(n, 1)))
-	for _, h := range e.Idx {
-		e.Val = append(e.Val, float32(float64(counts[h])*norm))
+	k := float32(norm(len(e.Idx)))
+	for range e.Idx {
+		e.Val = append(e.Val, k)
 	}
 	for j, v := range s.dense {
 		e.Dense[j] = float32(v)
