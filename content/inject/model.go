@@ -236,44 +236,33 @@ func (s *scratch) window(low []byte, ws []span, pay []byte, removed int, mask ui
 	if removed > 0 {
 		s.dense[fSmuggling] = min(1, float64(removed)/4)
 	}
-	s.hashes = s.set.unique(s.hashes)
+	s.hashes = s.set.unique(s.hashes, mask)
 }
 
-// bucketSet is a small open-addressing set of buckets, for keeping each
-// n-gram once: features are present or absent, so a word repeated a
-// hundred times ("tokens and more tokens ...") weighs as much as once.
+// bucketSet marks the buckets seen in a window, for keeping each n-gram
+// once: features are present or absent, so a word repeated a hundred
+// times ("tokens and more tokens ...") weighs as much as once. A bitmap
+// over the buckets (32 KiB for 2^18), cleared bit by bit after use.
 type bucketSet struct {
-	slot []uint32 // bucket+1; 0 is empty
+	bits []uint64
 }
 
-// unique removes repeated buckets from hs, in place, keeping the first
-// of each.
-func (b *bucketSet) unique(hs []uint32) []uint32 {
-	size := 1024
-	for size < 2*len(hs) {
-		size *= 2
+// unique removes repeated buckets (each at most mask) from hs, in
+// place, keeping the first of each.
+func (b *bucketSet) unique(hs []uint32, mask uint32) []uint32 {
+	if n := int(mask)/64 + 1; len(b.bits) < n {
+		b.bits = make([]uint64, n)
 	}
-	if cap(b.slot) < size {
-		b.slot = make([]uint32, size)
-	}
-	b.slot = b.slot[:size]
-	clear(b.slot)
-	mask := uint32(size - 1)
 	out := hs[:0]
 	for _, h := range hs {
-		i := (h * 2654435769) >> 7 & mask
-		for {
-			switch b.slot[i] {
-			case 0:
-				b.slot[i] = h + 1
-				out = append(out, h)
-			case h + 1:
-			default:
-				i = (i + 1) & mask
-				continue
-			}
-			break
+		w, bit := h>>6, uint64(1)<<(h&63)
+		if b.bits[w]&bit == 0 {
+			b.bits[w] |= bit
+			out = append(out, h)
 		}
+	}
+	for _, h := range out {
+		b.bits[h>>6] = 0
 	}
 	return out
 }
