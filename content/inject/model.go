@@ -345,7 +345,16 @@ func (m *Model) score(s *scratch, t Text) result {
 	return best
 }
 
-func (m *Model) prob(z float64) float64 { return 1 / (1 + math.Exp(-(m.a*z + m.b))) }
+// prob is the calibrated probability of a logit; a logit that is not a
+// number (only a corrupt model gives one) counts as an injection: fail
+// closed.
+func (m *Model) prob(z float64) float64 {
+	p := 1 / (1 + math.Exp(-(m.a*z + m.b)))
+	if math.IsNaN(p) {
+		return 1
+	}
+	return p
+}
 
 // Score returns the probability that t is an injection and the
 // categories that drove it, strongest first (at least one when the
