@@ -282,7 +282,7 @@ func payloads(dst, low, orig []byte, ws []span, tmp []byte) ([]byte, []byte) {
 	}
 	// Reversed text: more common English words backwards than forwards.
 	ws = all
-	if len(ws) >= 4 && len(ws) <= 400 {
+	if len(ws) >= 4 && len(ws) <= 400 && (bytes.Contains(low, []byte("eht")) || bytes.Contains(low, []byte("uoy"))) {
 		fwd, back := 0, 0
 		for _, w := range ws {
 			if isCommon(low[w.s:w.e]) {
