@@ -14,6 +14,7 @@ const (
 	lPraise
 	lNow
 	lJailbreak
+	lJailbreakW
 	lPersona
 	lSwitch
 	lEvil
@@ -31,7 +32,7 @@ const (
 	numLists
 )
 
-var phraseLists = [numLists][][]byte{pNewTask, pVoid, pInterrupt, pPraise, pNow, pJailbreak, pPersona, pSwitch, pEvil, pReveal, pRevealVerb,
+var phraseLists = [numLists][][]byte{pNewTask, pVoid, pInterrupt, pPraise, pNow, pJailbreak, pJailbreakW, pPersona, pSwitch, pEvil, pReveal, pRevealVerb,
 	pForced, pFakeTurn, pDecodeAsk, pDecodeDo, pIndirect, pExfil, pExfilObj, pHypo, pHarm}
 
 const bucketBits = 12

@@ -15,35 +15,36 @@ import (
 
 // The dense features.
 const (
-	fOverride  = iota // an override verb aimed at earlier instructions
-	fOverrideW        // an override verb with only a reference or an object
-	fNewTask          // "new task", "from now on", "ab sofort"
-	fInterrupt        // "STOP -", praise that turns to a new task
-	fJailbreak        // DAN, developer mode, no restrictions
-	fPersona          // act as, pretend to be, roleplay
-	fSwitch           // "you are now", "jetzt bist du"
-	fEvil             // an evil or unrestricted persona
-	fReveal           // show / print the system prompt
-	fRevealW          // mentions of the prompt without a verb
-	fForced           // repeat after me, respond only with
-	fFakeTurn         // chat-template tokens, "System:" lines
-	fEncoded          // a decoded payload (base64, hex, rot13, spaced)
-	fDecodeAsk        // "decode this and follow it"
-	fIndirect         // text that addresses an AI reading it
-	fExfil            // send the user's data somewhere; markdown images with query strings
-	fSmuggling        // invisible characters that were removed
-	fHypo             // hypothetical / fiction framing of forbidden content
+	fOverride   = iota // an override verb aimed at earlier instructions
+	fOverrideW         // an override verb with only a reference or an object
+	fNewTask           // "new task", "from now on", "ab sofort"
+	fInterrupt         // "STOP -", praise that turns to a new task
+	fJailbreak         // DAN, no restrictions, never refuse
+	fJailbreakW        // developer mode, no rules, unfiltered
+	fPersona           // act as, pretend to be, roleplay
+	fSwitch            // "you are now", "jetzt bist du"
+	fEvil              // an evil or unrestricted persona
+	fReveal            // show / print the system prompt
+	fRevealW           // mentions of the prompt without a verb
+	fForced            // repeat after me, respond only with
+	fFakeTurn          // chat-template tokens, "System:" lines
+	fEncoded           // a decoded payload (base64, hex, rot13, spaced)
+	fDecodeAsk         // "decode this and follow it"
+	fIndirect          // text that addresses an AI reading it
+	fExfil             // send the user's data somewhere; markdown images with query strings
+	fSmuggling         // invisible characters that were removed
+	fHypo              // hypothetical / fiction framing of forbidden content
 	NumDense
 )
 
 // DenseNames names the dense features, for explanations.
-var DenseNames = [NumDense]string{"rule:override", "rule:override_weak", "rule:new_task", "rule:interrupt", "rule:jailbreak",
+var DenseNames = [NumDense]string{"rule:override", "rule:override_weak", "rule:new_task", "rule:interrupt", "rule:jailbreak", "rule:jailbreak_weak",
 	"rule:persona", "rule:persona_switch", "rule:evil_persona", "rule:reveal", "rule:reveal_weak", "rule:forced_output",
 	"rule:fake_turn", "rule:encoded", "rule:decode_request", "rule:addresses_ai", "rule:exfiltration", "rule:smuggling",
 	"rule:hypothetical"}
 
 // denseCategory is the category each dense feature reports.
-var denseCategory = [NumDense]string{"override", "override", "override", "override", "jailbreak",
+var denseCategory = [NumDense]string{"override", "override", "override", "override", "jailbreak", "jailbreak",
 	"role_play", "role_play", "jailbreak", "reveal", "reveal", "other",
 	"override", "encoded", "encoded", "indirect", "indirect", "smuggling", "jailbreak"}
 
@@ -82,9 +83,14 @@ var (
 	pInterrupt = stems("stop -", "stop:", "stop!", "stopp", "attention - stop", "achtung", "halt!", "=====", "-----end", "end of document", "end of context", "end of email")
 	pPraise    = stems("well done", "fantastic", "excellent performance", "great job", "simply great", "outdone yourself", "that was ok", "that is done", "sehr gut", "gut gemacht", "ausgezeichnet", "großartig", "très bien", "muy bien", "perfect.", "good job")
 	pNow       = stems("now", "nun", "jetzt", "maintenant", "ahora", "agora", "ora ")
-	pJailbreak = stems("do anything now", "developer mode", "dev mode", "god mode", "debug mode", "maintenance mode", "jailbreak", "jailbroken", "no restrictions", "without restrictions", "without any restrictions", "unrestricted", "unfiltered", "uncensored", "no ethical", "no moral", "no limits", "without limits", "no rules", "no boundaries", "free from", "not bound by", "broken free",
-		"ohne einschränkung", "ohne filter", "keine regeln", "ohne regeln", "sin restricciones", "sin filtro", "sin límites", "sans restriction", "sans filtre", "sans limite", "senza restrizioni", "senza limiti", "sem restrições", "zonder beperkingen",
-		"ignore your guidelines", "ignore your programming", "stay in character", "never break character", "do not break character", "don't break character", "aus der rolle", "policy does not apply", "content policy", "safety filters", "safety guidelines", "guardrails", "openai policy", "anthropic policy", "always answer", "never refuse", "must not refuse", "cannot refuse", "do not refuse", "won't refuse", "without refusing", "without warnings", "no warnings", "no disclaimers")
+	pJailbreak = stems("do anything now", "jailbroken", "no restrictions", "without restrictions", "without any restrictions", "no ethical", "no moral", "not bound by", "broken free",
+		"ohne einschränkung", "ohne filter", "sin restricciones", "sin filtro", "sans restriction", "sans filtre", "senza restrizioni", "sem restrições", "zonder beperkingen",
+		"ignore your guidelines", "ignore your programming", "stay in character", "never break character", "do not break character", "don't break character", "aus der rolle", "policy does not apply",
+		"never refuse", "must not refuse", "cannot refuse", "do not refuse", "won't refuse", "without refusing")
+	// Jailbreak words with ordinary senses too (a phone's developer mode,
+	// a game with no rules): a weaker feature of their own.
+	pJailbreakW = stems("developer mode", "dev mode", "god mode", "debug mode", "maintenance mode", "jailbreak", "unrestricted", "unfiltered", "uncensored", "no limits", "without limits", "no rules", "no boundaries", "free from",
+		"keine regeln", "ohne regeln", "sin límites", "sans limite", "senza limiti", "content policy", "safety filters", "safety guidelines", "guardrails", "openai policy", "anthropic policy", "always answer", "without warnings", "no warnings", "no disclaimers")
 	pPersona = stems("act as", "acting as", "pretend to be", "pretend you", "roleplay", "role-play", "role play", "imagine you are", "you will be", "you are going to", "play the role", "take on the role", "simulate", "persona",
 		"tu so als", "stell dir vor", "agiere als", "verhalte dich wie", "spiel die rolle", "fais comme si", "imagine que", "joue le rôle", "actúa como", "finge que", "imagina que", "haz de", "fingi", "finja", "doe alsof")
 	pSwitch = stems("you are now", "now you are", "you're now", "from now on you", "now you act", "you have become", "you will now", "du bist jetzt", "du bist nun", "jetzt bist du", "nun bist du", "ab jetzt bist du", "tu es maintenant", "tu es désormais", "eres ahora", "ahora eres", "ora sei", "agora você é", "je bent nu")
@@ -147,6 +153,9 @@ func rules(d *[NumDense]float64, h *hits, low []byte, ws []span) {
 	}
 	if n := h.count(lJailbreak); n > 0 {
 		d[fJailbreak] = min(0.5*float64(n), 1)
+	}
+	if n := h.count(lJailbreakW); n > 0 {
+		d[fJailbreakW] = min(0.5*float64(n), 1)
 	}
 	persona := h.count(lPersona)
 	if persona > 0 {
