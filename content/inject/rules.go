@@ -314,7 +314,7 @@ func payloads(dst, low, orig []byte, ws []span, tmp []byte) ([]byte, []byte) {
 				back++
 			}
 		}
-		if back >= 3 && back > 2*fwd {
+		if back >= 3 && back > fwd {
 			for k := len(low) - 1; k >= 0; k-- {
 				dst = append(dst, low[k])
 			}
