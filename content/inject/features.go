@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"slices"
 	"unicode"
 	"unicode/utf8"
 )
@@ -40,37 +41,49 @@ type scratch struct {
 	set    bucketSet
 }
 
+// asciiClass classifies ASCII bytes for lower: 0 a byte to copy
+// (lowercased by asciiLower), 1 a space, 2 a newline.
+var asciiClass, asciiLower [utf8.RuneSelf]byte
+
+func init() {
+	for c := range asciiLower {
+		asciiLower[c] = byte(c)
+		if 'A' <= c && c <= 'Z' {
+			asciiLower[c] = byte(c) + 'a' - 'A'
+		}
+	}
+	for _, c := range []byte{' ', '\t', '\r', '\f', '\v'} {
+		asciiClass[c] = 1
+	}
+	asciiClass['\n'] = 2
+}
+
 // lower appends text lowercased, with runs of white space collapsed to
 // one space (or one newline, if the run holds one), to dst.
 func lower(dst, text []byte) []byte {
-	space := byte(0)
-	flush := func() {
-		if space != 0 {
-			if len(dst) > 0 {
-				dst = append(dst, space)
-			}
-			space = 0
-		}
-	}
+	dst = slices.Grow(dst, len(text))
+	space := byte(0) // pending white space
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c < utf8.RuneSelf {
 			i++
-			switch c {
-			case ' ', '\t', '\r', '\f', '\v':
+			switch asciiClass[c] {
+			case 1:
 				if space == 0 {
 					space = ' '
 				}
 				continue
-			case '\n':
+			case 2:
 				space = '\n'
 				continue
 			}
-			flush()
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
+			if space != 0 {
+				if len(dst) > 0 {
+					dst = append(dst, space)
+				}
+				space = 0
 			}
-			dst = append(dst, c)
+			dst = append(dst, asciiLower[c])
 			continue
 		}
 		r, n := utf8.DecodeRune(text[i:])
@@ -81,7 +94,12 @@ func lower(dst, text []byte) []byte {
 			}
 			continue
 		}
-		flush()
+		if space != 0 {
+			if len(dst) > 0 {
+				dst = append(dst, space)
+			}
+			space = 0
+		}
 		dst = utf8.AppendRune(dst, unicode.ToLower(r))
 	}
 	return dst

@@ -42,9 +42,12 @@ type phrase struct {
 	lists uint32 // bit i: in phraseLists[i]
 }
 
+// The phrases by bucket, flat (8 KiB of offsets, not 4096 slice headers):
+// bucket k's phrases are bucketed[bucketAt[k]:bucketAt[k+1]].
 var (
-	phrases []phrase
-	buckets [1 << bucketBits][]uint16
+	phrases  []phrase
+	bucketAt [1<<bucketBits + 1]uint16
+	bucketed []uint16
 )
 
 func key3(a, b, c byte) uint32 {
@@ -52,6 +55,7 @@ func key3(a, b, c byte) uint32 {
 }
 
 func init() {
+	var buckets [1 << bucketBits][]uint16
 	at := map[string]int{}
 	for l, list := range phraseLists {
 		for _, p := range list {
@@ -69,6 +73,11 @@ func init() {
 			phrases[i].lists |= 1 << l
 		}
 	}
+	for k, b := range buckets {
+		bucketAt[k] = uint16(len(bucketed))
+		bucketed = append(bucketed, b...)
+	}
+	bucketAt[len(buckets)] = uint16(len(bucketed))
 }
 
 // hits counts, per list, the distinct phrases of it that a text holds.
@@ -83,7 +92,8 @@ func (h *hits) count(l int) int { return int(h.n[l]) }
 func match(h *hits, low []byte) {
 	*h = hits{}
 	for i := 0; i+3 <= len(low); i++ {
-		for _, k := range buckets[key3(low[i], low[i+1], low[i+2])] {
+		b := key3(low[i], low[i+1], low[i+2])
+		for _, k := range bucketed[bucketAt[b]:bucketAt[b+1]] {
 			ph := &phrases[k]
 			if h.seen[k/64]&(1<<(k%64)) != 0 || !bytes.HasPrefix(low[i:], ph.p) {
 				continue
