@@ -75,3 +75,26 @@ func ExpandPII(m map[string]Action) map[Entity]Action {
 	}
 	return out
 }
+
+// ExpandEntities turns a list of entity and preset names (an approval
+// rule's entities) into the entity names it covers, each once, in the
+// order first met. Unknown names are kept as they are (configuration
+// validation reports them).
+func ExpandEntities(names []string) []string {
+	var out []string
+	add := func(n string) {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	for _, n := range names {
+		if es, ok := presets[n]; ok {
+			for _, e := range es {
+				add(e.String())
+			}
+			continue
+		}
+		add(n)
+	}
+	return out
+}

@@ -28,3 +28,12 @@ func TestExpandPII(t *testing.T) {
 		t.Error("PIIKey")
 	}
 }
+
+// TestExpandEntities: an approval rule's presets become their entities,
+// each once, beside the entities named.
+func TestExpandEntities(t *testing.T) {
+	got := ExpandEntities([]string{"iban", "pci", "credit_card"})
+	if len(got) != 3 || got[0] != "iban" || got[1] != "credit_card" || got[2] != "person" {
+		t.Errorf("got %v", got)
+	}
+}

@@ -218,3 +218,24 @@ func TestApprovalNotify(t *testing.T) {
 		t.Fatal("no notification")
 	}
 }
+
+// TestApprovalRulePreset: an approval rule may name a preset in place of
+// its entities: a rule on "pci" holds a request with a card number, and
+// one without any of the preset's entities passes.
+func TestApprovalRulePreset(t *testing.T) {
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: append(auditRoles(),
+		config.Role{Name: "security", Models: []string{"*"}, Capabilities: []string{"approve"}}),
+		Configure: func(c *config.Config) {
+			c.Content.Request.PII = map[string]string{"pci": "flag"}
+			c.Approvals = config.Approvals{Approvers: []string{"security"}, TTL: config.Duration(time.Hour),
+				Rules: []config.ApprovalRule{{Name: "cardholder-data", Entities: []string{"pci"}}}}
+		}})
+	user := g.NewKey(t, wardentest.KeyOptions{Role: "chat-only"}).Secret
+	res, b := send(t, g, http.MethodPost, "/v1/chat/completions", user, chatBody("gpt-test", "Refund card 4111 1111 1111 1111 today", false))
+	if res.StatusCode != http.StatusForbidden || errorCode(b) != "approval_required" {
+		t.Fatalf("a card under a pci rule: %s %s", res.Status, b)
+	}
+	if res, b := send(t, g, http.MethodPost, "/v1/chat/completions", user, chatBody("gpt-test", "What is a chargeback?", false)); res.StatusCode != http.StatusOK {
+		t.Fatalf("no cardholder data: %s %s", res.Status, b)
+	}
+}

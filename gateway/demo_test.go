@@ -1,6 +1,10 @@
 package gateway_test
 
 import (
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 
@@ -83,5 +87,23 @@ func TestDemoModel(t *testing.T) {
 	}
 	if !eq(emb.Data[0].Embedding, emb.Data[2].Embedding) || eq(emb.Data[0].Embedding, emb.Data[1].Embedding) {
 		t.Fatal("equal inputs must embed equally and different ones differently")
+	}
+
+	// encoding_format base64 (the npm SDK's and LangChain's default): the
+	// same vector as little-endian float32s.
+	res, body := send(t, g, "POST", "/v1/embeddings", g.NewKey(t, wardentest.KeyOptions{Role: "admin"}).Secret,
+		`{"model":"demo","input":["a"],"encoding_format":"base64"}`)
+	var enc struct{ Data []struct{ Embedding string } }
+	if err := json.Unmarshal(body, &enc); err != nil || res.StatusCode != 200 || len(enc.Data) != 1 {
+		t.Fatalf("base64 embeddings: %s %s", res.Status, body)
+	}
+	raw, err := base64.StdEncoding.DecodeString(enc.Data[0].Embedding)
+	if err != nil || len(raw) != 4*len(emb.Data[0].Embedding) {
+		t.Fatalf("base64 embedding %q: %v", enc.Data[0].Embedding, err)
+	}
+	for i, want := range emb.Data[0].Embedding {
+		if got := math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:])); got != float32(want) {
+			t.Fatalf("value %d: %v, want %v", i, got, float32(want))
+		}
 	}
 }

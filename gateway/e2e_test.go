@@ -389,3 +389,28 @@ func TestKeyRotation(t *testing.T) {
 		})
 	}
 }
+
+// TestModelsRetrieve: GET /v1/models/{id} (the SDKs' models.retrieve)
+// answers for a model the caller may use, and 404 model_not_found alike
+// for a model outside its roles and one that does not exist.
+func TestModelsRetrieve(t *testing.T) {
+	t.Parallel()
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{})
+	c := newClient(g, g.NewKey(t, wardentest.KeyOptions{Role: "chat-only"}).Secret)
+	m, err := c.Models.Get(testContext(t), "gpt-test")
+	if err != nil || m.ID != "gpt-test" || m.Object != "model" {
+		t.Fatalf("retrieve gpt-test: %+v %v", m, err)
+	}
+	var bodies []string
+	for _, id := range []string{"gpt-other", "no-such-model"} {
+		_, err := c.Models.Get(testContext(t), id)
+		var apiErr *openai.Error
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusNotFound || apiErr.Code != "model_not_found" {
+			t.Fatalf("retrieve %s: %v", id, err)
+		}
+		bodies = append(bodies, apiErr.RawJSON())
+	}
+	if bodies[0] != bodies[1] {
+		t.Errorf("a model outside the role answers differently from a missing one:\n%s\n%s", bodies[0], bodies[1])
+	}
+}

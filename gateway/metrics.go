@@ -22,6 +22,7 @@ type metrics struct {
 	reloads      *prometheus.CounterVec
 	auditWait    prometheus.Histogram
 	notified     *prometheus.CounterVec
+	tokens       *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -43,6 +44,9 @@ func newMetrics() *metrics {
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "warden_config_reloads_total", Help: "Configuration reloads by result (applied, refused).",
 		}, []string{"result"}),
+		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "warden_tokens_total", Help: "Tokens the upstreams reported using, by endpoint (interface), model and kind (input, output).",
+		}, []string{"endpoint", "model", "kind"}),
 	}
 	m.auditWait = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "warden_audit_wait_seconds", Help: "Time a response waited for its audit record to be durable (durability sync).",
@@ -52,7 +56,7 @@ func newMetrics() *metrics {
 		Name: "warden_notifications_total", Help: "Notifications by target and result (delivered, failed: given up after retries, or dropped).",
 	}, []string{"target", "result"})
 	m.reg.MustRegister(m.auditWait, m.notified)
-	m.reg.MustRegister(m.requests, m.duration, m.upstream, m.authFailures, m.reloads,
+	m.reg.MustRegister(m.requests, m.duration, m.upstream, m.authFailures, m.reloads, m.tokens,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -79,6 +83,14 @@ func (m *metrics) observe(x *pipeline.Exchange, total float64) {
 	m.duration.WithLabelValues(x.Endpoint.Name).Observe(total)
 	if o := x.Upstream; o != nil && !o.Headers.IsZero() {
 		m.upstream.WithLabelValues(model).Observe(o.Headers.Sub(o.Start).Seconds())
+	}
+	if o := x.Upstream; o != nil && o.Usage != nil && x.Route != nil {
+		if o.Usage.Prompt > 0 {
+			m.tokens.WithLabelValues(x.Endpoint.Name, model, "input").Add(float64(o.Usage.Prompt))
+		}
+		if o.Usage.Completion > 0 {
+			m.tokens.WithLabelValues(x.Endpoint.Name, model, "output").Add(float64(o.Usage.Completion))
+		}
 	}
 	if x.AuthReason != "" {
 		m.authFailures.WithLabelValues(string(x.AuthReason)).Inc()

@@ -30,6 +30,7 @@ import (
 	"github.com/wardenhq/warden/seal"
 	"github.com/wardenhq/warden/sink"
 	"github.com/wardenhq/warden/store"
+	"github.com/wardenhq/warden/telemetry"
 )
 
 // Options are a Server's process-wide dependencies, wired by main.
@@ -50,6 +51,8 @@ type Options struct {
 	// KeyCheckInterval is how often API keys are checked for alerts.key_expiry
 	// rules (default 1m).
 	KeyCheckInterval time.Duration
+	// Version is Warden's version, for traces' service.version.
+	Version string
 }
 
 // Server serves the data plane, the operations endpoints and reloads.
@@ -66,11 +69,12 @@ type Server struct {
 	handler http.Handler
 
 	audit    *auditlog.Recorder
-	notifier *notify.Notifier  // approvals.notify (nil: none)
-	alerts   *alert.Engine     // alerts (nil: none)
-	closers  []func()          // notifiers of alert rules
-	shippers []*sink.Shipper   // audit.sinks
-	archives []*sink.S3Archive // audit.sinks of type s3
+	notifier *notify.Notifier    // approvals.notify (nil: none)
+	alerts   *alert.Engine       // alerts (nil: none)
+	closers  []func()            // notifiers of alert rules, the trace exporter
+	tracer   *telemetry.Exporter // nil: no traces
+	shippers []*sink.Shipper     // audit.sinks
+	archives []*sink.S3Archive   // audit.sinks of type s3
 	auditKey auditlog.Key
 	indexer  *auditlog.Indexer
 }
@@ -118,6 +122,11 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		s.closeAudit()
 		return nil, err
 	}
+	if err := s.openTelemetry(cfg); err != nil {
+		s.notifier.Close()
+		s.closeAudit()
+		return nil, err
+	}
 	s.deps.AuditAct = func(action, target, detail string) { s.auditSystem(action, target, detail, 0) }
 	s.deps.Sealer, s.deps.Store = &seal.Sealer{Ring: opts.KMS.KeyRing()}, opts.Store
 	s.deps.Writer = retention.NewWriter(opts.Store)
@@ -146,7 +155,12 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /v1/chat/completions", pipeline.Serve(s.env, pipeline.ChatCompletions, inference, s.observe))
 	mux.Handle("POST /v1/completions", pipeline.Serve(s.env, pipeline.Completions, inference, s.observe))
 	mux.Handle("POST /v1/embeddings", pipeline.Serve(s.env, pipeline.Embeddings, inference, s.observe))
+	iface := pipeline.Interface()
+	mux.Handle("POST /v1/responses", pipeline.Serve(s.env, pipeline.Responses, iface, s.observe))
+	mux.Handle("POST /v1/messages", pipeline.Serve(s.env, pipeline.Messages, iface, s.observe))
+	mux.Handle("POST /v1/messages/count_tokens", pipeline.Serve(s.env, pipeline.MessagesCountTokens, pipeline.CountTokens(), s.observe))
 	mux.Handle("GET /v1/models", pipeline.Serve(s.env, pipeline.Models, pipeline.ListModels(), s.observe))
+	mux.Handle("GET /v1/models/{id...}", pipeline.Serve(s.env, pipeline.Models, pipeline.GetModel(), s.observe))
 	keys := &admin.Keys{Store: s.opts.Store, Hasher: s.hasher, Now: s.opts.Now,
 		Config: func() *config.Config { return s.State().Config }}
 	for _, a := range []struct {
@@ -247,7 +261,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // observe records metrics and the access log line for a finished exchange.
 // Neither carries request or response content.
 func (s *Server) observe(x *pipeline.Exchange) {
-	total := time.Since(x.Start)
+	end := time.Now()
+	total := end.Sub(x.Start)
+	s.trace(x, end)
 	s.metrics.observe(x, total.Seconds())
 	s.alertEvents(x)
 	attrs := make([]slog.Attr, 0, 16)

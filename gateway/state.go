@@ -15,6 +15,7 @@ import (
 	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/content"
 	"github.com/wardenhq/warden/pipeline"
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/ratelimit"
@@ -125,6 +126,7 @@ func Compile(c *config.Config, deps Deps) (*State, error) {
 			RoleClass:      roleClass(c),
 			Content:        newContentPolicies(c, deps.ContentKey),
 			Approvals:      approvals(c, deps),
+			Tracing:        c.Telemetry.OTLP != nil,
 		},
 	}, nil
 }
@@ -220,6 +222,7 @@ func restartOnly(old, new *config.Config) error {
 	check("audit", old.Audit, new.Audit)
 	check("approvals.notify", old.Approvals.Notify, new.Approvals.Notify)
 	check("alerts", old.Alerts, new.Alerts)
+	check("telemetry", old.Telemetry, new.Telemetry)
 	return errors.Join(errs...)
 }
 
@@ -235,7 +238,7 @@ func approvals(c *config.Config, deps Deps) *pipeline.Approvals {
 	}
 	for _, r := range c.Approvals.Rules {
 		rule := pipeline.ApprovalRule{Name: r.Name, Models: r.Models, Namespaces: r.Namespaces, Roles: r.Roles,
-			Entities: r.Entities, Injection: r.Injection, MinPromptTokens: r.MinPromptTokens}
+			Entities: content.ExpandEntities(r.Entities), Injection: r.Injection, MinPromptTokens: r.MinPromptTokens}
 		for _, cp := range r.Capabilities {
 			rule.Capabilities = append(rule.Capabilities, policy.Capability(cp))
 		}

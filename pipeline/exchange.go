@@ -16,6 +16,7 @@ import (
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/ratelimit"
 	"github.com/wardenhq/warden/retention"
+	"github.com/wardenhq/warden/telemetry"
 	"github.com/wardenhq/warden/upstream"
 )
 
@@ -38,6 +39,10 @@ type Env struct {
 	RoleClass      map[string]string  // a role's least classification (roles[].classification)
 	Content        ContentPolicies    // content.* (nil: only invisible characters are stripped from requests)
 	Approvals      *Approvals         // approvals (nil: no request needs one)
+	// Tracing gives each exchange a span context (Exchange.Trace), taken
+	// from the request's traceparent if it has a valid one, and passes the
+	// upstream call's on to the upstream (telemetry.otlp is set).
+	Tracing bool
 }
 
 // Endpoint identifies an inference endpoint and the capability it needs.
@@ -45,6 +50,10 @@ type Endpoint struct {
 	Name       string            // "chat.completions", "completions", "embeddings", "models"
 	Capability policy.Capability // "" for endpoints any principal may call
 	Streams    bool              // whether "stream": true is meaningful
+	// Protocol is the API the endpoint speaks when it is not Chat
+	// Completions' (ProtocolAnthropic, ProtocolResponses): requests are
+	// translated into Chat Completions for every control, answers back.
+	Protocol string
 	// Unaudited endpoints write no audit record when they serve: reads of
 	// the audit log itself (checkpoints, tiles), which would otherwise grow
 	// it as fast as verifiers read it. Their 401 and 403 refusals are
@@ -62,6 +71,11 @@ var (
 	Completions     = Endpoint{Name: "completions", Capability: policy.CapCompletions, Streams: true}
 	Embeddings      = Endpoint{Name: "embeddings", Capability: policy.CapEmbeddings}
 	Models          = Endpoint{Name: "models"}
+	// The Responses and Messages APIs need the chat capability: they are
+	// chat completions in another shape (docs/interfaces.md).
+	Responses           = Endpoint{Name: "responses", Capability: policy.CapChat, Streams: true, Protocol: ProtocolResponses}
+	Messages            = Endpoint{Name: "messages", Capability: policy.CapChat, Streams: true, Protocol: ProtocolAnthropic}
+	MessagesCountTokens = Endpoint{Name: "messages.count_tokens", Capability: policy.CapChat, Protocol: ProtocolAnthropic}
 	// Unknown is the endpoint of a request no route takes: an unknown
 	// path, a method its path does not have, a path not in canonical
 	// form. It is answered and recorded like any other (Unrouted).
@@ -118,6 +132,9 @@ type Exchange struct {
 	// for the exchange's life only, never recorded, kept or previewed.
 	pseudonyms *content.Pseudonyms
 
+	// protocol translates the answer for an endpoint with a Protocol.
+	protocol *protocolWriter
+
 	ApprovalID     string        // the approval the request needed, if it did
 	ApprovalReason policy.Reason // what came of it
 
@@ -125,6 +142,13 @@ type Exchange struct {
 	// forwarded, once Warden's own rewrites (max_tokens) and content
 	// controls have changed it. The record's prompt_hash is of Received.
 	Received []byte
+
+	// Trace is the exchange's span (with Env.Tracing): TraceParent is the
+	// client's span it continues (zero if none), UpstreamSpan the upstream
+	// call's, whose traceparent the upstream receives.
+	Trace        telemetry.SpanContext
+	TraceParent  [8]byte
+	UpstreamSpan telemetry.SpanContext
 
 	// AskedRoute is, for the Unknown endpoint, what the request asked for
 	// (the record's route): bounded, and never the raw path.

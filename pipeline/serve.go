@@ -11,6 +11,7 @@ import (
 
 	"github.com/wardenhq/warden/auditlog"
 	"github.com/wardenhq/warden/internal/httperr"
+	"github.com/wardenhq/warden/telemetry"
 )
 
 // Observer sees every exchange once it is over, whatever its outcome: the
@@ -39,7 +40,18 @@ func Serve(env func() *Env, ep Endpoint, h Handler, observe Observer) http.Handl
 			}
 		}
 		x.ClientIP = ClientIP(r, e.TrustedProxies)
+		if e.Tracing {
+			if parent, ok := telemetry.ParseTraceparent(r.Header.Get("Traceparent")); ok {
+				x.Trace, x.TraceParent = parent.Child(), parent.SpanID
+			} else {
+				x.Trace = telemetry.NewRoot()
+			}
+		}
 		x.target = routeTarget(r)
+		if ep.Protocol != "" {
+			x.protocol = &protocolWriter{ResponseWriter: w, proto: ep.Protocol}
+			w = x.protocol
+		}
 		sw := newStatusWriter(w, x.ID, e.WriteStall)
 		// A response the handler writes itself is released here, at its
 		// first byte, unless it was released already.
@@ -64,6 +76,9 @@ func Serve(env func() *Env, ep Endpoint, h Handler, observe Observer) http.Handl
 				x.release(r.Context(), x.Status, nil, nil)
 			}
 			sw.finish()
+			if x.protocol != nil {
+				x.protocol.finish()
+			}
 			if observe != nil {
 				observe(x)
 			}

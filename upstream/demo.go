@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -33,6 +34,10 @@ type demoRequest struct {
 	Prompt any  `json:"prompt"`
 	Input  any  `json:"input"`
 	Stream bool `json:"stream"`
+	// EncodingFormat "base64" asks for each embedding as the base64 of its
+	// little-endian float32s (what the openai npm SDK and LangChain ask
+	// for); otherwise floats.
+	EncodingFormat string `json:"encoding_format"`
 }
 
 func (Demo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -53,7 +58,7 @@ func (Demo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/completions":
 		demoAnswer(w, r, req.Model, "text_completion", demoReply(fmt.Sprint(req.Prompt)), req.Stream)
 	case "/embeddings":
-		demoEmbeddings(w, req.Model, req.Input)
+		demoEmbeddings(w, req.Model, req.Input, req.EncodingFormat == "base64")
 	default:
 		httperr.Write(w, httperr.New(http.StatusNotFound, "unknown_endpoint", "the demo model does not serve this endpoint"))
 	}
@@ -149,7 +154,7 @@ func demoAnswer(w http.ResponseWriter, r *http.Request, model, object, text stri
 
 // demoEmbeddings returns a deterministic unit vector per input, derived from
 // its SHA-256, so equal inputs embed equally.
-func demoEmbeddings(w http.ResponseWriter, model string, input any) {
+func demoEmbeddings(w http.ResponseWriter, model string, input any, b64 bool) {
 	var inputs []string
 	switch v := input.(type) {
 	case string:
@@ -161,11 +166,25 @@ func demoEmbeddings(w http.ResponseWriter, model string, input any) {
 	}
 	data := make([]any, len(inputs))
 	for i, in := range inputs {
-		data[i] = map[string]any{"object": "embedding", "index": i, "embedding": demoVector(in, 16)}
+		var e any = demoVector(in, 16)
+		if b64 {
+			e = float32Base64(e.([]float64))
+		}
+		data[i] = map[string]any{"object": "embedding", "index": i, "embedding": e}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": data, "model": model,
 		"usage": map[string]int{"prompt_tokens": len(inputs), "total_tokens": len(inputs)}})
+}
+
+// float32Base64 is v as OpenAI's encoding_format "base64" sends it: the
+// base64 of its values as little-endian float32s.
+func float32Base64(v []float64) string {
+	b := make([]byte, 0, 4*len(v))
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(float32(x)))
+	}
+	return base64.StdEncoding.EncodeToString(b)
 }
 
 func demoVector(s string, n int) []float64 {

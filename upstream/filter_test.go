@@ -203,3 +203,33 @@ func TestFilterBodyLogprobsAndGarbage(t *testing.T) {
 		t.Errorf("a non-JSON answer: %v", err)
 	}
 }
+
+// BenchmarkStreamFirstText: the response filter's work, under the
+// hipaa_safe_harbor preset (the name model included), from a stream's
+// first event to the first text it releases: the role event, then
+// token-sized text events until the 64-byte hold-back lets text out. What
+// a redacted stream adds to the time to first byte is this work plus the
+// wait for those tokens (docs/performance.md).
+func BenchmarkStreamFirstText(b *testing.B) {
+	tokens := strings.Fields("Mrs. Alvarez was admitted on March 3 with chest pain; her daughter can be reached at the number on file and the")
+	events := [][]byte{[]byte(ev(`{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}`) + "\n\n")}
+	for _, tok := range tokens {
+		events = append(events, []byte(ev(`{"index":0,"delta":{"content":" `+tok+`"},"finish_reason":null}`)+"\n\n"))
+	}
+	p := content.NewPolicy(content.PolicyOptions{Actions: content.ExpandPII(map[string]content.Action{"hipaa_safe_harbor": content.Redact})})
+	var n int
+	b.ReportAllocs()
+	for b.Loop() {
+		f := newFilterStream(io.NopCloser(bytes.NewReader(nil)), &Outcome{Filter: p.NewSession()})
+		n = 0
+		for _, e := range events {
+			n++
+			f.scan(e)
+			if bytes.Contains(f.out, []byte(`"content":"`)) && !bytes.Contains(f.out, []byte(`"content":""`)) {
+				break
+			}
+			f.out = f.out[:0]
+		}
+	}
+	b.ReportMetric(float64(n), "events")
+}

@@ -164,23 +164,24 @@ func TestRunCounts(t *testing.T) {
 	}))
 	defer srv.Close()
 	get := func(path string) Requester {
-		return func(ctx context.Context) (int, error) {
+		return func(ctx context.Context) (int, time.Time, error) {
 			req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
 			if err != nil {
-				return 0, err
+				return 0, time.Time{}, err
 			}
 			resp, err := srv.Client().Do(req)
 			if err != nil {
-				return 0, err
+				return 0, time.Time{}, err
 			}
+			first := time.Now()
 			resp.Body.Close()
-			return resp.StatusCode, nil
+			return resp.StatusCode, first, nil
 		}
 	}
 	cfg := Config{Rate: 500, Warmup: 20 * time.Millisecond, Duration: 60 * time.Millisecond}
 
 	r := Run(context.Background(), cfg, get("/"))
-	if r.Sent != 30 || r.OK != 30 || r.Failed() != 0 || r.Latency.N != 30 || r.Lag.N != 30 {
+	if r.Sent != 30 || r.OK != 30 || r.Failed() != 0 || r.Latency.N != 30 || r.Lag.N != 30 || r.TTFB.N != 30 {
 		t.Errorf("Run / = %+v, want 30 sent, all OK", r)
 	}
 	r = Run(context.Background(), cfg, get("/bad"))

@@ -12,9 +12,10 @@ import (
 const DefaultMaxInFlight = 4096
 
 // A Requester performs one request to completion (including reading the whole
-// response body) and returns its HTTP status code, or an error if no response
-// was received.
-type Requester func(ctx context.Context) (status int, err error)
+// response body) and returns its HTTP status code and when the first byte of
+// the response body arrived (the zero time if it does not measure it), or an
+// error if no response was received.
+type Requester func(ctx context.Context) (status int, firstByte time.Time, err error)
 
 // Config describes one open-loop run.
 type Config struct {
@@ -52,6 +53,12 @@ type Result struct {
 	Lags []time.Duration
 	// Lag summarizes Lags.
 	Lag Summary
+	// TTFBs are the sorted times to first byte of the 2xx responses whose
+	// Requester measured it, from the intended send time to the first byte
+	// of the response body.
+	TTFBs []time.Duration
+	// TTFB summarizes TTFBs.
+	TTFB Summary
 	// Elapsed runs from the first intended send time of the window to the
 	// last completion of a request of the window.
 	Elapsed time.Duration
@@ -90,9 +97,11 @@ func Merge(rs ...Result) Result {
 		m.Elapsed += r.Elapsed
 		m.Latencies = append(m.Latencies, r.Latencies...)
 		m.Lags = append(m.Lags, r.Lags...)
+		m.TTFBs = append(m.TTFBs, r.TTFBs...)
 	}
 	m.Latency = Summarize(m.Latencies)
 	m.Lag = Summarize(m.Lags)
+	m.TTFB = Summarize(m.TTFBs)
 	return m
 }
 
@@ -116,6 +125,7 @@ type record struct {
 	status  int
 	err     error
 	latency time.Duration // from the intended send time to completion
+	ttfb    time.Duration // from the intended send time to the first body byte (0: not measured)
 	done    time.Duration // completion, as an offset from the start
 }
 
@@ -155,9 +165,12 @@ func Run(ctx context.Context, cfg Config, do Requester) Result {
 		go func() {
 			defer wg.Done()
 			defer inFlight.Add(-1)
-			status, err := do(ctx)
+			status, first, err := do(ctx)
 			done := time.Since(start)
 			r := record{status: status, err: err, latency: done - at, done: done, outcome: ok}
+			if !first.IsZero() {
+				r.ttfb = max(first.Sub(start)-at, 1)
+			}
 			switch {
 			case err != nil:
 				r.outcome = failed
@@ -177,12 +190,16 @@ func Run(ctx context.Context, cfg Config, do Requester) Result {
 func summarize(cfg Config, recs []record, begin time.Duration, lags []time.Duration) Result {
 	res := Result{Rate: cfg.Rate, Duration: cfg.Duration, Sent: len(recs)}
 	lat := make([]time.Duration, 0, len(recs))
+	var ttfb []time.Duration
 	var last time.Duration
 	for _, r := range recs {
 		switch r.outcome {
 		case ok:
 			res.OK++
 			lat = append(lat, r.latency)
+			if r.ttfb > 0 {
+				ttfb = append(ttfb, r.ttfb)
+			}
 		case badCode:
 			res.BadCode++
 			if res.Codes == nil {
@@ -204,5 +221,6 @@ func summarize(cfg Config, recs []record, begin time.Duration, lags []time.Durat
 	}
 	res.Latencies, res.Latency = lat, Summarize(lat)
 	res.Lags, res.Lag = lags, Summarize(lags)
+	res.TTFBs, res.TTFB = ttfb, Summarize(ttfb)
 	return res
 }

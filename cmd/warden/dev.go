@@ -117,10 +117,11 @@ Warden is running in DEVELOPMENT mode (self-signed certificate, built-in demo mo
   CA cert    %s
 
 Try it:
-  export OPENAI_BASE_URL=%s OPENAI_API_KEY=%s SSL_CERT_FILE=%s
+  export OPENAI_BASE_URL=%s OPENAI_API_KEY=%s
+  export SSL_CERT_FILE=%s NODE_EXTRA_CA_CERTS=%s   # Python, Go, curl; Node.js
   curl --cacert %s $OPENAI_BASE_URL/chat/completions -H "Authorization: Bearer $OPENAI_API_KEY" \
     -H 'Content-Type: application/json' -d '{"model":"demo","messages":[{"role":"user","content":"Hello"}]}'
 
-`, url, key, cert, url, key, cert, cert)
+`, url, key, cert, url, key, cert, cert, cert)
 	return nil
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 
@@ -19,6 +21,9 @@ import (
 func loadConfig(cmd *cobra.Command) (*config.Config, string, error) {
 	path, _ := cmd.Flags().GetString("config")
 	c, err := config.Load(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, path, &exitError{exitUsage, fmt.Errorf("no config file %s (set --config or $WARDEN_CONFIG): try \"warden serve --dev\" for a demo with no config, or \"warden init\" to create one", path)}
+	}
 	if err != nil {
 		return nil, path, &exitError{exitUsage, err}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -96,10 +97,40 @@ func newVersion() *cobra.Command {
 		Short: "print the version",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(cmd.OutOrStdout(), "warden %s\n", version)
+			fmt.Fprintln(cmd.OutOrStdout(), versionLine())
 			return nil
 		},
 	}
+}
+
+// versionLine says which Warden this is: the version set at build time
+// (or the module's, for `go install ...@version`), the VCS revision and
+// time the build info records, and whether the tree was modified.
+func versionLine() string {
+	v, extra := version, ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		var rev, at, dirty string
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value[:min(12, len(s.Value))]
+			case "vcs.time":
+				at = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					dirty = ", modified"
+				}
+			}
+		}
+		if rev != "" {
+			extra = fmt.Sprintf(" (revision %s, %s%s)", rev, at, dirty)
+		}
+		extra += " " + bi.GoVersion
+	}
+	return "warden " + v + extra
 }
 
 // noArgs and exactArgs report argument mistakes as usage errors.

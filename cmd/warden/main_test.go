@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -162,8 +163,17 @@ func TestKeysLifecycle(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	if code, out, _ := cli(t, "version"); code != 0 || !strings.HasPrefix(out, "warden ") {
+	if code, out, _ := cli(t, "version"); code != 0 || !strings.HasPrefix(out, "warden ") || !strings.Contains(out, runtime.Version()) {
 		t.Fatalf("%d %q", code, out)
+	}
+}
+
+// TestServeWithoutConfig: with no config file, serve says in one line
+// what to do instead (--dev, or warden init), with exit code 2.
+func TestServeWithoutConfig(t *testing.T) {
+	code, _, stderr := cli(t, "serve", "--config", filepath.Join(t.TempDir(), "warden.yaml"))
+	if code != 2 || !strings.Contains(stderr, "warden serve --dev") || !strings.Contains(stderr, "warden init") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Fatalf("%d %q", code, stderr)
 	}
 }
 
@@ -231,7 +241,7 @@ func TestDevWelcomeRevokesEarlierKeys(t *testing.T) {
 			live++
 		}
 	}
-	if len(keys) != 3 || live != 1 || !strings.Contains(out.String(), "wdn_") {
+	if len(keys) != 3 || live != 1 || !strings.Contains(out.String(), "wdn_") || !strings.Contains(out.String(), "NODE_EXTRA_CA_CERTS=") {
 		t.Fatalf("%d keys, %d live", len(keys), live)
 	}
 }

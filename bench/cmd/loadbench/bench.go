@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/wardenhq/warden/bench/loadgen"
@@ -19,6 +22,18 @@ type row struct {
 	fixed   loadgen.Result // at the fixed rate
 	max     float64        // highest sustained rate, with -max
 	atLimit bool           // the -max search stopped at -max-limit
+	ticks   uint64         // CPU time of the process under test over the fixed-rate rounds, in clock ticks
+	sent    int            // requests of those rounds, warm-up included
+	peakRSS int64          // the process's peak resident set, in bytes
+}
+
+// cpuPerRequest is the CPU time the process under test spent per request
+// at the fixed rate (0 if there is no process or /proc).
+func (r *row) cpuPerRequest() time.Duration {
+	if r.pid == 0 || r.sent == 0 {
+		return 0
+	}
+	return time.Duration(r.ticks) * (time.Second / clockTicks) / time.Duration(r.sent)
 }
 
 // setup describes how the benchmark ran, for the report.
@@ -36,6 +51,7 @@ type bench struct {
 	setup
 	pin   *pinning
 	meter *meter
+	certs *certs // nil: plain HTTP
 	crit  loadgen.Criteria
 }
 
@@ -70,6 +86,11 @@ func runBench(ctx context.Context, o options) error {
 		logf("keeping %s", dir)
 	} else {
 		defer os.RemoveAll(dir)
+	}
+	if o.tls {
+		if b.certs, err = newCerts(dir); err != nil {
+			return err
+		}
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -162,37 +183,55 @@ func (b *bench) startServer(name, cpu string, argv ...string) (*server, error) {
 // returns its row and the server's process, if any. A failure to start is
 // recorded in the row.
 func (b *bench) startTarget(ctx context.Context, name, dir, upstreamURL, self string) (*row, *proc) {
-	r := &row{target: target{name: name, key: "bench"}}
-	switch name {
-	case "direct":
-		r.label, r.url = "direct (no proxy)", upstreamURL
-	case "floor":
-		r.label = "floor: bare httputil.ReverseProxy"
-		s, err := b.startServer("floor", b.pin.proxyCPU(), self, "floor", "-listen", "127.0.0.1:0", "-upstream", upstreamURL)
+	base, stream := strings.CutSuffix(name, "-stream")
+	r := &row{target: target{name: name, key: "bench", stream: stream}}
+	scheme := "http://"
+	if b.certs != nil {
+		scheme, r.tls = "https://", b.certs.clientConfig()
+	}
+	streamed := ""
+	if stream {
+		streamed = ", streamed"
+	}
+	switch {
+	case base == "direct":
+		r.label, r.url, r.tls = "direct (no proxy, plain HTTP)"+streamed, upstreamURL, nil
+	case base == "floor":
+		r.label = "floor: bare httputil.ReverseProxy" + streamed
+		argv := []string{self, "floor", "-listen", "127.0.0.1:0", "-upstream", upstreamURL}
+		if b.certs != nil {
+			argv = append(argv, "-tls-cert", b.certs.certFile, "-tls-key", b.certs.keyFile)
+		}
+		s, err := b.startServer("floor", b.pin.proxyCPU(), argv...)
 		if err != nil {
 			r.err = err
 			return r, nil
 		}
-		r.url = "http://" + s.addr
+		r.url, r.pid = scheme+s.addr, s.cmd.Process.Pid
 		return r, s.proc
-	case "warden", "warden-async":
-		durability := "sync"
-		r.label = "Warden (audit durability sync)"
-		if name == "warden-async" {
-			r.label, durability = "Warden (audit durability async)", "async"
+	default:
+		v, ok := variants[name]
+		if !ok {
+			r.err = fmt.Errorf("unknown target %q (want one of %s)", name, strings.Join(targetNames(), ", "))
+			return r, nil
 		}
-		w, err := startWarden(ctx, filepath.Join(dir, name), b.wardenBin, upstreamURL, durability, b.pin)
+		r.label, r.stream = v.label, v.stream
+		w, err := startWarden(ctx, filepath.Join(dir, name), b.wardenBin, upstreamURL, v, b.certs, b.pin)
 		if err != nil {
 			r.err = err
 			return r, nil
 		}
 		b.meter.add(w.cmd.Process.Pid)
-		r.url, r.key = w.url, w.key
+		r.url, r.key, r.pid = w.url, w.key, w.cmd.Process.Pid
 		return r, w.proc
-	default:
-		r.err = fmt.Errorf("unknown target %q (want direct, floor or warden)", name)
 	}
 	return r, nil
+}
+
+// targetNames are the targets -targets accepts.
+func targetNames() []string {
+	names := []string{"direct", "direct-stream", "floor", "floor-stream"}
+	return append(names, slices.Sorted(maps.Keys(variants))...)
 }
 
 // measureFixed measures the targets at the fixed rate in o.count rounds,
@@ -207,7 +246,11 @@ func (b *bench) measureFixed(ctx context.Context, rows []*row) {
 				continue
 			}
 			logf("%s: round %d: %v RPS for %v after %v warm-up", r.name, round+1, b.rate, b.duration, b.warmup)
+			t0 := procTicks(r.pid)
 			res, load := b.measure(ctx, r, cfg)
+			r.ticks += procTicks(r.pid) - t0
+			r.sent += loadgen.Schedule{Rate: b.rate}.Count(b.warmup + b.duration)
+			r.peakRSS = max(r.peakRSS, peakRSS(r.pid))
 			rounds[i] = append(rounds[i], res)
 			b.runLoad = max(b.runLoad, load)
 		}

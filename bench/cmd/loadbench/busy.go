@@ -109,3 +109,25 @@ func procTicks(pid int) uint64 {
 	stime, _ := strconv.ParseUint(f[12], 10, 64)
 	return utime + stime
 }
+
+// clockTicks is the unit of /proc's CPU times (USER_HZ, 100 on Linux).
+const clockTicks = 100
+
+// peakRSS returns the peak resident set (VmHWM) of process pid in bytes, or
+// 0 if it cannot be read.
+func peakRSS(pid int) int64 {
+	if pid == 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}

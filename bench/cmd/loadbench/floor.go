@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"net/http"
@@ -26,10 +27,18 @@ func runFloor(args []string) error {
 	fs := flag.NewFlagSet("floor", flag.ExitOnError)
 	listen := fs.String("listen", "127.0.0.1:0", "listen `address`")
 	upstream := fs.String("upstream", "", "upstream base `URL`")
+	certFile := fs.String("tls-cert", "", "serve TLS with this certificate `file` (and -tls-key)")
+	keyFile := fs.String("tls-key", "", "the certificate's key `file`")
 	fs.Parse(args)
 	u, err := url.Parse(*upstream)
 	if err != nil || u.Host == "" {
 		return fmt.Errorf("floor: bad -upstream %q", *upstream)
 	}
-	return serve(*listen, floorProxy(u))
+	var tc *tls.Config
+	if *certFile != "" {
+		if tc, err = serverConfig(*certFile, *keyFile); err != nil {
+			return fmt.Errorf("floor: %w", err)
+		}
+	}
+	return serve(*listen, floorProxy(u), tc)
 }

@@ -10,7 +10,7 @@
 //
 // Usage, from the repository root:
 //
-//	go run ./bench/cmd/loadbench [-rate 1000] [-duration 5s] [-targets direct,floor,warden] [-max] [-short]
+//	go run ./bench/cmd/loadbench [-rate 1000] [-duration 5s] [-targets direct,floor,warden-full] [-max] [-short|-long] [-tls=false]
 //
 // The subcommands "upstream" and "floor" run the upstream and the floor
 // proxy; the benchmark starts them itself.
@@ -42,6 +42,7 @@ type options struct {
 	genProcs    int
 	wardenBin   string
 	keep        bool
+	tls         bool
 }
 
 func main() {
@@ -79,7 +80,9 @@ func parseFlags(args []string) options {
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "measured `time` per target at -rate")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured warm-up `time` before each measurement")
 	fs.IntVar(&o.count, "count", 3, "`rounds` at -rate, interleaved across targets and pooled")
-	targets := fs.String("targets", "direct,floor,warden,warden-async", "comma-separated `targets`: direct, floor, warden (audit durability sync), warden-async")
+	targets := fs.String("targets", "direct,floor,warden,warden-async,warden-full", "comma-separated `targets`: "+strings.Join(targetNames(), ", ")+
+		" (docs/performance.md says what each switches on)")
+	fs.BoolVar(&o.tls, "tls", true, "the floor and Warden serve TLS 1.3 (a certificate made for the run)")
 	fs.BoolVar(&o.max, "max", false, "also search each target's maximum sustained rate")
 	fs.Float64Var(&o.maxLimit, "max-limit", 64000, "highest `rate` the -max search tries")
 	fs.DurationVar(&o.maxDuration, "max-duration", 2*time.Second, "measured `time` per step of the -max search")
@@ -90,7 +93,21 @@ func parseFlags(args []string) options {
 	fs.StringVar(&o.wardenBin, "warden-bin", "", "use this warden `binary` instead of building ./cmd/warden")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (Warden's config, data and logs)")
 	short := fs.Bool("short", false, "shorter runs, for a quick check")
+	long := fs.Bool("long", false, "one 60 s round per target after 5 s of warm-up (the issue's measurement)")
 	fs.Parse(args)
+	if *long {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["duration"] {
+			o.duration = time.Minute
+		}
+		if !set["warmup"] {
+			o.warmup = 5 * time.Second
+		}
+		if !set["count"] {
+			o.count = 1
+		}
+	}
 	if *short {
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,17 +16,51 @@ import (
 )
 
 // wardenConfig is the gateway's configuration for the benchmark: one model
-// routed to the benchmark upstream and one role that may use it.
+// routed to the benchmark upstream and one role that may use it, plus what
+// the variant switches on.
 const wardenConfig = `version: 1
 data_dir: %[1]s/data
-server: {listen: "127.0.0.1:0"}
+server: {listen: "127.0.0.1:0"%[4]s}
 kms: {provider: local, local: {key_file: %[1]s/keys/master.key}}
 storage: {driver: sqlite}
 %[2]sroles:
-  - {name: bench, models: ["*"], capabilities: [chat, completions, embeddings, stream]}
+  - {name: bench, models: ["*"], capabilities: [chat, completions, embeddings, stream]%[5]s}
+classifications:
+  - {name: bench, store: %[6]s, retention: 30d}
 models:
-  - {name: bench-model, upstream: {url: "%[3]s/v1", model: "upstream-model"}}
+  - {name: bench-model, classification: bench, upstream: {url: "%[3]s/v1", model: "upstream-model"}}
+%[7]s`
+
+// everything is the content policy of the "every feature" variants: the
+// personal data of HIPAA's Safe Harbor list (the name model included) and
+// secrets, in requests and responses, and injection screening.
+const everything = `content:
+  request:
+    pii: {hipaa_safe_harbor: redact, secret: block}
+    injection: flag
+  response:
+    pii: {hipaa_safe_harbor: redact, secret: block}
 `
+
+// variant is one way of configuring Warden for the benchmark.
+type variant struct {
+	label      string
+	durability string // audit.durability
+	store      string // the model's classification: full or hash_only
+	every      bool   // every feature: content policy and a rate limit
+	stream     bool   // streamed requests
+}
+
+// variants are the Warden targets: the issue's configurations.
+var variants = map[string]variant{
+	"warden":              {"Warden (sync, hash_only)", "sync", "hash_only", false, false},
+	"warden-async":        {"Warden (async, hash_only)", "async", "hash_only", false, false},
+	"warden-store":        {"Warden (sync, store: full)", "sync", "full", false, false},
+	"warden-store-async":  {"Warden (async, store: full)", "async", "full", false, false},
+	"warden-full":         {"Warden, every feature (sync, full, PII both ways, injection, limit)", "sync", "full", true, false},
+	"warden-full-stream":  {"Warden, every feature, streamed", "sync", "full", true, true},
+	"warden-async-stream": {"Warden (async, hash_only), streamed", "async", "hash_only", false, true},
+}
 
 // warden is a running Warden gateway and the API key to call it with.
 type warden struct {
@@ -35,9 +70,10 @@ type warden struct {
 }
 
 // startWarden builds Warden (unless bin is set), prepares a configuration in
-// dir that routes to upstreamURL, creates an API key and starts the gateway
-// with GOMAXPROCS=1 pinned to the proxy CPU.
-func startWarden(ctx context.Context, dir, bin, upstreamURL, durability string, pin *pinning) (*warden, error) {
+// dir that routes to upstreamURL as v says, creates an API key and starts
+// the gateway with GOMAXPROCS=1 pinned to the proxy CPU, serving TLS with
+// tc's certificate unless tc is nil.
+func startWarden(ctx context.Context, dir, bin, upstreamURL string, v variant, tc *certs, pin *pinning) (*warden, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -53,10 +89,19 @@ func startWarden(ctx context.Context, dir, bin, upstreamURL, durability string, 
 	}
 	audit := ""
 	if _, err := os.Stat(filepath.Join(home, "keys", "audit.key")); err == nil {
-		audit = fmt.Sprintf("audit: {signing_key_file: %s/keys/audit.key, durability: %s}\n", home, durability)
+		audit = fmt.Sprintf("audit: {signing_key_file: %s/keys/audit.key, durability: %s}\n", home, v.durability)
+	}
+	tlsCfg, scheme := "", "http"
+	if tc != nil {
+		tlsCfg, scheme = fmt.Sprintf(", tls: {cert_file: %s, key_file: %s}", tc.certFile, tc.keyFile), "https"
+	}
+	limits, policy := "", ""
+	if v.every {
+		limits = ", limits: {requests_per_minute: 10000000, tokens_per_minute: 1000000000}"
+		policy = everything
 	}
 	cfg := filepath.Join(home, "warden.yaml")
-	if err := os.WriteFile(cfg, fmt.Appendf(nil, wardenConfig, home, audit, upstreamURL), 0o600); err != nil {
+	if err := os.WriteFile(cfg, fmt.Appendf(nil, wardenConfig, home, audit, upstreamURL, tlsCfg, limits, v.store, policy), 0o600); err != nil {
 		return nil, err
 	}
 	out, err := runWarden(ctx, bin, "keys", "create", "--config", cfg, "--name", "bench", "--role", "bench", "--json")
@@ -75,8 +120,8 @@ func startWarden(ctx context.Context, dir, bin, upstreamURL, durability string, 
 	if err != nil {
 		return nil, err
 	}
-	w := &warden{proc: p, url: "http://" + addr, key: created.Key}
-	if err := w.waitReady(30 * time.Second); err != nil {
+	w := &warden{proc: p, url: scheme + "://" + addr, key: created.Key}
+	if err := w.waitReady(30*time.Second, tc.clientConfig()); err != nil {
 		p.stop()
 		return nil, err
 	}
@@ -111,9 +156,9 @@ func runWarden(ctx context.Context, bin string, args ...string) ([]byte, error) 
 }
 
 // waitReady polls GET /readyz until it answers 200.
-func (w *warden) waitReady(timeout time.Duration) error {
+func (w *warden) waitReady(timeout time.Duration, tc *tls.Config) error {
 	deadline := time.Now().Add(timeout)
-	client := &http.Client{Timeout: time.Second}
+	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: tc}}
 	last := "no answer"
 	for time.Now().Before(deadline) {
 		select {
