@@ -96,3 +96,32 @@ pii-eval: ## per-entity precision, recall and over-redaction of the PII detector
 	@$(GO) run ./content/cmd/piieval content/testdata/pii/handwritten2.jsonl
 	@echo; echo "== the name model alone (content/ner: held-out split, hand-labelled file)"
 	@$(GO) run ./content/ner/cmd/eval content/ner/testdata/heldout.jsonl content/ner/testdata/hand.jsonl
+
+# The prompt-injection classifier (content/inject; docs/content.md, "Prompt
+# injection"): injection-train regenerates Warden's own data
+# (content/testdata/injection, fixed seed) and trains the embedded weights
+# from it and the shared data in INJ_DATA; injection-eval prints the ROC
+# table and per-technique recall on the held-out split, which training
+# never reads; injection-check trains twice and compares the weights with
+# the committed ones byte for byte.
+INJ_DATA  ?= ../shared/data
+INJ_SEED  ?= 1
+INJ_TRAIN ?= $(INJ_DATA)/injection-train.jsonl,$(INJ_DATA)/injection-dev.jsonl@3,content/testdata/injection/train.jsonl,content/testdata/injection/calib.jsonl,content/testdata/injection/hand.jsonl
+INJ_HELD  ?= $(INJ_DATA)/injection-train.jsonl,content/testdata/injection/heldout.jsonl,content/testdata/injection/hand-heldout.jsonl
+.PHONY: injection-data injection-train injection-eval injection-check
+injection-data: ## regenerate content/testdata/injection's train, calib and heldout files (deterministic)
+	$(GO) run ./content/cmd/injgen -seed $(INJ_SEED) -out content/testdata/injection
+
+injection-train: injection-data ## train content/inject/model.bin (deterministic) from INJ_DATA and content/testdata/injection
+	$(GO) run ./content/cmd/injtrain -seed $(INJ_SEED) -data $(INJ_TRAIN) -out content/inject/model.bin
+
+injection-eval: ## ROC table, recall per technique and false positives per kind of benign text on the held-out split
+	@$(GO) run ./content/cmd/injeval -data $(INJ_HELD)
+
+injection-check: ## train twice; both runs must reproduce the committed weights byte for byte
+	@mkdir -p bin
+	$(GO) run ./content/cmd/injtrain -seed $(INJ_SEED) -data $(INJ_TRAIN) -out bin/inject-1.bin > /dev/null
+	$(GO) run ./content/cmd/injtrain -seed $(INJ_SEED) -data $(INJ_TRAIN) -out bin/inject-2.bin > /dev/null
+	cmp bin/inject-1.bin bin/inject-2.bin
+	cmp bin/inject-1.bin content/inject/model.bin
+	@echo "injection-check: identical weights"

@@ -219,10 +219,10 @@ type ContentStage struct {
 	PII  map[string]string `yaml:"pii"`
 	Deny []DenyRule        `yaml:"deny"`
 	// Injection screening: block, flag, shadow (record what block would
-	// block, blocking nothing) or off (the default), from a score of
-	// InjectionThreshold (default content.InjectionThreshold); texts a
-	// tool supplied from InjectionToolThreshold (default
-	// content.InjectionToolThreshold).
+	// block, blocking nothing) or off (the default), from a calibrated
+	// probability of InjectionThreshold, in (0,1] (0: the default,
+	// content.InjectionThreshold); texts a tool supplied from
+	// InjectionToolThreshold (0: the default, content.InjectionToolThreshold).
 	Injection              string  `yaml:"injection"`
 	InjectionThreshold     float64 `yaml:"injection_threshold"`
 	InjectionToolThreshold float64 `yaml:"injection_tool_threshold"`

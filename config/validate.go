@@ -808,8 +808,8 @@ func validateStage(v *validator, path string, stage *ContentStage, request bool)
 	if !request && (stage.InjectionSources != nil || stage.InjectionToolThreshold != 0) {
 		v.add(path+".injection_sources", "injection screening applies to requests; set it under request")
 	}
-	if t := stage.InjectionThreshold; t < 0 || t > 10 {
-		v.add(path+".injection_threshold", "must be between 0 (the default, 1) and 10")
+	if t := stage.InjectionThreshold; t < 0 || t > 1 {
+		v.add(path+".injection_threshold", "must be between 0 (the default, content.InjectionThreshold) and 1: a probability")
 	}
 	for _, f := range []struct {
 		name  string

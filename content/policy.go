@@ -53,8 +53,9 @@ type PolicyOptions struct {
 	Deny         []*DenyRule
 	PhoneRegions []string // national phone numbers are tried in these regions (default US)
 	HashKey      []byte   // for Hash: a key only the KMS holds
-	// Injection screening: Allow (off), Flag or Block, from a score of
-	// InjectionThreshold (0: the default, content.InjectionThreshold);
+	// Injection screening: Allow (off), Flag or Block, from a
+	// probability of InjectionThreshold (0: the default,
+	// content.InjectionThreshold);
 	// texts a tool supplied from InjectionToolThreshold (0: the default,
 	// content.InjectionToolThreshold). With InjectionShadow, what Block
 	// would block is counted with action "shadow" and nothing is blocked
@@ -254,13 +255,6 @@ func ParseOrigin(name string) (Origin, bool) {
 
 // OriginNames are the origins' names, in order.
 func OriginNames() []string { return originNames[:] }
-
-// InjectionToolThreshold is the default threshold for texts a tool
-// supplied (tool results, where agents are hijacked).
-//
-// TODO(issue 16): the classifier's injection.go defines it (lower than
-// InjectionThreshold); this stand-in goes at merge.
-const InjectionToolThreshold = InjectionThreshold
 
 // ScreensOrigin reports whether the policy screens texts of origin for
 // injection.

@@ -1,0 +1,180 @@
+// Command injeval measures the embedded prompt-injection classifier on
+// the held-out split (make injection-eval): recall and false-positive
+// rate per threshold (a ROC table), recall per attack technique, false
+// positives per kind of benign text, and the figures at the default
+// thresholds for user text and for tool results.
+//
+//	go run ./content/cmd/injeval -data ../shared/data/injection-train.jsonl,content/testdata/injection/heldout.jsonl
+//
+// Public rows count in the held-out split by their source
+// (content/inject/injdata); generated and hand-written rows by their
+// split field. -split calib measures the calibration split instead.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/wardenhq/warden/content"
+	"github.com/wardenhq/warden/content/inject/injdata"
+)
+
+func main() {
+	data := flag.String("data", "../shared/data/injection-train.jsonl,content/testdata/injection/heldout.jsonl,content/testdata/injection/hand-heldout.jsonl", "comma-separated JSON-lines files of labelled texts")
+	split := flag.String("split", "heldout", "which split to measure (all: every row)")
+	misses := flag.Bool("v", false, "print the misses and false positives at the default threshold")
+	flag.Parse()
+	rows, err := injdata.ReadAll(*data)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "injeval:", err)
+		os.Exit(1)
+	}
+	type scored struct {
+		injdata.Row
+		p   float64
+		cat string
+	}
+	var rs []scored
+	for _, r := range rows {
+		if r.Split != *split && *split != "all" {
+			continue
+		}
+		p, sig := content.ScoreInjection([]byte(r.Text))
+		c := ""
+		if len(sig) > 0 {
+			c = sig[0].Name
+		}
+		if r.Category == "" {
+			r.Category = "public:" + short(r.Source)
+		}
+		rs = append(rs, scored{r, p, c})
+	}
+	var pos, neg int
+	for _, r := range rs {
+		if r.Injection {
+			pos++
+		} else {
+			neg++
+		}
+	}
+	fmt.Printf("%s split: %d attacks, %d benign\n\n", *split, pos, neg)
+	fmt.Println("| threshold | recall | false-positive rate | precision |")
+	fmt.Println("|---|---|---|---|")
+	for _, th := range []float64{0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95} {
+		tp, fp := 0, 0
+		for _, r := range rs {
+			if r.p >= th {
+				if r.Injection {
+					tp++
+				} else {
+					fp++
+				}
+			}
+		}
+		mark := ""
+		switch th {
+		case content.InjectionThreshold:
+			mark = " (default)"
+		case content.InjectionToolThreshold:
+			mark = " (tool results)"
+		}
+		fmt.Printf("| %.2f%s | %.3f | %.3f | %.3f |\n", th, mark, ratio(tp, pos), ratio(fp, neg), ratio(tp, tp+fp))
+	}
+	groups := map[string][2]int{} // category -> {hits, total}
+	for _, r := range rs {
+		k := r.Category
+		g := groups[k]
+		g[1]++
+		if (r.p >= content.InjectionThreshold) == r.Injection {
+			g[0]++
+		}
+		groups[k] = g
+	}
+	var keys []string
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Printf("\nPer category at the default threshold (%.2f): attacks: recall; benign: share passed\n\n", content.InjectionThreshold)
+	fmt.Println("| category | label | n | recall / passed |")
+	fmt.Println("|---|---|---|---|")
+	for _, k := range keys {
+		label := "attack"
+		for _, r := range rs {
+			if r.Category == k {
+				if !r.Injection {
+					label = "benign"
+				}
+				break
+			}
+		}
+		g := groups[k]
+		fmt.Printf("| %s | %s | %d | %.3f |\n", k, label, g[1], ratio(g[0], g[1]))
+	}
+	// Indirect injections (in documents and tool results) against benign
+	// documents, at the thresholds around the one for tool results.
+	fmt.Println("\nIndirect injections in documents and tool results, and benign documents:")
+	fmt.Println()
+	fmt.Println("| threshold | indirect recall | benign documents flagged |")
+	fmt.Println("|---|---|---|")
+	for _, th := range []float64{0.15, 0.2, 0.25, 0.3, 0.35, 0.5} {
+		var it, in, bt, bn int
+		for _, r := range rs {
+			switch {
+			case r.Injection && (r.Category == "indirect" || strings.Contains(r.Source, "BIPIA")):
+				in++
+				if r.p >= th {
+					it++
+				}
+			case !r.Injection && (r.Category == "benign_document" || strings.Contains(r.Source, "BIPIA")):
+				bn++
+				if r.p >= th {
+					bt++
+				}
+			}
+		}
+		mark := ""
+		switch th {
+		case content.InjectionThreshold:
+			mark = " (default)"
+		case content.InjectionToolThreshold:
+			mark = " (tool results)"
+		}
+		fmt.Printf("| %.2f%s | %.3f (%d) | %.3f (%d) |\n", th, mark, ratio(it, in), in, ratio(bt, bn), bn)
+	}
+	if *misses {
+		for _, r := range rs {
+			if (r.p >= content.InjectionThreshold) != r.Injection {
+				kind := "FN"
+				if !r.Injection {
+					kind = "FP"
+				}
+				fmt.Printf("%s %.3f %s [%s] %.160q\n", kind, r.p, r.Category, r.cat, r.Text)
+			}
+		}
+	}
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func short(src string) string {
+	repo, path, _ := strings.Cut(src, ":")
+	if i := strings.LastIndex(repo, "/"); i >= 0 {
+		repo = repo[i+1:]
+	}
+	if i := strings.LastIndex(path, "/"); i >= 0 {
+		path = path[i+1:]
+	}
+	if path == "" {
+		return repo
+	}
+	return repo + "/" + path
+}
