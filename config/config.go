@@ -226,6 +226,9 @@ type ContentStage struct {
 	Injection              string  `yaml:"injection"`
 	InjectionThreshold     float64 `yaml:"injection_threshold"`
 	InjectionToolThreshold float64 `yaml:"injection_tool_threshold"`
+	// InjectionSystemThreshold is system and developer messages' (0: the
+	// default, content.InjectionSystemThreshold).
+	InjectionSystemThreshold float64 `yaml:"injection_system_threshold"`
 	// InjectionSources are the origins screened: user, tool, system
 	// (default all three; [user, tool] trusts system and developer
 	// messages).

@@ -791,6 +791,9 @@ func validateStage(v *validator, path string, stage *ContentStage, request bool)
 	if t := stage.InjectionToolThreshold; t < 0 || t > 1 {
 		v.add(path+".injection_tool_threshold", "must be in (0, 1] (0 or unset: the default)")
 	}
+	if t := stage.InjectionSystemThreshold; t < 0 || t > 1 {
+		v.add(path+".injection_system_threshold", "must be in (0, 1] (0 or unset: the default)")
+	}
 	seen := map[string]bool{}
 	for j, o := range stage.InjectionSources {
 		p := fmt.Sprintf("%s.injection_sources[%d]", path, j)
@@ -805,7 +808,7 @@ func validateStage(v *validator, path string, stage *ContentStage, request bool)
 	if stage.InjectionSources != nil && len(stage.InjectionSources) == 0 {
 		v.add(path+".injection_sources", "lists no origin: set injection: off to screen nothing, or leave it out to screen every origin")
 	}
-	if !request && (stage.InjectionSources != nil || stage.InjectionToolThreshold != 0) {
+	if !request && (stage.InjectionSources != nil || stage.InjectionToolThreshold != 0 || stage.InjectionSystemThreshold != 0) {
 		v.add(path+".injection_sources", "injection screening applies to requests; set it under request")
 	}
 	if t := stage.InjectionThreshold; t < 0 || t > 1 {

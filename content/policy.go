@@ -39,6 +39,7 @@ type Policy struct {
 	shadow        bool   // record what injection: block would block, as "shadow", blocking nothing
 	threshold     float64
 	toolThreshold float64          // for texts of OriginTool
+	sysThreshold  float64          // for texts of OriginSystem
 	sources       [numOrigins]bool // the origins screened
 	guards        []Guard          // external injection screens (Session.Guard)
 
@@ -64,6 +65,9 @@ type PolicyOptions struct {
 	InjectionShadow        bool
 	InjectionThreshold     float64
 	InjectionToolThreshold float64
+	// InjectionSystemThreshold is system and developer messages' (0: the
+	// default, content.InjectionSystemThreshold).
+	InjectionSystemThreshold float64
 	// InjectionSources are the origins screened (nil: every origin).
 	InjectionSources []Origin
 	// Guards are external injection screens, asked about the texts the
@@ -81,9 +85,12 @@ type PolicyOptions struct {
 // NewPolicy compiles a policy.
 func NewPolicy(o PolicyOptions) *Policy {
 	p := &Policy{deny: o.Deny, hashKey: o.HashKey, injection: o.Injection, threshold: o.InjectionThreshold, include: o.Include, exclude: o.Exclude, analyzers: o.Analyzers,
-		toolThreshold: o.InjectionToolThreshold, shadow: o.InjectionShadow && o.Injection != Allow, guards: o.Guards}
+		toolThreshold: o.InjectionToolThreshold, sysThreshold: o.InjectionSystemThreshold, shadow: o.InjectionShadow && o.Injection != Allow, guards: o.Guards}
 	if p.threshold <= 0 {
 		p.threshold = InjectionThreshold
+	}
+	if p.sysThreshold <= 0 {
+		p.sysThreshold = InjectionSystemThreshold
 	}
 	if p.toolThreshold <= 0 {
 		p.toolThreshold = InjectionToolThreshold
@@ -264,8 +271,11 @@ func (p *Policy) ScreensOrigin(o Origin) bool {
 
 // Threshold is the score from which a text of origin is an injection.
 func (p *Policy) Threshold(o Origin) float64 {
-	if o == OriginTool {
+	switch o {
+	case OriginTool:
 		return p.toolThreshold
+	case OriginSystem:
+		return p.sysThreshold
 	}
 	return p.threshold
 }

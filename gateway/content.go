@@ -91,6 +91,9 @@ func mergeStage(base, over config.ContentStage) config.ContentStage {
 	if over.InjectionToolThreshold != 0 {
 		out.InjectionToolThreshold = over.InjectionToolThreshold
 	}
+	if over.InjectionSystemThreshold != 0 {
+		out.InjectionSystemThreshold = over.InjectionSystemThreshold
+	}
 	if over.InjectionSources != nil {
 		out.InjectionSources = over.InjectionSources
 	}
@@ -151,7 +154,8 @@ func guards(list []config.ContentGuard) []content.Guard {
 // (nil for responses).
 func contentPolicy(st config.ContentStage, regions []string, key []byte, analyzers []content.Analyzer, guards []content.Guard) *content.Policy {
 	o := content.PolicyOptions{Actions: map[content.Entity]content.Action{}, PhoneRegions: regions, HashKey: key,
-		InjectionThreshold: st.InjectionThreshold, InjectionToolThreshold: st.InjectionToolThreshold, Analyzers: analyzers, Guards: guards}
+		InjectionThreshold: st.InjectionThreshold, InjectionToolThreshold: st.InjectionToolThreshold,
+		InjectionSystemThreshold: st.InjectionSystemThreshold, Analyzers: analyzers, Guards: guards}
 	switch st.Injection {
 	case "block":
 		o.Injection = content.Block
