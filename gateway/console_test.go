@@ -115,7 +115,6 @@ func consoleRoles() []config.Role {
 	}
 }
 
-
 // consoleGW is a gateway whose console is served over TLS at base.
 type consoleGW struct {
 	gw     *wardentest.Gateway
@@ -451,7 +450,6 @@ func samlConsole(t *testing.T, ti *testIdP, idpInitiated bool) func(c *config.Co
 			GroupsAttribute: "eduPersonAffiliation", AllowIdPInitiated: idpInitiated}
 	}
 }
-
 
 func TestConsoleSAML(t *testing.T) {
 	ti := newTestIdP(t)
