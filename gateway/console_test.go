@@ -111,6 +111,7 @@ func consoleRoles() []config.Role {
 		{Name: "approver", Groups: []string{"approvers"}, Models: []string{"*"}, Capabilities: []string{"approve"}},
 		{Name: "staff", Groups: []string{"staff"}, Models: []string{"*"}, Capabilities: []string{"chat"}},
 		{Name: "secure", Groups: []string{"secure"}, Models: []string{"*"}, Capabilities: []string{"audit.read"}, RequireMFA: true},
+		{Name: "chat-only", Models: []string{"gpt-test"}, Capabilities: []string{"chat", "stream"}},
 		{Name: "admin", Models: []string{"*"}, Capabilities: append([]string(nil), config.Capabilities...)},
 	}
 }
@@ -126,6 +127,11 @@ type consoleGW struct {
 // newConsoleGW starts a gateway with console.* as configure sets it (URL
 // filled in), served by a TLS server at a port known in advance.
 func newConsoleGW(t *testing.T, configure func(c *config.Console)) *consoleGW {
+	return newConsoleGWWith(t, configure, nil)
+}
+
+// newConsoleGWWith is newConsoleGW with more of the configuration changed.
+func newConsoleGWWith(t *testing.T, configure func(c *config.Console), more func(c *config.Config)) *consoleGW {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -135,6 +141,9 @@ func newConsoleGW(t *testing.T, configure func(c *config.Console)) *consoleGW {
 	gw := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: consoleRoles(), Configure: func(c *config.Config) {
 		c.Console.URL = base
 		configure(&c.Console)
+		if more != nil {
+			more(c)
+		}
 	}})
 	srv := httptest.NewUnstartedServer(gw.Server.Handler())
 	srv.Listener.Close()
@@ -532,5 +541,51 @@ func TestConsoleSAML(t *testing.T) {
 	}
 	if resp, _ = cGet(t, b6, g.base+"/console/audit"); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("audit without audit.read: %d", resp.StatusCode)
+	}
+}
+
+// TestConsoleApproval: an approver signed in with SAML sees a held
+// request in the inbox, a decision without the CSRF token is refused, one
+// with it approves (with a reason), and the client's retry passes.
+func TestConsoleApproval(t *testing.T) {
+	ti := newTestIdP(t)
+	g := newConsoleGWWith(t, samlConsole(t, ti, false), func(c *config.Config) {
+		c.Models[0].Approval.Required = true
+		c.Approvals = config.Approvals{TTL: config.Duration(time.Hour)}
+	})
+	ti.register(t, g, "warden")
+	user := g.gw.NewKey(t, wardentest.KeyOptions{Role: "chat-only"}).Secret
+	body := chatBody("gpt-test", "Summarise the quarterly figures", false)
+	res, b := send(t, g.gw, http.MethodPost, "/v1/chat/completions", user, body)
+	id := res.Header.Get("X-Warden-Approval-Id")
+	if res.StatusCode != http.StatusForbidden || id == "" {
+		t.Fatalf("held request: %s %s", res.Status, b)
+	}
+
+	resp, _ := cGet(t, g.client, g.base+"/console/login/saml?next=/console/approvals")
+	form := ti.samlResponse(t, resp.Header.Get("Location"), "carol")
+	if resp, body := cPost(t, g.client, g.base+"/console/saml/acs", form); resp.StatusCode != http.StatusOK {
+		t.Fatalf("sign-in: %d %s", resp.StatusCode, body)
+	}
+	resp, page := cGet(t, g.client, g.base+"/console/approvals")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, id) || !strings.Contains(page, "gpt-test") {
+		t.Fatalf("inbox: %d %s", resp.StatusCode, page)
+	}
+	tok := csrfField.FindStringSubmatch(page)
+	resp, _ = cPost(t, g.client, g.base+"/console/approvals/"+id+"/approve", url.Values{"reason": {"ok"}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("approve without CSRF token: %d", resp.StatusCode)
+	}
+	resp, _ = cPost(t, g.client, g.base+"/console/approvals/"+id+"/approve", url.Values{"reason": {"checked with finance"}, "csrf": {tok[1]}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approve: %d", resp.StatusCode)
+	}
+	res, b = send(t, g.gw, http.MethodPost, "/v1/chat/completions", user, body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("the client's retry: %s %s", res.Status, b)
+	}
+	a, err := g.gw.Store.GetApproval(t.Context(), id)
+	if err != nil || a.DecidedBy != ti.srv.URL+"/metadata#carol@example.com" || a.Note != "checked with finance" {
+		t.Fatalf("approval: %+v %v", a, err)
 	}
 }
