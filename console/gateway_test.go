@@ -1,4 +1,4 @@
-package gateway_test
+package console_test
 
 import (
 	"crypto/rand"
@@ -555,7 +555,7 @@ func TestConsoleApproval(t *testing.T) {
 	})
 	ti.register(t, g, "warden")
 	user := g.gw.NewKey(t, wardentest.KeyOptions{Role: "chat-only"}).Secret
-	body := chatBody("gpt-test", "Summarise the quarterly figures", false)
+	body := chatBody("gpt-test", "Summarise the quarterly figures")
 	res, b := send(t, g.gw, http.MethodPost, "/v1/chat/completions", user, body)
 	id := res.Header.Get("X-Warden-Approval-Id")
 	if res.StatusCode != http.StatusForbidden || id == "" {
@@ -588,4 +588,25 @@ func TestConsoleApproval(t *testing.T) {
 	if err != nil || a.DecidedBy != ti.srv.URL+"/metadata#carol@example.com" || a.Note != "checked with finance" {
 		t.Fatalf("approval: %+v %v", a, err)
 	}
+}
+
+// send makes one request to the gateway's data plane with its own client.
+func send(t *testing.T, g *wardentest.Gateway, method, path, secret, body string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), method, strings.TrimSuffix(g.URL, "/v1")+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+secret)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := g.Client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, b
+}
+
+// chatBody is a chat completion request for model with one user message.
+func chatBody(model, content string) string {
+	b, _ := json.Marshal(map[string]any{"model": model, "messages": []any{map[string]any{"role": "user", "content": content}}})
+	return string(b)
 }
