@@ -19,6 +19,7 @@ import (
 
 	"github.com/wardenhq/warden/auth"
 	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/pipeline"
 	"github.com/wardenhq/warden/policy"
 )
@@ -126,16 +127,16 @@ func (c *Console) routes() http.Handler {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix("/console/static/", http.FileServerFS(static))
-	mux.Handle("GET /console/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /console/static/", c.public("console.static", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)
 	}))
-	mux.HandleFunc("GET /console/login", c.loginPage)
+	mux.Handle("GET /console/login", c.public("console.login", c.loginPage))
 	mux.Handle("GET /console/login/oidc", c.signIn("console.sign_in.oidc", c.startOIDC))
 	mux.Handle("GET /console/oidc/callback", c.signIn("console.sign_in.oidc", c.oidcCallback))
 	mux.Handle("GET /console/login/saml", c.signIn("console.sign_in.saml", c.startSAML))
 	mux.Handle("POST /console/saml/acs", c.signIn("console.sign_in.saml", c.samlACS))
-	mux.HandleFunc("GET /console/saml/metadata", c.samlMetadata)
+	mux.Handle("GET /console/saml/metadata", c.public("console.saml.metadata", c.samlMetadata))
 	mux.Handle("POST /console/logout", c.page("console.sign_out", "", c.csrf(c.logout)))
 
 	mux.Handle("GET /console/{$}", c.page("console.overview", "", c.overview))
@@ -144,7 +145,39 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("GET /console/approvals", c.page("console.approvals.list", policy.CapApprove, c.approvals))
 	mux.Handle("POST /console/approvals/{id}/approve", c.page("console.approvals.approve", policy.CapApprove, c.csrf(c.decide(true))))
 	mux.Handle("POST /console/approvals/{id}/deny", c.page("console.approvals.deny", policy.CapApprove, c.csrf(c.decide(false))))
+	mux.Handle("/console/", c.unknown())
 	return mux
+}
+
+// public serves a page anyone may fetch (the sign-in page, static files,
+// the SP metadata) behind the global address allowlist, unrecorded
+// unless refused.
+func (c *Console) public(name string, h http.HandlerFunc) http.Handler {
+	serve := func(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
+		h(w, r)
+		return nil
+	}
+	return htmlErrors(c, pipeline.Serve(c.anonEnv, pipeline.Endpoint{Name: name, Unaudited: true}, pipeline.Unrouted(serve), c.b.Observe))
+}
+
+// unknown answers a path under /console/ that no page has (or a method it
+// does not take): 404, recorded as the API records unknown endpoints,
+// with the route's class, never the path.
+func (c *Console) unknown() http.Handler {
+	answer := pipeline.Unrouted(func(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
+		return httperr.New(http.StatusNotFound, "unknown_url", "unknown console page")
+	})
+	return htmlErrors(c, pipeline.Serve(c.anonEnv, pipeline.Unknown, func(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
+		method := r.Method
+		switch method {
+		case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
+			http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		default:
+			method = "OTHER"
+		}
+		x.AskedRoute = method + " /console/*"
+		return answer(w, r, x)
+	}, c.b.Observe))
 }
 
 // env is the gateway's Env with the console session as the only

@@ -220,6 +220,11 @@ func TestConsoleOIDCSignInSearchAndProof(t *testing.T) {
 	g := newConsoleGW(t, oidcConsole(op))
 	op.setClaims(map[string]any{"groups": []string{"auditors"}})
 
+	// An unknown console path is a 404 page, as headers-strict as the rest.
+	if resp, body := cGet(t, g.client, g.base+"/console/nope"); resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "unknown console page") ||
+		resp.Header.Get("X-Frame-Options") != "DENY" {
+		t.Fatalf("unknown path: %d %s", resp.StatusCode, body)
+	}
 	// Without a session, a page sends the browser to sign in.
 	resp, _ := cGet(t, g.client, g.base+"/console/audit")
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/console/login?next=") {

@@ -103,6 +103,10 @@ func (c *Console) samlACS(w http.ResponseWriter, r *http.Request, x *pipeline.Ex
 			x.AuditAdmin("console.sign_in", "", "refused: the SAML response answers no sign-in of this browser")
 			return httperr.New(http.StatusUnauthorized, "sign_in_failed", "this sign-in is unknown or has expired; start again")
 		}
+		if r.PostFormValue("RelayState") != p.Nonce {
+			x.AuditAdmin("console.sign_in", "", "refused: RelayState is not the sign-in's")
+			return httperr.New(http.StatusUnauthorized, "sign_in_failed", "this sign-in is unknown or has expired; start again")
+		}
 		next = p.Next
 	} else {
 		next = LocalPath(r.PostFormValue("RelayState")) // IdP-initiated: RelayState, if any, is where to land
