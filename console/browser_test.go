@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -72,6 +73,9 @@ func newTab(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
 	t.Cleanup(cancelTimeout)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		t.Fatal(err)
+	}
 	return ctx
 }
 
@@ -87,8 +91,12 @@ func TestBrowserOIDC(t *testing.T) {
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(g.base+"/console/audit"),
 		chromedp.WaitVisible(chromedp.CSS(`#oidc`)),
-		chromedp.Click(chromedp.CSS(`#oidc`)),
 	)
+	if err != nil {
+		t.Fatalf("sign-in page: %v", err)
+	}
+	shoot(t, ctx, "login")
+	err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#oidc`)))
 	if err != nil {
 		t.Fatalf("sign in: %v", err)
 	}
@@ -113,6 +121,7 @@ func TestBrowserOIDC(t *testing.T) {
 			chromedp.Do(ctx, chromedp.Reload())
 		}
 	}
+	shoot(t, ctx, "audit")
 	// The record may wait for its checkpoint (one interval): reload until
 	// the proof is there.
 	proof := ""
@@ -131,6 +140,12 @@ func TestBrowserOIDC(t *testing.T) {
 	if !strings.Contains(proof, "Inclusion proof verified") {
 		t.Fatalf("proof: %q", proof)
 	}
+	shoot(t, ctx, "record")
+	if err := chromedp.Do(ctx, chromedp.Navigate(g.base+"/console/")); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "Audit log:")
+	shoot(t, ctx, "overview")
 }
 
 // TestBrowserSAMLApproval: an approver signs in through a real SAML IdP
@@ -171,6 +186,7 @@ func TestBrowserSAMLApproval(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#saml`)),
 		chromedp.WaitVisible(chromedp.CSS(`#approval-`+id)),
 		chromedp.SendKeys(chromedp.CSS(`#approval-`+id+` input[name=reason]`), "checked with finance"),
+		chromedp.Func(func(context.Context, *chromedp.Target) error { shoot(t, ctx, "approvals"); return nil }),
 		chromedp.Click(chromedp.CSS(`#approval-`+id+` button.primary`)),
 		chromedp.WaitVisible(chromedp.CSS(`#done`)),
 	)
@@ -202,4 +218,20 @@ func waitText(t *testing.T, ctx context.Context, want string) string {
 	}
 	t.Fatalf("the page never says %q", want)
 	return ""
+}
+
+// shoot saves a screenshot of the page as DIR/console-NAME.png when
+// WARDEN_CONSOLE_SCREENSHOTS=DIR (docs/console.md's pictures are made so).
+func shoot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("WARDEN_CONSOLE_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "console-"+name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
