@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -99,5 +100,22 @@ func TestEntryBytes(t *testing.T) {
 	}
 	if _, err := entryBytes([]byte(`{"origin":"x","index":7,"id":"a"}`)); err == nil {
 		t.Fatal("fields out of order accepted")
+	}
+}
+
+func TestPendingBounded(t *testing.T) {
+	var ps pendings
+	now := time.Now()
+	for i := range maxPending {
+		if err := ps.put(httptest.NewRecorder(), strconv.Itoa(i), pending{}, now, http.SameSiteLaxMode); err != nil {
+			t.Fatalf("sign-in %d refused: %v", i, err)
+		}
+	}
+	if err := ps.put(httptest.NewRecorder(), "one more", pending{}, now, http.SameSiteLaxMode); err != errBusy {
+		t.Fatalf("sign-in beyond the bound: %v", err)
+	}
+	// Expired ones make room.
+	if err := ps.put(httptest.NewRecorder(), "later", pending{}, now.Add(loginTTL+time.Second), http.SameSiteLaxMode); err != nil {
+		t.Fatalf("after expiry: %v", err)
 	}
 }

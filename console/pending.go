@@ -3,6 +3,7 @@ package console
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -33,8 +34,15 @@ type pendings struct {
 	m  map[string]pending
 }
 
+// maxPending bounds the sign-ins in progress, so that starting sign-ins
+// without finishing them cannot fill the gateway's memory.
+const maxPending = 10000
+
+// errBusy: too many sign-ins are in progress; try again in a while.
+var errBusy = errors.New("console: too many sign-ins in progress")
+
 // put records p under key and sets the binding cookie.
-func (ps *pendings) put(w http.ResponseWriter, key string, p pending, now time.Time, sameSite http.SameSite) {
+func (ps *pendings) put(w http.ResponseWriter, key string, p pending, now time.Time, sameSite http.SameSite) error {
 	token := randomToken()
 	p.binding, p.Expires = sha256.Sum256([]byte(token)), now.Add(loginTTL)
 	ps.mu.Lock()
@@ -46,10 +54,15 @@ func (ps *pendings) put(w http.ResponseWriter, key string, p pending, now time.T
 			delete(ps.m, k)
 		}
 	}
+	if len(ps.m) >= maxPending {
+		ps.mu.Unlock()
+		return errBusy
+	}
 	ps.m[key] = p
 	ps.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: token, Path: "/console/", Secure: true, HttpOnly: true,
 		SameSite: sameSite, MaxAge: int(loginTTL / time.Second)})
+	return nil
 }
 
 // take removes and returns the sign-in key names if the request carries

@@ -37,8 +37,10 @@ func (c *Console) startOIDC(w http.ResponseWriter, r *http.Request, x *pipeline.
 	if err != nil {
 		return httperr.Wrap(http.StatusServiceUnavailable, "idp_unavailable", "the identity provider cannot be reached", err)
 	}
-	c.pending.put(w, "oidc:"+state, pending{Nonce: nonce, Verifier: verifier, Next: LocalPath(r.URL.Query().Get("next"))},
-		c.now(), http.SameSiteLaxMode)
+	if err := c.pending.put(w, "oidc:"+state, pending{Nonce: nonce, Verifier: verifier, Next: LocalPath(r.URL.Query().Get("next"))},
+		c.now(), http.SameSiteLaxMode); err != nil {
+		return errTooMany(err)
+	}
 	http.Redirect(w, r, u, http.StatusSeeOther)
 	return nil
 }
@@ -76,7 +78,9 @@ func (c *Console) startSAML(w http.ResponseWriter, r *http.Request, x *pipeline.
 	}
 	// The response comes back as a cross-site POST: only SameSite=None
 	// brings the binding cookie with it.
-	c.pending.put(w, id, pending{Next: LocalPath(r.URL.Query().Get("next")), Nonce: relay}, c.now(), http.SameSiteNoneMode)
+	if err := c.pending.put(w, id, pending{Next: LocalPath(r.URL.Query().Get("next")), Nonce: relay}, c.now(), http.SameSiteNoneMode); err != nil {
+		return errTooMany(err)
+	}
 	http.Redirect(w, r, u, http.StatusSeeOther)
 	return nil
 }
@@ -238,4 +242,10 @@ func roleNames(roles []config.Role) []string {
 		out[i] = r.Name
 	}
 	return out
+}
+
+func errTooMany(err error) error {
+	e := httperr.Wrap(http.StatusServiceUnavailable, "sign_in_busy", "too many sign-ins are in progress; try again in a minute", err)
+	e.RetryAfter = 60
+	return e
 }
