@@ -71,7 +71,7 @@ func newTab(t *testing.T) context.Context {
 	}
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
 	t.Cleanup(cancelTimeout)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
 		t.Fatal(err)
@@ -112,7 +112,7 @@ func TestBrowserOIDC(t *testing.T) {
 	}
 	var href string
 	for n := 0; href == ""; n++ {
-		if n == 50 {
+		if n == 300 {
 			t.Fatal("the sign-in's record is not found")
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -126,7 +126,7 @@ func TestBrowserOIDC(t *testing.T) {
 	// the proof is there.
 	proof := ""
 	for n := 0; proof == ""; n++ {
-		if n == 50 {
+		if n == 300 {
 			t.Fatal("the record page never shows its proof")
 		}
 		if err := chromedp.Do(ctx, chromedp.Navigate(href)); err != nil {
@@ -209,7 +209,7 @@ func TestBrowserSAMLApproval(t *testing.T) {
 // waitText waits until the page's text contains want, across navigations.
 func waitText(t *testing.T, ctx context.Context, want string) string {
 	t.Helper()
-	for range 100 {
+	for range 600 {
 		text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
 		if err == nil && strings.Contains(text, want) {
 			return text

@@ -261,7 +261,7 @@ func TestConsoleOIDCSignInSearchAndProof(t *testing.T) {
 
 	// The sign-in is in the audit trail, by the person's IdP identity.
 	var idx string
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		_, body = cGet(t, g.client, g.base+"/console/audit?principal="+url.QueryEscape(op.srv.URL+"#alice"))
 		if m := regexp.MustCompile(`href="/console/audit/(\d+)">`).FindStringSubmatch(body); m != nil && strings.Contains(body, "console.sign_in") {
