@@ -567,6 +567,13 @@ func TestConsoleApproval(t *testing.T) {
 		t.Fatalf("held request: %s %s", res.Status, b)
 	}
 
+	// allow_idp_initiated is off: an unsolicited assertion is refused.
+	sc, _ := json.Marshal(samlidp.Shortcut{Name: "warden", ServiceProviderID: g.base + "/console/saml/metadata"})
+	ti.put(t, "/shortcuts/warden", string(sc))
+	if resp, _ := cPost(t, newBrowser(g.srv), g.base+"/console/saml/acs", ti.samlResponse(t, ti.srv.URL+"/login/warden", "carol")); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("IdP-initiated while not allowed: %d", resp.StatusCode)
+	}
+
 	resp, _ := cGet(t, g.client, g.base+"/console/login/saml?next=/console/approvals")
 	form := ti.samlResponse(t, resp.Header.Get("Location"), "carol")
 	if resp, body := cPost(t, g.client, g.base+"/console/saml/acs", form); resp.StatusCode != http.StatusOK {
