@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"math"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -105,6 +106,14 @@ func appendRecord(b []byte, r *Record) []byte {
 			b = appendString(b, f.Action)
 			b = append(b, `,"count":`...)
 			b = strconv.AppendInt(b, int64(f.Count), 10)
+			if f.Score != 0 && !math.IsNaN(f.Score) && !math.IsInf(f.Score, 0) {
+				b = append(b, `,"score":`...)
+				b = appendFloat(b, f.Score)
+			}
+			if f.Origin != "" {
+				b = append(b, `,"origin":`...)
+				b = appendString(b, f.Origin)
+			}
 			b = append(b, '}')
 		}
 		b = append(b, ']')
@@ -140,6 +149,27 @@ func appendRecord(b []byte, r *Record) []byte {
 	b = append(b, `,"route":`...)
 	b = appendOpt(b, r.Route)
 	return append(b, '}')
+}
+
+// appendFloat writes f as encoding/json does: the shortest form that
+// reads back as f, in exponent form below 1e-6 or from 1e21 (e-07, not
+// e-7, cleaned to e-7). f is finite.
+func appendFloat(b []byte, f float64) []byte {
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// clean up e-09 to e-9
+		n := len(b)
+		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
 }
 
 func appendOpt(b []byte, s Opt) []byte {

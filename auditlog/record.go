@@ -102,14 +102,21 @@ type Latency struct {
 	Upstream Millis `json:"upstream"`
 }
 
-// Filter is one content control's effect (the content-control issue fills
-// these in).
+// Filter is one content control's effect: at which stage (request,
+// response), of which type (pii, deny, injection, analyzer, guard, ...),
+// on which entity (an entity, a rule, an injection's category), with
+// which action, how often. Injections also carry the highest score
+// (rounded to 2 decimals) and the origin of the text (user, tool,
+// system); both are left out when empty, so records written before they
+// existed encode, hash and verify as they did.
 type Filter struct {
-	Stage  string `json:"stage"`
-	Type   string `json:"type"`
-	Entity string `json:"entity"`
-	Action string `json:"action"`
-	Count  int    `json:"count"`
+	Stage  string  `json:"stage"`
+	Type   string  `json:"type"`
+	Entity string  `json:"entity"`
+	Action string  `json:"action"`
+	Count  int     `json:"count"`
+	Score  float64 `json:"score,omitempty"`
+	Origin string  `json:"origin,omitempty"`
 }
 
 // ErrorInfo is the error answered, by type and code (never its message,

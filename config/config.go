@@ -164,6 +164,29 @@ type Content struct {
 	// Analyzers are external analyzers whose findings join Warden's own
 	// in requests (off by default; docs/content.md, "External analyzers").
 	Analyzers []ContentAnalyzer `yaml:"analyzers"`
+	// Guards are external injection screens asked about the texts a
+	// request policy screens for injection (off by default;
+	// docs/content.md, "External guards").
+	Guards []ContentGuard `yaml:"guards"`
+}
+
+// ContentGuard is an external injection screen: a service speaking
+// Warden's guard shape (type http: POST {url}) or Lakera Guard's
+// (type lakera: POST {url}/v2/guard).
+type ContentGuard struct {
+	Name string `yaml:"name"`
+	Type string `yaml:"type"` // http or lakera
+	// URL: for http the endpoint itself, for lakera the base URL
+	// (default https://api.lakera.ai); http:// or https://, without
+	// credentials or a query.
+	URL string `yaml:"url"`
+	// APIKey is sent as Authorization: Bearer (an env:/file: reference).
+	APIKey  Secret   `yaml:"api_key"`
+	Timeout Duration `yaml:"timeout"` // default 2s, at most 30s
+	// OnError: block (the default) refuses a request the guard cannot
+	// screen (503 guard_unavailable); allow forwards it on Warden's own
+	// screening.
+	OnError string `yaml:"on_error"`
 }
 
 // ContentAnalyzer is an external analyzer: a Presidio Analyzer that
@@ -196,10 +219,18 @@ type ContentStage struct {
 	// entity named itself wins over a preset.
 	PII  map[string]string `yaml:"pii"`
 	Deny []DenyRule        `yaml:"deny"`
-	// Injection screening: block, flag or off (the default), from a
-	// score of InjectionThreshold (default 1).
-	Injection          string  `yaml:"injection"`
-	InjectionThreshold float64 `yaml:"injection_threshold"`
+	// Injection screening: block, flag, shadow (record what block would
+	// block, blocking nothing) or off (the default), from a score of
+	// InjectionThreshold (default content.InjectionThreshold); texts a
+	// tool supplied from InjectionToolThreshold (default
+	// content.InjectionToolThreshold).
+	Injection              string  `yaml:"injection"`
+	InjectionThreshold     float64 `yaml:"injection_threshold"`
+	InjectionToolThreshold float64 `yaml:"injection_tool_threshold"`
+	// InjectionSources are the origins screened: user, tool, system
+	// (default all three; [user, tool] trusts system and developer
+	// messages).
+	InjectionSources []string `yaml:"injection_sources,omitempty"`
 	// Fields narrows which JSON fields are filtered (content.* only).
 	Fields FieldRules `yaml:"fields"`
 }
@@ -527,7 +558,17 @@ type Upstream struct {
 	// IdleTimeout is the longest silence allowed once a response (a stream)
 	// has started; default 300s. A silent upstream is cut off, not waited on.
 	IdleTimeout Duration `yaml:"idle_timeout"`
+	// API is what the upstream speaks: openai_chat (the default: Chat
+	// Completions, as vLLM, Ollama, TGI and OpenAI do) or anthropic
+	// (Anthropic's Messages API; docs/interfaces.md).
+	API string `yaml:"api"`
 }
+
+// Upstream APIs (models[].upstream.api).
+const (
+	APIOpenAIChat = "openai_chat"
+	APIAnthropic  = "anthropic"
+)
 
 // Capabilities are the capability names a role may grant.
 var Capabilities = []string{"chat", "completions", "embeddings", "stream", "admin", "audit.read", "audit.decrypt", "approve"}

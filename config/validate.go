@@ -482,6 +482,11 @@ func (c *Config) validateUpstream(v *validator, p string, u Upstream) {
 	if u.IdleTimeout < 0 {
 		v.add(p+".idle_timeout", "must not be negative")
 	}
+	switch u.API {
+	case "", APIOpenAIChat, APIAnthropic:
+	default:
+		v.add(p+".api", fmt.Sprintf("%q is not openai_chat or anthropic", u.API))
+	}
 }
 
 // validateAudit checks the audit signing key: it must be a note signer key,
@@ -652,6 +657,7 @@ func (c *Config) validateContent(v *validator) {
 		}
 	}
 	validateAnalyzers(v, c.Content.Analyzers)
+	validateGuards(v, c.Content.Guards)
 	for i, r := range c.Content.PhoneRegions {
 		if !content.Region(r) {
 			v.add(fmt.Sprintf("content.phone_regions[%d]", i), fmt.Sprintf("unknown region %q (want an ISO 3166 code such as US, DE or GB)", r))
@@ -689,6 +695,37 @@ func validateAnalyzers(v *validator, list []ContentAnalyzer) {
 		}
 		if a.OnError != "" && a.OnError != "block" && a.OnError != "allow" {
 			v.add(p+".on_error", fmt.Sprintf("%q: want block (the default) or allow", a.OnError))
+		}
+	}
+}
+
+// validateGuards checks content.guards.
+func validateGuards(v *validator, list []ContentGuard) {
+	names := map[string]bool{}
+	for i, g := range list {
+		p := fmt.Sprintf("content.guards[%d]", i)
+		v.uniqueName(names, p, g.Name, "guard name", " (it appears in records)")
+		switch g.Type {
+		case "http", "lakera":
+		default:
+			v.add(p+".type", fmt.Sprintf("unknown type %q (want http or lakera)", g.Type))
+		}
+		switch u, err := url.Parse(g.URL); {
+		case g.URL == "" && g.Type == "lakera": // lakera's default: https://api.lakera.ai
+		case g.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			v.add(p+".url", "want the guard's http:// or https:// URL (type http: the endpoint; lakera: the base URL, requests go to {url}/v2/guard)")
+		case u.User != nil || u.RawQuery != "" || u.Fragment != "":
+			v.add(p+".url", "want a URL without credentials, query or fragment")
+		}
+		v.secret(p+".api_key", g.APIKey)
+		if g.Type == "lakera" && g.APIKey == "" && (g.URL == "" || strings.HasSuffix(strings.TrimRight(g.URL, "/"), "api.lakera.ai")) {
+			v.add(p+".api_key", "Lakera's service needs an API key: write env:NAME or file:/path")
+		}
+		if d := g.Timeout.D(0); d < 0 || d > 30*time.Second {
+			v.add(p+".timeout", "must be between 0 and 30s (0: the default, 2s)")
+		}
+		if g.OnError != "" && g.OnError != "block" && g.OnError != "allow" {
+			v.add(p+".on_error", fmt.Sprintf("%q: want block (the default) or allow", g.OnError))
 		}
 	}
 }
@@ -745,12 +782,32 @@ func validateStage(v *validator, path string, stage *ContentStage, request bool)
 	}
 	switch stage.Injection {
 	case "", "off":
-	case "block", "flag":
+	case "block", "flag", "shadow":
 		if !request {
 			v.add(path+".injection", "injection screening applies to requests; set it under request")
 		}
 	default:
-		v.add(path+".injection", fmt.Sprintf("unknown mode %q (want block, flag or off)", stage.Injection))
+		v.add(path+".injection", fmt.Sprintf("unknown mode %q (want block, flag, shadow or off)", stage.Injection))
+	}
+	if t := stage.InjectionToolThreshold; t < 0 || t > 1 {
+		v.add(path+".injection_tool_threshold", "must be in (0, 1] (0 or unset: the default)")
+	}
+	seen := map[string]bool{}
+	for j, o := range stage.InjectionSources {
+		p := fmt.Sprintf("%s.injection_sources[%d]", path, j)
+		switch _, ok := content.ParseOrigin(o); {
+		case !ok:
+			v.add(p, fmt.Sprintf("unknown origin %q (want %s)", o, strings.Join(content.OriginNames(), ", ")))
+		case seen[o]:
+			v.add(p, fmt.Sprintf("%q is listed twice", o))
+		}
+		seen[o] = true
+	}
+	if stage.InjectionSources != nil && len(stage.InjectionSources) == 0 {
+		v.add(path+".injection_sources", "lists no origin: set injection: off to screen nothing, or leave it out to screen every origin")
+	}
+	if !request && (stage.InjectionSources != nil || stage.InjectionToolThreshold != 0) {
+		v.add(path+".injection_sources", "injection screening applies to requests; set it under request")
 	}
 	if t := stage.InjectionThreshold; t < 0 || t > 10 {
 		v.add(path+".injection_threshold", "must be between 0 (the default, 1) and 10")

@@ -262,3 +262,148 @@ func TestDetectorMisses(t *testing.T) {
 		{"El pedido 2024-88213 cuesta; Rechnung 2024-0042", nil},
 	})
 }
+
+// everything is a detector of every entity, the name model's included.
+func everything() *Detector {
+	var on []Entity
+	for e := range numEntities {
+		on = append(on, e)
+	}
+	return NewDetector(on, []string{"US", "DE", "GB", "FR", "ES"})
+}
+
+// TestNamesInContext: what the name model finds is checked against the
+// text around it (content/detect.go). Each text must yield the findings in
+// want (among others) and none in not.
+func TestNamesInContext(t *testing.T) {
+	d := everything()
+	for _, tt := range []struct {
+		text      string
+		want, not []string
+	}{
+		// lower-case names after an introduction; not common words
+		{"hey i'm mark jones, locked out again", []string{"person:mark jones"}, nil},
+		{"thx emily! works now", []string{"person:emily"}, nil},
+		{"// TODO(kevin): drop this after the migration", []string{"person:kevin"}, nil},
+		{"hi all, thanks team, i'm sure it works and this is may data", nil, []string{"person:all", "person:team", "person:sure", "person:may"}},
+		// one-word and Romance streets, with their number
+		{"Lieferadresse: Lindenallee 27, 50968 Köln", []string{"street_address:Lindenallee 27", "postal_code:50968"}, nil},
+		{"We wonen aan de Kastanjelaan 14 in Eindhoven.", []string{"street_address:Kastanjelaan 14"}, nil},
+		{"Spedire a Via Mazzini 22, 40121 Bologna", []string{"street_address:Via Mazzini 22", "postal_code:40121"}, nil},
+		{"Abholung in der Münchner Straße 7 ab Montag", []string{"street_address:Münchner Straße 7"}, nil},
+		// a US state's code after a city
+		{"She moved to Tulsa OK last spring.", []string{"location:OK"}, nil},
+		// ages beside a name
+		{"Ramon Ortiz, 52, of Tucson was charged on Monday.", []string{"age:52"}, nil},
+		{"Release 2.0 (12) fixes the crash.", nil, []string{"age:12"}},
+		// a log line's timestamp is not a person's date; a visit's is
+		{"2024-07-01 09:15:02 WARN disk full on /var", nil, []string{"date:2024-07-01 09:15:02"}},
+		{"[2024-07-01 09:15:02] job 12 done", nil, []string{"date:2024-07-01 09:15:02"}},
+		{"Jul 9 10:22:01 web1 cron[12]: job done", nil, []string{"date:Jul 9"}},
+		{"Seen on 2024-07-01 09:15 by the nurse.", []string{"date:2024-07-01 09:15"}, nil},
+		// acronyms and grouped numbers are no names or streets
+		{"Export the report as PDF or CSV, then mail it.", nil, []string{"person:PDF", "person:CSV"}},
+		{"Revenue was 3,250,000 USD last year.", nil, []string{"street_address:3,250,000 USD"}},
+		// a checksum-backed value inside a model span wins
+		{"Codice fiscale RSSMRA85T10A562S; BSN 123456782.", []string{"it_fiscal_code:RSSMRA85T10A562S", "nl_bsn:123456782"}, nil},
+		// a word and a number are a street only with a street's word;
+		// a month or weekday before a number is no name
+		{"Fill in Form 1040 and Schedule 2, see Section 4.2.", nil, []string{"street_address:Form 1040", "street_address:Section 4.2"}},
+		{"Deliver to Hauptmarkt 5 in Nürnberg.", []string{"street_address:Hauptmarkt 5"}, nil},
+		{"Mar 14 08:22:21 gw01 sshd: session opened", nil, []string{"person:Mar", "location:Mar"}},
+		// an identifier is no name, and no name ends in a lower-case word
+		{"pay with CARD-ALPHA-9 now", nil, []string{"organization:CARD-ALPHA-9 now", "organization:CARD-ALPHA-9"}},
+		// code: a type and its member
+		{`err at Billing.Charge() in Ledger.Post`, nil, []string{"organization:Billing", "person:Billing", "organization:Ledger", "person:Ledger"}},
+		// a form's field name is no name
+		{"Betreuer: Jonas Keller\nAbteilung: Einkauf\nStatus: offen", nil, []string{"person:Abteilung", "organization:Abteilung", "location:Abteilung", "person:Status", "organization:Status"}},
+		// a form's column gap ends a value
+		{"NAME: ANNA WEBER    ROOM: 12B", []string{"person:ANNA WEBER"}, []string{"person:ANNA WEBER    ROOM"}},
+	} {
+		got := found(d, tt.text)
+		have := map[string]bool{}
+		for _, g := range got {
+			have[g] = true
+		}
+		for _, w := range tt.want {
+			if !have[w] {
+				t.Errorf("%q: found %q, want %q among them", tt.text, got, w)
+			}
+		}
+		for _, n := range tt.not {
+			if have[n] {
+				t.Errorf("%q: found %q, want no %q", tt.text, got, n)
+			}
+		}
+	}
+}
+
+// TestNameHelpers: the text rules around the name model on their own.
+func TestNameHelpers(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		i, e int
+		want bool
+	}{
+		{"2024-07-01T09:15:02Z INFO x", 0, 20, true},
+		{"x\n[2024-07-01 09:15:02] y", 3, 22, true},
+		{"Jul 9 10:22:01 host", 0, 5, true},
+		{"on 2024-07-01 09:15", 3, 19, false},     // not at a line's start
+		{"2024-07-01 was a Monday", 0, 10, false}, // no time of day
+	} {
+		if got := logStamp([]byte(tt.text), tt.i, tt.e); got != tt.want {
+			t.Errorf("logStamp(%q, %d, %d) = %v", tt.text, tt.i, tt.e, got)
+		}
+	}
+	for _, tt := range []struct {
+		text string
+		e    int
+		want int
+	}{
+		{"Kerkstraat 8, Utrecht", 10, 12},
+		{"Königsallee 92a.", 12, 16}, // "ö" is two bytes
+		{"Weg 1.5 km", 3, 0},         // a distance
+		{"Platz 12345", 5, 0},        // five digits: no house number
+		{"Laan 3B", 4, 0},            // a capital after the number
+	} {
+		if got := houseNumber([]byte(tt.text), tt.e); got != tt.want {
+			t.Errorf("houseNumber(%q, %d) = %d, want %d", tt.text, tt.e, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		text string
+		i    int
+		want int
+		ok   bool
+	}{
+		{"Dorpsstraat 5, 8011 AB Zwolle", 23, 15, true},
+		{"Am Markt 3, 28195 Bremen", 18, 12, true},
+		{"1000 Bruxelles", 5, 0, true},
+		{"in 2019 Paris was", 8, 0, false}, // no comma or line start before it
+	} {
+		got, ok := codeBefore([]byte(tt.text), tt.i)
+		if ok != tt.ok || ok && got != tt.want {
+			t.Errorf("codeBefore(%q, %d) = %d, %v", tt.text, tt.i, got, ok)
+		}
+	}
+}
+
+// FuzzNames: with every entity on (the name model and the rules around
+// it), findings lie inside the text, in order, without overlaps.
+func FuzzNames(f *testing.F) {
+	for _, s := range []string{"hey i'm mark jones", "Lindenallee 27, 50968 Köln", "Via Mazzini 22, 40121 Bologna", "Ramon Ortiz, 52,",
+		"Noah (7)", "2024-07-01 09:15:02 WARN", "[Jul 9 10:22:01", "NAME: ANNA WEBER    ROOM", "1016 GV Amsterdam", "Bengaluru 560001",
+		"Münchner Straße 7", "TODO(kevin)", "Mr. Okafor", "3,250,000 USD", "RSSMRA85T10A562S; BSN", "der Stecker", "\n1 A"} {
+		f.Add([]byte(s))
+	}
+	d := everything()
+	f.Fuzz(func(t *testing.T, text []byte) {
+		end := 0
+		for _, fd := range d.Find(text, nil) {
+			if fd.Start < end || fd.End <= fd.Start || fd.End > len(text) {
+				t.Fatalf("finding %+v after %d in %d bytes", fd, end, len(text))
+			}
+			end = fd.End
+		}
+	})
+}

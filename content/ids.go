@@ -198,6 +198,9 @@ func alnumToken(text []byte, i int) (end, digits, letters int) {
 func (d *Detector) idAt(text []byte, i int) (int, Entity, bool) {
 	if d.on[Date] {
 		if e, ok := numericDate(text, i); ok {
+			if logStamp(text, i, e) {
+				return e, noEntity, true // read past it, find nothing
+			}
 			return e, Date, true
 		}
 		if e, ok := dayMonthDate(text, i); ok {
@@ -358,6 +361,9 @@ func plateEnd(text []byte, e int) int {
 func (d *Detector) upperAt(text []byte, i int) (int, Entity, bool) {
 	if d.on[Date] {
 		if e, ok := monthFirstDate(text, i); ok {
+			if logStamp(text, i, e) {
+				return e, noEntity, true // read past it, find nothing
+			}
 			return e, Date, true
 		}
 	}
@@ -394,6 +400,30 @@ func (d *Detector) upperAt(text []byte, i int) (int, Entity, bool) {
 }
 
 // --- dates
+
+// noEntity is what idAt and upperAt return for a value they read past
+// without a finding (a log's timestamp).
+const noEntity = numEntities
+
+// logStamp: the date at [i, e) is a log line's timestamp, which dates an
+// event of a system, not of a person: it starts the line (or a "[" that
+// does) and a time of day is part of it or follows it ("2025-01-14T08:22:19Z
+// INFO", "[2025-02-01 13:05:44] ERROR", "Jan 14 08:22:21 host sshd").
+func logStamp(text []byte, i, e int) bool {
+	k := i
+	if k > 0 && text[k-1] == '[' {
+		k--
+	}
+	if k > 0 && text[k-1] != '\n' {
+		return false
+	}
+	for _, c := range text[i:e] {
+		if c == ':' {
+			return true
+		}
+	}
+	return e+3 < len(text) && text[e] == ' ' && isDigit(text[e+1]) && isDigit(text[e+2]) && text[e+3] == ':'
+}
 
 // numericDate matches 2024-03-15, 15.03.2024, 03/15/2024, 15/03/84 and
 // the like, with a time after it (2024-03-15T14:30:00Z, 15.03.2024 14:30).
@@ -611,7 +641,7 @@ func yearAfter(text []byte, e int) int {
 // " ans", " años"), or 0. The finding is the number.
 func ageSuffix(text []byte, e int) int {
 	for _, s := range [...]string{"-year-old", "-years-old", " year old", " years old", " year-old", " y/o", " yo", "yo", "y/o", " yrs old",
-		" years of age", "-jährige", " jahre alt", "-jähriger", " jahre", " ans", " años", " anni", " jährig"} {
+		" years of age", "-jährige", " jahre alt", "-jähriger", " jahre", " ans", " años", " anni", " jährig", " y.o.", " y.o", " jaar", "-jarige"} {
 		if hasPrefixFold(text[e:], s) && !wordAfter(text, e+len(s)) {
 			return e + len(s)
 		}

@@ -1,10 +1,12 @@
 package content
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -33,8 +35,12 @@ type Policy struct {
 	longest  int // the longest deny phrase, in bytes
 	hashKey  []byte
 
-	injection Action // Allow (off), Flag or Block
-	threshold float64
+	injection     Action // Allow (off), Flag or Block
+	shadow        bool   // record what injection: block would block, as "shadow", blocking nothing
+	threshold     float64
+	toolThreshold float64          // for texts of OriginTool
+	sources       [numOrigins]bool // the origins screened
+	guards        []Guard          // external injection screens (Session.Guard)
 
 	include, exclude []Path // field rules
 
@@ -48,9 +54,20 @@ type PolicyOptions struct {
 	PhoneRegions []string // national phone numbers are tried in these regions (default US)
 	HashKey      []byte   // for Hash: a key only the KMS holds
 	// Injection screening: Allow (off), Flag or Block, from a score of
-	// InjectionThreshold (0: the default, 1).
-	Injection          Action
-	InjectionThreshold float64
+	// InjectionThreshold (0: the default, content.InjectionThreshold);
+	// texts a tool supplied from InjectionToolThreshold (0: the default,
+	// content.InjectionToolThreshold). With InjectionShadow, what Block
+	// would block is counted with action "shadow" and nothing is blocked
+	// (rolling a policy out: Injection is then Block).
+	Injection              Action
+	InjectionShadow        bool
+	InjectionThreshold     float64
+	InjectionToolThreshold float64
+	// InjectionSources are the origins screened (nil: every origin).
+	InjectionSources []Origin
+	// Guards are external injection screens, asked about the texts the
+	// policy screened (Session.GuardTexts) when it screens at all.
+	Guards []Guard
 	// Field rules: with Include, only strings within one of those paths
 	// are filtered; never strings within an Exclude path ("[]": any
 	// array element).
@@ -62,9 +79,23 @@ type PolicyOptions struct {
 
 // NewPolicy compiles a policy.
 func NewPolicy(o PolicyOptions) *Policy {
-	p := &Policy{deny: o.Deny, hashKey: o.HashKey, injection: o.Injection, threshold: o.InjectionThreshold, include: o.Include, exclude: o.Exclude, analyzers: o.Analyzers}
+	p := &Policy{deny: o.Deny, hashKey: o.HashKey, injection: o.Injection, threshold: o.InjectionThreshold, include: o.Include, exclude: o.Exclude, analyzers: o.Analyzers,
+		toolThreshold: o.InjectionToolThreshold, shadow: o.InjectionShadow && o.Injection != Allow, guards: o.Guards}
 	if p.threshold <= 0 {
 		p.threshold = InjectionThreshold
+	}
+	if p.toolThreshold <= 0 {
+		p.toolThreshold = InjectionToolThreshold
+	}
+	if o.InjectionSources == nil {
+		for i := range p.sources {
+			p.sources[i] = true
+		}
+	}
+	for _, src := range o.InjectionSources {
+		if src < numOrigins {
+			p.sources[src] = true
+		}
 	}
 	var on, blocked []Entity
 	for e, a := range o.Actions {
@@ -132,27 +163,196 @@ func (p *Policy) Skip(path Path) bool {
 // Skip reports whether the session's field rules leave path alone.
 func (s *Session) Skip(path Path) bool { return s.p.Skip(path) }
 
-// Screen scores text for prompt injection, if the policy screens: a score
-// from the threshold is counted (type "injection", entity the strongest
-// signal: override, reveal, jailbreak, ...) and, with Block, blocks.
-func (s *Session) Screen(text []byte) {
+// Screen scores text for prompt injection, if the policy screens texts
+// of origin: a score from the origin's threshold (tool results have their
+// own) is counted (type "injection", entity the strongest signal's
+// category: override, reveal, jailbreak, ..., with the score and the
+// origin) and, with Block, blocks; in shadow mode it is counted with
+// action "shadow" and nothing is blocked. The scorer's scale is the
+// thresholds' business only: Screen compares, and records the score.
+func (s *Session) Screen(text []byte, origin Origin) {
 	p := s.p
-	if p == nil || p.injection == Allow || s.blocked != "" {
+	if p == nil || p.injection == Allow || s.blocked != "" || !p.ScreensOrigin(origin) {
 		return
+	}
+	if len(p.guards) > 0 {
+		s.guardTexts = append(s.guardTexts, GuardText{Text: text, Origin: origin})
 	}
 	score, signals := ScoreInjection(text)
-	if score < p.threshold {
+	if score < p.Threshold(origin) {
 		return
 	}
-	top := signals[0]
-	for _, sg := range signals[1:] {
-		if sg.Score > top.Score {
+	top := InjectionSignal{Name: "other"}
+	for i, sg := range signals {
+		if i == 0 || sg.Score > top.Score {
 			top = sg
 		}
 	}
-	s.count("injection", top.Name, p.injection)
-	if p.injection == Block {
-		s.blocked = "injection." + top.Name
+	s.hits = append(s.hits, InjectionHit{Category: top.Name, Score: score, Origin: origin, Text: text})
+	s.injection(top.Name, score, origin, "injection."+top.Name)
+}
+
+// InjectionHit is a text the policy's own screen scored an injection.
+type InjectionHit struct {
+	Category string
+	Score    float64
+	Origin   Origin
+	Text     []byte // for `warden content test` to explain; never recorded
+}
+
+// Injections returns the texts the session's screen scored injections,
+// in order.
+func (s *Session) Injections() []InjectionHit { return s.hits }
+
+// injection counts an injection of category found in a text of origin
+// and acts as the policy says: blocks by rule with Block, records it as
+// action "shadow" in shadow mode, or flags.
+func (s *Session) injection(category string, score float64, origin Origin, rule string) {
+	p := s.p
+	action := p.injection.String()
+	if p.shadow {
+		action = "shadow"
+	}
+	s.countScored("injection", category, action, score, origin.String())
+	if p.injection == Block && !p.shadow {
+		s.blocked = rule
+	}
+}
+
+// Origin is who supplied a text a model reads: the end user (user
+// messages, prompts, documents in the request), a tool (tool and function
+// results, tool_result blocks: where indirect injection comes from), or
+// the application (system and developer messages).
+type Origin uint8
+
+// Origins.
+const (
+	OriginUser Origin = iota
+	OriginTool
+	OriginSystem
+	numOrigins
+)
+
+var originNames = [numOrigins]string{"user", "tool", "system"}
+
+func (o Origin) String() string {
+	if o < numOrigins {
+		return originNames[o]
+	}
+	return fmt.Sprintf("origin(%d)", o)
+}
+
+// ParseOrigin returns the origin named name (user, tool or system).
+func ParseOrigin(name string) (Origin, bool) {
+	for i, n := range originNames {
+		if n == name {
+			return Origin(i), true
+		}
+	}
+	return 0, false
+}
+
+// OriginNames are the origins' names, in order.
+func OriginNames() []string { return originNames[:] }
+
+// InjectionToolThreshold is the default threshold for texts a tool
+// supplied (tool results, where agents are hijacked).
+//
+// TODO(issue 16): the classifier's injection.go defines it (lower than
+// InjectionThreshold); this stand-in goes at merge.
+const InjectionToolThreshold = InjectionThreshold
+
+// ScreensOrigin reports whether the policy screens texts of origin for
+// injection.
+func (p *Policy) ScreensOrigin(o Origin) bool {
+	return p != nil && p.injection != Allow && o < numOrigins && p.sources[o]
+}
+
+// Threshold is the score from which a text of origin is an injection.
+func (p *Policy) Threshold(o Origin) float64 {
+	if o == OriginTool {
+		return p.toolThreshold
+	}
+	return p.threshold
+}
+
+// Shadow reports whether injection screening runs in shadow mode.
+func (p *Policy) Shadow() bool { return p != nil && p.shadow }
+
+// A Guard is an injection screen outside Warden (content.guards: a
+// service of Warden's documented shape, or Lakera Guard): asked about the
+// texts a request's policy screened, its verdict is acted on as the
+// policy's injection mode says. It is safe for concurrent use.
+type Guard interface {
+	// Name is the guard's name in configuration and records.
+	Name() string
+	// Check asks the guard about texts. It returns an error if the
+	// guard cannot answer in time or answers what cannot be read.
+	Check(ctx context.Context, texts []GuardText, meta GuardMeta) (GuardVerdict, error)
+	// FailOpen reports whether a request proceeds when Check fails
+	// (on_error: allow) rather than being refused (on_error: block).
+	FailOpen() bool
+}
+
+// GuardText is a text screened, with its origin.
+type GuardText struct {
+	Text   []byte
+	Origin Origin
+}
+
+// GuardMeta is what a guard is told about the request beside its texts.
+type GuardMeta struct {
+	Model     string
+	RequestID string
+}
+
+// GuardVerdict is a guard's answer: whether it flagged the texts, in
+// which category (a plain name; "" for none given), with which score
+// (0 for none given), about a text of which origin (HasOrigin false when
+// the guard judged the texts together).
+type GuardVerdict struct {
+	Flagged   bool
+	Category  string
+	Score     float64
+	Origin    Origin
+	HasOrigin bool
+}
+
+// Guards returns the policy's external injection screens: none unless it
+// screens for injection.
+func (p *Policy) Guards() []Guard {
+	if p == nil || p.injection == Allow {
+		return nil
+	}
+	return p.guards
+}
+
+// GuardTexts returns the texts the session screened, in order, with their
+// origins (only when the policy has guards).
+func (s *Session) GuardTexts() []GuardText { return s.guardTexts }
+
+// Guard acts on guard's verdict as on the policy's own: a flagged verdict
+// is counted (type "injection", entity the guard's category or "guard")
+// and blocks by rule "guard.<name>" with Block.
+func (s *Session) Guard(guard string, v GuardVerdict) {
+	if !v.Flagged || s.blocked != "" || s.p == nil || s.p.injection == Allow {
+		return
+	}
+	category := v.Category
+	if !RuleName(category) {
+		category = "guard"
+	}
+	origin := ""
+	if v.HasOrigin {
+		origin = v.Origin.String()
+	}
+	action := s.p.injection.String()
+	if s.p.shadow {
+		action = "shadow"
+	}
+	s.countScored("injection", category, action, v.Score, origin)
+	if s.p.injection == Block && !s.p.shadow {
+		s.blocked = "guard." + guard
 	}
 }
 
@@ -176,6 +376,9 @@ type Session struct {
 	protect  *Pseudonyms // a response's: the request's placeholders, which no rule rewrites
 	jsonText bool
 
+	guardTexts []GuardText    // the texts screened, for the policy's guards
+	hits       []InjectionHit // the texts scored injections
+
 	external  [][]Span // what external analyzers found, text by text (Analyzed)
 	nfiltered int      // how many texts Filter has been given
 	current   int      // the index of the text Filter is at, or -1
@@ -183,10 +386,14 @@ type Session struct {
 
 // Count is how often an action was taken on one entity or rule.
 type Count struct {
-	Type   string // "pii", "deny" or "sanitize"
-	Entity string // the entity, or the deny rule's name
+	Type   string // "pii", "deny", "sanitize", "injection", ...
+	Entity string // the entity, the deny rule's name, or the injection's category
 	Action string
 	N      int
+	// Injections: the highest score (rounded to 2 decimals) and the
+	// origin of the texts counted ("" if not known).
+	Score  float64 `json:",omitempty"`
+	Origin string  `json:",omitempty"`
 }
 
 // NewSession starts applying p.
@@ -244,6 +451,33 @@ func (s *Session) count(typ, entity string, a Action) {
 		}
 	}
 	s.counts = append(s.counts, Count{Type: typ, Entity: entity, Action: a.String(), N: 1})
+}
+
+// countScored counts an injection: one count per category, action and
+// origin, with the highest score seen.
+func (s *Session) countScored(typ, entity, action string, score float64, origin string) {
+	score = RoundScore(score)
+	for i := range s.counts {
+		c := &s.counts[i]
+		if c.Type == typ && c.Entity == entity && c.Action == action && c.Origin == origin {
+			c.N++
+			c.Score = max(c.Score, score)
+			return
+		}
+	}
+	s.counts = append(s.counts, Count{Type: typ, Entity: entity, Action: action, N: 1, Score: score, Origin: origin})
+}
+
+// RoundScore rounds an injection score to 2 decimals, as records carry
+// it (a score that is not a finite number, or negative, is 0).
+func RoundScore(f float64) float64 {
+	if math.IsNaN(f) || f <= 0 {
+		return 0
+	}
+	if math.IsInf(f, 1) || f > 1e6 {
+		return 1e6
+	}
+	return math.Round(f*100) / 100
 }
 
 // CountSanitized records that n invisible characters were removed.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/content"
+	"github.com/wardenhq/warden/content/guard"
 	"github.com/wardenhq/warden/content/presidio"
 )
 
@@ -19,13 +20,14 @@ type contentPolicies struct {
 	req, resp *content.Policy
 	overrides bool
 	analyzers []content.Analyzer // content.analyzers, shared by every request policy
+	guards    []content.Guard    // content.guards, shared by every request policy
 	cache     sync.Map           // role + "\x00" + model → [2]*content.Policy
 }
 
 func newContentPolicies(c *config.Config, key []byte) *contentPolicies {
-	cp := &contentPolicies{c: c, key: key, analyzers: analyzers(c.Content.Analyzers)}
-	cp.req = contentPolicy(c.Content.Request, c.Content.PhoneRegions, key, cp.analyzers)
-	cp.resp = contentPolicy(c.Content.Response, c.Content.PhoneRegions, key, nil)
+	cp := &contentPolicies{c: c, key: key, analyzers: analyzers(c.Content.Analyzers), guards: guards(c.Content.Guards)}
+	cp.req = contentPolicy(c.Content.Request, c.Content.PhoneRegions, key, cp.analyzers, cp.guards)
+	cp.resp = contentPolicy(c.Content.Response, c.Content.PhoneRegions, key, nil, nil)
 	for _, r := range c.Roles {
 		cp.overrides = cp.overrides || r.Content != nil
 	}
@@ -63,14 +65,15 @@ func (cp *contentPolicies) For(role, model string) (*content.Policy, *content.Po
 		for _, o := range overs {
 			req, resp = mergeStage(req, o.Request), mergeStage(resp, o.Response)
 		}
-		p = [2]*content.Policy{contentPolicy(req, cp.c.Content.PhoneRegions, cp.key, cp.analyzers), contentPolicy(resp, cp.c.Content.PhoneRegions, cp.key, nil)}
+		p = [2]*content.Policy{contentPolicy(req, cp.c.Content.PhoneRegions, cp.key, cp.analyzers, cp.guards), contentPolicy(resp, cp.c.Content.PhoneRegions, cp.key, nil, nil)}
 	}
 	cp.cache.Store(k, p)
 	return p[0], p[1]
 }
 
 // mergeStage lays over on base: pii entity by entity, deny rules added,
-// injection and field rules replaced where set.
+// injection (mode, thresholds, sources) and field rules replaced where
+// set.
 func mergeStage(base, over config.ContentStage) config.ContentStage {
 	out := base
 	out.PII = maps.Clone(base.PII)
@@ -84,6 +87,12 @@ func mergeStage(base, over config.ContentStage) config.ContentStage {
 	}
 	if over.InjectionThreshold != 0 {
 		out.InjectionThreshold = over.InjectionThreshold
+	}
+	if over.InjectionToolThreshold != 0 {
+		out.InjectionToolThreshold = over.InjectionToolThreshold
+	}
+	if over.InjectionSources != nil {
+		out.InjectionSources = over.InjectionSources
 	}
 	if len(over.Fields.Include) > 0 || len(over.Fields.Exclude) > 0 {
 		out.Fields = over.Fields
@@ -112,16 +121,52 @@ func analyzers(list []config.ContentAnalyzer) []content.Analyzer {
 	return out
 }
 
+// guards builds the external injection screens of content.guards
+// (validated already). A guard whose api_key reference cannot be read
+// fails every check, so that on_error decides (block: 503), as for a
+// guard that cannot be reached.
+func guards(list []config.ContentGuard) []content.Guard {
+	var out []content.Guard
+	for _, g := range list {
+		o := guard.Options{Name: g.Name, URL: g.URL, Timeout: g.Timeout.D(0), FailOpen: g.OnError == "allow"}
+		if g.APIKey != "" {
+			if k, err := g.APIKey.Resolve(); err != nil {
+				o.KeyErr = err
+			} else {
+				o.APIKey = k
+			}
+		}
+		if g.Type == "lakera" {
+			out = append(out, guard.NewLakera(o))
+		} else {
+			out = append(out, guard.NewHTTP(o))
+		}
+	}
+	return out
+}
+
 // contentPolicy compiles one direction of the content configuration
 // (validated already). key is the keyed-hash action's key; analyzers
-// screen requests' text beside the detectors (nil for responses).
-func contentPolicy(st config.ContentStage, regions []string, key []byte, analyzers []content.Analyzer) *content.Policy {
-	o := content.PolicyOptions{Actions: map[content.Entity]content.Action{}, PhoneRegions: regions, HashKey: key, InjectionThreshold: st.InjectionThreshold, Analyzers: analyzers}
+// screen requests' text beside the detectors, and guards for injection
+// (nil for responses).
+func contentPolicy(st config.ContentStage, regions []string, key []byte, analyzers []content.Analyzer, guards []content.Guard) *content.Policy {
+	o := content.PolicyOptions{Actions: map[content.Entity]content.Action{}, PhoneRegions: regions, HashKey: key,
+		InjectionThreshold: st.InjectionThreshold, InjectionToolThreshold: st.InjectionToolThreshold, Analyzers: analyzers, Guards: guards}
 	switch st.Injection {
 	case "block":
 		o.Injection = content.Block
 	case "flag":
 		o.Injection = content.Flag
+	case "shadow":
+		o.Injection, o.InjectionShadow = content.Block, true
+	}
+	if st.InjectionSources != nil {
+		o.InjectionSources = []content.Origin{}
+		for _, name := range st.InjectionSources {
+			if src, ok := content.ParseOrigin(name); ok {
+				o.InjectionSources = append(o.InjectionSources, src)
+			}
+		}
 	}
 	named := map[string]content.Action{} // entities and presets
 	for name, act := range st.PII {

@@ -299,14 +299,16 @@ func TestContentStream(t *testing.T) {
 }
 
 // TestContentInjection: with injection: block an attack in a user or tool
-// message is refused, one in the system message is not screened, and a
+// message is refused, one in the system message is not screened where the
+// policy trusts system messages (injection_sources: [user, tool]), and a
 // benign prompt that mentions the words passes; with flag the attack is
-// forwarded and recorded.
+// forwarded and recorded. (TestInjectionOrigins screens every origin.)
 func TestContentInjection(t *testing.T) {
 	for _, mode := range []string{"block", "flag"} {
 		t.Run(mode, func(t *testing.T) {
 			g := wardentest.NewGateway(t, wardentest.GatewayOptions{Roles: auditRoles(), Configure: func(c *config.Config) {
 				c.Content.Request.Injection = mode
+				c.Content.Request.InjectionSources = []string{"user", "tool"}
 			}})
 			admin := g.NewKey(t, wardentest.KeyOptions{}).Secret
 			log := openAuditLog(t, g, admin)

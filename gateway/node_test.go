@@ -14,9 +14,11 @@ import (
 	"github.com/wardenhq/warden/wardentest"
 )
 
-// TestNodeSDK drives the gateway with the official openai npm package
-// (clients/node, installed by `make test` with npm ci): chat, a stream,
-// the model list, and two refusals surfaced as the SDK's own error classes.
+// TestNodeSDK drives the gateway with the official openai and
+// @anthropic-ai/sdk npm packages and the Vercel AI SDK (clients/node,
+// installed by `make test` with npm ci): chat, a stream, the model list,
+// the Responses API, Anthropic's Messages API and the AI SDK's default
+// provider, and refusals surfaced as each SDK's own error classes.
 func TestNodeSDK(t *testing.T) {
 	t.Parallel()
 	dir, _ := filepath.Abs("../clients/node")
@@ -30,7 +32,7 @@ func TestNodeSDK(t *testing.T) {
 
 	cmd := exec.CommandContext(testContext(t), "node", "check.mjs")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "OPENAI_BASE_URL="+g.URL, "OPENAI_API_KEY="+key.Secret,
+	cmd.Env = append(os.Environ(), "OPENAI_BASE_URL="+g.URL, "ANTHROPIC_BASE_URL="+strings.TrimSuffix(g.URL, "/v1"), "OPENAI_API_KEY="+key.Secret,
 		"MODEL=gpt-test", "FORBIDDEN_MODEL=gpt-other")
 	out, err := cmd.Output()
 	if err != nil {
@@ -54,6 +56,16 @@ func TestNodeSDK(t *testing.T) {
 			Code        string
 			IsAuthError bool
 		}
+		Responses          string
+		ResponsesDeltas    []string
+		Anthropic          string
+		AnthropicStream    string
+		AnthropicForbidden struct {
+			Status            int
+			Type              string
+			IsPermissionError bool
+		}
+		AIText, AIStream string
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("node printed %q: %v", out, err)
@@ -73,5 +85,18 @@ func TestNodeSDK(t *testing.T) {
 	}
 	if got.BadKey.Status != 401 || got.BadKey.Code != "invalid_api_key" || !got.BadKey.IsAuthError {
 		t.Errorf("bad key: %+v", got.BadKey)
+	}
+	const hello = "Hello from upstream"
+	if got.Responses != hello || strings.Join(got.ResponsesDeltas, "") != hello || len(got.ResponsesDeltas) < 2 {
+		t.Errorf("responses %q, deltas %q", got.Responses, got.ResponsesDeltas)
+	}
+	if got.Anthropic != hello || got.AnthropicStream != hello {
+		t.Errorf("anthropic %q, streamed %q", got.Anthropic, got.AnthropicStream)
+	}
+	if f := got.AnthropicForbidden; f.Status != 403 || f.Type != "permission_error" || !f.IsPermissionError {
+		t.Errorf("anthropic forbidden model: %+v", f)
+	}
+	if got.AIText != hello || got.AIStream != hello {
+		t.Errorf("Vercel AI SDK: %q, streamed %q", got.AIText, got.AIStream)
 	}
 }

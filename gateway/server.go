@@ -155,6 +155,10 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /v1/chat/completions", pipeline.Serve(s.env, pipeline.ChatCompletions, inference, s.observe))
 	mux.Handle("POST /v1/completions", pipeline.Serve(s.env, pipeline.Completions, inference, s.observe))
 	mux.Handle("POST /v1/embeddings", pipeline.Serve(s.env, pipeline.Embeddings, inference, s.observe))
+	iface := pipeline.Interface()
+	mux.Handle("POST /v1/responses", pipeline.Serve(s.env, pipeline.Responses, iface, s.observe))
+	mux.Handle("POST /v1/messages", pipeline.Serve(s.env, pipeline.Messages, iface, s.observe))
+	mux.Handle("POST /v1/messages/count_tokens", pipeline.Serve(s.env, pipeline.MessagesCountTokens, pipeline.CountTokens(), s.observe))
 	mux.Handle("GET /v1/models", pipeline.Serve(s.env, pipeline.Models, pipeline.ListModels(), s.observe))
 	mux.Handle("GET /v1/models/{id...}", pipeline.Serve(s.env, pipeline.Models, pipeline.GetModel(), s.observe))
 	keys := &admin.Keys{Store: s.opts.Store, Hasher: s.hasher, Now: s.opts.Now,

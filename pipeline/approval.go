@@ -114,7 +114,9 @@ func (a *Approvals) reasons(x *Exchange) []string {
 		if len(r.Entities) > 0 && !slices.ContainsFunc(x.Filters, func(f auditlog.Filter) bool { return f.Type == "pii" && slices.Contains(r.Entities, f.Entity) }) {
 			continue
 		}
-		if r.Injection && !slices.ContainsFunc(x.Filters, func(f auditlog.Filter) bool { return f.Type == "injection" }) {
+		// An injection recorded in shadow mode holds nothing: shadow
+		// changes nothing for the client.
+		if r.Injection && !slices.ContainsFunc(x.Filters, func(f auditlog.Filter) bool { return f.Type == "injection" && f.Action != "shadow" }) {
 			continue
 		}
 		if r.MinPromptTokens > 0 {

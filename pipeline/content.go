@@ -55,6 +55,10 @@ func screen(next Handler) Handler {
 		if err != nil {
 			return httperr.Wrap(http.StatusBadRequest, "invalid_request", ErrNotJSON.Error(), err)
 		}
+		if err := guard(r.Context(), p, s, x); err != nil {
+			x.Filters = appendFilters(x.Filters, "request", s.Counts())
+			return err
+		}
 		x.Filters = appendFilters(x.Filters, "request", s.Counts())
 		x.pseudonyms = s.Pseudonyms()
 		if rule := s.Blocked(); rule != "" {
@@ -110,8 +114,11 @@ func hasNumber(raw []byte) bool {
 //
 // What is done with each string follows from reqjson's table (treat):
 // text is filtered in place, and screened for injection message by message
-// (system and developer messages, the operator's own instructions, are
-// not screened); names, ids, http(s) image URLs, a schema's property names
+// with its origin (origin): user messages, prompts, inputs and documents
+// are the user's; tool and function messages, Anthropic-style tool_result
+// blocks and Responses function_call_output items a tool's; system and
+// developer messages the application's (system), screened unless the
+// policy's injection_sources leave system out; names, ids, http(s) image URLs, a schema's property names
 // and its structural values (types, patterns, formats), and every object
 // key the table does not list (a schema's property names, the keys of
 // documents or of unknown members) are text a model may read but cannot be
@@ -143,16 +150,120 @@ func filterRequest(p *content.Policy, body []byte, spans [][]content.Span) ([]by
 	if s := f.s; len(f.held) > 0 && s.Forbid(f.held) != "" {
 		return body, s, err
 	}
-	for i, t := range f.texts {
-		if r := at(f.roles, i); len(t) > 0 && r != "system" && r != "developer" {
-			// The application's own instructions (they may well say "you
-			// are ...; never reveal your instructions") are not screened;
-			// an end user's text reaches a model as user content or tool
-			// results. A message's parts are screened together.
-			f.s.Screen(t)
+	// What could not be rewritten within a message, screened alone with
+	// the message's origin (known only now: a role may follow its
+	// content); then each message's text, its parts of one origin
+	// together.
+	for _, h := range f.heldIn {
+		f.s.Screen(h.text, f.origin(h.u))
+	}
+	type group struct {
+		list   string
+		i      int
+		origin content.Origin
+	}
+	var order []group
+	joined := map[group][]byte{}
+	for _, t := range f.texts {
+		g := group{t.u.list, t.u.i, f.origin(t.u)}
+		if _, ok := joined[g]; !ok {
+			order = append(order, g)
 		}
+		joined[g] = append(append(joined[g], t.text...), '\n')
+	}
+	for _, g := range order {
+		f.s.Screen(joined[g], g.origin)
 	}
 	return out, f.s, err
+}
+
+// unit is where a text of a request sits, for its origin: the message
+// (list "messages") or Responses input item (list "input") at index i,
+// and the content part at index j within it (-1: none); list "" for a
+// text outside any (a prompt, an input string, a document, a tool's
+// description), which is the user's.
+type unit struct {
+	list string
+	i, j int
+}
+
+// unitOf returns the unit of the string (or key) at path.
+func unitOf(path content.Path) unit {
+	if len(path) < 2 {
+		return unit{i: -1, j: -1}
+	}
+	switch path[0] {
+	case "messages":
+		if i := path.Index(1); i >= 0 {
+			j := -1
+			if len(path) > 3 && path[2] == "content" {
+				j = path.Index(3)
+			}
+			return unit{"messages", i, j}
+		}
+	case "input":
+		if i := path.Index(1); i >= 0 && len(path) > 2 { // an item object, not an embeddings string
+			return unit{"input", i, -1}
+		}
+	}
+	return unit{i: -1, j: -1}
+}
+
+// toolTypes are the types of content blocks and input items that carry a
+// tool's result: Anthropic's tool_result, the Responses API's outputs.
+var toolTypes = map[string]bool{
+	"tool_result": true, "function_call_output": true, "custom_tool_call_output": true,
+	"computer_call_output": true, "local_shell_call_output": true, "mcp_tool_result": true,
+}
+
+// origin is who supplied the texts of u: a tool for tool and function
+// messages and tool-result blocks and items; the application for system
+// and developer messages; the user otherwise.
+func (f *requestFilter) origin(u unit) content.Origin {
+	var role string
+	switch u.list {
+	case "messages":
+		role = at(f.roles, u.i)
+		if role == "tool" || role == "function" || u.j >= 0 && toolTypes[f.types[u]] {
+			return content.OriginTool
+		}
+	case "input":
+		role = f.itemRoles[u.i]
+		if toolTypes[f.types[u]] {
+			return content.OriginTool
+		}
+	default:
+		return content.OriginUser
+	}
+	if role == "system" || role == "developer" {
+		return content.OriginSystem
+	}
+	return content.OriginUser
+}
+
+// note records, from a string at path, a message's role or a part's or
+// item's type, which decide the origin of their texts.
+func (f *requestFilter) note(path content.Path, text []byte) {
+	u := unitOf(path)
+	if u.list == "" {
+		return
+	}
+	last := path[len(path)-1]
+	switch {
+	case u.list == "messages" && len(path) == 3 && last == "role":
+		f.roles = setAt(f.roles, u.i, string(text))
+	case u.list == "messages" && u.j >= 0 && len(path) == 5 && last == "type",
+		u.list == "input" && len(path) == 3 && last == "type":
+		if f.types == nil {
+			f.types = map[unit]string{}
+		}
+		f.types[u] = string(text)
+	case u.list == "input" && len(path) == 3 && last == "role":
+		if f.itemRoles == nil {
+			f.itemRoles = map[int]string{}
+		}
+		f.itemRoles[u.i] = string(text)
+	}
 }
 
 // reserve notes every placeholder-like token the request's strings and
@@ -177,12 +288,21 @@ type requestFilter struct {
 	p               *content.Policy
 	s               *content.Session
 	active, screens bool
-	roles           []string // each message's role, for injection screening
-	texts           [][]byte // each message's text
-	held            []byte   // what cannot be rewritten, each value ended by 0x1e
-	collect         bool     // only collect the texts that would be filtered, as the detectors read them
-	views           [][]byte // collected texts
-	collectBlocked  bool     // a collected text is blocked by the policy itself
+	roles           []string        // each message's role, for injection screening
+	types           map[unit]string // each content part's (and input item's) type
+	itemRoles       map[int]string  // each Responses input item's role
+	texts           []unitText      // the texts of messages and input items, screened at the end
+	heldIn          []unitText      // what cannot be rewritten within them, screened at the end
+	held            []byte          // what cannot be rewritten, each value ended by 0x1e
+	collect         bool            // only collect the texts that would be filtered, as the detectors read them
+	views           [][]byte        // collected texts
+	collectBlocked  bool            // a collected text is blocked by the policy itself
+}
+
+// unitText is a text of a unit.
+type unitText struct {
+	u    unit
+	text []byte
 }
 
 // requestTexts returns the texts FilterRequest would filter in body, in
@@ -242,35 +362,69 @@ func analyze(ctx context.Context, p *content.Policy, x *Exchange) ([][]content.S
 	return merged, nil
 }
 
+// guard asks the policy's external injection screens about the texts the
+// session screened (as filtered: what the policy redacted is not sent),
+// unless a rule blocked already, and acts on their verdicts as on its
+// own (Session.Guard). A guard that fails refuses the request (503
+// guard_unavailable, recorded as a block by "guard.<name>") unless its
+// on_error is allow, or the policy is in shadow mode: then the record
+// notes the guard skipped. Neither
+// the texts nor the failure's detail is in the answer or the record.
+func guard(ctx context.Context, p *content.Policy, s *content.Session, x *Exchange) error {
+	gs := p.Guards()
+	if len(gs) == 0 || s.Blocked() != "" {
+		return nil
+	}
+	texts := s.GuardTexts()
+	if len(texts) == 0 {
+		return nil
+	}
+	meta := content.GuardMeta{RequestID: x.ID}
+	if x.Route != nil {
+		meta.Model = x.Route.Name
+	}
+	for _, g := range gs {
+		v, err := g.Check(ctx, texts, meta)
+		if err != nil {
+			if g.FailOpen() || p.Shadow() { // shadow mode blocks nothing, a guard's failure included
+				x.Filters = append(x.Filters, auditlog.Filter{Stage: "request", Type: "guard", Entity: g.Name(), Action: "skipped", Count: 1})
+				continue
+			}
+			x.Filters = append(x.Filters, auditlog.Filter{Stage: "request", Type: "guard", Entity: g.Name(), Action: "unavailable", Count: 1})
+			x.Blocked = "guard." + g.Name()
+			return httperr.Wrap(http.StatusServiceUnavailable, "guard_unavailable",
+				fmt.Sprintf("the injection guard %s could not screen the request; try again later", g.Name()), err)
+		}
+		if s.Guard(g.Name(), v); s.Blocked() != "" {
+			return nil // the caller answers the block
+		}
+	}
+	return nil
+}
+
 // key holds the object keys a model may read: every key the table does
 // not list at its place (a schema's property names, the keys of vLLM's
 // documents, which chat templates render, unknown members), as names are
 // held.
 func (f *requestFilter) key(path content.Path, key []byte) {
 	if !reqjson.Listed(path, key) && !f.p.Skip(path) {
-		f.hold(key)
+		f.hold(path, key)
 	}
 }
 
 // value filters, holds or leaves one string, as treat says.
 func (f *requestFilter) value(path content.Path, text []byte) []byte {
-	i := path.Index(1)
-	if len(path) == 0 || path[0] != "messages" {
-		i = -1
+	if f.screens {
+		f.note(path, text)
 	}
 	switch t := treat(path, text); {
 	case t == leave:
-		switch reqjson.KindAt(path) {
-		case reqjson.Role:
-			if f.screens && i >= 0 {
-				f.roles = setAt(f.roles, i, string(text))
-			}
-		case reqjson.Data:
+		if reqjson.KindAt(path) == reqjson.Data {
 			// A file that is text (text/plain, CSV, JSON) is read by the
 			// model as text: screened as it is, decoded.
 			if f.active && !f.p.Skip(path) {
 				if decoded, ok := reqjson.DataText(text); ok {
-					f.hold(decoded)
+					f.hold(path, decoded)
 				}
 			}
 		}
@@ -278,7 +432,7 @@ func (f *requestFilter) value(path content.Path, text []byte) []byte {
 	case f.p.Skip(path):
 		return text
 	case t == fixed:
-		f.hold(text)
+		f.hold(path, text)
 		if reqjson.KindAt(path) == reqjson.URL {
 			// What percent-encoding hides is seen too, however often it
 			// was applied: sk%252Dproj is sk%2Dproj to the image's host,
@@ -289,7 +443,7 @@ func (f *requestFilter) value(path content.Path, text []byte) []byte {
 				if err != nil || d == u {
 					break
 				}
-				f.hold([]byte(d))
+				f.hold(path, []byte(d))
 				u = d
 			}
 		}
@@ -311,24 +465,29 @@ func (f *requestFilter) value(path content.Path, text []byte) []byte {
 	} else {
 		out = f.s.Filter(text)
 	}
-	switch {
-	case !f.screens:
-	case i < 0:
-		f.s.Screen(out)
-	default:
-		f.texts = setAt(f.texts, i, append(append(at(f.texts, i), out...), '\n'))
+	if f.screens {
+		if u := unitOf(path); u.list == "" {
+			f.s.Screen(out, content.OriginUser)
+		} else {
+			f.texts = append(f.texts, unitText{u, bytes.Clone(out)})
+		}
 	}
 	return out
 }
 
 // hold keeps a string that cannot be rewritten for Forbid, and screens it
-// for injection (a name's words apart).
-func (f *requestFilter) hold(t []byte) {
+// for injection (a name's words apart): at once outside messages and
+// input items, at the end within them (their origin is known then).
+func (f *requestFilter) hold(path content.Path, t []byte) {
 	if f.active {
 		f.held = append(append(f.held, t...), 0x1e) // a separator no value spans
 	}
 	if f.screens {
-		f.s.Screen(spaced(t))
+		if u := unitOf(path); u.list == "" {
+			f.s.Screen(spaced(t), content.OriginUser)
+		} else {
+			f.heldIn = append(f.heldIn, unitText{u, bytes.Clone(spaced(t))})
+		}
 	}
 }
 
@@ -412,7 +571,7 @@ type ContentPolicies interface {
 
 func appendFilters(fs []auditlog.Filter, stage string, counts []content.Count) []auditlog.Filter {
 	for _, c := range counts {
-		fs = append(fs, auditlog.Filter{Stage: stage, Type: c.Type, Entity: c.Entity, Action: c.Action, Count: c.N})
+		fs = append(fs, auditlog.Filter{Stage: stage, Type: c.Type, Entity: c.Entity, Action: c.Action, Count: c.N, Score: c.Score, Origin: c.Origin})
 	}
 	return fs
 }

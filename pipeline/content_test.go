@@ -149,15 +149,17 @@ func FuzzFilterRequest(f *testing.F) {
 }
 
 // BenchmarkFilterRequest: the screen stage's work on a 1 KiB chat request
-// with no content policy (stripping only: every request pays it) and with
-// a redacting policy.
+// with no content policy (stripping only: every request pays it), with
+// a redacting policy, and with injection screening of every origin.
 func BenchmarkFilterRequest(b *testing.B) {
 	body := []byte(`{"model":"gpt-test","messages":[{"role":"system","content":"You are a helpful assistant for the legal team."},{"role":"user","content":"` +
 		strings.Repeat("Please summarise the attached clause about indemnities and liability caps. ", 12) + `"}]}`)
 	for _, tt := range []struct {
 		name string
 		p    *content.Policy
-	}{{"no-policy", nil}, {"redact", content.NewPolicy(content.PolicyOptions{Actions: map[content.Entity]content.Action{content.Email: content.Redact, content.Secret: content.Redact, content.CreditCard: content.Block}})}} {
+	}{{"no-policy", nil}, {"redact", content.NewPolicy(content.PolicyOptions{Actions: map[content.Entity]content.Action{content.Email: content.Redact, content.Secret: content.Redact, content.CreditCard: content.Block}})},
+		{"injection", content.NewPolicy(content.PolicyOptions{Injection: content.Block})}, // every origin, the system message included
+	} {
 		b.Run(tt.name, func(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()

@@ -50,6 +50,10 @@ type Endpoint struct {
 	Name       string            // "chat.completions", "completions", "embeddings", "models"
 	Capability policy.Capability // "" for endpoints any principal may call
 	Streams    bool              // whether "stream": true is meaningful
+	// Protocol is the API the endpoint speaks when it is not Chat
+	// Completions' (ProtocolAnthropic, ProtocolResponses): requests are
+	// translated into Chat Completions for every control, answers back.
+	Protocol string
 	// Unaudited endpoints write no audit record when they serve: reads of
 	// the audit log itself (checkpoints, tiles), which would otherwise grow
 	// it as fast as verifiers read it. Their 401 and 403 refusals are
@@ -67,6 +71,11 @@ var (
 	Completions     = Endpoint{Name: "completions", Capability: policy.CapCompletions, Streams: true}
 	Embeddings      = Endpoint{Name: "embeddings", Capability: policy.CapEmbeddings}
 	Models          = Endpoint{Name: "models"}
+	// The Responses and Messages APIs need the chat capability: they are
+	// chat completions in another shape (docs/interfaces.md).
+	Responses           = Endpoint{Name: "responses", Capability: policy.CapChat, Streams: true, Protocol: ProtocolResponses}
+	Messages            = Endpoint{Name: "messages", Capability: policy.CapChat, Streams: true, Protocol: ProtocolAnthropic}
+	MessagesCountTokens = Endpoint{Name: "messages.count_tokens", Capability: policy.CapChat, Protocol: ProtocolAnthropic}
 	// Unknown is the endpoint of a request no route takes: an unknown
 	// path, a method its path does not have, a path not in canonical
 	// form. It is answered and recorded like any other (Unrouted).
@@ -122,6 +131,9 @@ type Exchange struct {
 	// action minted to the client's values, for the response: in memory
 	// for the exchange's life only, never recorded, kept or previewed.
 	pseudonyms *content.Pseudonyms
+
+	// protocol translates the answer for an endpoint with a Protocol.
+	protocol *protocolWriter
 
 	ApprovalID     string        // the approval the request needed, if it did
 	ApprovalReason policy.Reason // what came of it

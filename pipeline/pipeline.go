@@ -10,8 +10,10 @@ import (
 	"strings"
 
 	"github.com/wardenhq/warden/auth"
+	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/internal/httperr"
 	"github.com/wardenhq/warden/policy"
+	"github.com/wardenhq/warden/protocol"
 	"github.com/wardenhq/warden/upstream"
 )
 
@@ -52,6 +54,33 @@ func Admin(h Handler) Handler {
 // allowlist, then identify, then h, which answers it (404, 405). Its record
 // says who asked when they presented valid credentials.
 func Unrouted(h Handler) Handler { return chain(h, recoverPanic, allowAddress, identify) }
+
+// Interface is Inference for an endpoint that speaks another protocol
+// (Endpoint.Protocol): the same stages, in the same order, on the request
+// translated into Chat Completions; Anthropic's credential header is read
+// first.
+func Interface() Handler {
+	return chain(forward,
+		recoverPanic,
+		allowAddress,
+		anthropicKey,
+		authenticate,
+		parseBody,
+		route,
+		authorize,
+		auditReady,
+		sizeLimit,
+		limit,
+		screen,
+		approve,
+	)
+}
+
+// CountTokens answers /v1/messages/count_tokens: the admission stages, then
+// Warden's estimate of the translated prompt. Nothing is forwarded.
+func CountTokens() Handler {
+	return chain(countTokens, recoverPanic, allowAddress, anthropicKey, authenticate, parseBody, route, authorize)
+}
 
 // ListModels answers GET /v1/models with the models the caller may use.
 func ListModels() Handler { return chain(listModels, recoverPanic, allowAddress, authenticate) }
@@ -172,7 +201,10 @@ func parseBody(next Handler) Handler {
 			return httperr.Wrap(http.StatusBadRequest, "invalid_request", "could not read the request body", err)
 		}
 		x.Body, x.Received = body, body
-		if x.Request, err = ParseRequest(body); err != nil {
+		if err := translateRequest(x); err != nil {
+			return err
+		}
+		if x.Request, err = ParseRequest(x.Body); err != nil {
 			return httperr.Wrap(http.StatusBadRequest, "invalid_request", err.Error(), err)
 		}
 		if x.Request.Stream && !x.Endpoint.Streams {
@@ -194,6 +226,10 @@ func route(next Handler) Handler {
 		x.Route = x.Env.Routes.Lookup(x.Request.Model)
 		if x.Route == nil {
 			return httperr.New(http.StatusNotFound, "model_not_found", "the model does not exist")
+		}
+		if x.Route.API == config.APIAnthropic && x.Endpoint.Capability != policy.CapChat {
+			return httperr.New(http.StatusBadRequest, "unsupported_endpoint",
+				"this model's upstream speaks Anthropic's Messages API: use chat completions, the Responses API or the Messages API")
 		}
 		return next(w, r, x)
 	}
@@ -274,7 +310,20 @@ func forward(w http.ResponseWriter, r *http.Request, x *Exchange) error {
 	if x.Route.Model != x.Request.Model {
 		body = x.Request.WithModel(body, x.Route.Model)
 	}
+	if x.Route.API == config.APIAnthropic {
+		// After every control, on the form they read (docs/interfaces.md).
+		b, err := protocol.ToAnthropic(body, x.Route.Model)
+		if err != nil {
+			return translateError(err)
+		}
+		body = b
+	}
 	x.Upstream = &upstream.Outcome{CollectText: x.collectText}
+	if x.Endpoint.Protocol != "" {
+		// Translated: the upstream is asked for a chat completion.
+		r = r.Clone(r.Context())
+		r.URL.Path = "/v1/chat/completions"
+	}
 	if x.Env.Content != nil {
 		if _, p := x.Env.Content.For(x.Decision.Role, x.Route.Name); p.Active() {
 			x.Upstream.Filter = p.NewSession()

@@ -48,6 +48,10 @@ func Serve(env func() *Env, ep Endpoint, h Handler, observe Observer) http.Handl
 			}
 		}
 		x.target = routeTarget(r)
+		if ep.Protocol != "" {
+			x.protocol = &protocolWriter{ResponseWriter: w, proto: ep.Protocol}
+			w = x.protocol
+		}
 		sw := newStatusWriter(w, x.ID, e.WriteStall)
 		// A response the handler writes itself is released here, at its
 		// first byte, unless it was released already.
@@ -72,6 +76,9 @@ func Serve(env func() *Env, ep Endpoint, h Handler, observe Observer) http.Handl
 				x.release(r.Context(), x.Status, nil, nil)
 			}
 			sw.finish()
+			if x.protocol != nil {
+				x.protocol.finish()
+			}
 			if observe != nil {
 				observe(x)
 			}

@@ -3,6 +3,7 @@ package upstream
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -119,14 +120,19 @@ const (
 	lineLong           // a comment too long to hold: emptied
 )
 
+// newCommentScrubber reads rc through a 32 KiB buffer from copyBuffers,
+// which Close gives back.
 func newCommentScrubber(rc io.ReadCloser) *commentScrubber {
-	return &commentScrubber{rc: rc, buf: make([]byte, 32<<10)}
+	return &commentScrubber{rc: rc, buf: copyBuffers.Get()}
 }
 
 func (s *commentScrubber) Read(p []byte) (int, error) {
 	for len(s.out) == 0 {
 		if s.err != nil {
 			return 0, s.err
+		}
+		if s.buf == nil {
+			return 0, errReadAfterClose
 		}
 		s.out = s.spare[:0]
 		n, err := s.rc.Read(s.buf)
@@ -142,7 +148,15 @@ func (s *commentScrubber) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func (s *commentScrubber) Close() error { return s.rc.Close() }
+func (s *commentScrubber) Close() error {
+	if s.buf != nil {
+		copyBuffers.Put(s.buf)
+		s.buf = nil
+	}
+	return s.rc.Close()
+}
+
+var errReadAfterClose = errors.New("read after close")
 
 func (s *commentScrubber) scan(b []byte) {
 	for len(b) > 0 {

@@ -6,6 +6,7 @@ package upstream
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/content"
 	"github.com/wardenhq/warden/internal/httperr"
+	"github.com/wardenhq/warden/protocol"
 )
 
 // Defaults for models[].upstream.timeout and idle_timeout.
@@ -41,6 +43,10 @@ type Route struct {
 	Model          string // name the upstream expects
 	Builtin        bool   // served in-process (the demo model)
 	Address        string // the upstream's host[:port], for traces
+	// API is what the upstream speaks (config.APIOpenAIChat or
+	// config.APIAnthropic): the pipeline translates a chat completion for
+	// an Anthropic upstream, and the proxy translates the answer back.
+	API string
 	// Size limits of one request (models[].limits; 0: none).
 	MaxPromptTokens, MaxTokens int64
 
@@ -81,6 +87,7 @@ func Build(models []config.Model, transport *http.Transport) (*Table, error) {
 	var errs []error
 	for i, m := range models {
 		r := &Route{Name: m.Name, Version: m.Version, Digest: m.Digest, Namespace: m.Namespace, Classification: m.Classification, Model: m.Upstream.Model,
+			API:             cmp.Or(m.Upstream.API, config.APIOpenAIChat),
 			MaxPromptTokens: m.Limits.MaxPromptTokens, MaxTokens: m.Limits.MaxTokens}
 		if m.Builtin == "demo" {
 			// The demo model is served in-process but through the same
@@ -232,11 +239,16 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 		bearer = "Bearer " + key
 	}
 	basePath := strings.TrimSuffix(base.Path, "/")
+	anthropic := u.API == config.APIAnthropic
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			out := pr.Out
 			out.URL.Scheme, out.URL.Host = base.Scheme, base.Host
 			out.URL.Path = basePath + strings.TrimPrefix(pr.In.URL.Path, "/v1")
+			if anthropic {
+				// The pipeline translated the chat completion into a message.
+				out.URL.Path = basePath + "/messages"
+			}
 			out.URL.RawPath = ""
 			out.URL.RawQuery = base.RawQuery // the upstream's (e.g. api-version), never the client's
 			out.Host = base.Host
@@ -247,7 +259,13 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 			out.Header.Del("Content-Encoding") // the body sent is the identity-encoded one Warden read
 			out.Header.Del("Expect")           // the body is already in hand
 			out.Header.Set("Content-Type", "application/json")
-			if bearer != "" {
+			switch {
+			case anthropic:
+				out.Header.Set("Anthropic-Version", protocol.AnthropicVersion)
+				if bearer != "" {
+					out.Header.Set("X-Api-Key", strings.TrimPrefix(bearer, "Bearer "))
+				}
+			case bearer != "":
 				out.Header.Set("Authorization", bearer)
 			}
 			o := outcomeOf(pr.In)
@@ -281,6 +299,9 @@ func newProxy(u config.Upstream, tr http.RoundTripper, idle time.Duration) (http
 				return errUpstreamEncoding
 			}
 			res.Body = newCommentScrubber(res.Body) // before anything reads it: forgery.go
+			if anthropic {
+				anthropicAnswer(res)
+			}
 			// What is relayed is no longer the upstream's body byte for
 			// byte (comments emptied, a stream's text filtered, the audit
 			// comment added): its length is known only for an answer read
@@ -451,3 +472,55 @@ func ErrorFor(err error) *httperr.Error {
 		return httperr.Wrap(http.StatusBadGateway, "upstream_unavailable", "the model server is unavailable", err)
 	}
 }
+
+// maxTranslated bounds a whole answer read to be translated.
+const maxTranslated = 64 << 20
+
+// anthropicAnswer makes an Anthropic upstream's answer read as a Chat
+// Completions one: a stream event by event, a message or an error whole.
+func anthropicAnswer(res *http.Response) {
+	switch {
+	case res.StatusCode == http.StatusOK && isEventStream(res.Header):
+		res.Body = protocol.FromAnthropicStream(res.Body, time.Now())
+	case res.StatusCode == http.StatusOK:
+		res.Body = &translated{src: res.Body, f: func(b []byte) ([]byte, error) { return protocol.FromAnthropicAnswer(b, time.Now()) }}
+		res.Header.Set("Content-Type", "application/json")
+	default:
+		if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+			res.Body = &translated{src: res.Body, f: func(b []byte) ([]byte, error) { return protocol.FromAnthropicError(b), nil }}
+		}
+	}
+}
+
+// translated is a body read whole and translated on its first read.
+type translated struct {
+	src  io.ReadCloser
+	f    func([]byte) ([]byte, error)
+	out  *bytes.Reader
+	fail error
+}
+
+func (t *translated) Read(p []byte) (int, error) {
+	if t.out == nil && t.fail == nil {
+		b, err := io.ReadAll(io.LimitReader(t.src, maxTranslated+1))
+		switch {
+		case err != nil:
+			t.fail = err
+		case len(b) > maxTranslated:
+			t.fail = errors.New("the upstream's answer is too large to translate")
+		default:
+			out, err := t.f(b)
+			if err != nil {
+				t.fail = err
+			} else {
+				t.out = bytes.NewReader(out)
+			}
+		}
+	}
+	if t.fail != nil {
+		return 0, t.fail
+	}
+	return t.out.Read(p)
+}
+
+func (t *translated) Close() error { return t.src.Close() }

@@ -1,7 +1,12 @@
-// Drives a Warden gateway with the official openai npm package and prints
-// one JSON object describing what it saw. gateway/node_test.go runs it with
-// OPENAI_BASE_URL, OPENAI_API_KEY, MODEL and FORBIDDEN_MODEL set.
+// Drives a Warden gateway with the official openai and @anthropic-ai/sdk
+// npm packages and the Vercel AI SDK's default OpenAI provider, and prints
+// one JSON object describing what they saw. gateway/node_test.go runs it
+// with OPENAI_BASE_URL, ANTHROPIC_BASE_URL, OPENAI_API_KEY, MODEL and
+// FORBIDDEN_MODEL set.
 import OpenAI from "openai";
+import Anthropic from "@anthropic-ai/sdk";
+import { generateText, streamText } from "ai";
+import { createOpenAI } from "@ai-sdk/openai";
 
 const client = new OpenAI({ maxRetries: 0 });
 const model = process.env.MODEL;
@@ -42,5 +47,35 @@ try {
 } catch (e) {
   out.badKey = { status: e.status, code: e.code, isAuthError: e instanceof OpenAI.AuthenticationError };
 }
+
+// The Responses API, whole and streamed.
+const resp = await client.responses.create({ model, input: "Say hello." });
+out.responses = resp.output_text;
+const rstream = await client.responses.create({ model, input: "Say hello.", stream: true });
+out.responsesDeltas = [];
+for await (const ev of rstream) {
+  if (ev.type === "response.output_text.delta") out.responsesDeltas.push(ev.delta);
+}
+
+// Anthropic's Messages API, whole and streamed, and a refusal.
+const anthropic = new Anthropic({ baseURL: process.env.ANTHROPIC_BASE_URL, apiKey: process.env.OPENAI_API_KEY, maxRetries: 0 });
+const msg = await anthropic.messages.create({ model, max_tokens: 64, messages: [{ role: "user", content: "Say hello." }] });
+out.anthropic = msg.content[0].text;
+const final = await anthropic.messages.stream({ model, max_tokens: 64, messages: [{ role: "user", content: "Say hello." }] }).finalMessage();
+out.anthropicStream = final.content[0].text;
+try {
+  await anthropic.messages.create({ model: process.env.FORBIDDEN_MODEL, max_tokens: 8, messages: [{ role: "user", content: "hi" }] });
+  out.anthropicForbidden = "allowed?!";
+} catch (e) {
+  out.anthropicForbidden = { status: e.status, type: e.error?.error?.type, isPermissionError: e instanceof Anthropic.PermissionDeniedError };
+}
+
+// The Vercel AI SDK's default OpenAI provider (the Responses API).
+const provider = createOpenAI({ baseURL: process.env.OPENAI_BASE_URL, apiKey: process.env.OPENAI_API_KEY });
+const gen = await generateText({ model: provider(model), prompt: "Say hello.", maxRetries: 0 });
+out.aiText = gen.text;
+const st = streamText({ model: provider(model), prompt: "Say hello.", maxRetries: 0 });
+out.aiStream = "";
+for await (const delta of st.textStream) out.aiStream += delta;
 
 console.log(JSON.stringify(out));

@@ -23,15 +23,17 @@ func newContent() *cobra.Command {
 }
 
 func newContentTest() *cobra.Command {
-	var bodyFile, role, model string
+	var bodyFile, role, model, origin string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "test [TEXT|-]",
 		Short: "show what the configured request policy does to a text or a request body",
 		Long: `Applies the configuration's content.request policy to TEXT (or standard input with -), or with
 --body FILE to an OpenAI request body, exactly as the gateway does, and prints the result and what
-was done: which entities and rules matched, with which action, how often. Nothing is sent anywhere
-and nothing is recorded. Exit status 1 if a rule would block.`,
+was done: which entities and rules matched, with which action, how often. With injection screening
+on, it shows each injection's category, score and origin (user, tool, system: a TEXT is screened
+as --origin says) and the features that drove the score. External analyzers and guards are not
+asked: nothing is sent anywhere and nothing is recorded. Exit status 1 if a rule would block.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if bodyFile != "" {
 				return noArgs(cmd, args)
@@ -62,6 +64,12 @@ and nothing is recorded. Exit status 1 if a rule would block.`,
 				}
 			}
 			p := gateway.RequestContentPolicy(c, key, role, model)
+			type screenedText struct {
+				Origin    string  `json:"origin"`
+				Score     float64 `json:"score"`
+				Threshold float64 `json:"threshold"`
+			}
+			var screened *screenedText // TEXT's score, when screened
 			var out []byte
 			var s *content.Session
 			if bodyFile != "" {
@@ -82,15 +90,37 @@ and nothing is recorded. Exit status 1 if a rule would block.`,
 						return err
 					}
 				}
+				o, ok := content.ParseOrigin(origin)
+				if !ok {
+					return usageErr("content test: --origin %q: want %s", origin, strings.Join(content.OriginNames(), ", "))
+				}
 				s = p.NewSession()
 				out = s.Filter(in)
+				if p.ScreensOrigin(o) {
+					score, _ := content.ScoreInjection(out)
+					screened = &screenedText{Origin: o.String(), Score: content.RoundScore(score), Threshold: p.Threshold(o)}
+				}
+				s.Screen(out, o)
+			}
+			type injection struct {
+				Category string                     `json:"category"`
+				Score    float64                    `json:"score"`
+				Origin   string                     `json:"origin"`
+				Features []content.InjectionFeature `json:"features"`
+			}
+			injections := []injection{}
+			for _, h := range s.Injections() {
+				injections = append(injections, injection{h.Category, content.RoundScore(h.Score), h.Origin.String(), content.ExplainInjection(h.Text, 5)})
 			}
 			counts := s.Counts()
 			if counts == nil {
 				counts = []content.Count{}
 			}
 			if asJSON {
-				res := map[string]any{"blocked": s.Blocked(), "actions": counts}
+				res := map[string]any{"blocked": s.Blocked(), "actions": counts, "injections": injections}
+				if screened != nil {
+					res["screened"] = screened
+				}
 				if s.Blocked() == "" {
 					res["output"] = string(out)
 				}
@@ -103,7 +133,21 @@ and nothing is recorded. Exit status 1 if a rule would block.`,
 					fmt.Fprintf(w, "%s\n", strings.TrimRight(string(out), "\n"))
 				}
 				for _, c := range counts {
-					fmt.Fprintf(w, "  %-8s %-20s %-8s x%d\n", c.Type, c.Entity, c.Action, c.N)
+					fmt.Fprintf(w, "  %-8s %-20s %-8s x%d", c.Type, c.Entity, c.Action, c.N)
+					if c.Type == "injection" {
+						fmt.Fprintf(w, "  score %g  origin %s", c.Score, c.Origin)
+					}
+					fmt.Fprintln(w)
+				}
+				if screened != nil && len(injections) == 0 {
+					fmt.Fprintf(w, "  injection: score %g below the threshold %g (origin %s)\n", screened.Score, screened.Threshold, screened.Origin)
+				}
+				for _, in := range injections {
+					fmt.Fprintf(w, "  injection %s: score %g, origin %s; features:", in.Category, in.Score, in.Origin)
+					for _, f := range in.Features {
+						fmt.Fprintf(w, " %s (%+.2f)", f.Feature, f.Weight)
+					}
+					fmt.Fprintln(w)
 				}
 			}
 			if s.Blocked() != "" {
@@ -115,6 +159,7 @@ and nothing is recorded. Exit status 1 if a rule would block.`,
 	cmd.Flags().StringVar(&bodyFile, "body", "", "a request body (JSON) to filter, or - for standard input")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	cmd.Flags().StringVar(&role, "role", "", "apply the policy as for requests of this role (with its content overrides)")
+	cmd.Flags().StringVar(&origin, "origin", "user", "screen TEXT for injection as a text of this origin: user, tool or system")
 	cmd.Flags().StringVar(&model, "model", "", "apply the policy as for requests to this model (with its content overrides)")
 	return cmd
 }

@@ -206,3 +206,10 @@ func lowerHash(w []byte) uint64 {
 	}
 	return h
 }
+
+// Classes returns the gazetteer classes of the word w (any case; a
+// final full stop ignored), 0 if it is in no list.
+func (m *Model) Classes(w []byte) uint32 {
+	f, _ := m.gaz.get(phraseNext(phraseSeed, lowerHash(w)))
+	return f
+}

@@ -17,12 +17,21 @@ import (
 // fills nothing and returns a *FieldError (ErrCaseVariant) naming the
 // field. Every decoder of a request body for a decision should use it.
 func Unmarshal(data []byte, v any) error {
+	if err := Exact(data, v); err != nil {
+		return err
+	}
+	return json.Unmarshal(data, v)
+}
+
+// Exact is Unmarshal's check alone, for a caller that decodes data into v
+// itself (with a json.Decoder that refuses unknown fields, say).
+func Exact(data []byte, v any) error {
 	if t := reflect.TypeOf(v); t != nil {
 		if _, err := exact(data, skipSpace(data, 0), t); err != nil {
 			return err
 		}
 	}
-	return json.Unmarshal(data, v)
+	return nil
 }
 
 var (

@@ -85,6 +85,16 @@ func Check(body []byte) error {
 	return err
 }
 
+// CheckKeys refuses (ErrDuplicateKey) a body (valid JSON, which the
+// caller has checked) with an object anywhere in it that repeats a key or
+// has keys equal under Unicode case folding: what Check does for bodies
+// that are not Chat Completions requests (Anthropic's Messages, OpenAI's
+// Responses), whose fields the table does not describe.
+func CheckKeys(body []byte) error {
+	_, err := check(body, skipSpace(body, 0), nil)
+	return err
+}
+
 // grammar reports whether strings at f have a grammar to match.
 func (f *Field) grammar() bool {
 	return f != nil && f.Kind != Text && f.Kind != Model && f.Kind != Schema

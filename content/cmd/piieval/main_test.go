@@ -46,3 +46,29 @@ func TestHeldOut(t *testing.T) {
 		}
 	}
 }
+
+// TestHandwritten2: the second hand-written set (texts in others' styles,
+// never tuned on phrase by phrase: docs/content.md, "Measured") stays at
+// or above the figures measured when it was written, so a change that
+// costs generalisation shows here. The floors sit a little under them.
+func TestHandwritten2(t *testing.T) {
+	exs, err := read("../../testdata/pii/handwritten2.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []content.Entity
+	for _, n := range content.Entities() {
+		e, _ := content.ParseEntity(n)
+		all = append(all, e)
+	}
+	res := evaluate(content.NewDetector(all, []string{"US", "DE", "GB", "FR", "ES"}), exs, false, false)
+	if c := res.pooled(false); c.p() < 0.95 || c.r() < 0.93 {
+		t.Errorf("pattern types: precision %.3f, recall %.3f; want ≥ 0.95 and ≥ 0.93", c.p(), c.r())
+	}
+	if c := res.pooled(true); c.p() < 0.85 || c.r() < 0.88 {
+		t.Errorf("name model's types: precision %.3f, recall %.3f; want ≥ 0.85 and ≥ 0.88", c.p(), c.r())
+	}
+	if o := ratio(res.over, res.outside); o > 0.03 {
+		t.Errorf("over-redaction %.4f, want ≤ 0.03", o)
+	}
+}

@@ -69,11 +69,26 @@ func (g *gen) doc(set *templateSet) ner.Doc {
 		}
 	}
 	text := g.b.String()
-	if g.chance(0.03) { // ALL CAPS forms and headers
+	switch r := g.rng.Float64(); {
+	case r < 0.04: // ALL CAPS forms and headers
 		text = strings.ToUpper(text)
+	case r < 0.07 && lang == "en" && domain != "negative": // chat typed in lower case ("hi i'm john smith")
+		text = lowerASCII(text)
 	}
 	text = strings.ReplaceAll(text, "_", " ")
-	return ner.Doc{Text: text, Spans: append([]ner.DocSpan(nil), g.sp...), Domain: domain, Lang: lang}
+	spans := append([]ner.DocSpan(nil), g.sp...)
+	if len(spans) > 0 && g.chance(0.06) {
+		// a streamed response is filtered in pieces cut between tokens, so
+		// a value must be found at the very end of a text too ("…
+		// Springfield, " before the rest has come)
+		k := g.rng.IntN(len(spans))
+		cut := spans[k].End
+		for n := g.rng.IntN(3); n > 0 && cut < len(text) && (text[cut] == ',' || text[cut] == ' '); n-- {
+			cut++
+		}
+		text, spans = text[:cut], spans[:k+1]
+	}
+	return ner.Doc{Text: text, Spans: spans, Domain: domain, Lang: lang}
 }
 
 func (g *gen) render(t string) {
@@ -101,12 +116,24 @@ func (g *gen) first() string {
 	if g.lang != "en" && g.chance(0.15) {
 		return g.pick(g.p.first["en"])
 	}
+	if g.chance(0.04) {
+		return g.words(nlFirst + " " + itFirst)
+	}
 	return g.pick(g.p.first[g.lang])
 }
 
 func (g *gen) last() string {
+	if g.chance(0.04) { // Dutch and Italian surnames, with their particles
+		return g.words(nlParticles) + g.words(nlLast)
+	}
+	if g.chance(0.03) {
+		return g.words(itParticles) + g.words(itLast)
+	}
 	if g.lang != "en" && g.chance(0.1) {
 		return g.pick(g.p.last["en"])
+	}
+	if g.lang != "en" && g.chance(0.06) {
+		return g.words(map[string]string{"de": "von_ von_der_ zu_ vom_", "fr": "de_ du_ de_la_ Le_", "es": "de_ de_la_ del_ de_los_"}[g.lang]) + g.pick(g.p.last[g.lang])
 	}
 	l := g.pick(g.p.last[g.lang])
 	if g.lang == "es" && g.chance(0.4) {
@@ -308,7 +335,7 @@ func (g *gen) org() string {
 
 func (g *gen) company() string {
 	suffix := map[string]string{
-		"en": "Inc. Inc LLC Ltd Ltd. Corp. Corporation Co. Group Holdings PLC LLP Partners _ _ _",
+		"en": "Inc. Inc LLC Ltd Ltd. Corp. Corporation Co. Group Holdings PLC LLP Partners B.V. N.V. S.p.A. S.r.l. _ _ _",
 		"de": "GmbH GmbH AG KG GmbH_&_Co._KG e.V. Gruppe _ _ mbH UG",
 		"fr": "SARL SA SAS S.A. SNC Groupe _ _ & Cie",
 		"es": "S.L. S.A. S.L.U. SA Grupo _ _ y_Cía.",
@@ -386,6 +413,9 @@ func (g *gen) hospital() string {
 	case 2:
 		return g.last() + g.words(" Memorial_Hospital _Clinic _Health_System _Medical_Group")
 	}
+	if g.chance(0.3) {
+		return g.words(orgAdj) + g.words(" Hospitals _Surgery _Medical_Centre _MC _Health_Centre _Practice")
+	}
 	return g.words(orgAdj) + g.words(" Health _Medical_Center _Hospital _Care_Clinic")
 }
 
@@ -397,6 +427,9 @@ func (g *gen) university() string {
 		return g.words("Université_de_ Université_Paris-Saclay_ École_de_") + g.city()
 	case "es":
 		return g.words("Universidad_de_ Universidad_Autónoma_de_ Universidad_Politécnica_de_") + g.city()
+	}
+	if g.chance(0.2) {
+		return g.last() + g.words(" Elementary _Elementary_School _High_School _Middle_School _Academy _Primary_School")
 	}
 	if g.chance(0.5) {
 		return "University of " + g.city()
@@ -483,8 +516,23 @@ func (g *gen) filler(name string) (string, bool) {
 		return g.words("Monday Tuesday Wednesday Thursday Friday Saturday Sunday"), true
 	case "CAPWORD":
 		return g.words(capWords), true
+	case "DENOUN":
+		return g.words(deNouns), true
+	case "UIWORD":
+		return g.words(uiWords), true
 	}
 	return "", false
+}
+
+// lowerASCII lower-cases ASCII letters only, so byte offsets stay.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 func (g *gen) slot(name string) {
@@ -512,6 +560,16 @@ func (g *gen) slot(name string) {
 		}
 	case "LASTFIRST":
 		g.ent(g.last()+", "+g.first(), "person")
+	case "UPER": // a form's value in capitals, the form in mixed case
+		g.ent(strings.ToUpper(g.person()), "person")
+	case "ULASTFIRST":
+		g.ent(strings.ToUpper(g.last()+", "+g.first()+g.words("_ _ _A _J _M _L")), "person")
+	case "UCITY":
+		g.ent(strings.ToUpper(g.city()), "location")
+	case "UADDR":
+		g.ent(strings.ToUpper(g.street()), "street_address")
+	case "UORG":
+		g.ent(strings.ToUpper(g.org()), "organization")
 	case "CITY":
 		g.ent(g.city(), "location")
 	case "REGION":
@@ -561,7 +619,20 @@ const (
 	headings       = `Chief_Complaint History_of_Present_Illness Assessment_and_Plan Discharge_Summary Past_Medical_History Review_of_Systems Physical_Exam Action_Items Next_Steps Executive_Summary Terms_and_Conditions Release_Notes Known_Issues Background Findings Recommendations`
 	usps           = `Cove Crossing Estates Fork Forks Heights Isle Junction Knoll Landing Loop Manor Mission Pass Path Pike Plaza Point Port Ridge Row Run Shoals Square Station Summit Trace Track Valley View Villages Walk Wells Crescent Close Gardens Mews Grove Hollow Meadows Mill Mills Orchard Oval Park Prairie Ranch Rapids Rest Shore Spring Springs Stream Turnpike Underpass Vista Alley Bypass Causeway Expressway Freeway Glen Green Harbor Haven Lake Lakes Light Lights Lodge Motorway Overpass Radial Ramp Route Skyway Spur Throughway Tunnel Via`
 	symptoms       = `Abdominal_Pain Chest_Pain Shortness_of_Breath Headache Fever Nausea Back_Pain Dizziness Fatigue Cough Sore_Throat Syncope Palpitations`
-	capWords       = `Please Thanks Yes No Sure Unfortunately However Regarding Attached Following Today Tomorrow Additionally Note Also Great Okay Hello Hi Welcome Update Reminder Important Urgent Confidential`
+	// Names of the Netherlands and Italy, for their shapes and particles
+	// ("van der", "De"); the evaluation sets' names are left out.
+	nlParticles = `van_ van_der_ van_den_ de_ ter_ van_de_ _ De_ Van_`
+	nlLast      = `Dijk Meer Linden Broek Beek Wal Velde Leeuw Graaf Laan Hoek Poel Ven Kamp Bos Haan Wit Groot Boer Ruiter Brink Zanden Horst Molen Vliet Hout Steen Water Mulder Smit Meijer Dekker Vos Peters Hendriks Willems Kok`
+	nlFirst     = `Daan Bram Lotte Ruben Joris Maartje Anouk Wouter Floor Sjoerd Marieke Koen Lieke Gijs Eline Niels Roel Ilse Hendrik Willemijn Jeroen`
+	itParticles = `_ _ _ Di_ De_ Lo_ La_ Dal_ Della_ D'`
+	itLast      = `Romano Colombo Ricci Marino Greco Bruno Gallo Costa Fontana Rinaldi Moretti Lombardi Barbieri Mancini Caruso Galli Leone Longo Gentile Martinelli Angelis Santis Rosa Amico Marco Vitale`
+	itFirst     = `Alessandro Giulia Matteo Sara Lorenzo Martina Davide Federica Simone Valentina Andrea Paolo Silvia Stefano Roberta Antonio Alessia Riccardo Ilaria Fabio`
+	// German nouns (capitalised, as German writes every noun) and English
+	// interface and document words: not names. The evaluation sets' words
+	// are left out.
+	deNouns  = `Haus Auto Tisch Stuhl Fenster Tür Küche Wohnung Zimmer Garten Straßenbahn Zug Flughafen Bildschirm Tastatur Maus Rechner Server Datei Ordner Passwort Benutzer Konto Vertrag Angebot Auftrag Lieferung Zahlung Mahnung Kündigung Quittung Beleg Steuer Gehalt Lohn Urlaub Krankmeldung Arzt Ärztin Praxis Termin Rezept Tablette Husten Fieber Rücken Kopf Bauch Magen Herz Lunge Niere Blut Wunde Verband Röntgenbild Untersuchung Operation Narkose Pflege Station Besuch Familie Kinder Eltern Schule Unterricht Prüfung Zeugnis Ausbildung Studium Arbeit Stelle Abteilung Team Projekt Besprechung Protokoll Bericht Entwurf Frist Woche Monat Jahr Morgen Abend Wetter Regen Schnee Sonne Preis Kosten Summe Betrag Rabatt Ware Paket Karton Lager Versand Rücksendung Umtausch Garantie Reparatur Werkstatt Ersatzteil Motor Reifen Bremse Heizung Strom Wasser Gas Miete Nebenkosten Vermieter Mieter Schlüssel Briefkasten Antrag Formular Unterschrift Ausweis Behörde Gericht Urteil Klage Anwalt Frage Antwort Problem Lösung Hilfe Anleitung Einstellung Anmeldung Abmeldung Aktualisierung Absturz Meldung Fenster Knopf Taste Seite Liste Tabelle Spalte Zeile`
+	uiWords  = `Preferences Profile Dashboard Cancel Submit Continue Next Back Delete Edit Upload Download Print Share Copy Paste Undo Redo Search Filter Sort Refresh Logout Login Help Home Menu Inbox Drafts Archive Trash Notifications Account Billing Security Advanced General Appearance Light_Mode Table Figure Appendix Exhibit Step Item Note Warning Tip Example Summary Overview Introduction Conclusion Abstract Contents Index Glossary Template Document Report Invoice Receipt Statement Policy Checklist Worksheet Spreadsheet Slide Button Tab Panel Window Dialog Toolbar Sidebar Header Footer Widget Plugin Module Feature Release Roadmap Sprint Backlog Epic Story Task Bug Issue Ticket Query Dataset Model Pipeline Workflow Cluster Node Instance Service Gateway Endpoint Token Session Cookie Cache`
+	capWords = `Please Thanks Yes No Sure Unfortunately However Regarding Attached Following Today Tomorrow Additionally Note Also Great Okay Hello Hi Welcome Update Reminder Important Urgent Confidential`
 )
 
 var famousOrgs = strings.Split(`Google|Microsoft|Amazon|Apple Inc.|Deloitte|Siemens|Bosch|Renault|Telefónica|Banco Santander|Pfizer|Kaiser Permanente|Mayo Clinic|Walmart|IBM|Oracle|Accenture|McKinsey & Company|Goldman Sachs|JPMorgan Chase|Wells Fargo|Bank of America|UnitedHealth Group|Blue Cross Blue Shield|Aetna|Cigna|Johnson & Johnson|Procter & Gamble|Deutsche Bank|Allianz|BASF|SAP|Volkswagen|BMW|Lufthansa|Deutsche Telekom|Charité|L'Oréal|TotalEnergies|BNP Paribas|Société Générale|AXA|Carrefour|Airbus|Iberdrola|Inditex|Mapfre|Repsol|BBVA|CaixaBank|Mercadona|Red Cross|UNICEF|World Health Organization|Internal Revenue Service|Department of Veterans Affairs|NHS England|Medicare|FedEx|UPS|DHL|Verizon|AT&T|Comcast|Salesforce|Stripe|Shopify|Netflix|Uber|Airbnb|Cleveland Clinic|Starbucks|Best Buy|Target|Costco|Home Depot|CVS Pharmacy|Walgreens|Reuters|Associated Press|Bloomberg|Moderna|Zendesk|Atlassian|Spotify|Nestlé|Unilever|Novartis|Roche|Bayer|Merck|Kroger|Delta Air Lines|United Airlines|Boeing|Lockheed Martin|General Electric|Ford|Toyota|Honda|Samsung|Sony|Intel|Nvidia|Adobe|Cisco|PayPal|Visa|Mastercard|American Express|Citibank|HSBC|Barclays|Lloyds Bank|Vodafone|Orange|Deutsche Post|Sanofi|Danone|Zara|Seat|Telefónica|Correos|Johns Hopkins Hospital|Massachusetts General Hospital|Stanford University|Harvard Law School`, "|")
