@@ -38,6 +38,7 @@ type Config struct {
 	Alerts []Alert `yaml:"alerts"`
 	// Telemetry exports traces of the data path (never content).
 	Telemetry Telemetry `yaml:"telemetry"`
+	Console   Console   `yaml:"console"` // the web console (config/console.go)
 }
 
 // Alert is an alert rule (docs/alerts.md).
@@ -512,6 +513,8 @@ type Role struct {
 	Classification string `yaml:"classification"`
 	// Content overrides content.* for this role's requests.
 	Content *ContentOverride `yaml:"content"`
+	// RequireMFA: signing in to the console needs a second factor (config/console.go).
+	RequireMFA bool `yaml:"require_mfa"`
 }
 
 // Limits bound what one principal may use; zero means unlimited.

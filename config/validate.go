@@ -130,6 +130,7 @@ func (c *Config) Validate() []Problem {
 	c.validateAlerts(&v)
 	c.validateSinks(&v)
 	c.validateTelemetry(&v)
+	c.validateConsole(&v)
 	return v.probs
 }
 

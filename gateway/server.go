@@ -181,6 +181,7 @@ func (s *Server) routes() http.Handler {
 	s.holdRoutes(mux)
 	s.approvalRoutes(mux)
 	s.sinkRoutes(mux)
+	s.consoleRoutes(mux) // /console/ (gateway/console.go)
 	mux.Handle("GET /admin/v1/audit/proof/{index}", pipeline.Serve(s.env,
 		pipeline.Endpoint{Name: "admin.audit.proof", Capability: policy.CapAuditRead}, pipeline.Admin(s.auditProof), s.observe))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
