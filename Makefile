@@ -94,5 +94,7 @@ pii-eval: ## per-entity precision, recall and over-redaction of the PII detector
 	@$(GO) run ./content/cmd/piieval content/testdata/pii/handwritten.jsonl
 	@echo; echo "== hand-written texts in others' styles (content/testdata/pii/handwritten2.jsonl)"
 	@$(GO) run ./content/cmd/piieval content/testdata/pii/handwritten2.jsonl
+	@echo; echo "== hand-written texts of other domains: claims, statements, visas, schools, police, listings, travel (content/testdata/pii/handwritten3.jsonl)"
+	@$(GO) run ./content/cmd/piieval content/testdata/pii/handwritten3.jsonl
 	@echo; echo "== the name model alone (content/ner: held-out split, hand-labelled file)"
 	@$(GO) run ./content/ner/cmd/eval content/ner/testdata/heldout.jsonl content/ner/testdata/hand.jsonl
