@@ -301,6 +301,15 @@ func TestNamesInContext(t *testing.T) {
 		{"[2024-07-01 09:15:02] job 12 done", nil, []string{"date:2024-07-01 09:15:02"}},
 		{"Jul 9 10:22:01 web1 cron[12]: job done", nil, []string{"date:Jul 9"}},
 		{"Seen on 2024-07-01 09:15 by the nurse.", []string{"date:2024-07-01 09:15"}, nil},
+		// a release's, a version's, a price list's or a query's date is no
+		// person's; a person's word in the same sentence keeps it
+		{"Released on 15 May 2025, version 4.2 adds uploads.", nil, []string{"date:15 May 2025"}},
+		{"Loan agreement v2.3 dated 2024-12-01 applies; borrower Ethan Cole signed on January 9, 2025.", []string{"date:January 9, 2025"}, []string{"date:2024-12-01"}},
+		{"Die AVB (Stand: 01.01.2024) gelten.", nil, []string{"date:01.01.2024"}},
+		{"le formulaire (mis à jour le 1er janvier 2024)", nil, []string{"date:1er janvier 2024"}},
+		{"SELECT * FROM staff WHERE hire_date > '2020-01-01'", nil, []string{"date:2020-01-01"}},
+		{"Patient born 03/15/1984, updated record.", []string{"date:03/15/1984"}, nil},
+		{"Version 2 of the form: applicant born 4 May 1990 in Lyon.", []string{"date:4 May 1990"}, nil},
 		// acronyms and grouped numbers are no names or streets
 		{"Export the report as PDF or CSV, then mail it.", nil, []string{"person:PDF", "person:CSV"}},
 		{"Revenue was 3,250,000 USD last year.", nil, []string{"street_address:3,250,000 USD"}},
