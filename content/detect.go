@@ -1093,8 +1093,15 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 			for k > sp.Start && text[k-1] != ' ' {
 				k--
 			}
-			if k == sp.Start || !isLower(text[k]) || particle(text[k:sp.End]) {
+			if k == sp.Start || !isLower(text[k]) {
 				break
+			}
+			if particle(text[k:sp.End]) {
+				// "Fecha de nacimiento": a particle belongs to a name only
+				// before the name's capitalised next word
+				if n := sp.End + 1; n < len(text) && text[sp.End] == ' ' && (isUpper(text[n]) || text[n] >= 0x80) {
+					break
+				}
 			}
 			sp.End = k - 1
 		}
@@ -1149,8 +1156,15 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 		sp.Type = noName // "Halter:", "Town:", "School:": a form's field name
 		return sp
 	}
-	if cls == 0 && (sp.Type == ner.Person || sp.Type == ner.Location) && sentenceStart(text, sp.Start) && sp.End < len(text) && (text[sp.End] == ':' || sp.End+1 < len(text) && text[sp.End] == ' ' && isLower(text[sp.End+1])) {
-		sp.Type = noName // "Username is …", "Privacy: …": a capitalised first word no list knows
+	if cls&known == 0 && sentenceStart(text, sp.Start) && sp.End < len(text) && (text[sp.End] == ':' || sp.End+1 < len(text) && text[sp.End] == ' ' && isLower(text[sp.End+1]) && !particleOfName(text, sp.End+1)) {
+		// "Username is …", "Privacy: …", "Just confirming", "Loan
+		// agreement": a capitalised first word that no list knows, or only
+		// the long tails of the surname or street-word lists do
+		sp.Type = noName
+		return sp
+	}
+	if cls&known == 0 && sp.Type != ner.StreetAddress && germanNoun(text[sp.Start:sp.End]) {
+		sp.Type = noName // "Personalabteilung", "Kontoinhaber", "Baujahr": a German noun by its ending
 		return sp
 	}
 	if sp.Type == ner.Person && sp.End-sp.Start <= 4 && allUpper(text[sp.Start:sp.End]) && cls&(ner.GFirstTop|ner.GLastTop) == 0 {
@@ -1464,6 +1478,51 @@ func europeanStreets(text []byte, dst []Finding) []Finding {
 }
 
 // particle: a lower-case word inside a street or person name.
+// wordAt returns the letters (ASCII, and any byte of a multi-byte
+// character) starting at i.
+func wordAt(text []byte, i int) []byte {
+	e := i
+	for e < len(text) && (isAlpha(text[e]) || text[e] >= 0x80 || text[e] == '\'') {
+		e++
+	}
+	return text[i:e]
+}
+
+// particleOfName: the word at i is a particle before a capitalised word
+// ("de Luca", "van Dijk"), which continues a name.
+func particleOfName(text []byte, i int) bool {
+	w := wordAt(text, i)
+	n := i + len(w) + 1
+	return particle(w) && n < len(text) && text[n-1] == ' ' && (isUpper(text[n]) || text[n] >= 0x80)
+}
+
+// germanNouns are endings that make a capitalised word a German common
+// noun: abstract nouns (-ung, -heit, -keit, -schaft, -tät), agents and
+// holders (-nehmer, -inhaber, -geber) and some frequent compounds' heads
+// (-jahr, -wohnung, -wert, -abteilung). A surname ending so ("Hartung")
+// is in the surname lists' common part or has a given name beside it.
+var germanNouns = [...]string{"ung", "ungen", "heit", "keit", "schaft", "schaften", "tät", "nehmer", "nehmerin", "inhaber", "inhaberin",
+	"geber", "geberin", "jahr", "wohnung", "wert", "abteilung", "bedingungen", "zeitraum", "vertrag", "ausweis", "zimmer", "flug", "fahrt"}
+
+// germanNoun: w, one capitalised word of seven letters or more (or a
+// hyphenated compound), ends in a German noun's ending.
+func germanNoun(w []byte) bool {
+	if len(w) < 7 || !isUpper(w[0]) {
+		return false
+	}
+	for _, c := range w {
+		if c == ' ' {
+			return false
+		}
+	}
+	for _, suf := range germanNouns {
+		if hasSuffixFold(w, suf) && (len(w)-len(suf) >= 3) {
+			return true
+		}
+	}
+	return false
+}
+
 func particle(w []byte) bool {
 	switch string(w) {
 	case "de", "del", "della", "delle", "dei", "di", "da", "la", "le", "les", "du", "des", "d'", "los", "las", "y", "e", "van", "von", "der":

@@ -326,6 +326,11 @@ func TestNamesInContext(t *testing.T) {
 		{`err at Billing.Charge() in Ledger.Post`, nil, []string{"organization:Billing", "person:Billing", "organization:Ledger", "person:Ledger"}},
 		// a form's field name is no name
 		{"Betreuer: Jonas Keller\nAbteilung: Einkauf\nStatus: offen", nil, []string{"person:Abteilung", "organization:Abteilung", "location:Abteilung", "person:Status", "organization:Status"}},
+		// a sentence's first word that only the lists' long tails know, a
+		// German noun by its ending, a particle before a lower-case word
+		{"Just confirming our call. Loan agreements are attached.", nil, []string{"person:Just", "person:Loan"}},
+		{"Julia Schneider\nPersonalabteilung\nKontoinhaber Markus Lehmann", []string{"person:Markus Lehmann"}, []string{"organization:Personalabteilung", "organization:Kontoinhaber"}},
+		{"Nombre: Diego Ruiz\nFecha de nacimiento: 1963-02-03", []string{"person:Diego Ruiz"}, []string{"organization:Fecha de", "organization:Fecha"}},
 		// a form's column gap ends a value
 		{"NAME: ANNA WEBER    ROOM: 12B", []string{"person:ANNA WEBER"}, []string{"person:ANNA WEBER    ROOM"}},
 	} {
