@@ -2,6 +2,9 @@ package content
 
 import (
 	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"io"
 	"net/netip"
 	"slices"
 	"strings"
@@ -1125,6 +1128,10 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 		sp.Type = ner.Person // "Ms. Nakamura", "Dr. Anand": a title names a person
 		return sp
 	}
+	if sp.Type != ner.StreetAddress && d.commonWords(text, sp) {
+		sp.Type = noName // "Fiscal Year", "Business Days", "Notary Public": English words, not a name
+		return sp
+	}
 	oneWord, words := true, 1
 	for _, c := range text[sp.Start:sp.End] {
 		if c == ' ' {
@@ -1487,6 +1494,104 @@ func wordAt(text []byte, i int) []byte {
 	}
 	return text[i:e]
 }
+
+// commonWords: every word of sp is an English common word (SCOWL's
+// lower-case words: "fiscal year", "business days", "notary public"),
+// none is one of the common given names, the whole is no place or known
+// organisation, and nothing says it is a name: no person's context word
+// before it, and no organisation's legal form or noun closing two words
+// or more ("First Harbor Bank", "Acme Group").
+func (d *Detector) commonWords(text []byte, sp ner.Span) bool {
+	span := text[sp.Start:sp.End]
+	if d.names.Classes(span)&(ner.GOrgKnown|ner.GCity|ner.GRegion|ner.GStateCode|ner.GCountry) != 0 || wordBeforeIs(d.names, text, sp.Start, ner.GContextPer) {
+		return false
+	}
+	var buf [24]byte
+	words := 0
+	for i := 0; i < len(span); {
+		j := i
+		for j < len(span) && isAlpha(span[j]) {
+			j++
+		}
+		if j-i < 3 || j-i > len(buf) || j < len(span) && span[j] != ' ' && span[j] != '-' {
+			return false
+		}
+		for k, c := range span[i:j] {
+			buf[k] = fold(c)
+		}
+		if allUpper(span[i:j]) || particle(buf[:j-i]) || !englishWords()[string(buf[:j-i])] {
+			return false // "UPS": an acronym; "Hospital del Mar": not English
+		}
+		c := d.names.Classes(span[i:j])
+		if c&(ner.GFirstTop|ner.GOrgNoun|ner.GOrgSuffix|ner.GPlaceWord|ner.GStreet) != 0 && (words > 0 || j < len(span)) {
+			return false // "First Harbor Bank", "Cook County": a name's head word
+		}
+		if c&ner.GFirstTop != 0 {
+			return false // "Grace", "Mark": a given name first
+		}
+		words++
+		i = j + 1
+	}
+	switch {
+	case sp.End+1 < len(text) && text[sp.End] == ' ' && (isUpper(text[sp.End+1]) || particleOfName(text, sp.End+1)):
+		return false // "Hotel Alfonso XIII", "Hospital del Mar": the head of a longer name
+	case words == 1:
+		return true
+	case sp.Type == ner.Person:
+		return true // "Notary Public", "Easy Saver"
+	case sp.Type == ner.Organization:
+		// "the next Fiscal Year", "two Business Days"; but "with Pacific
+		// Coast Title" may be a company
+		return determinerBefore(text, sp.Start) != 0 || countBefore(text, sp.Start)
+	}
+	return false // "Round Rock", "Studio City": places are named with common words
+}
+
+// countBefore: the word before i is a number or "next" ("two Business
+// Days", "next Fiscal Year").
+func countBefore(text []byte, i int) bool {
+	k := i
+	for k > 0 && text[k-1] == ' ' {
+		k--
+	}
+	e := k
+	for k > 0 && isAlnum(text[k-1]) {
+		k--
+	}
+	if k == e || e == i {
+		return false
+	}
+	w := bytes.ToLower(text[k:e])
+	if isDigit(w[0]) {
+		return true
+	}
+	switch string(w) {
+	case "next", "last", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "few":
+		return true
+	}
+	return false
+}
+
+//go:embed piidata/words_en.txt.gz
+var englishWordsGz []byte
+
+// englishWords is SCOWL's list of English words in lower case
+// (piidata/NOTICE), read on first use.
+var englishWords = sync.OnceValue(func() map[string]bool {
+	zr, err := gzip.NewReader(bytes.NewReader(englishWordsGz))
+	if err != nil {
+		panic("content: piidata/words_en.txt.gz: " + err.Error())
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		panic("content: piidata/words_en.txt.gz: " + err.Error())
+	}
+	m := make(map[string]bool, 42000)
+	for _, w := range bytes.Fields(data) {
+		m[string(w)] = true
+	}
+	return m
+})
 
 // particleOfName: the word at i is a particle before a capitalised word
 // ("de Luca", "van Dijk"), which continues a name.

@@ -330,6 +330,9 @@ func TestNamesInContext(t *testing.T) {
 		// German noun by its ending, a particle before a lower-case word
 		{"Just confirming our call. Loan agreements are attached.", nil, []string{"person:Just", "person:Loan"}},
 		{"Julia Schneider\nPersonalabteilung\nKontoinhaber Markus Lehmann", []string{"person:Markus Lehmann"}, []string{"organization:Personalabteilung", "organization:Kontoinhaber"}},
+		{"The Board approved the Budget for the next Fiscal Year, due in two Business Days.", nil, []string{"organization:Fiscal Year", "organization:Business Days"}},
+		{"Ann Lee opened one of the Easy Saver accounts.", []string{"person:Ann Lee"}, []string{"person:Easy Saver"}},
+		{"Closing with First Harbor Bank at the Hotel Alfonso XIII near Round Rock.", []string{"organization:First Harbor Bank", "location:Round Rock"}, nil},
 		{"Nombre: Diego Ruiz\nFecha de nacimiento: 1963-02-03", []string{"person:Diego Ruiz"}, []string{"organization:Fecha de", "organization:Fecha"}},
 		// a form's column gap ends a value
 		{"NAME: ANNA WEBER    ROOM: 12B", []string{"person:ANNA WEBER"}, []string{"person:ANNA WEBER    ROOM"}},
