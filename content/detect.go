@@ -1152,10 +1152,17 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 		}
 	}
 	if !oneWord {
+		if sp.Type != ner.StreetAddress && determinerBefore(text, sp.Start) == 2 && d.noWordKnown(text[sp.Start:sp.End]) {
+			sp.Type = noName // "die Positionen Beratung": German nouns after their article
+		}
+		return sp
+	}
+	if funcWords[string(bytes.ToLower(text[sp.Start:sp.End]))] && sp.End+1 < len(text) && text[sp.End] == ' ' && isLower(text[sp.End+1]) {
+		sp.Type = noName // "Mon adresse", "Mi casa": a possessive, not a name
 		return sp
 	}
 	cls := d.names.Classes(text[sp.Start:sp.End])
-	if cls&ner.GMonth != 0 && sp.End+1 < len(text) && (text[sp.End] == ',' || text[sp.End] == ' ' && isDigit(text[sp.End+1])) {
+	if (cls&ner.GMonth != 0 || weekdays[string(bytes.ToLower(text[sp.Start:sp.End]))]) && sp.End+1 < len(text) && (text[sp.End] == ',' || text[sp.End] == ' ' && isDigit(text[sp.End+1])) {
 		sp.Type = noName // "Jan 14", "Mon, Feb 3": a month or a weekday
 		return sp
 	}
@@ -1503,8 +1510,10 @@ func wordAt(text []byte, i int) []byte {
 // or more ("First Harbor Bank", "Acme Group").
 func (d *Detector) commonWords(text []byte, sp ner.Span) bool {
 	span := text[sp.Start:sp.End]
-	if d.names.Classes(span)&(ner.GOrgKnown|ner.GCity|ner.GRegion|ner.GStateCode|ner.GCountry) != 0 || wordBeforeIs(d.names, text, sp.Start, ner.GContextPer) {
-		return false
+	cls := d.names.Classes(span)
+	if cls&(ner.GOrgKnown|ner.GCity|ner.GRegion|ner.GStateCode|ner.GCountry) != 0 ||
+		cls&(ner.GOrgNoun|ner.GOrgSuffix) == 0 && wordBeforeIs(d.names, text, sp.Start, ner.GContextPer) {
+		return false // "Patient Services" is no patient's name; "Patient Baker" is
 	}
 	var buf [24]byte
 	words := 0
@@ -1533,8 +1542,10 @@ func (d *Detector) commonWords(text []byte, sp ner.Span) bool {
 		i = j + 1
 	}
 	switch {
-	case sp.End+1 < len(text) && text[sp.End] == ' ' && (isUpper(text[sp.End+1]) || particleOfName(text, sp.End+1)):
-		return false // "Hotel Alfonso XIII", "Hospital del Mar": the head of a longer name
+	case sp.End+1 < len(text) && text[sp.End] == ' ' && (isUpper(text[sp.End+1]) && !englishWords()[string(bytes.ToLower(wordAt(text, sp.End+1)))] || particleOfName(text, sp.End+1)):
+		// "Hotel Alfonso XIII", "Hospital del Mar": the head of a longer
+		// name; but "Privacy Policy", "Dark Mode": words again
+		return false
 	case words == 1:
 		return true
 	case sp.Type == ner.Person:
@@ -1546,6 +1557,25 @@ func (d *Detector) commonWords(text []byte, sp ner.Span) bool {
 	}
 	return false // "Round Rock", "Studio City": places are named with common words
 }
+
+// funcWords are possessives of French, Spanish, Italian and German that
+// begin a sentence capitalised and some lists know as names ("Mon").
+var funcWords = wordSet(`mon ma mes ton ta tes son sa ses notre votre nos vos leur leurs mi mis tu tus su sus nuestro nuestra mio mia
+	mein meine dein deine sein seine unser unsere euer eure`)
+
+// noWordKnown: no word of s is in a gazetteer.
+func (d *Detector) noWordKnown(s []byte) bool {
+	for _, w := range bytes.Fields(s) {
+		if d.names.Classes(w) != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// weekdays are weekdays' abbreviations, which the month list lacks ("Mon,
+// Feb 3").
+var weekdays = wordSet(`mon tue tues wed thu thur thurs fri sat sun`)
 
 // countBefore: the word before i is a number or "next" ("two Business
 // Days", "next Fiscal Year").
@@ -1806,7 +1836,8 @@ func sentenceStart(text []byte, i int) bool {
 	for k > 0 && text[k-1] == ' ' {
 		k--
 	}
-	return k == 0 || text[k-1] == '\n' || k < i && (text[k-1] == '.' || text[k-1] == '!' || text[k-1] == '?')
+	return k == 0 || text[k-1] == '\n' || k < i && (text[k-1] == '.' || text[k-1] == '!' || text[k-1] == '?') ||
+		k == i && text[k-1] == '"' && (k == 1 || text[k-2] == ' ' || text[k-2] == ':' || text[k-2] == '[') // a quoted text's first word
 }
 
 // codeLike: a word of w mixes letters and digits and has a hyphen or

@@ -333,6 +333,10 @@ func TestNamesInContext(t *testing.T) {
 		{"The Board approved the Budget for the next Fiscal Year, due in two Business Days.", nil, []string{"organization:Fiscal Year", "organization:Business Days"}},
 		{"Ann Lee opened one of the Easy Saver accounts.", []string{"person:Ann Lee"}, []string{"person:Easy Saver"}},
 		{"Closing with First Harbor Bank at the Hotel Alfonso XIII near Round Rock.", []string{"organization:First Harbor Bank", "location:Round Rock"}, nil},
+		{"Date: Mon, Feb 3, 2025. Mon adresse : 12 rue de la Paix", nil, []string{"location:Mon", "person:Mon"}},
+		{"Die Rechnung enthält die Positionen Beratung und Wartung.", nil, []string{"organization:Positionen Beratung"}},
+		{`{"content": "Summarise the attached contract"}`, nil, []string{"organization:Summarise", "person:Summarise"}},
+		{"Direct deposit: routing 021000021, account no 4839201746.", []string{"account_number:4839201746"}, []string{"account_number:021000021", "phone:021000021"}},
 		{"Nombre: Diego Ruiz\nFecha de nacimiento: 1963-02-03", []string{"person:Diego Ruiz"}, []string{"organization:Fecha de", "organization:Fecha"}},
 		// a form's column gap ends a value
 		{"NAME: ANNA WEBER    ROOM: 12B", []string{"person:ANNA WEBER"}, []string{"person:ANNA WEBER    ROOM"}},

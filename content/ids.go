@@ -212,6 +212,9 @@ func (d *Detector) idAt(text []byte, i int) (int, Entity, bool) {
 	}
 	r := scanRun(text, i)
 	v := r.value[:min(r.digits, len(r.value))]
+	if r.digits == 9 && r.ngroup == 1 && abaRouting(v) && routingBefore(text, i) {
+		return r.end, noEntity, true // a bank's routing number names the bank, not a person's account
+	}
 	ctx := entitySet(0)
 	if d.context && r.digits >= 4 {
 		ctx = contextBefore(text, i, 5)
@@ -400,6 +403,23 @@ func (d *Detector) upperAt(text []byte, i int) (int, Entity, bool) {
 		ctx = contextBefore(text, i, 5)
 	}
 	return d.alnumID(text, i, ctx)
+}
+
+// routingBefore: "routing" (or "ABA", "RTN") ends within the 16 bytes
+// before i.
+func routingBefore(text []byte, i int) bool {
+	k := lastNear(text, i, []string{"routing", "aba", "rtn"})
+	return k >= 0 && k >= i-16 && (k == 0 || !isAlpha(text[k-1]))
+}
+
+// abaRouting: the nine digits of d have an ABA routing number's check
+// (weights 3, 7, 1).
+func abaRouting(d []byte) bool {
+	sum := 0
+	for k, c := range d {
+		sum += int(c-'0') * [...]int{3, 7, 1}[k%3]
+	}
+	return sum%10 == 0
 }
 
 // --- dates
