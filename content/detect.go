@@ -1139,6 +1139,10 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 			words++
 		}
 	}
+	if sp.Type == ner.StreetAddress && !streetLike(text[sp.Start:sp.End]) {
+		sp.Type = noName // "Claim", "Spring Break", "Route 9", "4e B": no house number, or none with a street
+		return sp
+	}
 	if sp.Type == ner.StreetAddress && words == 2 && !d.streetNumberFirst(text, sp) {
 		// "Form 1040", "Section 4.2": a word and a number are a street only
 		// when the word is a street's ("Kerkstraat 8", "Hauptmarkt 5")
@@ -1567,6 +1571,31 @@ var funcWords = wordSet(`mon ma mes ton ta tes son sa ses notre votre nos vos le
 func (d *Detector) noWordKnown(s []byte) bool {
 	for _, w := range bytes.Fields(s) {
 		if d.names.Classes(w) != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// streetLike: s, a street address the model found, has a number, is not
+// a road named by its number alone ("Route 9", "Highway 101"), and its
+// name after a leading number is more than one letter ("4e B", a school
+// class).
+func streetLike(s []byte) bool {
+	if !slices.ContainsFunc(s, isDigit) {
+		return false
+	}
+	first := s
+	if k := bytes.IndexByte(s, ' '); k > 0 {
+		first = s[:k]
+	}
+	switch string(bytes.ToLower(first)) {
+	case "route", "highway", "hwy", "interstate", "autobahn", "autopista", "autoroute", "exit":
+		return false
+	}
+	if isDigit(s[0]) {
+		rest := bytes.TrimSpace(s[len(first):])
+		if len(rest) == 1 {
 			return false
 		}
 	}
