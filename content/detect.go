@@ -86,6 +86,7 @@ func NewDetector(entities []Entity, regions []string) *Detector {
 	d.domains = d.on[URL] || d.on[Domain]
 	if d.on[Person] || d.on[StreetAddress] || d.on[Location] || d.on[Organization] {
 		d.names = ner.Default()
+		englishWords() // read now, not on a request's first name
 	}
 	return d
 }
