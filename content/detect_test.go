@@ -415,7 +415,8 @@ func TestNameHelpers(t *testing.T) {
 func FuzzNames(f *testing.F) {
 	for _, s := range []string{"hey i'm mark jones", "Lindenallee 27, 50968 Köln", "Via Mazzini 22, 40121 Bologna", "Ramon Ortiz, 52,",
 		"Noah (7)", "2024-07-01 09:15:02 WARN", "[Jul 9 10:22:01", "NAME: ANNA WEBER    ROOM", "1016 GV Amsterdam", "Bengaluru 560001",
-		"Münchner Straße 7", "TODO(kevin)", "Mr. Okafor", "3,250,000 USD", "RSSMRA85T10A562S; BSN", "der Stecker", "\n1 A"} {
+		"Münchner Straße 7", "TODO(kevin)", "Mr. Okafor", "3,250,000 USD", "RSSMRA85T10A562S; BSN", "der Stecker", "\n1 A",
+		"the next Fiscal Year", "Hotel Alfonso XIII", "\"Summarise", "Mon, Feb 3", "Fecha de nacimiento", "Route 9", "4e B", "die Positionen Beratung"} {
 		f.Add([]byte(s))
 	}
 	d := everything()

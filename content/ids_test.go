@@ -112,7 +112,8 @@ func FuzzIDs(f *testing.F) {
 	for _, s := range []string{"DOB 03/15/1984", "March 15, 2024", "15 de marzo de 2024", "aged 47", "47-year-old", "IL 62704-1234",
 		"SW1A 1AA", "https://x.example.com/a(b)", "www.example.org.", "a.b.c.", "MRN: 77-1234-A", "plate B-AB 1234", "NPI 1234567893",
 		"AB1234563", "1HGCM82633A004352", "aa:bb:cc:dd:ee:ff", "001a.2b3c.4d5e", "1 84 12 76 451 089 46", "12345678-Z", "RSSMRA85T10A562S",
-		"2024-03-15T14:30", "Tel. no. 30 901820 x12", "de89370400440532013000"} {
+		"2024-03-15T14:30", "Tel. no. 30 901820 x12", "de89370400440532013000",
+		"v2.3 dated 2024-12-01", "born; released 1 May 2025", "> '2020-01-01'", "'2020-01-01", "routing 021000021", "\"1.2 2024-01-01"} {
 		f.Add([]byte(s))
 	}
 	d := allIDs()
