@@ -1547,9 +1547,10 @@ func (d *Detector) commonWords(text []byte, sp ner.Span) bool {
 		i = j + 1
 	}
 	switch {
-	case sp.End+1 < len(text) && text[sp.End] == ' ' && (isUpper(text[sp.End+1]) && !englishWords()[string(bytes.ToLower(wordAt(text, sp.End+1)))] || particleOfName(text, sp.End+1)):
+	case sp.End+1 < len(text) && text[sp.End] == ' ' && (titleWord(wordAt(text, sp.End+1)) && !englishWords()[string(bytes.ToLower(wordAt(text, sp.End+1)))] || particleOfName(text, sp.End+1)):
 		// "Hotel Alfonso XIII", "Hospital del Mar": the head of a longer
-		// name; but "Privacy Policy", "Dark Mode": words again
+		// name; but "Privacy Policy", "Dark Mode": words again, and
+		// "Vehicle VIN:": a label before an acronym
 		return false
 	case words == 1:
 		return true
@@ -1601,6 +1602,12 @@ func streetLike(s []byte) bool {
 		}
 	}
 	return true
+}
+
+// titleWord: w is capitalised, its second letter small ("Alfonso", not
+// "VIN"), or a non-ASCII letter follows ("Ångström").
+func titleWord(w []byte) bool {
+	return len(w) >= 2 && isUpper(w[0]) && (isLower(w[1]) || w[1] >= 0x80)
 }
 
 // weekdays are weekdays' abbreviations, which the month list lacks ("Mon,
