@@ -649,7 +649,8 @@ func monthAt(text []byte, i int) int {
 	return e
 }
 
-// dayMonthDate matches "15 March 2024", "15th of March", "15. März 2024",
+// dayMonthDate matches "15 March 2024", "15th of March", "4th day of
+// March, 2025", "15. März 2024",
 // "1er mars 2024", "15 de marzo de 2024".
 func dayMonthDate(text []byte, i int) (int, bool) {
 	day, e := digitsAt(text, i, 2)
@@ -666,9 +667,10 @@ func dayMonthDate(text []byte, i int) (int, bool) {
 		return 0, false
 	}
 	e++
-	for _, w := range [...]string{"of ", "de "} {
+	for _, w := range [...]string{"day of ", "of ", "de "} {
 		if hasPrefixFold(text[e:], w) {
-			e += len(w)
+			e += len(w) // "4th day of March, 2025": a deed's date
+			break
 		}
 	}
 	m := monthAt(text, e)

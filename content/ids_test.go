@@ -28,6 +28,8 @@ func TestIDDetectors(t *testing.T) {
 		{"seen 2024-03-15T14:30:00Z ok", []string{"date:2024-03-15T14:30:00Z"}},
 		{"admitted 15/03/24 14:30 by", []string{"date:15/03/24 14:30"}},
 		{"on March 15, 2024 and Mar. 3rd", []string{"date:March 15, 2024", "date:Mar. 3rd"}},
+		{"Dated this 4th day of March, 2025, by", []string{"date:4th day of March, 2025"}},
+		{"on the 2nd day of the trial", nil},
 		{"le 1er mars 2024, el 15 de marzo de 2024", []string{"date:1er mars 2024", "date:15 de marzo de 2024"}},
 		{"am 15. März 2024 um 10:15", []string{"date:15. März 2024 um 10:15"}},
 		{"since September 2019", []string{"date:September 2019"}},
