@@ -30,6 +30,7 @@ func TestIDDetectors(t *testing.T) {
 		{"on March 15, 2024 and Mar. 3rd", []string{"date:March 15, 2024", "date:Mar. 3rd"}},
 		{"Dated this 4th day of March, 2025, by", []string{"date:4th day of March, 2025"}},
 		{"on the 2nd day of the trial", nil},
+		{"the Q3 2026 report and FY2025 plan", nil},
 		{"le 1er mars 2024, el 15 de marzo de 2024", []string{"date:1er mars 2024", "date:15 de marzo de 2024"}},
 		{"am 15. März 2024 um 10:15", []string{"date:15. März 2024 um 10:15"}},
 		{"since September 2019", []string{"date:September 2019"}},
