@@ -1194,7 +1194,8 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 		sp.Type = noName // "der Fehler", "im Erdgeschoss", "the Agreement": a noun
 		return sp
 	}
-	if sp.Type == ner.Person && cls&(ner.GCity|ner.GRegion) != 0 && (cls&(ner.GFirstTop|ner.GLastTop) == 0 || wordBeforeIs(d.names, text, sp.Start, ner.GContextLoc)) {
+	if sp.Type == ner.Person && cls&(ner.GCity|ner.GRegion) != 0 && (cls&(ner.GFirstTop|ner.GLastTop) == 0 || wordBeforeIs(d.names, text, sp.Start, ner.GContextLoc)) &&
+		!wordBeforeIs(d.names, text, sp.Start, ner.GContextPer) { // "daughter Ngozi" stays a person
 		// "Torino", "Napoli": of the lists, only a place list and the long
 		// tail of surnames know it; "relocation to Denver": a place word
 		// before it
