@@ -1162,12 +1162,12 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 		}
 		return sp
 	}
-	if funcWords[string(bytes.ToLower(text[sp.Start:sp.End]))] && sp.End+1 < len(text) && text[sp.End] == ' ' && isLower(text[sp.End+1]) {
+	if inFold(funcWords, text[sp.Start:sp.End]) && sp.End+1 < len(text) && text[sp.End] == ' ' && isLower(text[sp.End+1]) {
 		sp.Type = noName // "Mon adresse", "Mi casa": a possessive, not a name
 		return sp
 	}
 	cls := d.names.Classes(text[sp.Start:sp.End])
-	if (cls&ner.GMonth != 0 || weekdays[string(bytes.ToLower(text[sp.Start:sp.End]))]) && sp.End+1 < len(text) && (text[sp.End] == ',' || text[sp.End] == ' ' && isDigit(text[sp.End+1])) {
+	if (cls&ner.GMonth != 0 || inFold(weekdays, text[sp.Start:sp.End])) && sp.End+1 < len(text) && (text[sp.End] == ',' || text[sp.End] == ' ' && isDigit(text[sp.End+1])) {
 		sp.Type = noName // "Jan 14", "Mon, Feb 3": a month or a weekday
 		return sp
 	}
@@ -1497,7 +1497,6 @@ func europeanStreets(text []byte, dst []Finding) []Finding {
 	return dst
 }
 
-// particle: a lower-case word inside a street or person name.
 // wordAt returns the letters (ASCII, and any byte of a multi-byte
 // character) starting at i.
 func wordAt(text []byte, i int) []byte {
@@ -1548,7 +1547,7 @@ func (d *Detector) commonWords(text []byte, sp ner.Span) bool {
 		i = j + 1
 	}
 	switch {
-	case sp.End+1 < len(text) && text[sp.End] == ' ' && (titleWord(wordAt(text, sp.End+1)) && !englishWords()[string(bytes.ToLower(wordAt(text, sp.End+1)))] || particleOfName(text, sp.End+1)):
+	case sp.End+1 < len(text) && text[sp.End] == ' ' && (titleWord(wordAt(text, sp.End+1)) && !inFold(englishWords(), wordAt(text, sp.End+1)) || particleOfName(text, sp.End+1)):
 		// "Hotel Alfonso XIII", "Hospital del Mar": the head of a longer
 		// name; but "Privacy Policy", "Dark Mode": words again, and
 		// "Vehicle VIN:": a label before an acronym
@@ -1592,8 +1591,7 @@ func streetLike(s []byte) bool {
 	if k := bytes.IndexByte(s, ' '); k > 0 {
 		first = s[:k]
 	}
-	switch string(bytes.ToLower(first)) {
-	case "route", "highway", "hwy", "interstate", "autobahn", "autopista", "autoroute", "exit":
+	if inFold(roadWords, first) {
 		return false
 	}
 	if isDigit(s[0]) {
@@ -1603,6 +1601,21 @@ func streetLike(s []byte) bool {
 		}
 	}
 	return true
+}
+
+// roadWords name a road by its number ("Route 9", "Highway 101").
+var roadWords = wordSet(`route highway hwy interstate autobahn autopista autoroute exit`)
+
+// inFold: w, folded to lower case (ASCII), is in m; without allocating.
+func inFold(m map[string]bool, w []byte) bool {
+	var buf [24]byte
+	if len(w) > len(buf) {
+		return false
+	}
+	for k, c := range w {
+		buf[k] = fold(c)
+	}
+	return m[string(buf[:len(w)])]
 }
 
 // titleWord: w is capitalised, its second letter small ("Alfonso", not
@@ -1696,6 +1709,7 @@ func germanNoun(w []byte) bool {
 	return false
 }
 
+// particle: a lower-case word inside a street or person name.
 func particle(w []byte) bool {
 	switch string(w) {
 	case "de", "del", "della", "delle", "dei", "di", "da", "la", "le", "les", "du", "des", "d'", "los", "las", "y", "e", "van", "von", "der":
