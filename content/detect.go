@@ -170,6 +170,9 @@ func (d *Detector) findNames(text []byte, dst []Finding, from int) []Finding {
 		if sp.Type == ner.Person && prev.Type == ner.StreetAddress && sp.Start == prev.End+2 && text[prev.End] == ',' && d.names.Classes(text[sp.Start:sp.End])&ner.GCity != 0 {
 			sp.Type = ner.Location // "4521 Oak Ridge Drive, Austin": the city after a street
 		}
+		if sp.Type == ner.Person && prev.Type == ner.Location && listJoin(text[prev.End:sp.Start]) && d.names.Classes(text[sp.Start:sp.End])&(ner.GCity|ner.GRegion) != 0 {
+			sp.Type = ner.Location // "Berlin, Paris and Rome", "Cornwall and Devon": a place in a list of places
+		}
 		if int(sp.Type) < len(nerEntity) && d.on[nerEntity[sp.Type]] && !labelSpan(text, sp) {
 			dst = append(dst, pii(sp.Start, sp.End, nerEntity[sp.Type]))
 			dst = d.beside(text, sp, dst)
@@ -1601,6 +1604,16 @@ func streetLike(s []byte) bool {
 		}
 	}
 	return true
+}
+
+// listJoin: s joins two items of a list (", ", " and ", " und ", " et ",
+// " y ", " or ").
+func listJoin(s []byte) bool {
+	switch string(s) {
+	case ", ", " and ", " und ", " et ", " y ", " e ", " en ", " or ", " oder ", " ou ", " o ", "/", " / ":
+		return true
+	}
+	return false
 }
 
 // roadWords name a road by its number ("Route 9", "Highway 101").
