@@ -1136,6 +1136,9 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 		sp.Type = noName // "Fiscal Year", "Business Days", "Notary Public": English words, not a name
 		return sp
 	}
+	if sp.Type == ner.Person && d.businessName(text[sp.Start:sp.End]) && !titleBefore(text, sp.Start) {
+		sp.Type = ner.Organization // "Thames Water", "Tesco Stores": a name and a common noun, no given name
+	}
 	oneWord, words := true, 1
 	for _, c := range text[sp.Start:sp.End] {
 		if c == ' ' {
@@ -1614,6 +1617,23 @@ func listJoin(s []byte) bool {
 		return true
 	}
 	return false
+}
+
+// businessName: s is two words or more, none a given name (of any list),
+// the last an English common noun ("Water", "Stores", "Roofing"): a
+// company's name rather than a person's.
+func (d *Detector) businessName(s []byte) bool {
+	words := bytes.Fields(s)
+	if len(words) < 2 {
+		return false
+	}
+	for _, w := range words {
+		if d.names.Classes(w)&(ner.GFirst|ner.GFirstTop) != 0 || allUpper(w) {
+			return false
+		}
+	}
+	last := words[len(words)-1]
+	return len(last) >= 4 && isAlpha(last[0]) && inFold(englishWords(), last)
 }
 
 // roadWords name a road by its number ("Route 9", "Highway 101").

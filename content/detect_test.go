@@ -340,6 +340,7 @@ func TestNamesInContext(t *testing.T) {
 		{"Claim #CLM-2291 filed; last seen heading north on Route 9; élève de 4e B. Lives at 418 Birchwood Court.", []string{"street_address:418 Birchwood Court"}, []string{"street_address:Claim", "street_address:Route 9", "street_address:4e B"}},
 		{"Ms. Nakamura, 29, presents today; her daughter Ngozi called.", []string{"person:Nakamura", "age:29", "person:Ngozi"}, []string{"location:Nakamura", "location:Ngozi"}},
 		{"We toured Lyon, Paris and Rome; floods hit Cornwall and Devon.", []string{"location:Paris", "location:Devon"}, []string{"person:Paris", "person:Devon"}},
+		{"Direct debit to Thames Water; Lucy Farrow called.", []string{"organization:Thames Water", "person:Lucy Farrow"}, []string{"person:Thames Water"}},
 		{"Nombre: Diego Ruiz\nFecha de nacimiento: 1963-02-03", []string{"person:Diego Ruiz"}, []string{"organization:Fecha de", "organization:Fecha"}},
 		// a form's column gap ends a value
 		{"NAME: ANNA WEBER    ROOM: 12B", []string{"person:ANNA WEBER"}, []string{"person:ANNA WEBER    ROOM"}},
