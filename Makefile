@@ -87,6 +87,13 @@ ner-eval: ## per-type precision/recall/F1 of the name model on its held-out and 
 # (docs/content.md, "Measured"): the held-out split that
 # `go run ./content/cmd/piigen -seed 1 -out content/testdata/pii` writes,
 # and the hand-written set beside it.
+# The English common words the name rules read (content/piidata/NOTICE):
+# SCOWL's small American list, from Debian's wamerican-small package.
+.PHONY: pii-words
+pii-words: ## rebuild content/piidata/words_en.txt.gz from Debian's wamerican-small (SCOWL)
+	@d=$$(mktemp -d) && cd $$d && apt-get download wamerican-small >/dev/null && dpkg-deb -x wamerican-small_*.deb . && \
+	  grep '^[a-z]\{3,\}$$' usr/share/dict/american-english-small | gzip -9n > $(CURDIR)/content/piidata/words_en.txt.gz && rm -rf $$d
+
 pii-eval: ## per-entity precision, recall and over-redaction of the PII detectors on the held-out split
 	@echo "== generated held-out split (content/testdata/pii/test.jsonl)"
 	@$(GO) run ./content/cmd/piieval content/testdata/pii/test.jsonl
@@ -94,6 +101,8 @@ pii-eval: ## per-entity precision, recall and over-redaction of the PII detector
 	@$(GO) run ./content/cmd/piieval content/testdata/pii/handwritten.jsonl
 	@echo; echo "== hand-written texts in others' styles (content/testdata/pii/handwritten2.jsonl)"
 	@$(GO) run ./content/cmd/piieval content/testdata/pii/handwritten2.jsonl
+	@echo; echo "== hand-written texts of other domains: claims, statements, visas, schools, police, listings, travel (content/testdata/pii/handwritten3.jsonl)"
+	@$(GO) run ./content/cmd/piieval content/testdata/pii/handwritten3.jsonl
 	@echo; echo "== the name model alone (content/ner: held-out split, hand-labelled file)"
 	@$(GO) run ./content/ner/cmd/eval content/ner/testdata/heldout.jsonl content/ner/testdata/hand.jsonl
 

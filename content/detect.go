@@ -2,6 +2,9 @@ package content
 
 import (
 	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"io"
 	"net/netip"
 	"slices"
 	"strings"
@@ -83,6 +86,7 @@ func NewDetector(entities []Entity, regions []string) *Detector {
 	d.domains = d.on[URL] || d.on[Domain]
 	if d.on[Person] || d.on[StreetAddress] || d.on[Location] || d.on[Organization] {
 		d.names = ner.Default()
+		englishWords() // read now, not on a request's first name
 	}
 	return d
 }
@@ -165,6 +169,9 @@ func (d *Detector) findNames(text []byte, dst []Finding, from int) []Finding {
 		sp = beforePatterns(text, sp, dst[from:base])
 		if sp.Type == ner.Person && prev.Type == ner.StreetAddress && sp.Start == prev.End+2 && text[prev.End] == ',' && d.names.Classes(text[sp.Start:sp.End])&ner.GCity != 0 {
 			sp.Type = ner.Location // "4521 Oak Ridge Drive, Austin": the city after a street
+		}
+		if sp.Type == ner.Person && prev.Type == ner.Location && listJoin(text[prev.End:sp.Start]) && d.names.Classes(text[sp.Start:sp.End])&(ner.GCity|ner.GRegion) != 0 {
+			sp.Type = ner.Location // "Berlin, Paris and Rome", "Cornwall and Devon": a place in a list of places
 		}
 		if int(sp.Type) < len(nerEntity) && d.on[nerEntity[sp.Type]] && !labelSpan(text, sp) {
 			dst = append(dst, pii(sp.Start, sp.End, nerEntity[sp.Type]))
@@ -1093,8 +1100,15 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 			for k > sp.Start && text[k-1] != ' ' {
 				k--
 			}
-			if k == sp.Start || !isLower(text[k]) || particle(text[k:sp.End]) {
+			if k == sp.Start || !isLower(text[k]) {
 				break
+			}
+			if particle(text[k:sp.End]) {
+				// "Fecha de nacimiento": a particle belongs to a name only
+				// before the name's capitalised next word
+				if n := sp.End + 1; n < len(text) && text[sp.End] == ' ' && (isUpper(text[n]) || text[n] >= 0x80) {
+					break
+				}
 			}
 			sp.End = k - 1
 		}
@@ -1118,12 +1132,23 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 		sp.Type = ner.Person // "Ms. Nakamura", "Dr. Anand": a title names a person
 		return sp
 	}
+	if sp.Type != ner.StreetAddress && d.commonWords(text, sp) {
+		sp.Type = noName // "Fiscal Year", "Business Days", "Notary Public": English words, not a name
+		return sp
+	}
+	if sp.Type == ner.Person && d.businessName(text[sp.Start:sp.End]) && !titleBefore(text, sp.Start) {
+		sp.Type = ner.Organization // "Thames Water", "Tesco Stores": a name and a common noun, no given name
+	}
 	oneWord, words := true, 1
 	for _, c := range text[sp.Start:sp.End] {
 		if c == ' ' {
 			oneWord = false
 			words++
 		}
+	}
+	if sp.Type == ner.StreetAddress && !streetLike(text[sp.Start:sp.End]) {
+		sp.Type = noName // "Claim", "Spring Break", "Route 9", "4e B": no house number, or none with a street
+		return sp
 	}
 	if sp.Type == ner.StreetAddress && words == 2 && !d.streetNumberFirst(text, sp) {
 		// "Form 1040", "Section 4.2": a word and a number are a street only
@@ -1138,10 +1163,17 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 		}
 	}
 	if !oneWord {
+		if sp.Type != ner.StreetAddress && determinerBefore(text, sp.Start) == 2 && d.noWordKnown(text[sp.Start:sp.End]) {
+			sp.Type = noName // "die Positionen Beratung": German nouns after their article
+		}
+		return sp
+	}
+	if inFold(funcWords, text[sp.Start:sp.End]) && sp.End+1 < len(text) && text[sp.End] == ' ' && isLower(text[sp.End+1]) {
+		sp.Type = noName // "Mon adresse", "Mi casa": a possessive, not a name
 		return sp
 	}
 	cls := d.names.Classes(text[sp.Start:sp.End])
-	if cls&ner.GMonth != 0 && sp.End+1 < len(text) && (text[sp.End] == ',' || text[sp.End] == ' ' && isDigit(text[sp.End+1])) {
+	if (cls&ner.GMonth != 0 || inFold(weekdays, text[sp.Start:sp.End])) && sp.End+1 < len(text) && (text[sp.End] == ',' || text[sp.End] == ' ' && isDigit(text[sp.End+1])) {
 		sp.Type = noName // "Jan 14", "Mon, Feb 3": a month or a weekday
 		return sp
 	}
@@ -1149,8 +1181,15 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 		sp.Type = noName // "Halter:", "Town:", "School:": a form's field name
 		return sp
 	}
-	if cls == 0 && (sp.Type == ner.Person || sp.Type == ner.Location) && sentenceStart(text, sp.Start) && sp.End < len(text) && (text[sp.End] == ':' || sp.End+1 < len(text) && text[sp.End] == ' ' && isLower(text[sp.End+1])) {
-		sp.Type = noName // "Username is …", "Privacy: …": a capitalised first word no list knows
+	if cls&known == 0 && sentenceStart(text, sp.Start) && sp.End < len(text) && (text[sp.End] == ':' || sp.End+1 < len(text) && text[sp.End] == ' ' && isLower(text[sp.End+1]) && !particleOfName(text, sp.End+1)) {
+		// "Username is …", "Privacy: …", "Just confirming", "Loan
+		// agreement": a capitalised first word that no list knows, or only
+		// the long tails of the surname or street-word lists do
+		sp.Type = noName
+		return sp
+	}
+	if cls&known == 0 && sp.Type != ner.StreetAddress && germanNoun(text[sp.Start:sp.End]) {
+		sp.Type = noName // "Personalabteilung", "Kontoinhaber", "Baujahr": a German noun by its ending
 		return sp
 	}
 	if sp.Type == ner.Person && sp.End-sp.Start <= 4 && allUpper(text[sp.Start:sp.End]) && cls&(ner.GFirstTop|ner.GLastTop) == 0 {
@@ -1161,7 +1200,8 @@ func (d *Detector) refine(text []byte, sp ner.Span) ner.Span {
 		sp.Type = noName // "der Fehler", "im Erdgeschoss", "the Agreement": a noun
 		return sp
 	}
-	if sp.Type == ner.Person && cls&(ner.GCity|ner.GRegion) != 0 && (cls&(ner.GFirstTop|ner.GLastTop) == 0 || wordBeforeIs(d.names, text, sp.Start, ner.GContextLoc)) {
+	if sp.Type == ner.Person && cls&(ner.GCity|ner.GRegion) != 0 && (cls&(ner.GFirstTop|ner.GLastTop) == 0 || wordBeforeIs(d.names, text, sp.Start, ner.GContextLoc)) &&
+		!wordBeforeIs(d.names, text, sp.Start, ner.GContextPer) { // "daughter Ngozi" stays a person
 		// "Torino", "Napoli": of the lists, only a place list and the long
 		// tail of surnames know it; "relocation to Denver": a place word
 		// before it
@@ -1463,6 +1503,245 @@ func europeanStreets(text []byte, dst []Finding) []Finding {
 	return dst
 }
 
+// wordAt returns the letters (ASCII, and any byte of a multi-byte
+// character) starting at i.
+func wordAt(text []byte, i int) []byte {
+	e := i
+	for e < len(text) && (isAlpha(text[e]) || text[e] >= 0x80 || text[e] == '\'') {
+		e++
+	}
+	return text[i:e]
+}
+
+// commonWords: every word of sp is an English common word (SCOWL's
+// lower-case words: "fiscal year", "business days", "notary public"),
+// none is one of the common given names, the whole is no place or known
+// organisation, and nothing says it is a name: no person's context word
+// before it, and no organisation's legal form or noun closing two words
+// or more ("First Harbor Bank", "Acme Group").
+func (d *Detector) commonWords(text []byte, sp ner.Span) bool {
+	span := text[sp.Start:sp.End]
+	cls := d.names.Classes(span)
+	if cls&(ner.GOrgKnown|ner.GCity|ner.GRegion|ner.GStateCode|ner.GCountry) != 0 ||
+		cls&(ner.GOrgNoun|ner.GOrgSuffix) == 0 && wordBeforeIs(d.names, text, sp.Start, ner.GContextPer) {
+		return false // "Patient Services" is no patient's name; "Patient Baker" is
+	}
+	var buf [24]byte
+	words := 0
+	for i := 0; i < len(span); {
+		j := i
+		for j < len(span) && isAlpha(span[j]) {
+			j++
+		}
+		if j-i < 3 || j-i > len(buf) || j < len(span) && span[j] != ' ' && span[j] != '-' {
+			return false
+		}
+		for k, c := range span[i:j] {
+			buf[k] = fold(c)
+		}
+		if allUpper(span[i:j]) || particle(buf[:j-i]) || !englishWords()[string(buf[:j-i])] {
+			return false // "UPS": an acronym; "Hospital del Mar": not English
+		}
+		c := d.names.Classes(span[i:j])
+		if c&(ner.GFirstTop|ner.GOrgNoun|ner.GOrgSuffix|ner.GPlaceWord|ner.GStreet) != 0 && (words > 0 || j < len(span)) {
+			return false // "First Harbor Bank", "Cook County": a name's head word
+		}
+		if c&ner.GFirstTop != 0 {
+			return false // "Grace", "Mark": a given name first
+		}
+		words++
+		i = j + 1
+	}
+	switch {
+	case sp.End+1 < len(text) && text[sp.End] == ' ' && (titleWord(wordAt(text, sp.End+1)) && !inFold(englishWords(), wordAt(text, sp.End+1)) || particleOfName(text, sp.End+1)):
+		// "Hotel Alfonso XIII", "Hospital del Mar": the head of a longer
+		// name; but "Privacy Policy", "Dark Mode": words again, and
+		// "Vehicle VIN:": a label before an acronym
+		return false
+	case words == 1:
+		return true
+	case sp.Type == ner.Person:
+		return true // "Notary Public", "Easy Saver"
+	case sp.Type == ner.Organization:
+		// "the next Fiscal Year", "two Business Days"; but "with Pacific
+		// Coast Title" may be a company
+		return determinerBefore(text, sp.Start) != 0 || countBefore(text, sp.Start)
+	}
+	return false // "Round Rock", "Studio City": places are named with common words
+}
+
+// funcWords are possessives of French, Spanish, Italian and German that
+// begin a sentence capitalised and some lists know as names ("Mon").
+var funcWords = wordSet(`mon ma mes ton ta tes son sa ses notre votre nos vos leur leurs mi mis tu tus su sus nuestro nuestra mio mia
+	mein meine dein deine sein seine unser unsere euer eure`)
+
+// noWordKnown: no word of s is in a gazetteer.
+func (d *Detector) noWordKnown(s []byte) bool {
+	for _, w := range bytes.Fields(s) {
+		if d.names.Classes(w) != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// streetLike: s, a street address the model found, has a number, is not
+// a road named by its number alone ("Route 9", "Highway 101"), and its
+// name after a leading number is more than one letter ("4e B", a school
+// class).
+func streetLike(s []byte) bool {
+	if !slices.ContainsFunc(s, isDigit) {
+		return false
+	}
+	first := s
+	if k := bytes.IndexByte(s, ' '); k > 0 {
+		first = s[:k]
+	}
+	if inFold(roadWords, first) {
+		return false
+	}
+	if isDigit(s[0]) {
+		rest := bytes.TrimSpace(s[len(first):])
+		if len(rest) == 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// listJoin: s joins two items of a list (", ", " and ", " und ", " et ",
+// " y ", " or ").
+func listJoin(s []byte) bool {
+	switch string(s) {
+	case ", ", " and ", " und ", " et ", " y ", " e ", " en ", " or ", " oder ", " ou ", " o ", "/", " / ":
+		return true
+	}
+	return false
+}
+
+// businessName: s is two words or more, none a given name (of any list),
+// the last an English common noun ("Water", "Stores", "Roofing"): a
+// company's name rather than a person's.
+func (d *Detector) businessName(s []byte) bool {
+	words := bytes.Fields(s)
+	if len(words) < 2 {
+		return false
+	}
+	for _, w := range words {
+		if d.names.Classes(w)&(ner.GFirst|ner.GFirstTop) != 0 || allUpper(w) {
+			return false
+		}
+	}
+	last := words[len(words)-1]
+	return len(last) >= 4 && isAlpha(last[0]) && inFold(englishWords(), last)
+}
+
+// roadWords name a road by its number ("Route 9", "Highway 101").
+var roadWords = wordSet(`route highway hwy interstate autobahn autopista autoroute exit`)
+
+// inFold: w, folded to lower case (ASCII), is in m; without allocating.
+func inFold(m map[string]bool, w []byte) bool {
+	var buf [24]byte
+	if len(w) > len(buf) {
+		return false
+	}
+	for k, c := range w {
+		buf[k] = fold(c)
+	}
+	return m[string(buf[:len(w)])]
+}
+
+// titleWord: w is capitalised, its second letter small ("Alfonso", not
+// "VIN"), or a non-ASCII letter follows ("Ångström").
+func titleWord(w []byte) bool {
+	return len(w) >= 2 && isUpper(w[0]) && (isLower(w[1]) || w[1] >= 0x80)
+}
+
+// weekdays are weekdays' abbreviations, which the month list lacks ("Mon,
+// Feb 3").
+var weekdays = wordSet(`mon tue tues wed thu thur thurs fri sat sun`)
+
+// countBefore: the word before i is a number or "next" ("two Business
+// Days", "next Fiscal Year").
+func countBefore(text []byte, i int) bool {
+	k := i
+	for k > 0 && text[k-1] == ' ' {
+		k--
+	}
+	e := k
+	for k > 0 && isAlnum(text[k-1]) {
+		k--
+	}
+	if k == e || e == i {
+		return false
+	}
+	w := bytes.ToLower(text[k:e])
+	if isDigit(w[0]) {
+		return true
+	}
+	switch string(w) {
+	case "next", "last", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "few":
+		return true
+	}
+	return false
+}
+
+//go:embed piidata/words_en.txt.gz
+var englishWordsGz []byte
+
+// englishWords is SCOWL's list of English words in lower case
+// (piidata/NOTICE), read on first use.
+var englishWords = sync.OnceValue(func() map[string]bool {
+	zr, err := gzip.NewReader(bytes.NewReader(englishWordsGz))
+	if err != nil {
+		panic("content: piidata/words_en.txt.gz: " + err.Error())
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		panic("content: piidata/words_en.txt.gz: " + err.Error())
+	}
+	m := make(map[string]bool, 42000)
+	for _, w := range bytes.Fields(data) {
+		m[string(w)] = true
+	}
+	return m
+})
+
+// particleOfName: the word at i is a particle before a capitalised word
+// ("de Luca", "van Dijk"), which continues a name.
+func particleOfName(text []byte, i int) bool {
+	w := wordAt(text, i)
+	n := i + len(w) + 1
+	return particle(w) && n < len(text) && text[n-1] == ' ' && (isUpper(text[n]) || text[n] >= 0x80)
+}
+
+// germanNouns are endings that make a capitalised word a German common
+// noun: abstract nouns (-ung, -heit, -keit, -schaft, -tät), agents and
+// holders (-nehmer, -inhaber, -geber) and some frequent compounds' heads
+// (-jahr, -wohnung, -wert, -abteilung). A surname ending so ("Hartung")
+// is in the surname lists' common part or has a given name beside it.
+var germanNouns = [...]string{"ung", "ungen", "heit", "keit", "schaft", "schaften", "tät", "nehmer", "nehmerin", "inhaber", "inhaberin",
+	"geber", "geberin", "jahr", "wohnung", "wert", "abteilung", "bedingungen", "zeitraum", "vertrag", "ausweis", "zimmer", "flug", "fahrt"}
+
+// germanNoun: w, one capitalised word of seven letters or more (or a
+// hyphenated compound), ends in a German noun's ending.
+func germanNoun(w []byte) bool {
+	if len(w) < 7 || !isUpper(w[0]) {
+		return false
+	}
+	for _, c := range w {
+		if c == ' ' {
+			return false
+		}
+	}
+	for _, suf := range germanNouns {
+		if hasSuffixFold(w, suf) && (len(w)-len(suf) >= 3) {
+			return true
+		}
+	}
+	return false
+}
+
 // particle: a lower-case word inside a street or person name.
 func particle(w []byte) bool {
 	switch string(w) {
@@ -1642,7 +1921,8 @@ func sentenceStart(text []byte, i int) bool {
 	for k > 0 && text[k-1] == ' ' {
 		k--
 	}
-	return k == 0 || text[k-1] == '\n' || k < i && (text[k-1] == '.' || text[k-1] == '!' || text[k-1] == '?')
+	return k == 0 || text[k-1] == '\n' || k < i && (text[k-1] == '.' || text[k-1] == '!' || text[k-1] == '?') ||
+		k == i && text[k-1] == '"' && (k == 1 || text[k-2] == ' ' || text[k-2] == ':' || text[k-2] == '[') // a quoted text's first word
 }
 
 // codeLike: a word of w mixes letters and digits and has a hyphen or

@@ -301,6 +301,15 @@ func TestNamesInContext(t *testing.T) {
 		{"[2024-07-01 09:15:02] job 12 done", nil, []string{"date:2024-07-01 09:15:02"}},
 		{"Jul 9 10:22:01 web1 cron[12]: job done", nil, []string{"date:Jul 9"}},
 		{"Seen on 2024-07-01 09:15 by the nurse.", []string{"date:2024-07-01 09:15"}, nil},
+		// a release's, a version's, a price list's or a query's date is no
+		// person's; a person's word in the same sentence keeps it
+		{"Released on 15 May 2025, version 4.2 adds uploads.", nil, []string{"date:15 May 2025"}},
+		{"Loan agreement v2.3 dated 2024-12-01 applies; borrower Ethan Cole signed on January 9, 2025.", []string{"date:January 9, 2025"}, []string{"date:2024-12-01"}},
+		{"Die AVB (Stand: 01.01.2024) gelten.", nil, []string{"date:01.01.2024"}},
+		{"le formulaire (mis à jour le 1er janvier 2024)", nil, []string{"date:1er janvier 2024"}},
+		{"SELECT * FROM staff WHERE hire_date > '2020-01-01'", nil, []string{"date:2020-01-01"}},
+		{"Patient born 03/15/1984, updated record.", []string{"date:03/15/1984"}, nil},
+		{"Version 2 of the form: applicant born 4 May 1990 in Lyon.", []string{"date:4 May 1990"}, nil},
 		// acronyms and grouped numbers are no names or streets
 		{"Export the report as PDF or CSV, then mail it.", nil, []string{"person:PDF", "person:CSV"}},
 		{"Revenue was 3,250,000 USD last year.", nil, []string{"street_address:3,250,000 USD"}},
@@ -317,6 +326,22 @@ func TestNamesInContext(t *testing.T) {
 		{`err at Billing.Charge() in Ledger.Post`, nil, []string{"organization:Billing", "person:Billing", "organization:Ledger", "person:Ledger"}},
 		// a form's field name is no name
 		{"Betreuer: Jonas Keller\nAbteilung: Einkauf\nStatus: offen", nil, []string{"person:Abteilung", "organization:Abteilung", "location:Abteilung", "person:Status", "organization:Status"}},
+		// a sentence's first word that only the lists' long tails know, a
+		// German noun by its ending, a particle before a lower-case word
+		{"Just confirming our call. Loan agreements are attached.", nil, []string{"person:Just", "person:Loan"}},
+		{"Julia Schneider\nPersonalabteilung\nKontoinhaber Markus Lehmann", []string{"person:Markus Lehmann"}, []string{"organization:Personalabteilung", "organization:Kontoinhaber"}},
+		{"The Board approved the Budget for the next Fiscal Year, due in two Business Days.", nil, []string{"organization:Fiscal Year", "organization:Business Days"}},
+		{"Ann Lee opened one of the Easy Saver accounts.", []string{"person:Ann Lee"}, []string{"person:Easy Saver"}},
+		{"Closing with First Harbor Bank at the Hotel Alfonso XIII near Round Rock.", []string{"organization:First Harbor Bank", "location:Round Rock"}, nil},
+		{"Date: Mon, Feb 3, 2025. Mon adresse : 12 rue de la Paix", nil, []string{"location:Mon", "person:Mon"}},
+		{"Die Rechnung enthält die Positionen Beratung und Wartung.", nil, []string{"organization:Positionen Beratung"}},
+		{`{"content": "Summarise the attached contract"}`, nil, []string{"organization:Summarise", "person:Summarise"}},
+		{"Direct deposit: routing 021000021, account no 4839201746.", []string{"account_number:4839201746"}, []string{"account_number:021000021", "phone:021000021"}},
+		{"Claim #CLM-2291 filed; last seen heading north on Route 9; élève de 4e B. Lives at 418 Birchwood Court.", []string{"street_address:418 Birchwood Court"}, []string{"street_address:Claim", "street_address:Route 9", "street_address:4e B"}},
+		{"Ms. Nakamura, 29, presents today; her daughter Ngozi called.", []string{"person:Nakamura", "age:29", "person:Ngozi"}, []string{"location:Nakamura", "location:Ngozi"}},
+		{"We toured Lyon, Paris and Rome; floods hit Cornwall and Devon.", []string{"location:Paris", "location:Devon"}, []string{"person:Paris", "person:Devon"}},
+		{"Direct debit to Thames Water; Lucy Farrow called.", []string{"organization:Thames Water", "person:Lucy Farrow"}, []string{"person:Thames Water"}},
+		{"Nombre: Diego Ruiz\nFecha de nacimiento: 1963-02-03", []string{"person:Diego Ruiz"}, []string{"organization:Fecha de", "organization:Fecha"}},
 		// a form's column gap ends a value
 		{"NAME: ANNA WEBER    ROOM: 12B", []string{"person:ANNA WEBER"}, []string{"person:ANNA WEBER    ROOM"}},
 	} {
@@ -393,7 +418,8 @@ func TestNameHelpers(t *testing.T) {
 func FuzzNames(f *testing.F) {
 	for _, s := range []string{"hey i'm mark jones", "Lindenallee 27, 50968 Köln", "Via Mazzini 22, 40121 Bologna", "Ramon Ortiz, 52,",
 		"Noah (7)", "2024-07-01 09:15:02 WARN", "[Jul 9 10:22:01", "NAME: ANNA WEBER    ROOM", "1016 GV Amsterdam", "Bengaluru 560001",
-		"Münchner Straße 7", "TODO(kevin)", "Mr. Okafor", "3,250,000 USD", "RSSMRA85T10A562S; BSN", "der Stecker", "\n1 A"} {
+		"Münchner Straße 7", "TODO(kevin)", "Mr. Okafor", "3,250,000 USD", "RSSMRA85T10A562S; BSN", "der Stecker", "\n1 A",
+		"the next Fiscal Year", "Hotel Alfonso XIII", "\"Summarise", "Mon, Feb 3", "Fecha de nacimiento", "Route 9", "4e B", "die Positionen Beratung"} {
 		f.Add([]byte(s))
 	}
 	d := everything()

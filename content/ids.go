@@ -198,17 +198,23 @@ func alnumToken(text []byte, i int) (end, digits, letters int) {
 func (d *Detector) idAt(text []byte, i int) (int, Entity, bool) {
 	if d.on[Date] {
 		if e, ok := numericDate(text, i); ok {
-			if logStamp(text, i, e) {
+			if logStamp(text, i, e) || systemDate(text, i) {
 				return e, noEntity, true // read past it, find nothing
 			}
 			return e, Date, true
 		}
 		if e, ok := dayMonthDate(text, i); ok {
+			if systemDate(text, i) {
+				return e, noEntity, true
+			}
 			return e, Date, true
 		}
 	}
 	r := scanRun(text, i)
 	v := r.value[:min(r.digits, len(r.value))]
+	if r.digits == 9 && r.ngroup == 1 && abaRouting(v) && routingBefore(text, i) {
+		return r.end, noEntity, true // a bank's routing number names the bank, not a person's account
+	}
 	ctx := entitySet(0)
 	if d.context && r.digits >= 4 {
 		ctx = contextBefore(text, i, 5)
@@ -361,7 +367,7 @@ func plateEnd(text []byte, e int) int {
 func (d *Detector) upperAt(text []byte, i int) (int, Entity, bool) {
 	if d.on[Date] {
 		if e, ok := monthFirstDate(text, i); ok {
-			if logStamp(text, i, e) {
+			if logStamp(text, i, e) || systemDate(text, i) {
 				return e, noEntity, true // read past it, find nothing
 			}
 			return e, Date, true
@@ -399,6 +405,23 @@ func (d *Detector) upperAt(text []byte, i int) (int, Entity, bool) {
 	return d.alnumID(text, i, ctx)
 }
 
+// routingBefore: "routing" (or "ABA", "RTN") ends within the 16 bytes
+// before i.
+func routingBefore(text []byte, i int) bool {
+	k := lastNear(text, i, []string{"routing", "aba", "rtn"})
+	return k >= 0 && k >= i-16 && (k == 0 || !isAlpha(text[k-1]))
+}
+
+// abaRouting: the nine digits of d have an ABA routing number's check
+// (weights 3, 7, 1).
+func abaRouting(d []byte) bool {
+	sum := 0
+	for k, c := range d {
+		sum += int(c-'0') * [...]int{3, 7, 1}[k%3]
+	}
+	return sum%10 == 0
+}
+
 // --- dates
 
 // noEntity is what idAt and upperAt return for a value they read past
@@ -424,6 +447,73 @@ func logStamp(text []byte, i, e int) bool {
 	}
 	return e+3 < len(text) && text[e] == ' ' && isDigit(text[e+1]) && isDigit(text[e+2]) && text[e+3] == ':'
 }
+
+// systemDate: the date at i dates a thing, not a person, as the words
+// before it in its sentence tell: a release, a version, a publication or
+// an update ("released on 15 May 2025", "v2.3 dated 2024-12-01", "Stand:
+// 01.01.2024", "mis à jour le 1er janvier 2024"), a product's launch or
+// freeze, a price list or timetable, a contract's terms; or a literal a
+// query compares with ("hire_date > '2020-01-01'"). A word of a person's
+// date in the same stretch (born, DOB, admitted, signed, arrival, ...)
+// keeps it a date: "borrower Ethan Cole signed on January 9, 2025".
+func systemDate(text []byte, i int) bool {
+	k := i
+	if k >= 2 && (text[k-1] == '\'' || text[k-1] == '"') {
+		for j := k - 2; j >= 0 && j >= k-4; j-- {
+			if c := text[j]; c == '>' || c == '<' || c == '=' {
+				return true // a query's bound, not anyone's date
+			} else if c != ' ' {
+				break
+			}
+		}
+	}
+	thing := false
+	for words := 0; k > 0 && words < 8; {
+		c := text[k-1]
+		if c == '\n' || c == ';' || c == '!' || c == '?' || c == '|' || c == '.' && (k == 1 || text[k-2] != '.' && !isDigit(text[k-2]) && (k < len(text) && text[k] == ' ')) {
+			break // the sentence's start
+		}
+		if !isAlnum(c) && c < 0x80 {
+			k--
+			continue
+		}
+		e := k
+		for k > 0 && (isAlnum(text[k-1]) || text[k-1] >= 0x80 || text[k-1] == '.' && k >= 2 && isDigit(text[k-2])) {
+			k--
+		}
+		words++
+		w := text[k:e]
+		if len(w) > 24 {
+			continue
+		}
+		var buf [24]byte
+		for j, c := range w {
+			buf[j] = fold(c)
+		}
+		lw := string(buf[:len(w)])
+		switch {
+		case personDateWords[lw]:
+			return false
+		case thingDateWords[lw], len(lw) >= 2 && lw[0] == 'v' && isDigit(lw[1]):
+			thing = true
+		}
+	}
+	return thing
+}
+
+// thingDateWords date a thing (a release, a document's version, a price
+// list); personDateWords a person's event. Lower case, en, de, fr, es.
+var (
+	thingDateWords = wordSet(`release released releases version versions published publication publish updated update updates revised revision
+	modified launch launches launched freeze deprecated changelog rates prices fares timetable tariff contract contracts terms
+	stand veröffentlicht aktualisiert fassung gültig vertrag version publié publiée jour tarifs contrat
+	actualizado actualizada publicado publicada versión tarifas contrato`)
+	personDateWords = wordSet(`born dob birth birthday birthdate died death admitted discharged seen visit visited signed hired arrival arrive arrives
+	patient employee applicant insured passenger guest student
+	geboren geb verstorben aufgenommen entlassen unterschrieben ankunft
+	né née naissance décédé admis signé arrivée
+	nacido nacida nacimiento fallecido ingresado firmado llegada`)
+)
 
 // numericDate matches 2024-03-15, 15.03.2024, 03/15/2024, 15/03/84 and
 // the like, with a time after it (2024-03-15T14:30:00Z, 15.03.2024 14:30).
@@ -559,7 +649,8 @@ func monthAt(text []byte, i int) int {
 	return e
 }
 
-// dayMonthDate matches "15 March 2024", "15th of March", "15. März 2024",
+// dayMonthDate matches "15 March 2024", "15th of March", "4th day of
+// March, 2025", "15. März 2024",
 // "1er mars 2024", "15 de marzo de 2024".
 func dayMonthDate(text []byte, i int) (int, bool) {
 	day, e := digitsAt(text, i, 2)
@@ -576,9 +667,10 @@ func dayMonthDate(text []byte, i int) (int, bool) {
 		return 0, false
 	}
 	e++
-	for _, w := range [...]string{"of ", "de "} {
+	for _, w := range [...]string{"day of ", "of ", "de "} {
 		if hasPrefixFold(text[e:], w) {
-			e += len(w)
+			e += len(w) // "4th day of March, 2025": a deed's date
+			break
 		}
 	}
 	m := monthAt(text, e)

@@ -28,6 +28,9 @@ func TestIDDetectors(t *testing.T) {
 		{"seen 2024-03-15T14:30:00Z ok", []string{"date:2024-03-15T14:30:00Z"}},
 		{"admitted 15/03/24 14:30 by", []string{"date:15/03/24 14:30"}},
 		{"on March 15, 2024 and Mar. 3rd", []string{"date:March 15, 2024", "date:Mar. 3rd"}},
+		{"Dated this 4th day of March, 2025, by", []string{"date:4th day of March, 2025"}},
+		{"on the 2nd day of the trial", nil},
+		{"the Q3 2026 report and FY2025 plan", nil},
 		{"le 1er mars 2024, el 15 de marzo de 2024", []string{"date:1er mars 2024", "date:15 de marzo de 2024"}},
 		{"am 15. März 2024 um 10:15", []string{"date:15. März 2024 um 10:15"}},
 		{"since September 2019", []string{"date:September 2019"}},
@@ -88,7 +91,8 @@ func TestIDDetectors(t *testing.T) {
 		// found while measuring (make pii-eval)
 		{"MRN#: 5521093 / DL# S530-4417-2290", []string{"medical_record_number:5521093", "us_driver_license:S530-4417-2290"}},
 		{"Die Patientin (54 Jahre) klagt", []string{"age:54"}},
-		{"Version 3.10.12 vom 12.03.2024, Version 1.10.64", []string{"date:12.03.2024"}},
+		{"Termin vom 12.03.2024, Version 1.10.64", []string{"date:12.03.2024"}},
+		{"Version 3.10.12 vom 12.03.2024, Version 1.10.64", nil}, // a version's date is no person's
 		{"Age: 66\nAddress: 104 Washington Avenue, Portland 41252", []string{"age:66", "postal_code:41252"}},
 		{"passport CK8507254; ref AB1234563", []string{"passport:CK8507254"}},
 		{"card 377950656673689 paid", []string{"credit_card:377950656673689"}},
@@ -111,7 +115,8 @@ func FuzzIDs(f *testing.F) {
 	for _, s := range []string{"DOB 03/15/1984", "March 15, 2024", "15 de marzo de 2024", "aged 47", "47-year-old", "IL 62704-1234",
 		"SW1A 1AA", "https://x.example.com/a(b)", "www.example.org.", "a.b.c.", "MRN: 77-1234-A", "plate B-AB 1234", "NPI 1234567893",
 		"AB1234563", "1HGCM82633A004352", "aa:bb:cc:dd:ee:ff", "001a.2b3c.4d5e", "1 84 12 76 451 089 46", "12345678-Z", "RSSMRA85T10A562S",
-		"2024-03-15T14:30", "Tel. no. 30 901820 x12", "de89370400440532013000"} {
+		"2024-03-15T14:30", "Tel. no. 30 901820 x12", "de89370400440532013000",
+		"v2.3 dated 2024-12-01", "born; released 1 May 2025", "> '2020-01-01'", "'2020-01-01", "routing 021000021", "\"1.2 2024-01-01"} {
 		f.Add([]byte(s))
 	}
 	d := allIDs()
