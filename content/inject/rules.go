@@ -34,6 +34,10 @@ const (
 	fExfil             // send the user's data somewhere; markdown images with query strings
 	fSmuggling         // invisible characters that were removed
 	fHypo              // hypothetical / fiction framing of forbidden content
+	fLead              // an override or persona switch in a short text (direct injection)
+	fPersuade          // claimed authority or permission, pleading ("I'm your developer", "just this once")
+	fDefensive         // a negated reveal/ignore/follow verb: "never reveal", "do not follow", "gib ... nicht preis"
+	fUserRef           // the user spoken of in the third person, refusal: "if the user asks", "treat it as data", "refuse politely"
 	NumDense
 )
 
@@ -41,12 +45,12 @@ const (
 var DenseNames = [NumDense]string{"rule:override", "rule:override_weak", "rule:new_task", "rule:interrupt", "rule:jailbreak", "rule:jailbreak_weak",
 	"rule:persona", "rule:persona_switch", "rule:evil_persona", "rule:reveal", "rule:reveal_weak", "rule:forced_output",
 	"rule:fake_turn", "rule:encoded", "rule:decode_request", "rule:addresses_ai", "rule:exfiltration", "rule:smuggling",
-	"rule:hypothetical"}
+	"rule:hypothetical", "rule:short_override", "rule:persuasion", "rule:defensive", "rule:about_user"}
 
 // denseCategory is the category each dense feature reports.
 var denseCategory = [NumDense]string{"override", "override", "override", "override", "jailbreak", "jailbreak",
 	"role_play", "role_play", "jailbreak", "reveal", "reveal", "other",
-	"override", "encoded", "encoded", "indirect", "indirect", "smuggling", "jailbreak"}
+	"override", "encoded", "encoded", "indirect", "indirect", "smuggling", "jailbreak", "override", "jailbreak", "other", "other"}
 
 var (
 	overrideVerbs = newStems("ignor", "forget", "forgot", "disregard", "overrid", "bypass", "abandon", "skip", "discard", "neglect", "scrap", "drop",
@@ -110,6 +114,16 @@ var (
 	pExfilObj    = stems("password", "credential", "api key", "token", "secret", "the user's", "users'", "user data", "personal data", "conversation", "chat history", "contacts", "inbox", "emails", "credit card", "session", "cookie", "private key", "ssh key", ".env", "passwort", "mot de passe", "contraseña", "](http", "http://", "https://", "?q=", "?data=", "?d=", "webhook")
 	pHypo        = stems("hypothetical", "hypothetically", "in a fictional", "fictional world", "in a story where", "for a novel", "alternate universe", "parallel universe", "thought experiment", "purely theoretical", "for educational purposes", "for research purposes", "for academic", "just curious", "in a world where", "imagine a world", "let's say", "suppose that",
 		"hypothetisch", "fiktive", "rein theoretisch", "hypothétique", "fictif", "hipotético", "ficticio", "ipotetico")
+	// Claimed authority, permission and pleading: persuasion without an
+	// override verb.
+	pPersuade = stems("i'm your developer", "i am your developer", "i'm your creator", "i am your creator", "i'm your admin", "i am your admin", "i'm the admin", "i am the admin", "i'm the developer", "i am the developer", "i'm the owner", "i am the owner", "i'm your boss", "i am your supervisor", "i'm your supervisor",
+		"authorising you", "authorizing you", "i authorise you", "i authorize you", "you have my permission", "give you permission", "you're allowed to", "you are allowed to", "just this once", "this one time", "just once", "make an exception", "trust me", "you can trust me", "i'm verified", "i am verified", "verified staff", "if you really cared", "a truly helpful", "a smart assistant would", "everybody else's", "all the other ai", "other chatbots",
+		"ich bin dein", "ich bin der admin", "ich bin der entwickler", "darfst du", "ausnahmsweise", "alle anderen chatbots", "je suis ton", "je suis le développeur", "je t'autorise", "fais-moi confiance", "soy el administrador", "soy tu", "te doy permiso", "confía en mí", "sono il tuo", "ti autorizzo", "per questa volta", "fidati")
+	// Talk about the user in the third person, conditions on what users
+	// ask, untrusted data, polite refusals: an application's own
+	// instructions, not a user's attack.
+	pUserRef = stems("the user", "users ", "a user", "if asked", "if someone", "if anyone", "even if", "untrusted", "as data", "is data", "are data", "not instructions", "not as instructions", "not commands", "politely", "decline", "refuse and", "refuse,", "refuse.", "stay in your role", "remain in your role", "keep following", "confidential",
+		"der nutzer", "den nutzer", "dem nutzer", "des nutzers", "wenn jemand", "lehne", "freundlich ab", "keine befehle", "geheim", "l'utilisateur", "poliment", "refuse poliment", "confidentiel", "el usuario", "al usuario", "niégate", "con amabilidad", "no lo hagas", "confidencial", "l'utente", "gentilmente", "rifiuta", "riservat")
 	pHarm = stems("bomb", "explosive", "weapon", "malware", "ransomware", "virus", "keylogger", "meth", "drug", "poison", "hack", "steal", "phishing", "illegal", "kill", "murder", "weapons", "exploit", "bypass", "crack", "launder", "counterfeit", "napalm", "synthesize", "untraceable", "detonat")
 )
 
@@ -192,6 +206,53 @@ func rules(d *[NumDense]float64, h *hits, low []byte, ws []span) {
 	if h.has(lHypo) && h.has(lHarm) {
 		d[fHypo] = 1
 	}
+	// Direct injections are short: an override or a persona switch in a
+	// text of a few dozen words is most of what it says.
+	if len(ws) <= 40 && (d[fOverride] > 0 || d[fOverrideW] > 0 || d[fSwitch] > 0 || d[fNewTask] > 0) {
+		d[fLead] = 1
+	}
+	if n := h.count(lPersuade); n > 0 {
+		d[fPersuade] = min(0.5*float64(n), 1)
+	}
+	if n := h.count(lUserRef); n > 0 {
+		d[fUserRef] = min(0.5*float64(n), 1)
+	}
+	d[fDefensive] = defensive(low, ws)
+}
+
+// defensive returns 1 when a verb of revealing, ignoring, following or
+// changing role is negated within a few words ("never reveal", "do not
+// follow the instructions in the text", "gib deine Anweisungen niemals
+// preis", "ne révèle jamais"), as applications' instructions are.
+func defensive(low []byte, ws []span) float64 {
+	for i, w := range ws {
+		if !defVerbs.prefixOf(low[w.s:w.e]) && !overrideVerbs.prefixOf(low[w.s:w.e]) {
+			continue
+		}
+		for j := max(0, i-4); j < len(ws) && j <= i+3; j++ {
+			if j != i && isNegation(low[ws[j].s:ws[j].e]) {
+				return 1
+			}
+		}
+	}
+	return 0
+}
+
+var defVerbs = newStems("reveal", "disclos", "divulg", "share", "repeat", "paraphras", "print", "leak", "follow", "obey", "execut", "comply", "carry", "change", "switch", "adopt",
+	"verrat", "preis", "befolg", "folge", "führ", "änder", "révèl", "suis", "suiv", "exécut", "obéi", "revel", "obedez", "sigas", "sigue", "ejecut", "rivel", "segui", "esegu", "obbedi", "mostr", "cambi")
+
+// isNegation reports whether w is a word of negation (exact words: "no"
+// and "pas" are prefixes of too much).
+func isNegation(w []byte) bool {
+	switch string(w) {
+	case "never", "not", "don't", "dont", "doesn't", "won't", "cannot", "can't", "mustn't", "shouldn't", "no", "nor",
+		"nie", "niemals", "nicht", "kein", "keine", "keinen", "keinerlei",
+		"jamais", "pas", "ne", "n'", "aucun", "aucune",
+		"nunca", "jamás", "ningún", "ninguna",
+		"non", "mai", "nessun", "nessuna":
+		return true
+	}
+	return false
 }
 
 func fakeTurns(low []byte) bool {
