@@ -106,8 +106,8 @@ pii-eval: ## per-entity precision, recall and over-redaction of the PII detector
 # the committed ones byte for byte.
 INJ_DATA  ?= ../shared/data
 INJ_SEED  ?= 1
-INJ_TRAIN ?= $(INJ_DATA)/injection-train.jsonl,$(INJ_DATA)/injection-dev.jsonl@3,content/testdata/injection/train.jsonl,content/testdata/injection/calib.jsonl,content/testdata/injection/hand.jsonl,content/testdata/injection/direct.jsonl,content/testdata/injection/system.jsonl
-INJ_HELD  ?= $(INJ_DATA)/injection-train.jsonl,content/testdata/injection/heldout.jsonl,content/testdata/injection/hand-heldout.jsonl,content/testdata/injection/direct.jsonl,content/testdata/injection/system.jsonl
+INJ_TRAIN ?= $(INJ_DATA)/injection-train.jsonl,$(INJ_DATA)/injection-dev.jsonl@3,content/testdata/injection/train.jsonl,content/testdata/injection/calib.jsonl,content/testdata/injection/hand.jsonl,content/testdata/injection/direct.jsonl@3,content/testdata/injection/system.jsonl@3
+INJ_HELD  ?= $(INJ_DATA)/injection-train.jsonl,content/testdata/injection/heldout.jsonl,content/testdata/injection/hand-heldout.jsonl,content/testdata/injection/direct.jsonl@3,content/testdata/injection/system.jsonl@3
 INJ_HALF  ?= $(subst $(INJ_DATA)/injection-dev.jsonl@3,$(INJ_DATA)/injection-dev.jsonl@3%even,$(INJ_TRAIN))
 .PHONY: injection-data injection-train injection-eval injection-check injection-half
 injection-data: ## regenerate content/testdata/injection's train, calib and heldout files (deterministic)
