@@ -126,7 +126,7 @@ var (
 	// Talk about the user in the third person, conditions on what users
 	// ask, untrusted data, polite refusals: an application's own
 	// instructions, not a user's attack.
-	pUserRef = stems("the user", "users ", "a user", "if asked", "if someone", "if anyone", "even if", "untrusted", "as data", "is data", "are data", "not instructions", "not as instructions", "not commands", "politely", "decline", "refuse and", "refuse,", "refuse.", "stay in your role", "remain in your role", "keep following", "confidential",
+	pUserRef = stems("the user", "if asked", "if someone", "if anyone", "even if", "untrusted", "as data", "are data", "not instructions", "not as instructions", "not commands", "politely", "decline", "refuse and", "refuse,", "refuse.", "stay in your role", "remain in your role", "keep following", "confidential",
 		"der nutzer", "den nutzer", "dem nutzer", "des nutzers", "wenn jemand", "lehne", "freundlich ab", "keine befehle", "geheim", "l'utilisateur", "poliment", "refuse poliment", "confidentiel", "el usuario", "al usuario", "niégate", "con amabilidad", "no lo hagas", "confidencial", "l'utente", "gentilmente", "rifiuta", "riservat")
 	pHarm = stems("bomb", "explosive", "weapon", "malware", "ransomware", "virus", "keylogger", "meth", "drug", "poison", "hack", "steal", "phishing", "illegal", "kill", "murder", "weapons", "exploit", "bypass", "crack", "launder", "counterfeit", "napalm", "synthesize", "untraceable", "detonat")
 )
@@ -261,12 +261,18 @@ func opensWithPersona(low []byte) bool {
 // follow the instructions in the text", "gib deine Anweisungen niemals
 // preis", "ne révèle jamais"), as applications' instructions are.
 func defensive(low []byte, ws []span) float64 {
-	for i, w := range ws {
-		if !defVerbs.prefixOf(low[w.s:w.e]) && !overrideVerbs.prefixOf(low[w.s:w.e]) {
+	// Negations are rarer than verbs: find them first, then look for a
+	// verb around them (up to three words before, four after).
+	for j, w := range ws {
+		if !isNegation(low[w.s:w.e]) {
 			continue
 		}
-		for j := max(0, i-4); j < len(ws) && j <= i+3; j++ {
-			if j != i && isNegation(low[ws[j].s:ws[j].e]) {
+		for i := max(0, j-3); i < len(ws) && i <= j+4; i++ {
+			if i == j {
+				continue
+			}
+			v := low[ws[i].s:ws[i].e]
+			if defVerbs.prefixOf(v) || overrideVerbs.prefixOf(v) {
 				return 1
 			}
 		}

@@ -88,7 +88,7 @@ func main() {
 	fmt.Printf("%s split: %d attacks, %d benign\n\n", *split, pos, neg)
 	fmt.Println("| threshold | recall | false-positive rate | precision |")
 	fmt.Println("|---|---|---|---|")
-	for _, th := range []float64{0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95} {
+	for _, th := range []float64{0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99} {
 		tp, fp := 0, 0
 		for _, r := range rs {
 			if r.p >= th {
@@ -105,6 +105,8 @@ func main() {
 			mark = " (default)"
 		case content.InjectionToolThreshold:
 			mark = " (tool results)"
+		case content.InjectionSystemThreshold:
+			mark = " (system prompts)"
 		}
 		fmt.Printf("| %.2f%s | %.3f | %.3f | %.3f |\n", th, mark, ratio(tp, pos), ratio(fp, neg), ratio(tp, tp+fp))
 	}
