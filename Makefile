@@ -115,9 +115,10 @@ pii-eval: ## per-entity precision, recall and over-redaction of the PII detector
 # the committed ones byte for byte.
 INJ_DATA  ?= ../shared/data
 INJ_SEED  ?= 1
-INJ_TRAIN ?= $(INJ_DATA)/injection-train.jsonl,$(INJ_DATA)/injection-dev.jsonl@3,content/testdata/injection/train.jsonl,content/testdata/injection/calib.jsonl,content/testdata/injection/hand.jsonl
-INJ_HELD  ?= $(INJ_DATA)/injection-train.jsonl,content/testdata/injection/heldout.jsonl,content/testdata/injection/hand-heldout.jsonl
-.PHONY: injection-data injection-train injection-eval injection-check
+INJ_TRAIN ?= $(INJ_DATA)/injection-train.jsonl,$(INJ_DATA)/injection-dev.jsonl@3,content/testdata/injection/train.jsonl,content/testdata/injection/calib.jsonl,content/testdata/injection/hand.jsonl,content/testdata/injection/direct.jsonl@3,content/testdata/injection/system.jsonl@3
+INJ_HELD  ?= $(INJ_DATA)/injection-train.jsonl,content/testdata/injection/heldout.jsonl,content/testdata/injection/hand-heldout.jsonl,content/testdata/injection/direct.jsonl@3,content/testdata/injection/system.jsonl@3
+INJ_HALF  ?= $(subst $(INJ_DATA)/injection-dev.jsonl@3,$(INJ_DATA)/injection-dev.jsonl@3%even,$(INJ_TRAIN))
+.PHONY: injection-data injection-train injection-eval injection-check injection-half
 injection-data: ## regenerate content/testdata/injection's train, calib and heldout files (deterministic)
 	$(GO) run ./content/cmd/injgen -seed $(INJ_SEED) -out content/testdata/injection
 
@@ -126,6 +127,11 @@ injection-train: injection-data ## train content/inject/model.bin (deterministic
 
 injection-eval: ## ROC table, recall per technique and false positives per kind of benign text on the held-out split
 	@$(GO) run ./content/cmd/injeval -data $(INJ_HELD)
+
+injection-half: ## the deepset-style experiment: train without the odd rows of injection-dev.jsonl, then score them
+	@mkdir -p bin
+	$(GO) run ./content/cmd/injtrain -seed $(INJ_SEED) -data $(INJ_HALF) -out bin/inject-half.bin > /dev/null
+	@$(GO) run ./content/cmd/injeval -model bin/inject-half.bin -data $(INJ_DATA)/injection-dev.jsonl%odd
 
 injection-check: ## train twice; both runs must reproduce the committed weights byte for byte
 	@mkdir -p bin

@@ -29,11 +29,13 @@ const (
 	lExfilObj
 	lHypo
 	lHarm
+	lPersuade
+	lUserRef
 	numLists
 )
 
 var phraseLists = [numLists][][]byte{pNewTask, pVoid, pInterrupt, pPraise, pNow, pJailbreak, pJailbreakW, pPersona, pSwitch, pEvil, pReveal, pRevealVerb,
-	pForced, pFakeTurn, pDecodeAsk, pDecodeDo, pIndirect, pExfil, pExfilObj, pHypo, pHarm}
+	pForced, pFakeTurn, pDecodeAsk, pDecodeDo, pIndirect, pExfil, pExfilObj, pHypo, pHarm, pPersuade, pUserRef}
 
 const bucketBits = 12
 
@@ -72,6 +74,9 @@ func init() {
 			}
 			phrases[i].lists |= 1 << l
 		}
+	}
+	if len(phrases) > 64*len(hits{}.seen) {
+		panic("inject: too many phrases for hits.seen")
 	}
 	for k, b := range buckets {
 		bucketAt[k] = uint16(len(bucketed))

@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/wardenhq/warden/content"
+	"github.com/wardenhq/warden/content/inject"
 	"github.com/wardenhq/warden/content/inject/injdata"
 )
 
@@ -26,7 +27,31 @@ func main() {
 	data := flag.String("data", "../shared/data/injection-train.jsonl,content/testdata/injection/heldout.jsonl,content/testdata/injection/hand-heldout.jsonl", "comma-separated JSON-lines files of labelled texts")
 	split := flag.String("split", "heldout", "which split to measure (all: every row)")
 	misses := flag.Bool("v", false, "print the misses and false positives at the default threshold")
+	model := flag.String("model", "", "score with the weights in this file instead of the embedded ones (make injection-half)")
 	flag.Parse()
+	score := content.ScoreInjection
+	if *model != "" {
+		f, err := os.Open(*model)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "injeval:", err)
+			os.Exit(1)
+		}
+		m, err := inject.ReadModel(f)
+		f.Close()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "injeval:", *model+":", err)
+			os.Exit(1)
+		}
+		score = func(b []byte) (float64, []content.InjectionSignal) {
+			clean, n := content.Sanitize(b)
+			p, sig := m.Score(inject.Text{Raw: b, Clean: clean, Removed: n})
+			out := make([]content.InjectionSignal, len(sig))
+			for i, s := range sig {
+				out[i] = content.InjectionSignal(s)
+			}
+			return p, out
+		}
+	}
 	rows, err := injdata.ReadAll(*data)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "injeval:", err)
@@ -42,7 +67,7 @@ func main() {
 		if r.Split != *split && *split != "all" {
 			continue
 		}
-		p, sig := content.ScoreInjection([]byte(r.Text))
+		p, sig := score([]byte(r.Text))
 		c := ""
 		if len(sig) > 0 {
 			c = sig[0].Name
@@ -63,7 +88,7 @@ func main() {
 	fmt.Printf("%s split: %d attacks, %d benign\n\n", *split, pos, neg)
 	fmt.Println("| threshold | recall | false-positive rate | precision |")
 	fmt.Println("|---|---|---|---|")
-	for _, th := range []float64{0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95} {
+	for _, th := range []float64{0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99} {
 		tp, fp := 0, 0
 		for _, r := range rs {
 			if r.p >= th {
@@ -80,39 +105,49 @@ func main() {
 			mark = " (default)"
 		case content.InjectionToolThreshold:
 			mark = " (tool results)"
+		case content.InjectionSystemThreshold:
+			mark = " (system prompts)"
 		}
 		fmt.Printf("| %.2f%s | %.3f | %.3f | %.3f |\n", th, mark, ratio(tp, pos), ratio(fp, neg), ratio(tp, tp+fp))
 	}
-	groups := map[string][2]int{} // category -> {hits, total}
+	// Per category, at the thresholds for tool results, user text, a
+	// stricter one and the one for system prompts: attacks' recall,
+	// benign texts' share passed.
+	cuts := []float64{content.InjectionToolThreshold, content.InjectionThreshold, 0.7, content.InjectionSystemThreshold}
+	type group struct {
+		n      int
+		hits   [4]int
+		attack bool
+	}
+	groups := map[string]*group{}
 	for _, r := range rs {
-		k := r.Category
-		g := groups[k]
-		g[1]++
-		if (r.p >= content.InjectionThreshold) == r.Injection {
-			g[0]++
+		g := groups[r.Category]
+		if g == nil {
+			g = &group{attack: r.Injection}
+			groups[r.Category] = g
 		}
-		groups[k] = g
+		g.n++
+		for i, th := range cuts {
+			if (r.p >= th) == r.Injection {
+				g.hits[i]++
+			}
+		}
 	}
 	var keys []string
 	for k := range groups {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	fmt.Printf("\nPer category at the default threshold (%.2f): attacks: recall; benign: share passed\n\n", content.InjectionThreshold)
-	fmt.Println("| category | label | n | recall / passed |")
-	fmt.Println("|---|---|---|---|")
+	fmt.Printf("\nPer category: attacks: recall; benign: share passed\n\n")
+	fmt.Printf("| category | label | n | at %.2f | at %.2f (default) | at %.2f | at %.2f (system) |\n", cuts[0], cuts[1], cuts[2], cuts[3])
+	fmt.Println("|---|---|---|---|---|---|---|")
 	for _, k := range keys {
-		label := "attack"
-		for _, r := range rs {
-			if r.Category == k {
-				if !r.Injection {
-					label = "benign"
-				}
-				break
-			}
-		}
 		g := groups[k]
-		fmt.Printf("| %s | %s | %d | %.3f |\n", k, label, g[1], ratio(g[0], g[1]))
+		label := "benign"
+		if g.attack {
+			label = "attack"
+		}
+		fmt.Printf("| %s | %s | %d | %.3f | %.3f | %.3f | %.3f |\n", k, label, g.n, ratio(g.hits[0], g.n), ratio(g.hits[1], g.n), ratio(g.hits[2], g.n), ratio(g.hits[3], g.n))
 	}
 	// Indirect injections (in documents and tool results) against benign
 	// documents, at the thresholds around the one for tool results.

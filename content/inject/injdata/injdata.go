@@ -99,12 +99,28 @@ func Read(path string) ([]Row, error) {
 }
 
 // ReadAll reads the files named in a comma-separated list; path@w
-// weighs a file's rows by w in training.
+// weighs a file's rows by w in training. path%even keeps only a file's
+// even rows (0, 2, 4, ...) in their own split; path%odd keeps only its
+// odd rows and holds them out: together they split a file without a
+// split of its own (the development set) in halves, one trained on and
+// one measured (make injection-half).
 func ReadAll(list string) ([]Row, error) {
 	var rows []Row
 	for _, p := range strings.Split(list, ",") {
 		if p = strings.TrimSpace(p); p == "" {
 			continue
+		}
+		parity := -1
+		if i := strings.LastIndex(p, "%"); i >= 0 {
+			switch p[i+1:] {
+			case "even":
+				parity = 0
+			case "odd":
+				parity = 1
+			default:
+				return nil, fmt.Errorf("%s: want path%%even or path%%odd", p)
+			}
+			p = p[:i]
 		}
 		w := 1.0
 		if i := strings.LastIndex(p, "@"); i >= 0 {
@@ -119,8 +135,15 @@ func ReadAll(list string) ([]Row, error) {
 		}
 		for i := range r {
 			r[i].Weight = w
+			switch {
+			case parity < 0:
+			case i%2 != parity:
+				continue
+			case parity == 1:
+				r[i].Split = "heldout"
+			}
+			rows = append(rows, r[i])
 		}
-		rows = append(rows, r...)
 	}
 	return rows, nil
 }
