@@ -3,23 +3,11 @@ package tokens
 import (
 	"encoding/json"
 	"errors"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/tiktoken-go/tokenizer/codec"
-
 	"github.com/wardenhq/warden/internal/reqjson"
 )
-
-// The o200k_base codec, built on first use: about 20 ms and 6 MB of heap.
-// It is imported from the codec package directly (not tokenizer.Get) so that
-// the linker leaves the other vocabularies out of the binary.
-var o200k = sync.OnceValue(codec.NewO200kBase)
-
-// Preload loads the vocabulary now rather than on the first Estimate; call
-// it at startup to keep that first request fast.
-func Preload() { o200k() }
 
 const (
 	// exactBytes bounds the text one body has counted by the tokenizer
@@ -39,7 +27,7 @@ const (
 
 // counter adds up a body's tokens.
 type counter struct {
-	codec   *codec.Codec
+	vocab   *vocab
 	budget  int   // bytes of text left to count exactly
 	fixed   int64 // tokens known without the tokenizer: framing, images, token arrays
 	exact   int64 // tokens the tokenizer counted
@@ -48,7 +36,7 @@ type counter struct {
 }
 
 func newCounter() *counter {
-	return &counter{codec: o200k(), budget: exactBytes}
+	return &counter{vocab: o200k(), budget: exactBytes}
 }
 
 func (c *counter) add(n int64) { c.fixed = sat(c.fixed + n) }
@@ -82,11 +70,7 @@ func (c *counter) text(s string) {
 	c.counted += int64(len(s))
 	for s != "" {
 		seg := s[:segment(s)]
-		n, err := c.codec.Count(seg)
-		if err != nil { // not expected: the codec fails only on invalid UTF-8 in strict mode
-			n = (len(seg) + bytesPerGuess - 1) / bytesPerGuess
-		}
-		c.exact += int64(n)
+		c.exact += int64(c.vocab.count(seg))
 		s = s[len(seg):]
 	}
 }
