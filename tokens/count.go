@@ -80,12 +80,16 @@ func (c *counter) text(s string) {
 func segment(s string) int {
 	run := 0
 	for i := 0; i < len(s); {
-		r, size := rune(s[i]), 1
-		if r >= utf8.RuneSelf {
+		b, size, space := s[i], 1, false
+		if b < utf8.RuneSelf {
+			space = b == ' ' || '\t' <= b && b <= '\r' // unicode.IsSpace's ASCII
+		} else {
+			var r rune
 			r, size = utf8.DecodeRuneInString(s[i:])
+			space = unicode.IsSpace(r)
 		}
 		i += size
-		if !unicode.IsSpace(r) {
+		if !space {
 			run = 0
 			continue
 		}
@@ -119,8 +123,8 @@ func (c *counter) message(m message) error {
 	}
 	switch m.Content[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(m.Content, &s); err != nil {
+		s, err := unquote(m.Content)
+		if err != nil {
 			return err
 		}
 		c.text(s)
@@ -187,8 +191,8 @@ func (c *counter) texts(raw json.RawMessage) (int64, error) {
 		return 0, nil
 	}
 	if raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		s, err := unquote(raw)
+		if err != nil {
 			return 0, err
 		}
 		c.text(s)
@@ -202,8 +206,8 @@ func (c *counter) texts(raw json.RawMessage) (int64, error) {
 	for _, it := range items {
 		switch it[0] {
 		case '"':
-			var s string
-			if err := json.Unmarshal(it, &s); err != nil {
+			s, err := unquote(it)
+			if err != nil {
 				return 0, err
 			}
 			c.text(s)
@@ -223,6 +227,29 @@ func (c *counter) texts(raw json.RawMessage) (int64, error) {
 		}
 	}
 	return prompts, nil
+}
+
+// unquote returns the string a JSON string token holds, as json.Unmarshal
+// would, without checking the document again: a token with no escape, no
+// control character and valid UTF-8 is its own text between the quotes;
+// others are left to encoding/json (which makes invalid UTF-8 U+FFFD).
+func unquote(raw json.RawMessage) (string, error) {
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+		inner, ascii := raw[1:len(raw)-1], true
+		for _, b := range inner {
+			if b < ' ' || b == '"' || b == '\\' {
+				goto decode
+			}
+			ascii = ascii && b < utf8.RuneSelf
+		}
+		if ascii || utf8.Valid(inner) {
+			return string(inner), nil
+		}
+	}
+decode:
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err
 }
 
 // sat clamps an overflowed sum of non-negative numbers.

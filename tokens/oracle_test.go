@@ -1,6 +1,7 @@
 package tokens
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -204,6 +205,21 @@ func FuzzCount(f *testing.F) {
 		}
 		if got, want := v.count(s), oracleCount(t, s); got != want {
 			t.Fatalf("count(%q) = %d, codec %d", s, got, want)
+		}
+	})
+}
+
+// FuzzUnquote: unquote reads a JSON string token as json.Unmarshal does.
+func FuzzUnquote(f *testing.F) {
+	for _, s := range []string{`"hello"`, `"a\nb"`, `"\u00e9"`, "\"\xff\"", `""`, `"`, `"a"b"`, "\"\x01\"", ` "x"`, `"\"`, `42`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		got, err := unquote(raw)
+		var want string
+		wantErr := json.Unmarshal(raw, &want)
+		if (err == nil) != (wantErr == nil) || got != want {
+			t.Fatalf("unquote(%q) = %q, %v; json.Unmarshal: %q, %v", raw, got, err, want, wantErr)
 		}
 	})
 }

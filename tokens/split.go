@@ -88,8 +88,20 @@ func newClasses() *classes {
 // at returns the classes and the length in bytes of the rune at s[i].
 func (t *classes) at(s string, i int) (uint8, int) {
 	if b := s[i]; b < utf8.RuneSelf {
-		return t[b], 1
+		return ascii[b], 1
 	}
+	return t.decode(s, i)
+}
+
+// ascii is the classes of ASCII, at hand for at.
+var ascii = func() (a [utf8.RuneSelf]uint8) {
+	for r := range a {
+		a[r] = classify(rune(r))
+	}
+	return a
+}()
+
+func (t *classes) decode(s string, i int) (uint8, int) {
 	r, n := utf8.DecodeRuneInString(s[i:]) // an invalid byte is U+FFFD, of length 1
 	if r < 1<<16 {
 		return t[r], n
