@@ -82,16 +82,29 @@ func newVocab(c *codec.Codec) *vocab {
 func (v *vocab) hash(s string) uint32 {
 	const k = 0x9e3779b97f4a7c15
 	h := uint64(len(s))
-	for ; len(s) >= 8; s = s[8:] {
-		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-		h = bits.RotateLeft64((h^w)*k, 31)
+	for ; len(s) > 8; s = s[8:] {
+		h = bits.RotateLeft64((h^le64(s))*k, 31)
 	}
+	// The last 1 to 8 bytes, read as two (overlapping) halves.
 	var w uint64
-	for i := range len(s) {
-		w |= uint64(s[i]) << (8 * i)
+	switch n := len(s); {
+	case n >= 4:
+		w = uint64(le32(s)) | uint64(le32(s[n-4:]))<<32
+	case n > 0:
+		w = uint64(s[0]) | uint64(s[n/2])<<8 | uint64(s[n-1])<<16
 	}
 	return uint32(((h ^ w) * k) >> v.shift)
+}
+
+func le32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+}
+
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // rank returns the rank of the token s, if s is one.

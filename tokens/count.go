@@ -80,9 +80,16 @@ func (c *counter) text(s string) {
 func segment(s string) int {
 	run := 0
 	for i := 0; i < len(s); {
+		// With no run under way, a run that reaches maxSpaceRun bytes
+		// cannot end before an ASCII non-space maxSpaceRun-1 bytes ahead:
+		// skip to it (text has few long runs).
+		if p := i + maxSpaceRun - 1; run == 0 && p < len(s) && s[p] < utf8.RuneSelf && !asciiSpace(s[p]) {
+			i = p + 1
+			continue
+		}
 		b, size, space := s[i], 1, false
 		if b < utf8.RuneSelf {
-			space = b == ' ' || '\t' <= b && b <= '\r' // unicode.IsSpace's ASCII
+			space = asciiSpace(b)
 		} else {
 			var r rune
 			r, size = utf8.DecodeRuneInString(s[i:])
@@ -99,6 +106,9 @@ func segment(s string) int {
 	}
 	return len(s)
 }
+
+// asciiSpace is unicode.IsSpace for ASCII.
+func asciiSpace(b byte) bool { return b == ' ' || '\t' <= b && b <= '\r' }
 
 // json counts a JSON value's text (tool definitions and calls).
 func (c *counter) json(raw json.RawMessage) {

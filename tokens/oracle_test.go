@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/tiktoken-go/tokenizer/codec"
@@ -220,6 +221,37 @@ func FuzzUnquote(f *testing.F) {
 		wantErr := json.Unmarshal(raw, &want)
 		if (err == nil) != (wantErr == nil) || got != want {
 			t.Fatalf("unquote(%q) = %q, %v; json.Unmarshal: %q, %v", raw, got, err, want, wantErr)
+		}
+	})
+}
+
+// segmentSlow is segment without its skipping ahead.
+func segmentSlow(s string) int {
+	run := 0
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if !unicode.IsSpace(r) {
+			run = 0
+			continue
+		}
+		if run += size; run >= maxSpaceRun {
+			return i
+		}
+	}
+	return len(s)
+}
+
+// FuzzSegment: segment cuts where a rune-by-rune scan does.
+func FuzzSegment(f *testing.F) {
+	for _, s := range corpus {
+		f.Add(s)
+	}
+	f.Add(strings.Repeat("x", 63) + strings.Repeat(" ", 64))
+	f.Add(strings.Repeat(" ", 63) + "x" + strings.Repeat("\u3000", 30))
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := segment(s), segmentSlow(s); got != want {
+			t.Fatalf("segment(%q) = %d, want %d", s, got, want)
 		}
 	})
 }

@@ -171,7 +171,14 @@ func (t *classes) split(s string, i int) int {
 func (t *classes) lowerWord(s string, i int) int {
 	j, lastLower := i, -1
 	for j < len(s) {
-		c, n := t.at(s, j)
+		if b := s[j]; b < utf8.RuneSelf { // an ASCII upper-class rune (A-Z) is not lower-class
+			if ascii[b]&cUpper == 0 {
+				break
+			}
+			j++
+			continue
+		}
+		c, n := t.decode(s, j)
 		if c&cUpper == 0 {
 			break
 		}
@@ -180,17 +187,8 @@ func (t *classes) lowerWord(s string, i int) int {
 			lastLower = j
 		}
 	}
-	if j < len(s) {
-		if c, _ := t.at(s, j); c&cLower != 0 {
-			for j < len(s) {
-				c, n := t.at(s, j)
-				if c&cLower == 0 {
-					break
-				}
-				j += n
-			}
-			return contraction(s, j)
-		}
+	if e := t.span(s, j, cLower); e > j {
+		return contraction(s, e)
 	}
 	if lastLower < 0 {
 		return -1
@@ -198,28 +196,52 @@ func (t *classes) lowerWord(s string, i int) int {
 	return contraction(s, lastLower)
 }
 
+// span returns the end of the run of runes at s[j:] of a class in mask.
+func (t *classes) span(s string, j int, mask uint8) int {
+	for j < len(s) {
+		if b := s[j]; b < utf8.RuneSelf {
+			if ascii[b]&mask == 0 {
+				return j
+			}
+			j++
+			continue
+		}
+		c, n := t.decode(s, j)
+		if c&mask == 0 {
+			return j
+		}
+		j += n
+	}
+	return j
+}
+
+// spanNot returns the end of the run of runes at s[j:] of no class in mask.
+func (t *classes) spanNot(s string, j int, mask uint8) int {
+	for j < len(s) {
+		if b := s[j]; b < utf8.RuneSelf {
+			if ascii[b]&mask != 0 {
+				return j
+			}
+			j++
+			continue
+		}
+		c, n := t.decode(s, j)
+		if c&mask != 0 {
+			return j
+		}
+		j += n
+	}
+	return j
+}
+
 // upperWord matches [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*
 // and a contraction at s[i:], returning its end, or -1.
 func (t *classes) upperWord(s string, i int) int {
-	j := i
-	for j < len(s) {
-		c, n := t.at(s, j)
-		if c&cUpper == 0 {
-			break
-		}
-		j += n
-	}
+	j := t.span(s, i, cUpper)
 	if j == i {
 		return -1
 	}
-	for j < len(s) {
-		c, n := t.at(s, j)
-		if c&cLower == 0 {
-			break
-		}
-		j += n
-	}
-	return contraction(s, j)
+	return contraction(s, t.span(s, j, cLower))
 }
 
 // contraction returns the end of (?i:'s|'t|'re|'ve|'m|'ll|'d) at s[i:], or
@@ -253,14 +275,7 @@ func (t *classes) symbols(s string, i int) int {
 	if s[j] == ' ' {
 		j++
 	}
-	k := j
-	for k < len(s) {
-		c, n := t.at(s, k)
-		if c&notSpaceLetterNumber != 0 {
-			break
-		}
-		k += n
-	}
+	k := t.spanNot(s, j, notSpaceLetterNumber)
 	if k == j {
 		return -1
 	}
