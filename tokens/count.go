@@ -244,22 +244,25 @@ func (c *counter) texts(raw json.RawMessage) (int64, error) {
 // control character and valid UTF-8 is its own text between the quotes;
 // others are left to encoding/json (which makes invalid UTF-8 U+FFFD).
 func unquote(raw json.RawMessage) (string, error) {
-	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
-		inner, ascii := raw[1:len(raw)-1], true
-		for _, b := range inner {
-			if b < ' ' || b == '"' || b == '\\' {
-				goto decode
-			}
-			ascii = ascii && b < utf8.RuneSelf
-		}
-		if ascii || utf8.Valid(inner) {
-			return string(inner), nil
-		}
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' && plainString(raw[1:len(raw)-1]) {
+		return string(raw[1 : len(raw)-1]), nil
 	}
-decode:
 	var s string
 	err := json.Unmarshal(raw, &s)
 	return s, err
+}
+
+// plainString reports whether b, between a JSON string's quotes, is its
+// text: valid UTF-8 without escapes, quotes or control characters.
+func plainString(b []byte) bool {
+	ascii := true
+	for _, c := range b {
+		if c < ' ' || c == '"' || c == '\\' {
+			return false
+		}
+		ascii = ascii && c < utf8.RuneSelf
+	}
+	return ascii || utf8.Valid(b)
 }
 
 // sat clamps an overflowed sum of non-negative numbers.

@@ -255,3 +255,38 @@ func FuzzSegment(f *testing.F) {
 		}
 	})
 }
+
+// FuzzObjectMembers: on any object encoding/json reads, objectMembers
+// yields its members as encoding/json decodes them (the last of a repeated
+// name wins).
+func FuzzObjectMembers(f *testing.F) {
+	for _, s := range []string{
+		`{"model":"m","messages":[{"role":"user","content":"Hi"}]}`,
+		` { "a" : 1 , "b":[1,{"c":"}"}], "a":"x\"y", "\u0073uffix":null, "":{}} `,
+		`{"x":true,"y":false,"z":-1.5e3,"w":"\\","v":"é"}`, `{}`, `[]`, `"s"`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var want map[string]json.RawMessage
+		if json.Unmarshal(body, &want) != nil || want == nil {
+			return
+		}
+		got := map[string]json.RawMessage{}
+		for key, value := range objectMembers(body) {
+			name, err := unquote(key)
+			if err != nil {
+				t.Fatalf("name %q: %v", key, err)
+			}
+			got[name] = value
+		}
+		if len(got) != len(want) {
+			t.Fatalf("objectMembers(%q) = %q, want %q", body, got, want)
+		}
+		for k, v := range want {
+			if string(got[k]) != string(v) {
+				t.Fatalf("objectMembers(%q)[%q] = %q, want %q", body, k, got[k], v)
+			}
+		}
+	})
+}
