@@ -80,20 +80,35 @@ func newVocab(c *codec.Codec) *vocab {
 // whose top bits index the table. The table is fixed, so it needs no seed:
 // no input can lengthen its probe chains, only end in them.
 func (v *vocab) hash(s string) uint32 {
+	h, w := mix(s)
+	return v.slot(h, w)
+}
+
+func (v *vocab) slot(h, w uint64) uint32 {
 	const k = 0x9e3779b97f4a7c15
-	h := uint64(len(s))
+	return uint32(((h ^ w) * k) >> v.shift)
+}
+
+// mix returns the hash of s's bytes but its last 1 to 8, and those last
+// bytes read as two (overlapping) halves, which with len(s) are all of a
+// string of up to 8 bytes.
+func mix(s string) (h, w uint64) {
+	const k = 0x9e3779b97f4a7c15
+	h = uint64(len(s))
 	for ; len(s) > 8; s = s[8:] {
 		h = bits.RotateLeft64((h^le64(s))*k, 31)
 	}
-	// The last 1 to 8 bytes, read as two (overlapping) halves.
-	var w uint64
+	return h, tail(s)
+}
+
+func tail(s string) uint64 {
 	switch n := len(s); {
 	case n >= 4:
-		w = uint64(le32(s)) | uint64(le32(s[n-4:]))<<32
+		return uint64(le32(s)) | uint64(le32(s[n-4:]))<<32
 	case n > 0:
-		w = uint64(s[0]) | uint64(s[n/2])<<8 | uint64(s[n-1])<<16
+		return uint64(s[0]) | uint64(s[n/2])<<8 | uint64(s[n-1])<<16
 	}
-	return uint32(((h ^ w) * k) >> v.shift)
+	return 0
 }
 
 func le32(s string) uint32 {
@@ -112,12 +127,17 @@ func (v *vocab) rank(s string) (uint32, bool) {
 	if len(s) > maxTokenLen {
 		return 0, false
 	}
-	for i := v.hash(s); ; i = (i + 1) & v.mask {
+	h, w := mix(s)
+	for i := v.slot(h, w); ; i = (i + 1) & v.mask {
 		e := v.slots[i]
 		if e.pos == 0 {
 			return 0, false
 		}
-		if int(e.pos&0xff) == len(s) && v.text[e.pos>>8:][:len(s)] == s {
+		if int(e.pos&0xff) != len(s) {
+			continue
+		}
+		tok := v.text[e.pos>>8:][:len(s)]
+		if len(s) <= 8 && tail(tok) == w || len(s) > 8 && tok == s { // up to 8 bytes, w is all of s
 			return e.rank, true
 		}
 	}
