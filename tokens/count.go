@@ -10,15 +10,16 @@ import (
 )
 
 const (
-	// exactBytes bounds the text one body has counted by the tokenizer
-	// (roughly 100 ns a byte, on the request path); the rest is
+	// exactBytes bounds the text one body has counted exactly (about
+	// 7 ns a byte of English, on the request path); the rest is
 	// extrapolated. The estimate only sizes a reservation that the
 	// upstream's reported usage corrects, so 4 KiB of sample is enough.
 	exactBytes = 4 << 10
-	// maxSpaceRun bounds the whitespace the tokenizer sees at once. Its
-	// split pattern takes time quadratic in the length of a run of mixed
-	// whitespace (1 MiB of " \n" takes minutes), so longer runs are cut,
-	// at the cost of a token or so per cut.
+	// maxSpaceRun bounds the whitespace counted at once: longer runs are
+	// cut, at the cost of a token or so per cut. The tokenizer module's
+	// matcher took time quadratic in the length of a run of mixed
+	// whitespace (1 MiB of " \n" took minutes); split (split.go) is
+	// linear, but the cuts stay so that counts are what they were.
 	maxSpaceRun = 64
 	// sparsest is the most bytes per token an extrapolation assumes, so that
 	// a body cannot pad its counted part to lower the estimate of the rest.
