@@ -3,7 +3,9 @@ package tokens
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/wardenhq/warden/internal/reqjson"
@@ -241,20 +243,100 @@ func (c *counter) texts(raw json.RawMessage) (int64, error) {
 }
 
 // unquote returns the string a JSON string token holds, as json.Unmarshal
-// would, without checking the document again: a token with no escape, no
-// control character and valid UTF-8 is its own text between the quotes;
-// others are left to encoding/json (which makes invalid UTF-8 U+FFFD).
+// would, without checking the document again: a token of valid UTF-8 with
+// the common escapes (\n, \", \u00e9, ...) is read here; others (invalid
+// UTF-8, which encoding/json makes U+FFFD; surrogates) are left to
+// encoding/json.
 func unquote(raw json.RawMessage) (string, error) {
-	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' && plainString(raw[1:len(raw)-1]) {
-		return string(raw[1 : len(raw)-1]), nil
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+		if s, ok := unescape(raw[1 : len(raw)-1]); ok {
+			return s, nil
+		}
 	}
 	var s string
 	err := json.Unmarshal(raw, &s)
 	return s, err
 }
 
+// unescape returns the text of b, a JSON string between its quotes, if it
+// is valid UTF-8 with no control character, no bare quote, and escapes
+// other than \u of a surrogate; ok is false otherwise.
+func unescape(b []byte) (s string, ok bool) {
+	escapes, ascii := false, true
+	for _, c := range b {
+		if c < ' ' || c == '"' {
+			return "", false
+		}
+		escapes = escapes || c == '\\'
+		ascii = ascii && c < utf8.RuneSelf
+	}
+	if !ascii && !utf8.Valid(b) { // an escape is ASCII, so b is valid if its text is
+		return "", false
+	}
+	if !escapes {
+		return string(b), true
+	}
+	var out strings.Builder
+	out.Grow(len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			out.WriteByte(b[i])
+			continue
+		}
+		if i++; i >= len(b) {
+			return "", false
+		}
+		switch c := b[i]; c {
+		case '"', '\\', '/':
+			out.WriteByte(c)
+		case 'b':
+			out.WriteByte('\b')
+		case 'f':
+			out.WriteByte('\f')
+		case 'n':
+			out.WriteByte('\n')
+		case 'r':
+			out.WriteByte('\r')
+		case 't':
+			out.WriteByte('\t')
+		case 'u':
+			r := rune(0)
+			for k := 1; k <= 4; k++ {
+				d := -1
+				if i+k < len(b) {
+					d = hexDigit(b[i+k])
+				}
+				if d < 0 {
+					return "", false
+				}
+				r = r<<4 | rune(d)
+			}
+			if utf16.IsSurrogate(r) {
+				return "", false
+			}
+			out.WriteRune(r)
+			i += 4
+		default:
+			return "", false
+		}
+	}
+	return out.String(), true
+}
+
+func hexDigit(c byte) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0')
+	case 'a' <= c && c <= 'f':
+		return int(c-'a') + 10
+	case 'A' <= c && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
 // plainString reports whether b, between a JSON string's quotes, is its
-// text: valid UTF-8 without escapes, quotes or control characters.
+// own text: valid UTF-8 with no escape, quote or control character.
 func plainString(b []byte) bool {
 	ascii := true
 	for _, c := range b {

@@ -212,7 +212,8 @@ func FuzzCount(f *testing.F) {
 
 // FuzzUnquote: unquote reads a JSON string token as json.Unmarshal does.
 func FuzzUnquote(f *testing.F) {
-	for _, s := range []string{`"hello"`, `"a\nb"`, `"\u00e9"`, "\"\xff\"", `""`, `"`, `"a"b"`, "\"\x01\"", ` "x"`, `"\"`, `42`} {
+	for _, s := range []string{`"hello"`, `"a\nb"`, `"\u00e9"`, `"\ud83d\ude00"`, `"\ud800"`, `"\u12"`, `"\u12g4"`, `"\'"`, `"\x"`,
+		`"\"\\\/\b\f\n\r\t"`, `"\u0000\uFFFF\uabCD"`, "\"é\\n\xc3\"", "\"\xc3\\n\"", "\"\xff\"", `""`, `"`, `"a"b"`, "\"\x01\"", ` "x"`, `"\"`, `42`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
