@@ -18,8 +18,8 @@ import (
 //	|\s+
 //
 // split finds the same pieces in one pass and without allocating: each
-// alternative below says what backtracking makes of it. Every rune starts
-// some alternative, so the pieces tile the text. \s is unicode.IsSpace (as
+// alternative below says what backtracking makes of it. Every rune but
+// DEL starts some alternative, so the pieces tile the text, less DELs. \s is unicode.IsSpace (as
 // in regexp2), and an invalid byte is the rune U+FFFD (as in Go's []rune
 // conversion, which regexp2 matches on).
 //
@@ -128,16 +128,18 @@ func (t *classes) split(s string, i int) int {
 			return e
 		}
 	}
-	if e := t.lowerWord(s, i); e > 0 {
-		return e
+	if c&(cUpper|cLower) != 0 {
+		if e := t.lowerWord(s, i); e > 0 {
+			return e
+		}
 	}
 	if c&notLetterNumberNL == 0 {
 		if e := t.upperWord(s, i+n); e > 0 {
 			return e
 		}
 	}
-	if e := t.upperWord(s, i); e > 0 {
-		return e
+	if c&cUpper != 0 {
+		return t.upperWord(s, i) // matches: s[i] is upper-class
 	}
 	// \p{N}{1,3}
 	if c&cN != 0 {
