@@ -3,34 +3,25 @@ package tokens
 import (
 	"encoding/json"
 	"errors"
-	"sync"
+	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
-
-	"github.com/tiktoken-go/tokenizer/codec"
 
 	"github.com/wardenhq/warden/internal/reqjson"
 )
 
-// The o200k_base codec, built on first use: about 20 ms and 6 MB of heap.
-// It is imported from the codec package directly (not tokenizer.Get) so that
-// the linker leaves the other vocabularies out of the binary.
-var o200k = sync.OnceValue(codec.NewO200kBase)
-
-// Preload loads the vocabulary now rather than on the first Estimate; call
-// it at startup to keep that first request fast.
-func Preload() { o200k() }
-
 const (
-	// exactBytes bounds the text one body has counted by the tokenizer
-	// (roughly 100 ns a byte, on the request path); the rest is
+	// exactBytes bounds the text one body has counted exactly (about
+	// 7 ns a byte of English, on the request path); the rest is
 	// extrapolated. The estimate only sizes a reservation that the
 	// upstream's reported usage corrects, so 4 KiB of sample is enough.
 	exactBytes = 4 << 10
-	// maxSpaceRun bounds the whitespace the tokenizer sees at once. Its
-	// split pattern takes time quadratic in the length of a run of mixed
-	// whitespace (1 MiB of " \n" takes minutes), so longer runs are cut,
-	// at the cost of a token or so per cut.
+	// maxSpaceRun bounds the whitespace counted at once: longer runs are
+	// cut, at the cost of a token or so per cut. The tokenizer module's
+	// matcher took time quadratic in the length of a run of mixed
+	// whitespace (1 MiB of " \n" took minutes); split (split.go) is
+	// linear, but the cuts stay so that counts are what they were.
 	maxSpaceRun = 64
 	// sparsest is the most bytes per token an extrapolation assumes, so that
 	// a body cannot pad its counted part to lower the estimate of the rest.
@@ -39,7 +30,7 @@ const (
 
 // counter adds up a body's tokens.
 type counter struct {
-	codec   *codec.Codec
+	vocab   *vocab
 	budget  int   // bytes of text left to count exactly
 	fixed   int64 // tokens known without the tokenizer: framing, images, token arrays
 	exact   int64 // tokens the tokenizer counted
@@ -48,7 +39,7 @@ type counter struct {
 }
 
 func newCounter() *counter {
-	return &counter{codec: o200k(), budget: exactBytes}
+	return &counter{vocab: o200k(), budget: exactBytes}
 }
 
 func (c *counter) add(n int64) { c.fixed = sat(c.fixed + n) }
@@ -82,11 +73,7 @@ func (c *counter) text(s string) {
 	c.counted += int64(len(s))
 	for s != "" {
 		seg := s[:segment(s)]
-		n, err := c.codec.Count(seg)
-		if err != nil { // not expected: the codec fails only on invalid UTF-8 in strict mode
-			n = (len(seg) + bytesPerGuess - 1) / bytesPerGuess
-		}
-		c.exact += int64(n)
+		c.exact += int64(c.vocab.count(seg))
 		s = s[len(seg):]
 	}
 }
@@ -96,12 +83,23 @@ func (c *counter) text(s string) {
 func segment(s string) int {
 	run := 0
 	for i := 0; i < len(s); {
-		r, size := rune(s[i]), 1
-		if r >= utf8.RuneSelf {
+		// With no run under way, a run that reaches maxSpaceRun bytes
+		// cannot end before an ASCII non-space maxSpaceRun-1 bytes ahead:
+		// skip to it (text has few long runs).
+		if p := i + maxSpaceRun - 1; run == 0 && p < len(s) && s[p] < utf8.RuneSelf && !asciiSpace(s[p]) {
+			i = p + 1
+			continue
+		}
+		b, size, space := s[i], 1, false
+		if b < utf8.RuneSelf {
+			space = asciiSpace(b)
+		} else {
+			var r rune
 			r, size = utf8.DecodeRuneInString(s[i:])
+			space = unicode.IsSpace(r)
 		}
 		i += size
-		if !unicode.IsSpace(r) {
+		if !space {
 			run = 0
 			continue
 		}
@@ -111,6 +109,9 @@ func segment(s string) int {
 	}
 	return len(s)
 }
+
+// asciiSpace is unicode.IsSpace for ASCII.
+func asciiSpace(b byte) bool { return b == ' ' || '\t' <= b && b <= '\r' }
 
 // json counts a JSON value's text (tool definitions and calls).
 func (c *counter) json(raw json.RawMessage) {
@@ -135,8 +136,8 @@ func (c *counter) message(m message) error {
 	}
 	switch m.Content[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(m.Content, &s); err != nil {
+		s, err := unquote(m.Content)
+		if err != nil {
 			return err
 		}
 		c.text(s)
@@ -203,8 +204,8 @@ func (c *counter) texts(raw json.RawMessage) (int64, error) {
 		return 0, nil
 	}
 	if raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		s, err := unquote(raw)
+		if err != nil {
 			return 0, err
 		}
 		c.text(s)
@@ -218,8 +219,8 @@ func (c *counter) texts(raw json.RawMessage) (int64, error) {
 	for _, it := range items {
 		switch it[0] {
 		case '"':
-			var s string
-			if err := json.Unmarshal(it, &s); err != nil {
+			s, err := unquote(it)
+			if err != nil {
 				return 0, err
 			}
 			c.text(s)
@@ -239,6 +240,112 @@ func (c *counter) texts(raw json.RawMessage) (int64, error) {
 		}
 	}
 	return prompts, nil
+}
+
+// unquote returns the string a JSON string token holds, as json.Unmarshal
+// would, without checking the document again: a token of valid UTF-8 with
+// the common escapes (\n, \", \u00e9, ...) is read here; others (invalid
+// UTF-8, which encoding/json makes U+FFFD; surrogates) are left to
+// encoding/json.
+func unquote(raw json.RawMessage) (string, error) {
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+		if s, ok := unescape(raw[1 : len(raw)-1]); ok {
+			return s, nil
+		}
+	}
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err
+}
+
+// unescape returns the text of b, a JSON string between its quotes, if it
+// is valid UTF-8 with no control character, no bare quote, and escapes
+// other than \u of a surrogate; ok is false otherwise.
+func unescape(b []byte) (s string, ok bool) {
+	escapes, ascii := false, true
+	for _, c := range b {
+		if c < ' ' || c == '"' {
+			return "", false
+		}
+		escapes = escapes || c == '\\'
+		ascii = ascii && c < utf8.RuneSelf
+	}
+	if !ascii && !utf8.Valid(b) { // an escape is ASCII, so b is valid if its text is
+		return "", false
+	}
+	if !escapes {
+		return string(b), true
+	}
+	var out strings.Builder
+	out.Grow(len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			out.WriteByte(b[i])
+			continue
+		}
+		if i++; i >= len(b) {
+			return "", false
+		}
+		switch c := b[i]; c {
+		case '"', '\\', '/':
+			out.WriteByte(c)
+		case 'b':
+			out.WriteByte('\b')
+		case 'f':
+			out.WriteByte('\f')
+		case 'n':
+			out.WriteByte('\n')
+		case 'r':
+			out.WriteByte('\r')
+		case 't':
+			out.WriteByte('\t')
+		case 'u':
+			r := rune(0)
+			for k := 1; k <= 4; k++ {
+				d := -1
+				if i+k < len(b) {
+					d = hexDigit(b[i+k])
+				}
+				if d < 0 {
+					return "", false
+				}
+				r = r<<4 | rune(d)
+			}
+			if utf16.IsSurrogate(r) {
+				return "", false
+			}
+			out.WriteRune(r)
+			i += 4
+		default:
+			return "", false
+		}
+	}
+	return out.String(), true
+}
+
+func hexDigit(c byte) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0')
+	case 'a' <= c && c <= 'f':
+		return int(c-'a') + 10
+	case 'A' <= c && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
+// plainString reports whether b, between a JSON string's quotes, is its
+// own text: valid UTF-8 with no escape, quote or control character.
+func plainString(b []byte) bool {
+	ascii := true
+	for _, c := range b {
+		if c < ' ' || c == '"' || c == '\\' {
+			return false
+		}
+		ascii = ascii && c < utf8.RuneSelf
+	}
+	return ascii || utf8.Valid(b)
 }
 
 // sat clamps an overflowed sum of non-negative numbers.

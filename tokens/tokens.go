@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/wardenhq/warden/internal/reqjson"
 )
@@ -133,9 +134,7 @@ func Estimate(body []byte, defaultCompletion int64) (prompt, completion int64, e
 	}
 	c.json(req.Tools)
 	c.json(req.Functions)
-	if err := c.others(body); err != nil {
-		return 0, 0, fmt.Errorf("tokens: %w", err)
-	}
+	c.others(body)
 	prompts, err := c.texts(req.Prompt)
 	if err != nil {
 		return 0, 0, fmt.Errorf("tokens: prompt: %w", err)
@@ -159,22 +158,36 @@ func Estimate(body []byte, defaultCompletion int64) (prompt, completion int64, e
 // member the request table does not list (vLLM's documents, which chat
 // templates render, and other servers' own fields), so that a prompt
 // cannot grow past max_prompt_tokens where the estimate does not look.
-func (c *counter) others(body []byte) error {
-	var members map[string]json.RawMessage
-	if err := reqjson.Unmarshal(body, &members); err != nil {
-		return err
+//
+// body is an object encoding/json has read (Estimate's request), so it is
+// scanned, not decoded again. A name given twice counts once, with its last
+// value, as encoding/json reads it.
+func (c *counter) others(body []byte) {
+	type member struct {
+		name  string
+		value []byte
 	}
-	names := make([]string, 0, len(members))
-	for k := range members {
-		if k == "suffix" || k == "chat_template" || k == "chat_template_kwargs" || reqjson.Request.Member(k) == nil {
-			names = append(names, k)
+	var found []member
+	for key, value := range objectMembers(body) {
+		name := key[1 : len(key)-1]
+		if !plainString(name) {
+			s, err := unquote(key)
+			if err != nil {
+				continue // not reached: body is valid JSON
+			}
+			name = []byte(s)
+		}
+		if string(name) == "suffix" || string(name) == "chat_template" || string(name) == "chat_template_kwargs" || !reqjson.Listed(nil, name) {
+			found = append(found, member{string(name), value})
 		}
 	}
-	slices.Sort(names) // the count past 4 KiB depends on the order
-	for _, k := range names {
-		c.json(members[k])
+	slices.SortStableFunc(found, func(a, b member) int { return strings.Compare(a.name, b.name) }) // the count past 4 KiB depends on the order
+	for i, m := range found {
+		if i+1 < len(found) && found[i+1].name == m.name {
+			continue // the last of a repeated name counts
+		}
+		c.json(m.value)
 	}
-	return nil
 }
 
 // completion is the most completion tokens the request asks for, given how
