@@ -185,3 +185,24 @@ func TestMessagesToolResultInjection(t *testing.T) {
 		t.Errorf("record: %s", rec.Entry)
 	}
 }
+
+// TestMessagesUnrouted: a request under /v1/messages that no route takes
+// (a wrong method, an unknown sub-path) is answered in Anthropic's error
+// shape, so its SDKs read it, and recorded like any other.
+func TestMessagesUnrouted(t *testing.T) {
+	t.Parallel()
+	g := wardentest.NewGateway(t, wardentest.GatewayOptions{})
+	key := g.NewKey(t, wardentest.KeyOptions{Role: "chat-only"}).Secret
+	res, b := send(t, g, http.MethodGet, "/v1/messages", key, "")
+	if res.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(string(b), `"type":"error"`) || res.Header.Get("Allow") != "POST" {
+		t.Fatalf("GET /v1/messages: %s %s", res.Status, b)
+	}
+	res, b = send(t, g, http.MethodPost, "/v1/messages/batches", key, "{}")
+	if res.StatusCode != http.StatusNotFound || !strings.Contains(string(b), `"not_found_error"`) {
+		t.Fatalf("POST /v1/messages/batches: %s %s", res.Status, b)
+	}
+	res, b = send(t, g, http.MethodGet, "/v1/nothing", key, "")
+	if res.StatusCode != http.StatusNotFound || errorCode(b) != "unknown_url" || strings.Contains(string(b), `"type":"error"`) {
+		t.Fatalf("GET /v1/nothing: %s %s", res.Status, b)
+	}
+}

@@ -20,11 +20,18 @@ import (
 type router struct {
 	mux      *http.ServeMux
 	unrouted http.Handler
+	// unroutedAnthropic answers requests under /v1/messages that no route
+	// takes, in Anthropic's error shape, which its SDKs read.
+	unroutedAnthropic http.Handler
 }
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := rt.match(r); pattern != "" && r.RequestURI != "*" {
 		rt.mux.ServeHTTP(w, r)
+		return
+	}
+	if rt.unroutedAnthropic != nil && (r.URL.Path == "/v1/messages" || strings.HasPrefix(r.URL.Path, "/v1/messages/")) {
+		rt.unroutedAnthropic.ServeHTTP(w, r)
 		return
 	}
 	rt.unrouted.ServeHTTP(w, r)
@@ -51,7 +58,7 @@ var probedMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, ht
 // Its record's route says what it asked for, bounded and never echoing the
 // path: the method, and the path of the route pattern its (cleaned) path
 // matches, or the class of that path.
-func (rt *router) unroutedHandler(env func() *pipeline.Env, observe pipeline.Observer) http.Handler {
+func (rt *router) unroutedHandler(env func() *pipeline.Env, ep pipeline.Endpoint, observe pipeline.Observer) http.Handler {
 	answer := func(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
 		if r.URL.EscapedPath() != cleanPath(r.URL.EscapedPath()) || r.RequestURI == "*" {
 			return httperr.New(http.StatusNotFound, "unknown_url", "unknown endpoint: paths must be in canonical form (no empty, \".\" or \"..\" segments)")
@@ -64,7 +71,7 @@ func (rt *router) unroutedHandler(env func() *pipeline.Env, observe pipeline.Obs
 		return httperr.New(http.StatusNotFound, "unknown_url", "unknown endpoint")
 	}
 	inner := pipeline.Unrouted(answer)
-	return pipeline.Serve(env, pipeline.Unknown, func(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
+	return pipeline.Serve(env, ep, func(w http.ResponseWriter, r *http.Request, x *pipeline.Exchange) error {
 		x.AskedRoute = rt.describe(r)
 		return inner(w, r, x)
 	}, observe)

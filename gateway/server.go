@@ -213,7 +213,8 @@ func (s *Server) routes() http.Handler {
 		})
 	}
 	rt := &router{mux: mux}
-	rt.unrouted = rt.unroutedHandler(s.env, s.observe)
+	rt.unrouted = rt.unroutedHandler(s.env, pipeline.Unknown, s.observe)
+	rt.unroutedAnthropic = rt.unroutedHandler(s.env, pipeline.UnknownAnthropic, s.observe)
 	return withRequestID(rt)
 }
 

@@ -80,6 +80,9 @@ var (
 	// path, a method its path does not have, a path not in canonical
 	// form. It is answered and recorded like any other (Unrouted).
 	Unknown = Endpoint{Name: "unknown"}
+	// UnknownAnthropic is Unknown under /v1/messages: answered in
+	// Anthropic's error shape.
+	UnknownAnthropic = Endpoint{Name: "unknown", Protocol: ProtocolAnthropic}
 )
 
 // Decision summarises an exchange's outcome for metrics, logs and audit.
