@@ -201,6 +201,10 @@ func TestMessagesUnrouted(t *testing.T) {
 	if res.StatusCode != http.StatusNotFound || !strings.Contains(string(b), `"not_found_error"`) {
 		t.Fatalf("POST /v1/messages/batches: %s %s", res.Status, b)
 	}
+	res, b = send(t, g, http.MethodPost, "/v1/messages", "", `{"model":"gpt-test","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`)
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(string(b), "x-api-key") || !strings.Contains(string(b), `"authentication_error"`) {
+		t.Fatalf("no credentials: %s %s", res.Status, b)
+	}
 	res, b = send(t, g, http.MethodGet, "/v1/nothing", key, "")
 	if res.StatusCode != http.StatusNotFound || errorCode(b) != "unknown_url" || strings.Contains(string(b), `"type":"error"`) {
 		t.Fatalf("GET /v1/nothing: %s %s", res.Status, b)

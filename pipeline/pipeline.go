@@ -160,7 +160,11 @@ func authenticate(next Handler) Handler {
 			if strings.HasPrefix(string(ae.Reason), "auth.oidc") {
 				code = "invalid_token"
 			}
-			return httperr.Wrap(http.StatusUnauthorized, code, ae.Msg, ae)
+			msg := ae.Msg
+			if ae == auth.ErrNoCredentials && x.Endpoint.Protocol == ProtocolAnthropic {
+				msg = "missing credentials: send x-api-key: <key> (or Authorization: Bearer <key>)"
+			}
+			return httperr.Wrap(http.StatusUnauthorized, code, msg, ae)
 		}
 		return next(w, r, x)
 	}
