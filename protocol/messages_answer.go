@@ -89,21 +89,7 @@ func (a *MessagesAnswer) Whole(body []byte) ([]byte, error) {
 
 // Stream feeds streamed Chat Completions bytes and returns the Messages
 // API events they make (nil if none yet). Comments pass as they are.
-func (a *MessagesAnswer) Stream(p []byte) []byte {
-	a.r.Write(p)
-	var out []byte
-	for _, ev := range a.r.Next() {
-		switch {
-		case ev.Data == nil:
-			out = append(append(append(out, ':'), ev.Comment...), '\n', '\n')
-		case string(ev.Data) == "[DONE]":
-			out = a.end(out)
-		default:
-			out = a.chunk(out, ev.Data)
-		}
-	}
-	return out
-}
+func (a *MessagesAnswer) Stream(p []byte) []byte { return translateStream(&a.r, p, a.chunk, a.end) }
 
 func (a *MessagesAnswer) event(out []byte, name string, v any) []byte {
 	b, _ := json.Marshal(v)

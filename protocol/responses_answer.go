@@ -143,21 +143,7 @@ func (a *ResponsesAnswer) event(out []byte, name string, v map[string]any) []byt
 
 // Stream feeds streamed Chat Completions bytes and returns the Responses
 // API events they make (nil if none yet). Comments pass as they are.
-func (a *ResponsesAnswer) Stream(p []byte) []byte {
-	a.r.Write(p)
-	var out []byte
-	for _, ev := range a.r.Next() {
-		switch {
-		case ev.Data == nil:
-			out = append(append(append(out, ':'), ev.Comment...), '\n', '\n')
-		case string(ev.Data) == "[DONE]":
-			out = a.end(out)
-		default:
-			out = a.chunk(out, ev.Data)
-		}
-	}
-	return out
-}
+func (a *ResponsesAnswer) Stream(p []byte) []byte { return translateStream(&a.r, p, a.chunk, a.end) }
 
 func (a *ResponsesAnswer) start(out []byte, id string, created int64) []byte {
 	if a.started {

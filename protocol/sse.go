@@ -108,3 +108,22 @@ func appendEvent(b []byte, name string, data []byte) []byte {
 	b = append(b, data...)
 	return append(b, "\n\n"...)
 }
+
+// translateStream feeds a Chat Completions stream's bytes to r and
+// returns what its events become: each chunk's data through chunk, the
+// final [DONE] through end, comments as they are.
+func translateStream(r *SSEReader, p []byte, chunk func(out, data []byte) []byte, end func(out []byte) []byte) []byte {
+	r.Write(p)
+	var out []byte
+	for _, ev := range r.Next() {
+		switch {
+		case ev.Data == nil:
+			out = append(append(append(out, ':'), ev.Comment...), '\n', '\n')
+		case string(ev.Data) == "[DONE]":
+			out = end(out)
+		default:
+			out = chunk(out, ev.Data)
+		}
+	}
+	return out
+}
