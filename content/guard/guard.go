@@ -13,13 +13,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/wardenhq/warden/content"
+	"github.com/wardenhq/warden/internal/sidecar"
 )
 
 // Options configure a guard.
@@ -45,30 +44,17 @@ const (
 	lakeraURL   = "https://api.lakera.ai"
 )
 
-// client is what both types share: the options and an HTTP client that
-// follows no redirect (it would send the texts somewhere not configured).
+// client is what both types share: the options and a sidecar client.
 type client struct {
 	o    Options
-	http *http.Client
+	post *sidecar.Client
 }
 
 func newClient(o Options) client {
 	if o.Timeout <= 0 {
 		o.Timeout = defaultWait
 	}
-	tr := o.Transport
-	if tr == nil {
-		tr = &http.Transport{
-			Proxy:               http.ProxyFromEnvironment,
-			DialContext:         (&net.Dialer{Timeout: o.Timeout, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConnsPerHost: 64,
-			IdleConnTimeout:     90 * time.Second,
-		}
-	}
-	return client{o: o, http: &http.Client{
-		Transport:     tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+	return client{o: o, post: sidecar.New("guard "+o.Name, o.Timeout, MaxAnswer, o.Transport)}
 }
 
 // Name is the guard's name.
@@ -77,46 +63,17 @@ func (c *client) Name() string { return c.o.Name }
 // FailOpen reports on_error: allow.
 func (c *client) FailOpen() bool { return c.o.FailOpen }
 
-// post sends body to url and returns the answer: 200 and at most
-// MaxAnswer bytes, or an error that says what went wrong without the
-// texts or the answer.
-func (c *client) post(ctx context.Context, url string, body []byte) ([]byte, error) {
+// send posts body to url with the guard's api_key, if any, and returns
+// the answer (sidecar.Client.Post).
+func (c *client) send(ctx context.Context, url string, body []byte) ([]byte, error) {
 	if c.o.KeyErr != nil {
 		return nil, fmt.Errorf("guard %s: its api_key cannot be read", c.o.Name)
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.o.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("guard %s: %w", c.o.Name, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
+	var h http.Header
 	if c.o.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+c.o.APIKey)
+		h = http.Header{"Authorization": {"Bearer " + c.o.APIKey}}
 	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, fmt.Errorf("guard %s: no answer within %s", c.o.Name, c.o.Timeout)
-		}
-		return nil, fmt.Errorf("guard %s: unreachable", c.o.Name)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
-		return nil, fmt.Errorf("guard %s: status %d", c.o.Name, res.StatusCode)
-	}
-	raw, err := io.ReadAll(io.LimitReader(res.Body, MaxAnswer+1))
-	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, fmt.Errorf("guard %s: no answer within %s", c.o.Name, c.o.Timeout)
-		}
-		return nil, fmt.Errorf("guard %s: the answer was cut off", c.o.Name)
-	}
-	if len(raw) > MaxAnswer {
-		return nil, fmt.Errorf("guard %s: the answer is over %d bytes", c.o.Name, MaxAnswer)
-	}
-	return raw, nil
+	return c.post.Post(ctx, url, h, body)
 }
 
 // HTTP is a guard of type http, speaking Warden's guard shape. It
@@ -174,7 +131,7 @@ func (g *HTTP) Check(ctx context.Context, texts []content.GuardText, meta conten
 	if err != nil {
 		return content.GuardVerdict{}, err
 	}
-	raw, err := g.post(ctx, g.o.URL, body)
+	raw, err := g.send(ctx, g.o.URL, body)
 	if err != nil {
 		return content.GuardVerdict{}, err
 	}

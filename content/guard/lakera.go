@@ -66,7 +66,7 @@ func (g *Lakera) Check(ctx context.Context, texts []content.GuardText, _ content
 	if err != nil {
 		return content.GuardVerdict{}, err
 	}
-	raw, err := g.post(ctx, g.o.URL+"/v2/guard", body)
+	raw, err := g.send(ctx, g.o.URL+"/v2/guard", body)
 	if err != nil {
 		return content.GuardVerdict{}, err
 	}

@@ -9,10 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -20,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wardenhq/warden/content"
+	"github.com/wardenhq/warden/internal/sidecar"
 )
 
 // Entities maps the Presidio entity types Warden understands to its own
@@ -78,7 +76,7 @@ type Options struct {
 // safe for concurrent use.
 type Client struct {
 	o    Options
-	http *http.Client
+	http *sidecar.Client
 }
 
 // Limits.
@@ -103,20 +101,7 @@ func New(o Options) *Client {
 		o.Entities = EntityTypes()
 	}
 	o.URL = strings.TrimRight(o.URL, "/")
-	tr := o.Transport
-	if tr == nil {
-		tr = &http.Transport{
-			Proxy:               http.ProxyFromEnvironment,
-			DialContext:         (&net.Dialer{Timeout: o.Timeout, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConnsPerHost: 64,
-			IdleConnTimeout:     90 * time.Second,
-		}
-	}
-	return &Client{o: o, http: &http.Client{
-		Transport: tr,
-		// A redirect would send the text somewhere not configured.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+	return &Client{o: o, http: sidecar.New("presidio "+o.Name, o.Timeout, maxAnswer, o.Transport)}
 }
 
 // Name is the analyzer's name.
@@ -191,31 +176,9 @@ func join(texts [][]byte) ([]byte, []int) {
 // post sends the request and reads the answer: 200 and a JSON array, or
 // an error that says what went wrong without the text.
 func (c *Client) post(ctx context.Context, body []byte) ([]result, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.o.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.o.URL+"/analyze", bytes.NewReader(body))
+	raw, err := c.http.Post(ctx, c.o.URL+"/analyze", nil, body)
 	if err != nil {
-		return nil, fmt.Errorf("presidio %s: %w", c.o.Name, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := c.http.Do(req)
-	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, fmt.Errorf("presidio %s: no answer within %s", c.o.Name, c.o.Timeout)
-		}
-		return nil, fmt.Errorf("presidio %s: unreachable", c.o.Name)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
-		return nil, fmt.Errorf("presidio %s: status %d", c.o.Name, res.StatusCode)
-	}
-	raw, err := io.ReadAll(io.LimitReader(res.Body, maxAnswer+1))
-	if err != nil {
-		return nil, fmt.Errorf("presidio %s: the answer was cut off", c.o.Name)
-	}
-	if len(raw) > maxAnswer {
-		return nil, fmt.Errorf("presidio %s: the answer is over %d bytes", c.o.Name, maxAnswer)
+		return nil, err
 	}
 	var results []result
 	if err := json.Unmarshal(raw, &results); err != nil || results == nil && !bytes.Equal(bytes.TrimSpace(raw), []byte("[]")) {
