@@ -1814,11 +1814,20 @@ func houseNumberBefore(text []byte, i int) int {
 // wordBeforeIs: the word before i, on the same line, one space (and a
 // full stop) before it, is in gazetteer class c.
 func wordBeforeIs(m *ner.Model, text []byte, i int, c uint32) bool {
-	k := i - 1
-	if k < 1 || text[k] != ' ' {
+	k, e := wordJustBefore(text, i)
+	if k == e || e-k > 16 {
 		return false
 	}
-	e := k
+	return m.Classes(text[k:e])&c != 0
+}
+
+// wordJustBefore returns the bounds of the word one space (and perhaps a
+// full stop) before i; k == e if there is none.
+func wordJustBefore(text []byte, i int) (k, e int) {
+	if i < 2 || text[i-1] != ' ' {
+		return i, i
+	}
+	e = i - 1
 	if text[e-1] == '.' {
 		e--
 	}
@@ -1826,10 +1835,7 @@ func wordBeforeIs(m *ner.Model, text []byte, i int, c uint32) bool {
 	for k > 0 && (isAlpha(text[k-1]) || text[k-1] >= 0x80) {
 		k--
 	}
-	if k == e || e-k > 16 {
-		return false
-	}
-	return m.Classes(text[k:e])&c != 0
+	return k, e
 }
 
 // endsInStreetWord: the span's last word is a street type ("Road", "Ave").
@@ -1847,18 +1853,7 @@ var titles = wordSet(`mr mrs ms miss mx dr prof herr frau mme mlle sr sra srta d
 // titleBefore: the word before i (one space, and perhaps a full stop,
 // before it) is a personal title.
 func titleBefore(text []byte, i int) bool {
-	k := i - 1
-	if k < 1 || text[k] != ' ' {
-		return false
-	}
-	e := k
-	if text[e-1] == '.' {
-		e--
-	}
-	k = e
-	for k > 0 && (isAlpha(text[k-1]) || text[k-1] >= 0x80) {
-		k--
-	}
+	k, e := wordJustBefore(text, i)
 	if k == e || e-k > 8 || k > 0 && isAlnum(text[k-1]) {
 		return false
 	}
