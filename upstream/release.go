@@ -85,10 +85,21 @@ func release(res *http.Response, o *Outcome) error {
 		if mt == "application/json" {
 			b = restoreBody(b, o.Restore)
 		}
-		res.Body = io.NopCloser(bytes.NewReader(b))
-		res.ContentLength = int64(len(b))
-		res.Header.Set("Content-Length", strconv.Itoa(len(b)))
+		setBody(res, b)
 	}
+	return releaseAnswer(res, o)
+}
+
+// setBody replaces res's body with b, whose length is known.
+func setBody(res *http.Response, b []byte) {
+	res.Body = io.NopCloser(bytes.NewReader(b))
+	res.ContentLength = int64(len(b))
+	res.Header.Set("Content-Length", strconv.Itoa(len(b)))
+}
+
+// releaseAnswer releases the exchange with res's status and headers, if
+// the caller asked for a release: an error means the answer is withheld.
+func releaseAnswer(res *http.Response, o *Outcome) error {
 	if o.Release == nil {
 		return nil
 	}
@@ -118,17 +129,8 @@ func filterClientError(res *http.Response, o *Outcome, mt string) error {
 	if b, err = filterBody(b, o); err != nil {
 		return err
 	}
-	b = restoreBody(b, o.Restore)
-	res.Body = io.NopCloser(bytes.NewReader(b))
-	res.ContentLength = int64(len(b))
-	res.Header.Set("Content-Length", strconv.Itoa(len(b)))
-	if o.Release == nil {
-		return nil
-	}
-	if _, err := o.Release(res.StatusCode, nil, res.Header); err != nil {
-		return errors.Join(ErrAuditUnavailable, err)
-	}
-	return nil
+	setBody(res, restoreBody(b, o.Restore))
+	return releaseAnswer(res, o)
 }
 
 // responseParts hashes what a JSON answer generated: each choice's text
