@@ -212,7 +212,7 @@ func conformance(t *testing.T, api string) {
 					t.Skip("an Anthropic upstream serves chat only (completions and embeddings are refused: TestAnthropicUpstream)")
 				}
 				do := func(secret, model, text string) (*http.Response, []byte) {
-					return send(t, g, http.MethodPost, strings.TrimPrefix(in.path, ""), secret, in.body(model, text, stream))
+					return send(t, g, http.MethodPost, in.path, secret, in.body(model, text, stream))
 				}
 				t.Run("forbidden model", func(t *testing.T) {
 					res, b := do(key, "gpt-other", "hello")
